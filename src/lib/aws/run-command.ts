@@ -1,0 +1,215 @@
+/**
+ * SSM Run Command: send a bash payload, follow it with our own poll loop, read the results.
+ * (The SDK waiter is not used: its botocore twin gives up after 100 s, and deploys take longer.)
+ */
+import type {GetCommandInvocationCommandOutput, SSMClient} from '@aws-sdk/client-ssm'
+
+import {ExitCode} from '../exit-codes.js'
+import {UpscError} from '../errors.js'
+import {mapPool} from '../pool.js'
+import {describeAwsError} from './errors.js'
+
+export const RUN_SHELL_DOCUMENT = 'AWS-RunShellScript'
+/** GetCommandInvocation cuts output at these lengths; CloudWatch output has the rest. */
+export const STDOUT_LIMIT = 24_000
+export const STDERR_LIMIT = 8_000
+/** SendCommand takes at most 50 instance ids. */
+export const MAX_INSTANCES_PER_COMMAND = 50
+
+export interface RunRequest {
+  instanceIds: string[]
+  commands: string[]
+  /** Names the operation in the console and in ListCommands, e.g. "upsc status stage2". */
+  comment: string
+  workingDirectory?: string
+  executionTimeoutSeconds: number
+  deliveryTimeoutSeconds: number
+  /** CloudWatch Logs group for the command's output; undefined leaves CloudWatch output off. */
+  cloudWatchLogGroup?: string
+  maxConcurrency?: string
+  maxErrors?: string
+}
+
+export type InvocationStatus = 'Pending' | 'InProgress' | 'Delayed' | 'Success' | 'Cancelled' | 'Cancelling' | 'TimedOut' | 'Failed' | 'Undeliverable' | 'Terminated'
+
+export type Outcome = 'succeeded' | 'failed' | 'timed-out' | 'delivery-timed-out' | 'cancelled' | 'undeliverable' | 'terminated' | 'running'
+
+export interface InvocationResult {
+  instanceId: string
+  status: InvocationStatus | string
+  statusDetails?: string
+  outcome: Outcome
+  /** The script's exit code (-1 when it never ran). */
+  responseCode: number
+  stdout: string
+  stderr: string
+  /** True when stdout may have been cut at 24,000 characters by GetCommandInvocation. */
+  stdoutTruncated: boolean
+  startedAt?: string
+  finishedAt?: string
+}
+
+const TERMINAL = new Set(['Success', 'Cancelled', 'TimedOut', 'Failed', 'Undeliverable', 'Terminated'])
+
+export const isTerminal = (status: string): boolean => TERMINAL.has(status)
+
+/** Pure: every Run Command status (and the details that refine it) -> one outcome. */
+export function outcomeOf(status: string, statusDetails?: string): Outcome {
+  switch (status) {
+    case 'Success':
+      return 'succeeded'
+    case 'Failed':
+      return 'failed'
+    case 'TimedOut':
+      // "Delivery Timed Out": the agent never picked it up; "Execution Timed Out": the script ran too long.
+      return /deliver/i.test(statusDetails ?? '') ? 'delivery-timed-out' : 'timed-out'
+    case 'Cancelled':
+    case 'Cancelling':
+      return 'cancelled'
+    case 'Undeliverable':
+      return 'undeliverable'
+    case 'Terminated':
+      return 'terminated'
+    default:
+      // Pending, InProgress, Delayed: still going.
+      return 'running'
+  }
+}
+
+/** Pure: an outcome -> the exit code from the table, and what it means for the user. */
+export function describeOutcome(outcome: Outcome, responseCode: number): {exitCode: number; text: string} {
+  switch (outcome) {
+    case 'succeeded':
+      return {exitCode: ExitCode.ok, text: 'succeeded'}
+    case 'failed':
+      return {exitCode: responseCode > 0 && responseCode < 126 ? responseCode : ExitCode.failed, text: `failed (exit ${responseCode})`}
+    case 'timed-out':
+      return {exitCode: ExitCode.failed, text: 'timed out on the host (execution timeout reached; the script was stopped)'}
+    case 'delivery-timed-out':
+      return {exitCode: ExitCode.unreachable, text: 'never delivered: the SSM agent did not pick the command up in time (is the instance running and its agent online?)'}
+    case 'cancelled':
+      return {exitCode: ExitCode.failed, text: 'cancelled'}
+    case 'undeliverable':
+      return {exitCode: ExitCode.unreachable, text: 'undeliverable: the instance is not reachable by SSM (stopped, terminated, or its agent/role is missing)'}
+    case 'terminated':
+      return {exitCode: ExitCode.unreachable, text: 'terminated: the instance was terminated during the command'}
+    case 'running':
+      return {exitCode: ExitCode.failed, text: 'still running'}
+  }
+}
+
+/**
+ * Pure: how long to wait before poll number `attempt` (0-based). Starts fast because most probes
+ * finish in well under a second, and never waits more than 400 ms, so a finished command is
+ * noticed within half a second.
+ */
+export function pollDelayMs(attempt: number): number {
+  const schedule = [100, 100, 150, 200, 250, 300]
+  return schedule[attempt] ?? 400
+}
+
+export function toInvocationResult(instanceId: string, o: Pick<GetCommandInvocationCommandOutput, 'Status' | 'StatusDetails' | 'ResponseCode' | 'StandardOutputContent' | 'StandardErrorContent' | 'ExecutionStartDateTime' | 'ExecutionEndDateTime'>): InvocationResult {
+  const status = o.Status ?? 'Pending'
+  const stdout = o.StandardOutputContent ?? ''
+  return {
+    instanceId,
+    status,
+    statusDetails: o.StatusDetails,
+    outcome: outcomeOf(status, o.StatusDetails),
+    responseCode: o.ResponseCode ?? -1,
+    stdout,
+    stderr: o.StandardErrorContent ?? '',
+    stdoutTruncated: stdout.length >= STDOUT_LIMIT || /--output truncated--/.test(stdout),
+    startedAt: o.ExecutionStartDateTime || undefined,
+    finishedAt: o.ExecutionEndDateTime || undefined,
+  }
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve()
+    const timer = setTimeout(resolve, ms)
+    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), {once: true})
+  })
+
+export async function sendCommand(ssm: SSMClient, request: RunRequest): Promise<string> {
+  if (request.instanceIds.length === 0) throw new Error('sendCommand needs at least one instance')
+  if (request.instanceIds.length > MAX_INSTANCES_PER_COMMAND) throw new Error(`sendCommand takes at most ${MAX_INSTANCES_PER_COMMAND} instances`)
+  const {SendCommandCommand} = await import('@aws-sdk/client-ssm')
+  try {
+    const out = await ssm.send(
+      new SendCommandCommand({
+        DocumentName: RUN_SHELL_DOCUMENT,
+        InstanceIds: request.instanceIds,
+        Comment: request.comment.slice(0, 100),
+        TimeoutSeconds: request.deliveryTimeoutSeconds,
+        Parameters: {
+          commands: request.commands,
+          executionTimeout: [String(request.executionTimeoutSeconds)],
+          ...(request.workingDirectory ? {workingDirectory: [request.workingDirectory]} : {}),
+        },
+        ...(request.cloudWatchLogGroup ? {CloudWatchOutputConfig: {CloudWatchOutputEnabled: true, CloudWatchLogGroupName: request.cloudWatchLogGroup}} : {}),
+        ...(request.maxConcurrency ? {MaxConcurrency: request.maxConcurrency} : {}),
+        ...(request.maxErrors ? {MaxErrors: request.maxErrors} : {}),
+      }),
+    )
+    return out.Command!.CommandId!
+  } catch (error) {
+    const e = error as {name?: string; message?: string}
+    if (e.name === 'InvalidInstanceId')
+      throw new UpscError('not-managed', `Systems Manager cannot reach ${request.instanceIds.join(', ')}: ${e.message ?? 'not managed, or its agent is offline'}.`, {
+        exitCode: ExitCode.unreachable,
+        hint: 'Check that the instance is running, has the SSM agent online and an instance profile with AmazonSSMManagedInstanceCore (`upsc status` shows each).',
+        cause: error,
+      })
+    throw describeAwsError(error, {action: 'ssm:SendCommand'})
+  }
+}
+
+export interface WaitOptions {
+  signal?: AbortSignal
+  /** Called after each poll with the invocations seen so far (for progress display). */
+  onPoll?: (results: InvocationResult[]) => void
+  /** How long InvocationDoesNotExist is tolerated after sending (a known race). */
+  appearGraceMs?: number
+}
+
+/**
+ * Poll until every invocation is terminal (or the signal aborts: then the last known state is
+ * returned, with outcome "running" for those still going — the remote run goes on).
+ */
+export async function waitForCommand(ssm: SSMClient, commandId: string, instanceIds: string[], options: WaitOptions = {}): Promise<InvocationResult[]> {
+  const {GetCommandInvocationCommand} = await import('@aws-sdk/client-ssm')
+  const results = new Map<string, InvocationResult>()
+  const firstSeen = Date.now()
+  const grace = options.appearGraceMs ?? 30_000
+  for (let attempt = 0; ; attempt++) {
+    const pending = instanceIds.filter((id) => !results.has(id) || !isTerminal(results.get(id)!.status))
+    if (pending.length === 0 || options.signal?.aborted) break
+    await sleep(pollDelayMs(attempt), options.signal)
+    if (options.signal?.aborted) break
+    await mapPool(pending, 8, async (instanceId) => {
+      try {
+        const out = await ssm.send(new GetCommandInvocationCommand({CommandId: commandId, InstanceId: instanceId}))
+        results.set(instanceId, toInvocationResult(instanceId, out))
+      } catch (error) {
+        const name = (error as {name?: string}).name
+        if (name === 'InvocationDoesNotExist' && Date.now() - firstSeen < grace) return
+        throw describeAwsError(error, {action: 'ssm:GetCommandInvocation'})
+      }
+    })
+    options.onPoll?.([...results.values()])
+  }
+  return instanceIds.map(
+    (id) => results.get(id) ?? {instanceId: id, status: 'Pending', outcome: 'running', responseCode: -1, stdout: '', stderr: '', stdoutTruncated: false},
+  )
+}
+
+export async function cancelCommand(ssm: SSMClient, commandId: string, instanceIds?: string[]): Promise<void> {
+  const {CancelCommandCommand} = await import('@aws-sdk/client-ssm')
+  try {
+    await ssm.send(new CancelCommandCommand({CommandId: commandId, ...(instanceIds ? {InstanceIds: instanceIds} : {})}))
+  } catch (error) {
+    throw describeAwsError(error, {action: 'ssm:CancelCommand'})
+  }
+}

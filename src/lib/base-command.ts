@@ -1,0 +1,92 @@
+import {Command, Flags, Interfaces} from '@oclif/core'
+
+import {AwsClients} from './aws/clients.js'
+import {describeAwsError} from './aws/errors.js'
+import {type LoadedConfig, loadConfig, selectStage, type StageConfig} from './config.js'
+import {ExitCode} from './exit-codes.js'
+import {UpscError} from './errors.js'
+import {renderError} from './render/error.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+
+/** What a command gets once its flags and config are read: the stage and its AWS clients. */
+export interface StageContext {
+  config: LoadedConfig
+  stage: StageConfig
+  clients: AwsClients
+  /** --instance values, if any, overriding the stage's selector. */
+  instances: string[]
+  region?: string
+  profile?: string
+}
+
+/**
+ * Shared flags, config loading, spinner lifecycle and the mapping from errors to exit codes.
+ * Commands stay thin: parse, call one op, return a typed result (printed as JSON with --json).
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    stage: Flags.string({char: 's', description: 'Stage to act on (default: the config\'s defaultStage).', helpGroup: 'GLOBAL'}),
+    instance: Flags.string({
+      char: 'i',
+      description: 'Instance id or Name tag, instead of the stage\'s selector. Repeat for several.',
+      multiple: true,
+      helpGroup: 'GLOBAL',
+    }),
+    profile: Flags.string({description: 'AWS profile (default: the stage\'s, then AWS_PROFILE).', helpGroup: 'GLOBAL'}),
+    region: Flags.string({description: 'AWS region (default: the stage\'s, then AWS_REGION).', helpGroup: 'GLOBAL'}),
+    config: Flags.string({description: 'Config file (default: upsc.config.json here or above, or UPSC_CONFIG).', helpGroup: 'GLOBAL'}),
+    verbose: Flags.boolean({description: 'Show AWS request details and stack traces.', helpGroup: 'GLOBAL'}),
+  }
+
+  protected flags!: BaseFlags<T>
+  private clients?: AwsClients
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const {flags} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+  }
+
+  /** Load the config and pick the stage; no AWS call happens here. */
+  protected stageContext(): StageContext {
+    const config = loadConfig({flag: this.flags.config, cwd: process.cwd(), env: process.env})
+    const stage = selectStage(config, this.flags.stage)
+    const region = this.flags.region ?? stage.region
+    const profile = this.flags.profile ?? stage.profile
+    this.clients = new AwsClients({region, profile})
+    return {config, stage, clients: this.clients, instances: this.flags.instance ?? [], region, profile}
+  }
+
+  /** Spinners and progress go to stderr, and only for a human at a terminal. */
+  protected get interactive(): boolean {
+    return Boolean(process.stderr.isTTY) && !this.jsonEnabled() && !process.env.CI
+  }
+
+  protected override async catch(error: Error & {oclif?: {exit?: number}; exitCode?: number}): Promise<void> {
+    const mapped = describeAwsError(error, {profile: this.flags?.profile})
+    const upsc = mapped instanceof UpscError ? mapped : undefined
+    // oclif's own errors carry their exit code (2 for parse errors such as an unknown flag).
+    const exitCode = upsc?.exitCode ?? error.oclif?.exit ?? ExitCode.failed
+    if (error.oclif?.exit === 0 || error.constructor?.name === 'ExitError') throw error
+    if (this.jsonEnabled()) {
+      this.logJson({error: {code: upsc?.code ?? 'unexpected', message: (mapped as Error).message, hint: upsc?.hint, exitCode}})
+    } else {
+      process.stderr.write(renderError(mapped as Error, {verbose: Boolean(this.flags?.verbose), known: Boolean(upsc) || exitCode === ExitCode.usage}) + '\n')
+    }
+    this.exit(exitCode)
+  }
+
+  protected override async finally(error: Error | undefined): Promise<void> {
+    this.clients?.destroy()
+    await super.finally(error)
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * The one table of exit codes. Published in the README: never renumber, only add.
+ */
+export const ExitCode = {
+  ok: 0,
+  /** Something failed, or the stage is unhealthy. */
+  failed: 1,
+  /** Bad usage or configuration, found before any AWS call. */
+  usage: 2,
+  /** AWS access: credentials, permissions, region, throttling that outlasted retries. */
+  awsAccess: 3,
+  /** The target cannot be reached: not found, stopped, not managed by SSM, agent offline. */
+  unreachable: 4,
+  /** The deploy failed and the host was rolled back to the previous version. */
+  rolledBack: 5,
+  /** Another deploy holds the host's lock. */
+  lockHeld: 6,
+  /** Interrupted by the user (Ctrl-C). */
+  interrupted: 130,
+} as const
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
+
+/** Rows for the README and `upsc help`: code, name, meaning. */
+export const exitCodeTable: ReadonlyArray<[number, string]> = [
+  [ExitCode.ok, 'ok'],
+  [ExitCode.failed, 'failed, or unhealthy (a status with any failing check)'],
+  [ExitCode.usage, 'usage or configuration error, before any AWS call'],
+  [ExitCode.awsAccess, 'AWS access: credentials, SSO session, permissions, region, throttling'],
+  [ExitCode.unreachable, 'target unreachable: not found, stopped, not managed by SSM, agent offline'],
+  [ExitCode.rolledBack, 'deploy failed and the host was rolled back to the previous version'],
+  [ExitCode.lockHeld, 'another deploy holds the lock'],
+  [ExitCode.interrupted, 'interrupted (Ctrl-C); a remote run goes on'],
+]

@@ -1,0 +1,36 @@
+import chalk from 'chalk'
+import Table from 'cli-table3'
+
+import type {StatusResult, Verdict} from '../status/types.js'
+
+const MARK: Record<Verdict, string> = {ok: '✔', warn: '!', fail: '✖', skip: '-'}
+
+export function verdictMark(verdict: Verdict): string {
+  const mark = MARK[verdict]
+  return verdict === 'ok' ? chalk.green(mark) : verdict === 'warn' ? chalk.yellow(mark) : verdict === 'fail' ? chalk.red(mark) : chalk.dim(mark)
+}
+
+/** Pure: the status result -> a table grouped by instance, then the summary line. */
+export function renderStatus(result: StatusResult): string {
+  const table = new Table({
+    head: ['', 'Check', 'Detail'],
+    style: {head: [], border: [], compact: true},
+    chars: {mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': ''},
+  })
+  for (const instance of result.instances) {
+    const title = instance.name ? `${instance.name} (${instance.instanceId})` : instance.instanceId
+    table.push([{colSpan: 3, content: `${verdictMark(instance.verdict)} ${chalk.bold(title)}`}])
+    for (const c of instance.checks) table.push([verdictMark(c.verdict), c.label, c.verdict === 'fail' ? chalk.red(c.detail) : c.detail])
+  }
+  const header = chalk.dim(`stage ${result.stage}${result.region ? ` · ${result.region}` : ''} · checked ${result.checkedAt}`)
+  return `${header}\n${table.toString()}\n${renderSummary(result)}`
+}
+
+export function renderSummary(result: StatusResult): string {
+  const {summary} = result
+  const warnings = summary.warnings > 0 ? chalk.yellow(` (${summary.warnings} warning${summary.warnings === 1 ? '' : 's'})`) : ''
+  const counts = `${summary.healthy}/${summary.instances} instance${summary.instances === 1 ? '' : 's'} healthy`
+  if (summary.failing === 0) return `${chalk.green('✔')} ${result.stage}: ${counts}${warnings}`
+  const failed = summary.failed.map((f) => `${f.name ?? f.instanceId}: ${f.checks.join(', ')}`).join('; ')
+  return `${chalk.red('✖')} ${result.stage}: ${counts}${warnings} — failing: ${failed}`
+}
