@@ -1,0 +1,131 @@
+import {describe, expect, it} from 'vitest'
+
+import {parseConfig, selectStage} from '../../src/lib/config.js'
+import {renderStatus} from '../../src/lib/render/status.js'
+import {evaluateInstance, formatBytes, formatDuration, summarize} from '../../src/lib/status/evaluate.js'
+import type {InstanceFacts, ProbeDocument} from '../../src/lib/status/types.js'
+
+const stage = selectStage(parseConfig(JSON.stringify({stages: {stage2: {region: 'eu-central-1'}}}), 'f.json'))
+const now = Date.parse('2026-11-28T18:00:00Z')
+
+const healthyProbe: ProbeDocument = {
+  schema: 1,
+  host: {hostname: 'ip-10-0-0-1', uptimeSeconds: 7200, diskFreeBytes: 10 * 1024 ** 3, diskTotalBytes: 30 * 1024 ** 3, diskFreePercent: 33.3},
+  docker: {running: true, serverVersion: '27.3.1', composeVersion: '2.29.7', error: null},
+  repo: {present: true, branch: 'main', commit: '3a4f2c1d9e', clean: true, error: null},
+  images: [
+    {repository: 'upscapp-be-api', tag: 'latest', ageSeconds: 600},
+    {repository: 'upscapp-be-api', tag: 'upsc-3a4f2c1', ageSeconds: 600},
+  ],
+  services: [
+    {name: 'api', state: 'running', health: 'healthy', restarts: 0},
+    {name: 'worker', state: 'running', health: '', restarts: 0},
+  ],
+  healthChecks: [{name: 'api', url: 'http://localhost:8000/health', expect: 200, status: 200, ok: true, latencyMs: 12, error: null}],
+  units: [
+    {name: 'upscpro-deploy.service', present: false},
+    {name: 'upscpro-monitor.timer', present: true, enabled: 'enabled', active: 'active'},
+  ],
+  lastDeployment: {outcome: 'succeeded', branch: 'main', commit: '3a4f2c1d9e', finishedAt: '2026-11-28T17:50:00Z'},
+  bootstrap: null,
+}
+
+const facts = (patch: Partial<InstanceFacts> = {}): InstanceFacts => ({
+  instanceId: 'i-0123456789abcdef0',
+  name: 'upscpro-stage2-docker',
+  ec2State: 'running',
+  systemStatus: 'ok',
+  instanceStatus: 'ok',
+  ssm: {pingStatus: 'Online', agentVersion: '3.3.1', isLatestVersion: true},
+  logStreams: [{alias: 'deploy', stream: 'i-0123456789abcdef0/deploy', lastEventAt: '2026-11-28T17:59:00Z'}],
+  probe: healthyProbe,
+  ...patch,
+})
+
+describe('evaluateInstance', () => {
+  it('gives one ok line per item of the checklist for a healthy host', () => {
+    const status = evaluateInstance(facts(), stage, now)
+    expect(status.verdict).toBe('ok')
+    expect(status.checks.map((c) => [c.id, c.verdict, c.detail])).toEqual([
+      ['ec2.state', 'ok', 'running'],
+      ['ec2.status-checks', 'ok', 'system ok, instance ok'],
+      ['ec2.uptime', 'ok', '2h00m'],
+      ['ssm.agent', 'ok', 'online v3.3.1'],
+      ['docker.daemon', 'ok', 'running v27.3.1'],
+      ['docker.compose', 'ok', 'v2.29.7'],
+      ['repo', 'ok', 'main @ 3a4f2c1, clean'],
+      ['images', 'ok', '1 built, newest 10m ago, 1 version(s) kept for rollback'],
+      ['service.api', 'ok', 'running, healthy'],
+      ['service.worker', 'ok', 'running'],
+      ['health.api', 'ok', 'HTTP 200 in 12 ms'],
+      ['unit.upscpro-monitor.timer', 'ok', 'enabled, active'],
+      ['deploy.last', 'ok', 'succeeded: main @ 3a4f2c1 at 2026-11-28T17:50:00Z'],
+      ['host.disk', 'ok', '10 GiB free, 33.3%'],
+      ['logs.deploy', 'ok', 'newest event 1m ago'],
+    ])
+  })
+
+  it('fails the service and the health check that fail, naming what was expected', () => {
+    const probe: ProbeDocument = {
+      ...healthyProbe,
+      services: [{name: 'api', state: 'running', health: 'unhealthy', restarts: 3}],
+      healthChecks: [{name: 'api', url: 'http://localhost:8000/health', expect: 200, status: 500, ok: false, latencyMs: 4}],
+    }
+    const status = evaluateInstance(facts({probe}), stage, now)
+    expect(status.verdict).toBe('fail')
+    expect(status.checks.find((c) => c.id === 'service.api')).toMatchObject({verdict: 'fail', detail: 'running, unhealthy, 3 restart(s)'})
+    expect(status.checks.find((c) => c.id === 'health.api')).toMatchObject({verdict: 'fail', detail: 'HTTP 500 in 4 ms, expected 200 (http://localhost:8000/health)'})
+  })
+
+  it('fails a stopped instance without host checks', () => {
+    const status = evaluateInstance(facts({ec2State: 'stopped', probe: undefined, ssm: {pingStatus: 'ConnectionLost'}}), stage, now)
+    expect(status.checks.map((c) => `${c.id}:${c.verdict}`)).toEqual(['ec2.state:fail', 'ssm.agent:fail', 'logs.deploy:ok'])
+  })
+
+  it('fails an instance that SSM does not manage', () => {
+    const status = evaluateInstance(facts({ssm: undefined, probe: undefined}), stage, now)
+    expect(status.checks.find((c) => c.id === 'ssm.agent')).toMatchObject({verdict: 'fail', detail: expect.stringContaining('not managed')})
+  })
+
+  it('warns on stale or missing logs, a dirty checkout and low disk', () => {
+    const probe: ProbeDocument = {...healthyProbe, repo: {present: true, branch: 'main', commit: 'abcdef1', clean: false}, host: {...healthyProbe.host, diskFreePercent: 5}}
+    const status = evaluateInstance(
+      facts({probe, logStreams: [{alias: 'deploy', stream: 's'}, {alias: 'user-data', stream: 'u', lastEventAt: '2026-11-25T00:00:00Z'}]}),
+      stage,
+      now,
+    )
+    expect(status.verdict).toBe('warn')
+    expect(status.checks.filter((c) => c.verdict === 'warn').map((c) => c.id)).toEqual(['repo', 'host.disk', 'logs.deploy', 'logs.user-data'])
+  })
+
+  it('fails with the reason when the probe could not run', () => {
+    const status = evaluateInstance(facts({probe: undefined, probeError: 'the probe timed-out'}), stage, now)
+    expect(status.checks.find((c) => c.id === 'host.probe')).toMatchObject({verdict: 'fail', detail: 'the probe timed-out'})
+  })
+})
+
+describe('summarize and renderStatus', () => {
+  it('names the failing instance and checks in the summary line', () => {
+    const failing = evaluateInstance(facts({probe: {...healthyProbe, healthChecks: [{name: 'api', expect: 200, status: 502, ok: false}]}}), stage, now)
+    const healthy = evaluateInstance(facts({instanceId: 'i-0fedcba9876543210', name: 'second'}), stage, now)
+    const result = summarize('stage2', 'eu-central-1', [failing, healthy], now)
+    expect(result.summary).toEqual({
+      instances: 2,
+      healthy: 1,
+      warnings: 0,
+      failing: 1,
+      failed: [{instanceId: 'i-0123456789abcdef0', name: 'upscpro-stage2-docker', checks: ['health.api']}],
+    })
+    const text = renderStatus(result)
+    expect(text).toContain('upscpro-stage2-docker (i-0123456789abcdef0)')
+    expect(text).toContain('second (i-0fedcba9876543210)')
+    expect(text.trim().split('\n').at(-1)).toContain('stage2: 1/2 instances healthy — failing: upscpro-stage2-docker: health.api')
+  })
+})
+
+describe('formatting', () => {
+  it('formats durations and sizes', () => {
+    expect([formatDuration(5), formatDuration(125), formatDuration(3 * 3600 + 60), formatDuration(2 * 86_400 + 3600)]).toEqual(['5s', '2m', '3h01m', '2d1h'])
+    expect([formatBytes(512), formatBytes(1536), formatBytes(50 * 1024 ** 3)]).toEqual(['512 B', '1.5 KiB', '50 GiB'])
+  })
+})
