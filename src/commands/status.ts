@@ -1,8 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, type StageContext} from '../lib/base-command.js'
-import {ExitCode} from '../lib/exit-codes.js'
-import {runStatus} from '../lib/ops/status.js'
+import {runStatus, statusExitCode} from '../lib/ops/status.js'
 import {renderStatus} from '../lib/render/status.js'
 import {withSpinner} from '../lib/spinner.js'
 import type {StatusResult} from '../lib/status/types.js'
@@ -12,7 +11,7 @@ export default class Status extends BaseCommand<typeof Status> {
 
   static override description = `Replaces check-build-status.sh. For each instance of the stage: EC2 state and status checks, uptime, SSM agent, Docker and Compose, the checked-out commit, images, every compose service, every configured health check, CloudWatch log streams, the auto-recovery units, the last deployment and free disk.
 
-All facts from the host come from one read-only Run Command; EC2, SSM and Logs are asked concurrently. Exit code 0 when nothing fails (warnings allowed), 1 when any check fails. See the README for the --json schema.`
+All facts from the host come from one read-only Run Command; EC2, SSM and Logs are asked concurrently. Exit code 0 when nothing fails (warnings allowed), 1 when any check fails, 4 when no instance could be reached at all (stopped, not managed by SSM, agent offline). See the README for the --json schema.`
 
   static override examples = [
     {command: '<%= config.bin %> status', description: 'Check the default stage.'},
@@ -30,7 +29,7 @@ All facts from the host come from one read-only Run Command; EC2, SSM and Logs a
     if (this.flags.watch && !this.jsonEnabled()) return this.watch(ctx, this.flags.watch)
     const result = await withSpinner(this.interactive, 'Checking', (progress) => runStatus(ctx, {onProgress: progress}))
     if (!this.jsonEnabled()) this.log(renderStatus(result))
-    if (result.summary.failing > 0) process.exitCode = ExitCode.failed
+    process.exitCode = statusExitCode(result)
     return result
   }
 
@@ -39,7 +38,7 @@ All facts from the host come from one read-only Run Command; EC2, SSM and Logs a
       const result = await runStatus(ctx)
       // Clear the screen and redraw in place.
       process.stdout.write(`\u001B[2J\u001B[H${renderStatus(result)}\n`)
-      process.exitCode = result.summary.failing > 0 ? ExitCode.failed : ExitCode.ok
+      process.exitCode = statusExitCode(result)
       await new Promise((resolve) => setTimeout(resolve, seconds * 1000))
     }
   }

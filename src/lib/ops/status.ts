@@ -12,6 +12,7 @@ import {describeAwsError} from '../aws/errors.js'
 import {MAX_INSTANCES_PER_COMMAND, sendCommand, waitForCommand} from '../aws/run-command.js'
 import {resolveTargets, type Target} from '../aws/targets.js'
 import {UpscError} from '../errors.js'
+import {ExitCode} from '../exit-codes.js'
 import {buildPayload} from '../remote/payload.js'
 import {parseReport} from '../remote/report.js'
 import {stageSettings} from '../remote/settings.js'
@@ -50,6 +51,16 @@ export async function runStatus(ctx: StageContext, options: StatusOptions = {}):
   const now = Date.now()
   const instances = targets.map((t) => evaluateInstance(factsFor(t, statuses.get(t.instanceId), managed.get(t.instanceId), streams.get(t.instanceId) ?? [], probes.get(t.instanceId)), stage, now))
   return summarize(stage.name, ctx.region ?? process.env.AWS_REGION, instances, now)
+}
+
+/**
+ * Pure: 0 when nothing fails, 4 when no instance could be reached at all (nothing on a host could
+ * be checked), else 1.
+ */
+export function statusExitCode(result: StatusResult): number {
+  if (result.summary.failing === 0) return ExitCode.ok
+  const unreachable = (i: StatusResult['instances'][number]) => i.checks.some((c) => (c.id === 'ec2.state' || c.id === 'ssm.agent') && c.verdict === 'fail')
+  return result.instances.length > 0 && result.instances.every(unreachable) ? ExitCode.unreachable : ExitCode.failed
 }
 
 function factsFor(
