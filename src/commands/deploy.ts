@@ -1,0 +1,91 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../lib/base-command.js'
+import {ExitCode} from '../lib/exit-codes.js'
+import {usageError} from '../lib/errors.js'
+import {interruptSignal} from '../lib/interrupt.js'
+import {attachDeploy, cancelDeploy, type DeployResult, runDeploy} from '../lib/ops/deploy.js'
+import {Progress} from '../lib/progress.js'
+import {renderHostResults} from '../lib/render/deploy.js'
+
+export default class Deploy extends BaseCommand<typeof Deploy> {
+  static override summary = 'Fetch, build, start and health-check a branch on the stage; roll back automatically if it is unhealthy.'
+
+  static override description = `Runs on every instance of the stage through SSM Run Command (no SSH): takes the deploy lock, waits for Docker, fetches the branch with retries (reading the GitHub token from Parameter Store on the host when configured), checks out the exact commit, builds (the configured build command or docker compose build), tags the images upsc-<sha> for rollbacks, starts the services and waits for every health check. A failed health gate puts the previous deployment's images back without rebuilding (unless --no-rollback).
+
+Output streams live from CloudWatch Logs. Ctrl-C stops following, not the deploy: upsc prints how to re-attach (--attach) or cancel (--cancel).
+
+Exit codes: 0 deployed and healthy, 1 failed (the running version is untouched when the failure is before the services start), 4 unreachable, 5 failed and rolled back, 6 another deploy holds the lock, 130 interrupted.`
+
+  static override examples = [
+    {command: '<%= config.bin %> deploy --branch feature-x', description: 'Deploy the tip of origin/feature-x to the default stage.'},
+    {command: '<%= config.bin %> deploy --stage stage2 --branch main --ref 3a4f2c1', description: 'Deploy an exact commit of main.'},
+    {command: '<%= config.bin %> deploy --branch feature-x --no-rollback', description: 'Leave a failing version in place to debug it.'},
+    {command: '<%= config.bin %> deploy --branch main --detach', description: 'Send the deploy and return at once with its command id.'},
+    {command: '<%= config.bin %> deploy --attach 0b6c5a4e-1d2f-4f57-9a43-6f0e8e4b2a11', description: 'Resume following a deploy.'},
+    {command: '<%= config.bin %> deploy --cancel 0b6c5a4e-1d2f-4f57-9a43-6f0e8e4b2a11', description: 'Cancel a running deploy (the lock is released, the run recorded as interrupted).'},
+  ]
+
+  static override flags = {
+    branch: Flags.string({char: 'b', description: 'Branch to deploy (default: the stage\'s defaultBranch).'}),
+    ref: Flags.string({description: 'Exact commit of the branch to deploy (default: the tip of origin/<branch>).', helpValue: 'SHA'}),
+    'no-rollback': Flags.boolean({description: 'On a failed health gate, leave the new version running for debugging.'}),
+    detach: Flags.boolean({description: 'Send the deploy, print its command id and how to follow it, and exit.'}),
+    attach: Flags.string({description: 'Resume following a running deploy by its command id.', helpValue: 'COMMAND_ID', exclusive: ['branch', 'ref', 'cancel', 'detach']}),
+    cancel: Flags.string({description: 'Cancel a running deploy by its command id.', helpValue: 'COMMAND_ID', exclusive: ['branch', 'ref', 'attach', 'detach']}),
+    'max-concurrency': Flags.string({description: 'Hosts deployed at once: a number or a percentage (SSM MaxConcurrency).', default: '1', helpValue: 'N|N%'}),
+    'max-errors': Flags.string({description: 'Failed hosts tolerated before the rest are not started (SSM MaxErrors).', default: '0', helpValue: 'N|N%'}),
+  }
+
+  public async run(): Promise<DeployResult> {
+    const {flags} = this
+    checkRate('--max-concurrency', flags['max-concurrency'])
+    checkRate('--max-errors', flags['max-errors'])
+    const ctx = this.stageContext()
+    const progress = new Progress(this.jsonEnabled() ? 'quiet' : this.interactive ? 'tty' : 'plain', {branch: flags.branch ?? ctx.stage.defaultBranch})
+    await progress.start()
+    const interrupt = interruptSignal()
+    let result: DeployResult
+    try {
+      if (flags.cancel) result = await cancelDeploy(ctx, flags.cancel)
+      else if (flags.attach) result = await attachDeploy(ctx, flags.attach, {onLine: (id, line) => progress.line(id, line)}, interrupt.signal)
+      else
+        result = await runDeploy(
+          ctx,
+          {branch: flags.branch, ref: flags.ref, noRollback: flags['no-rollback'], maxConcurrency: flags['max-concurrency'], maxErrors: flags['max-errors']},
+          {
+            onSent: (commandId, ids) => {
+              progress.note(`Sent deploy to ${ids.join(', ')} (Run Command ${commandId}).`)
+              progress.hosts(ids.length)
+            },
+            onLine: (id, line) => progress.line(id, line),
+          },
+          interrupt.signal,
+          flags.detach,
+        )
+    } finally {
+      progress.stop()
+      interrupt.dispose()
+    }
+
+    if (result.detached) {
+      const again = this.reattachHint(result.commandId)
+      if (!this.jsonEnabled()) this.log(flags.detach ? `Deploy sent: Run Command ${result.commandId}.\n${again}` : `\nStopped following. The deploy goes on on the host.\n${again}`)
+      process.exitCode = flags.detach ? ExitCode.ok : ExitCode.interrupted
+      return result
+    }
+    if (!this.jsonEnabled()) this.log(renderHostResults(result.hosts, {verb: flags.cancel ? 'Cancel' : 'Deploy', branch: result.branch, commandId: result.commandId}))
+    process.exitCode = result.exitCode
+    return result
+  }
+
+  private reattachHint(commandId: string): string {
+    const stage = this.flags.stage ? ` --stage ${this.flags.stage}` : ''
+    return `Follow it:  upsc deploy${stage} --attach ${commandId}\nCancel it:  upsc deploy${stage} --cancel ${commandId}`
+  }
+}
+
+function checkRate(flag: string, value: string): void {
+  if (!/^(\d+%?)$/.test(value) || (value.endsWith('%') && Number(value.slice(0, -1)) > 100))
+    throw usageError('bad-rate', `${flag} must be a number or a percentage such as 2 or 50%; got "${value}".`, 'For a rolling deploy one host at a time, leave the defaults.')
+}

@@ -1,0 +1,139 @@
+/**
+ * `upsc deploy`: check the inputs, check the hosts can take a command, send deploy.sh with the
+ * stage's settings, stream its steps live, and turn each host's report into a typed result.
+ */
+import {randomUUID} from 'node:crypto'
+
+import type {StageContext} from '../base-command.js'
+import type {StageConfig} from '../config.js'
+import {usageError} from '../errors.js'
+import {buildPayload} from '../remote/payload.js'
+import {branchNameProblem, commitRefProblem} from '../remote/refname.js'
+import type {ReportLine} from '../remote/report.js'
+import {type Settings, stageSettings} from '../remote/settings.js'
+import {toolVersion} from '../version.js'
+import {combinedExitCode, type HostResult, hostResult} from './host-result.js'
+import {callerArn, reachableTargets} from './preflight.js'
+import {followRemote, runRemote} from './remote-run.js'
+
+export interface DeployRequest {
+  branch?: string
+  ref?: string
+  noRollback: boolean
+  maxConcurrency: string
+  maxErrors: string
+}
+
+export interface DeployResult {
+  stage: string
+  commandId: string
+  deployId?: string
+  branch?: string
+  ref?: string
+  /** Following stopped (Ctrl-C, --detach): the deploy goes on on the hosts. */
+  detached: boolean
+  hosts: HostResult[]
+  exitCode: number
+}
+
+export interface DeployEvents {
+  onSent?: (commandId: string, instanceIds: string[]) => void
+  onLine?: (instanceId: string, line: ReportLine) => void
+}
+
+/** Pure: the branch and ref are checked before any AWS call (git's ref rules, plus no shell metacharacters). */
+export function checkDeployInput(stage: StageConfig, request: Pick<DeployRequest, 'branch' | 'ref'>): {branch: string; ref?: string} {
+  const branch = request.branch ?? stage.defaultBranch
+  const branchProblem = branchNameProblem(branch)
+  if (branchProblem) throw usageError('bad-branch', `Cannot deploy branch ${JSON.stringify(branch)}: ${branchProblem}.`, 'Pass a branch name as git accepts it, e.g. --branch feature-x.')
+  if (request.ref !== undefined) {
+    const refProblem = commitRefProblem(request.ref)
+    if (refProblem) throw usageError('bad-ref', `Cannot deploy --ref ${JSON.stringify(request.ref)}: ${refProblem}.`, 'Pass a commit id, e.g. --ref 3a4f2c1.')
+  }
+  return {branch, ...(request.ref ? {ref: request.ref} : {})}
+}
+
+/** Pure: the settings deploy.sh reads (docs/REMOTE-CONTRACT.md). */
+export function deploySettings(stage: StageConfig, input: {branch: string; ref?: string; caller: string; deployId: string; noRollback: boolean}): Settings {
+  const settings: Settings = {
+    ...stageSettings(stage),
+    UPSC_BRANCH: input.branch,
+    UPSC_REF: input.ref,
+    UPSC_DEPLOY_ID: input.deployId,
+    UPSC_CALLER: input.caller,
+    UPSC_TOOL_VERSION: toolVersion,
+    UPSC_TOKEN_PARAMETER: stage.githubTokenParameter,
+    UPSC_NO_ROLLBACK: input.noRollback ? 1 : undefined,
+    UPSC_KEEP_IMAGES: stage.keepImages,
+    UPSC_DOCKER_WAIT_SECONDS: stage.timeouts.dockerReadySeconds,
+    UPSC_HEALTH_TIMEOUT_SECONDS: stage.timeouts.healthSeconds,
+    UPSC_RETRY_TRIES: stage.retry.tries,
+    UPSC_RETRY_BASE_SECONDS: stage.retry.baseSeconds,
+    UPSC_BUILD_COUNT: stage.buildCommand?.length,
+  }
+  stage.buildCommand?.forEach((word, i) => (settings[`UPSC_BUILD_${i + 1}`] = word))
+  return settings
+}
+
+export async function runDeploy(ctx: StageContext, request: DeployRequest, events: DeployEvents = {}, signal?: AbortSignal, detach = false): Promise<DeployResult> {
+  const {stage} = ctx
+  const input = checkDeployInput(stage, request)
+  const [targets, caller] = await Promise.all([reachableTargets(ctx), callerArn(ctx.clients)])
+  const deployId = `d-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`
+  const commands = buildPayload('deploy', deploySettings(stage, {...input, caller, deployId, noRollback: request.noRollback}))
+  const instanceIds = targets.map((t) => t.instanceId)
+  const names = new Map(targets.map((t) => [t.instanceId, t.name]))
+  // --detach: stop following as soon as the command is accepted.
+  const detachSignal = detach ? AbortSignal.abort() : signal
+  const run = await runRemote(
+    ctx.clients,
+    {
+      instanceIds,
+      commands,
+      comment: `upsc deploy ${stage.name} ${input.branch}${input.ref ? ` ${input.ref}` : ''}`,
+      executionTimeoutSeconds: stage.timeouts.commandSeconds,
+      deliveryTimeoutSeconds: stage.timeouts.deliverySeconds,
+      outputLogGroup: stage.runCommandLogGroup,
+      maxConcurrency: request.maxConcurrency,
+      maxErrors: request.maxErrors,
+    },
+    {onSent: (id) => events.onSent?.(id, instanceIds), onLine: events.onLine},
+    detachSignal,
+  )
+  const hosts = run.runs.map((r) => hostResult(r, names.get(r.instanceId)))
+  return {stage: stage.name, commandId: run.commandId, deployId, ...input, detached: run.detached, hosts, exitCode: run.detached ? 0 : combinedExitCode(hosts)}
+}
+
+/** `--attach <command-id>`: resume following a deploy already running. */
+export async function attachDeploy(ctx: StageContext, commandId: string, events: DeployEvents = {}, signal?: AbortSignal): Promise<DeployResult> {
+  const instanceIds = await commandInstances(ctx, commandId)
+  const run = await followRemote(ctx.clients, commandId, instanceIds, ctx.stage.runCommandLogGroup, {onLine: events.onLine}, signal)
+  const hosts = run.runs.map((r) => hostResult(r))
+  return {stage: ctx.stage.name, commandId, detached: run.detached, hosts, exitCode: combinedExitCode(hosts)}
+}
+
+/** `--cancel <command-id>`: CancelCommand; the host script's trap records "interrupted" and frees the lock. */
+export async function cancelDeploy(ctx: StageContext, commandId: string): Promise<DeployResult> {
+  const instanceIds = await commandInstances(ctx, commandId)
+  const {cancelCommand} = await import('../aws/run-command.js')
+  await cancelCommand(await ctx.clients.ssm(), commandId)
+  const run = await followRemote(ctx.clients, commandId, instanceIds, undefined)
+  const hosts = run.runs.map((r) => hostResult(r))
+  return {stage: ctx.stage.name, commandId, detached: false, hosts, exitCode: combinedExitCode(hosts)}
+}
+
+async function commandInstances(ctx: StageContext, commandId: string): Promise<string[]> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(commandId))
+    throw usageError('bad-command-id', `"${commandId}" is not a Run Command id.`, 'Use the id printed by `upsc deploy` (a UUID such as 3f2c...-...).')
+  const {paginateListCommandInvocations} = await import('@aws-sdk/client-ssm')
+  const ids: string[] = []
+  const {describeAwsError} = await import('../aws/errors.js')
+  try {
+    for await (const page of paginateListCommandInvocations({client: await ctx.clients.ssm()}, {CommandId: commandId}))
+      for (const inv of page.CommandInvocations ?? []) if (inv.InstanceId) ids.push(inv.InstanceId)
+  } catch (error) {
+    throw describeAwsError(error, {action: 'ssm:ListCommandInvocations'})
+  }
+  if (ids.length === 0) throw usageError('unknown-command', `No Run Command ${commandId} was found in this region.`, 'Check the id and --region/--stage.')
+  return ids
+}
