@@ -28,9 +28,22 @@ export function readScript(name: string): string {
   return text
 }
 
-/** The scripts as one bash program: lib.sh, then the entry script. */
+/**
+ * Pure: drop what bash ignores anyway (comment lines, blank lines, indentation) so the payload stays
+ * small. The scripts keep no multi-line string literals and no heredocs, so no text changes meaning;
+ * the host-script tests run this exact bundle.
+ */
+export function compactScript(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => line.trimStart())
+    .filter((line) => line.length > 0 && !line.startsWith('#'))
+    .join('\n')
+}
+
+/** The scripts as one bash program: lib.sh, then the entry script, compacted. */
 export function scriptBundle(entry: ScriptName, read: (name: string) => string = readScript): string {
-  return `${read('lib')}\n${read(entry)}\n`
+  return `${compactScript(read('lib'))}\n${compactScript(read(entry))}\n`
 }
 
 export function buildPayload(entry: ScriptName, settings: Record<string, string | number | boolean | undefined>, read?: (name: string) => string): string[] {

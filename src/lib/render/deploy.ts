@@ -1,8 +1,8 @@
 import chalk from 'chalk'
-import Table from 'cli-table3'
 
 import type {HostResult, StepResult} from '../ops/host-result.js'
 import type {StepEvent} from '../remote/report.js'
+import {renderTable} from './table.js'
 
 const STEP_LABELS: Record<string, string> = {
   preflight: 'Checking the host',
@@ -54,9 +54,10 @@ function outcomeLine(host: HostResult, verb: string, branch?: string): string {
 }
 
 function stepTable(steps: StepResult[], branch?: string): string {
-  const table = new Table({head: ['Step', 'Result', 'Time', 'Detail'], style: {head: [], border: [], compact: true}})
-  for (const s of steps) table.push([stepLabel(s.name, branch), s.status === 'ok' ? chalk.green('ok') : s.status === 'fail' ? chalk.red('failed') : s.status, seconds(s.seconds), s.detail ?? ''])
-  return table.toString()
+  return renderTable(
+    ['Step', 'Result', 'Time', 'Detail'],
+    steps.map((s) => [stepLabel(s.name, branch), s.status === 'ok' ? chalk.green('ok') : s.status === 'fail' ? chalk.red('failed') : s.status, seconds(s.seconds), s.detail ?? '']),
+  )
 }
 
 function healthLines(result?: Record<string, unknown>): string[] {
@@ -68,12 +69,11 @@ function healthLines(result?: Record<string, unknown>): string[] {
 export function renderHostResults(hosts: HostResult[], options: {verb: string; branch?: string; commandId: string}): string {
   const lines: string[] = []
   if (hosts.length > 1) {
-    const table = new Table({head: ['Instance', 'Outcome', 'Commit', 'Duration', 'Reason'], style: {head: [], border: [], compact: true}})
-    for (const h of hosts) {
+    const rows = hosts.map((h) => {
       const r = h.result ?? {}
-      table.push([h.name ? `${h.name} (${h.instanceId})` : h.instanceId, h.outcome === 'succeeded' ? chalk.green(h.outcome) : chalk.red(h.outcome), short(r.commit), typeof r.durationSeconds === 'number' ? seconds(r.durationSeconds) : '', h.reason ?? ''])
-    }
-    lines.push(table.toString())
+      return [h.name ? `${h.name} (${h.instanceId})` : h.instanceId, h.outcome === 'succeeded' ? chalk.green(h.outcome) : chalk.red(h.outcome), short(r.commit), typeof r.durationSeconds === 'number' ? seconds(r.durationSeconds) : '', h.reason ?? '']
+    })
+    lines.push(renderTable(['Instance', 'Outcome', 'Commit', 'Duration', 'Reason'], rows))
   }
   for (const h of hosts) {
     if (hosts.length > 1) lines.push(chalk.bold(h.name ? `${h.name} (${h.instanceId})` : h.instanceId))

@@ -1,7 +1,7 @@
 import chalk from 'chalk'
-import Table from 'cli-table3'
 
 import type {StatusResult, Verdict} from '../status/types.js'
+import {renderTable, type Row} from './table.js'
 
 const MARK: Record<Verdict, string> = {ok: '✔', warn: '!', fail: '✖', skip: '-'}
 
@@ -12,18 +12,14 @@ export function verdictMark(verdict: Verdict): string {
 
 /** Pure: the status result -> a table grouped by instance, then the summary line. */
 export function renderStatus(result: StatusResult): string {
-  const table = new Table({
-    head: ['', 'Check', 'Detail'],
-    style: {head: [], border: [], compact: true},
-    chars: {mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': ''},
-  })
+  const rows: Row[] = []
   for (const instance of result.instances) {
     const title = instance.name ? `${instance.name} (${instance.instanceId})` : instance.instanceId
-    table.push([{colSpan: 3, content: `${verdictMark(instance.verdict)} ${chalk.bold(title)}`}])
-    for (const c of instance.checks) table.push([verdictMark(c.verdict), c.label, c.verdict === 'fail' ? chalk.red(c.detail) : c.detail])
+    rows.push([{colSpan: 3, content: `${verdictMark(instance.verdict)} ${chalk.bold(title)}`}])
+    for (const c of instance.checks) rows.push([verdictMark(c.verdict), c.label, c.verdict === 'fail' ? chalk.red(c.detail) : c.detail])
   }
   const header = chalk.dim(`stage ${result.stage}${result.region ? ` · ${result.region}` : ''} · checked ${result.checkedAt}`)
-  return `${header}\n${table.toString()}\n${renderSummary(result)}`
+  return `${header}\n${renderTable(['', 'Check', 'Detail'], rows)}\n${renderSummary(result)}`
 }
 
 export function renderSummary(result: StatusResult): string {

@@ -1,0 +1,984 @@
+# shellcheck shell=bash
+# Globals set here are read by the entry scripts (SC2034), and vice versa (SC2153).
+# shellcheck disable=SC2034,SC2153
+# lib.sh: functions shared by the scripts upsc runs on a host through SSM Run Command.
+# The CLI sends lib.sh followed by one entry script (probe, deploy, rollback, history, lock), run
+# by bash with the UPSC_* settings exported; see docs/REMOTE-CONTRACT.md. Nothing here evals a
+# setting or pastes one into a command string: settings are only ever data (argv words, JSON).
+
+UPSC_LIB_LOADED=1
+# C locale: git/curl messages we match are English, EPOCHREALTIME uses '.'; all times are UTC.
+export LC_ALL=C TZ=UTC GIT_TERMINAL_PROMPT=0
+
+# Exit codes (also in REMOTE-CONTRACT.md).
+RC_OK=0 RC_FAILED=1 RC_USAGE=2 RC_ROLLED_BACK=5 RC_LOCKED=6 RC_INTERRUPTED=130
+# A command run by `retry` returns this for a failure that retrying cannot fix.
+RETRY_STOP=64
+
+# ------------------------------------------------------------------ external commands
+# The deploy lock is fd 9 of this bash alone. Children must not inherit it, or a daemon or
+# container started by a child would keep the lock after we exit.
+docker() { command docker "$@" 9>&-; }
+git() { command git "$@" 9>&-; }
+systemctl() { command systemctl "$@" 9>&-; }
+curl() { command curl "$@" 9>&-; }
+aws() { command aws "$@" 9>&-; }
+
+U_CHILD=
+# run_child CMD...: run CMD in the background and wait, so that a signal reaches our trap at once
+# instead of after CMD ends.
+run_child() {
+  (
+    exec 9>&-
+    "$@"
+  ) &
+  U_CHILD=$!
+  local rc=0
+  wait "$U_CHILD" || rc=$?
+  U_CHILD=
+  return "$rc"
+}
+
+# kill_child: stop the command run_child is waiting for (used by the signal trap).
+kill_child() {
+  [[ -n $U_CHILD ]] || return 0
+  pkill -TERM -P "$U_CHILD" 2>/dev/null
+  kill -TERM "$U_CHILD" 2>/dev/null
+  local i
+  for ((i = 0; i < 50; i++)); do
+    kill -0 "$U_CHILD" 2>/dev/null || break
+    command sleep 0.1
+  done
+  U_CHILD=
+}
+
+# ------------------------------------------------------------------ paths and settings
+# upsc_path PATH: an absolute host path, under UPSC_ROOT (set only in the test sandbox).
+upsc_path() { printf '%s%s' "${UPSC_ROOT:-}" "$1"; }
+
+# upsc_init: resolve the common settings into U_* globals and make a private temp dir.
+upsc_init() {
+  U_APP=$(upsc_path "${UPSC_APP_DIR:-/opt/upscpro/upscapp-be}")
+  U_APP=${U_APP%/}
+  U_STATE=$(upsc_path "${UPSC_HOME:-/opt/upscpro/.upsc}")
+  U_STATE=${U_STATE%/}
+  local cf=${UPSC_COMPOSE_FILE:-docker-compose.yml}
+  if [[ $cf == /* ]]; then U_CFILE=$(upsc_path "$cf"); else U_CFILE=$U_APP/$cf; fi
+  U_PROJECT=${UPSC_COMPOSE_PROJECT:-${U_APP##*/}}
+  U_HISTORY=$U_STATE/deployments.jsonl
+  U_LOCK_FILE=$U_STATE/deploy.lock
+  U_LOCK_INFO=$U_STATE/lock.json
+  U_CURRENT=$U_STATE/current.json
+  U_HOSTNAME=${HOSTNAME:-unknown}
+  if ! U_TMP=$(mktemp -d "${TMPDIR:-/tmp}/upsc.XXXXXX"); then
+    U_TMP=$U_STATE/.tmp.$$
+    mkdir -p -- "$U_TMP"
+  fi
+  trap on_exit EXIT
+}
+
+on_exit() {
+  lock_release
+  [[ -n ${U_TMP:-} && -d $U_TMP ]] && rm -rf -- "$U_TMP"
+}
+
+# setting_int VAR NAME DEFAULT: VAR := the whole-number setting NAME, or DEFAULT.
+setting_int() {
+  local -n _si_out=$1
+  local _si_v=${!2-}
+  if [[ $_si_v =~ ^[0-9]{1,9}$ ]]; then
+    _si_out=$((10#$_si_v))
+  else
+    _si_out=$3
+    [[ -z $_si_v ]] || warn "$2 is not a whole number; using $3"
+  fi
+}
+
+# setting_ms VAR NAME DEFAULT_MS: VAR := the setting NAME (seconds, up to 3 decimals) in ms.
+setting_ms() {
+  local -n _sm_out=$1
+  local _sm_v=${!2-}
+  if [[ $_sm_v =~ ^([0-9]{1,6})(\.([0-9]{1,3}))?$ ]]; then
+    local frac=${BASH_REMATCH[3]}000
+    _sm_out=$((10#${BASH_REMATCH[1]} * 1000 + 10#${frac:0:3}))
+  else
+    _sm_out=$3
+    [[ -z $_sm_v ]] || warn "$2 is not a number of seconds; using $(ms_fmt "$3")"
+  fi
+}
+
+# ms_fmt MS: seconds for humans and for sleep(1): 2000 -> 2, 150 -> 0.15.
+ms_fmt() {
+  local s
+  printf -v s '%d.%03d' $(($1 / 1000)) $(($1 % 1000))
+  while [[ $s == *0 ]]; do s=${s%0}; done
+  printf '%s' "${s%.}"
+}
+
+sleep_ms() { run_child command sleep "$(ms_fmt "$1")"; }
+
+# ------------------------------------------------------------------ validation (no git, no eval)
+# valid_branch NAME: git's rules for a branch name (check-ref-format --branch), in bash; "@"
+# (which git would take) is refused too, as git's own `git branch @` does.
+valid_branch() {
+  local b=$1
+  [[ -n $b && ${#b} -le 255 && $b != @ && $b != HEAD ]] || return 1
+  [[ $b != -* && $b != /* && $b != */ && $b != *. && $b != *.lock ]] || return 1
+  [[ $b != .* && $b != */.* && $b != *..* && $b != *//* && $b != *.lock/* && $b != *@\{* ]] || return 1
+  [[ $b != *[[:cntrl:][:space:]~^:?*\[\\]* ]] || return 1
+  return 0
+}
+
+# valid_ref REF: a commit id or a unique prefix of one (4 to 64 hex digits).
+valid_ref() { [[ $1 =~ ^[0-9a-fA-F]{4,64}$ ]]; }
+
+# is_sha TEXT: a full commit id (SHA-1, or SHA-256 for repositories that use it).
+is_sha() { [[ $1 =~ ^[0-9a-f]{40}([0-9a-f]{24})?$ ]]; }
+
+# valid_service NAME: a compose service name (also never starts with '-').
+valid_service() { [[ $1 =~ ^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$ ]]; }
+
+# valid_unit NAME: a systemd unit name.
+valid_unit() { [[ $1 =~ ^[A-Za-z0-9_][A-Za-z0-9@_.:\\-]{0,255}$ ]]; }
+
+# valid_param NAME: an SSM parameter name or ARN-less path.
+valid_param() { [[ $1 =~ ^/?[A-Za-z0-9_.][A-Za-z0-9_./-]{0,2047}$ ]]; }
+
+# valid_id ID: a deployment id.
+valid_id() { [[ $1 =~ ^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$ ]]; }
+
+# ------------------------------------------------------------------ JSON (built in bash: no jq on hosts)
+# json_q VAR VALUE: VAR := VALUE as a JSON string literal.
+json_q() {
+  local _jq_s=$2 _jq_c _jq_h _jq_i
+  _jq_s=${_jq_s//\\/\\\\}
+  _jq_s=${_jq_s//\"/\\\"}
+  _jq_s=${_jq_s//$'\n'/\\n}
+  _jq_s=${_jq_s//$'\r'/\\r}
+  _jq_s=${_jq_s//$'\t'/\\t}
+  if [[ $_jq_s == *[[:cntrl:]]* ]]; then
+    for ((_jq_i = 1; _jq_i < 32; _jq_i++)); do
+      printf -v _jq_h '%02x' "$_jq_i"
+      printf -v _jq_c '%b' "\\x$_jq_h"
+      _jq_s=${_jq_s//"$_jq_c"/\\u00$_jq_h}
+    done
+    _jq_s=${_jq_s//$'\177'/\\u007f}
+  fi
+  printf -v "$1" '"%s"' "$_jq_s"
+}
+
+# json_str VALUE: print VALUE as a JSON string literal.
+json_str() {
+  local _js
+  json_q _js "$1"
+  printf '%s' "$_js"
+}
+
+# json_qn VAR VALUE: like json_q, but null when VALUE is empty.
+json_qn() {
+  if [[ -z $2 ]]; then printf -v "$1" null; else json_q "$1" "$2"; fi
+}
+
+# json_n VAR VALUE: VAR := VALUE when it is a JSON number, else null.
+json_n() {
+  if [[ $2 =~ ^-?(0|[1-9][0-9]*)(\.[0-9]+)?$ ]]; then printf -v "$1" '%s' "$2"; else printf -v "$1" null; fi
+}
+
+# json_b VAR TEST_RESULT: VAR := true when $2 is 1, else false.
+json_b() { if [[ $2 == 1 ]]; then printf -v "$1" true; else printf -v "$1" false; fi; }
+
+# json_get VAR JSON KEY: VAR := the raw JSON value (string literal, number, true/false/null) of KEY
+# in a one-line object written by these scripts; empty when absent. A key inside a string cannot
+# match: its quotes are escaped there.
+json_get() {
+  local _jg_re='"'$3'":("([^"\\]|\\.)*"|-?[0-9.]+|true|false|null)'
+  if [[ $2 =~ $_jg_re ]]; then printf -v "$1" '%s' "${BASH_REMATCH[1]}"; else printf -v "$1" ''; fi
+}
+
+# json_unq VAR LITERAL: VAR := the text of a JSON string literal (simple escapes only); empty for null.
+json_unq() {
+  local _ju_s=$2
+  if [[ $_ju_s != \"*\" ]]; then printf -v "$1" ''; return; fi
+  _ju_s=${_ju_s:1:${#_ju_s}-2}
+  _ju_s=${_ju_s//\\n/ }
+  _ju_s=${_ju_s//\\t/ }
+  _ju_s=${_ju_s//\\\"/\"}
+  _ju_s=${_ju_s//\\\\/\\}
+  printf -v "$1" '%s' "$_ju_s"
+}
+
+# ------------------------------------------------------------------ time
+now_us() { printf -v "$1" '%s' "${EPOCHREALTIME/./}"; }
+iso_now() { printf -v "$1" '%(%Y-%m-%dT%H:%M:%SZ)T' -1; }
+
+# tenths_since VAR START_US: VAR := seconds since START_US with one decimal ("3.2").
+tenths_since() {
+  local _ts_now=${EPOCHREALTIME/./}
+  local _ts_t=$(((_ts_now - $2) / 100000))
+  printf -v "$1" '%d.%d' $((_ts_t / 10)) $((_ts_t % 10))
+}
+
+# last_line VAR FILE: VAR := the last non-empty line of FILE.
+last_line() {
+  local _ll_lines=() _ll_i
+  [[ -f $2 ]] && mapfile -t _ll_lines <"$2"
+  printf -v "$1" ''
+  for ((_ll_i = ${#_ll_lines[@]} - 1; _ll_i >= 0; _ll_i--)); do
+    if [[ -n ${_ll_lines[_ll_i]//[[:space:]]/} ]]; then
+      printf -v "$1" '%s' "${_ll_lines[_ll_i]}"
+      return
+    fi
+  done
+}
+
+# ------------------------------------------------------------------ report lines
+say() { printf '%s\n' "$*"; }
+# warn MESSAGE: a `::upsc warn` line (the CLI shows it highlighted).
+warn() { printf '::upsc warn %s\n' "${1//[$'\n\r']/ }"; }
+
+U_STEP_NAMES=() U_STEP_STATUS=() U_STEP_SECS=() U_STEP_DETAILS=()
+U_CUR_STEP='' U_STEP_T0=0 U_FAILED_STEP='' U_REASON='' U_ADVICE=''
+
+step_start() {
+  U_CUR_STEP=$1
+  now_us U_STEP_T0
+  printf '::upsc step %s start\n' "$1"
+}
+
+# _step_end NAME STATUS TEXT: print the step line and keep it for the result and the record.
+_step_end() {
+  local secs text=${3//[$'\n\r']/ }
+  # A step that fails before it starts (validation) took no time.
+  [[ $U_CUR_STEP == "$1" ]] || now_us U_STEP_T0
+  tenths_since secs "$U_STEP_T0"
+  U_STEP_NAMES+=("$1") U_STEP_STATUS+=("$2") U_STEP_SECS+=("$secs") U_STEP_DETAILS+=("$text")
+  U_CUR_STEP=''
+  printf '::upsc step %s %s %ss%s\n' "$1" "$2" "$secs" "${text:+ $text}"
+}
+step_ok() { _step_end "$1" ok "${2-}"; }
+# step_fail NAME REASON [ADVICE]
+step_fail() {
+  U_FAILED_STEP=$1 U_REASON=$2 U_ADVICE=${3-}
+  _step_end "$1" fail "$2"
+}
+
+# steps_array VAR: the steps as [{"name","status","seconds","detail"}].
+steps_array() {
+  local i out='' n s d
+  for i in "${!U_STEP_NAMES[@]}"; do
+    json_q n "${U_STEP_NAMES[i]}"
+    json_q s "${U_STEP_STATUS[i]}"
+    json_qn d "${U_STEP_DETAILS[i]}"
+    out+="${out:+,}{\"name\":$n,\"status\":$s,\"seconds\":${U_STEP_SECS[i]},\"detail\":$d}"
+  done
+  printf -v "$1" '[%s]' "$out"
+}
+
+# steps_object VAR FROM TO: the steps FROM..TO-1 as {"name": seconds} for a history record.
+steps_object() {
+  local i out='' n
+  for ((i = $2; i < $3; i++)); do
+    json_q n "${U_STEP_NAMES[i]}"
+    out+="${out:+,}$n:${U_STEP_SECS[i]}"
+  done
+  printf -v "$1" '{%s}' "$out"
+}
+
+# ------------------------------------------------------------------ retry
+# retry DESCRIPTION CMD...: run CMD; after a failure wait base, 2x, 4x ... and try again, up to
+# UPSC_RETRY_TRIES more times (default 3: waits 2 s, 4 s, 8 s with the default base of 2 s).
+# CMD returning RETRY_STOP means retrying cannot help.
+retry() {
+  local desc=$1 tries base attempt=0 rc delay
+  shift
+  setting_int tries UPSC_RETRY_TRIES 3
+  setting_ms base UPSC_RETRY_BASE_SECONDS 2000
+  while :; do
+    rc=0
+    "$@" || rc=$?
+    if ((rc == 0 || rc == RETRY_STOP || attempt >= tries)); then return "$rc"; fi
+    delay=$((base << attempt))
+    attempt=$((attempt + 1))
+    warn "$desc failed (attempt $attempt of $((tries + 1))); retrying in $(ms_fmt "$delay")s"
+    sleep_ms "$delay"
+  done
+}
+
+# ------------------------------------------------------------------ docker
+U_DOCKER_UP=0 U_DOCKER_VERSION='' U_DOCKER_ERR=''
+
+# docker_ready: one `docker info`; sets U_DOCKER_UP, U_DOCKER_VERSION or U_DOCKER_ERR.
+docker_ready() {
+  local out
+  if out=$(timeout 20 docker info --format '{{.ServerVersion}}' 2>&1 9>&-); then
+    U_DOCKER_UP=1 U_DOCKER_VERSION=${out##*$'\n'} U_DOCKER_ERR=''
+    return 0
+  fi
+  U_DOCKER_UP=0 U_DOCKER_ERR=${out:-docker info failed}
+  [[ -n ${out//[[:space:]]/} ]] || U_DOCKER_ERR='docker info failed'
+  return 1
+}
+
+# wait_docker: wait until the daemon answers (bounded by UPSC_DOCKER_WAIT_SECONDS, default 120);
+# start the docker service if it is not active. The old scripts raced a daemon still starting.
+wait_docker() {
+  local limit deadline started=0 state
+  setting_int limit UPSC_DOCKER_WAIT_SECONDS 120
+  deadline=$((SECONDS + limit))
+  until docker_ready; do
+    if ((!started)); then
+      started=1
+      state=$(systemctl is-active docker 2>/dev/null)
+      if [[ $state != active && $state != activating ]]; then
+        say "Docker service is ${state:-not active}: starting it"
+        systemctl start docker || warn "systemctl start docker failed"
+      else
+        say "Waiting for the Docker daemon (service $state)"
+      fi
+    fi
+    ((SECONDS < deadline)) || return 1
+    sleep_ms 1000
+  done
+}
+
+# compose ARGS...: docker compose on the app's project.
+compose() { docker compose -f "$U_CFILE" -p "$U_PROJECT" "$@"; }
+
+# split_tab LINE: U_F := the tab-separated fields of LINE (empty fields kept).
+split_tab() {
+  U_F=()
+  local s=$1$'\t'
+  while [[ $s == *$'\t'* ]]; do
+    U_F+=("${s%%$'\t'*}")
+    s=${s#*$'\t'}
+  done
+}
+
+# services_read: U_SVC_* := the project's containers from `compose ps -a` (1 on error: U_SVC_ERR).
+services_read() {
+  local out line
+  U_SVC_ID=() U_SVC_NAME=() U_SVC_STATE=() U_SVC_HEALTH=() U_SVC_STATUS=() U_SVC_ERR=''
+  if ! out=$(compose ps -a --format $'{{.ID}}\t{{.Service}}\t{{.State}}\t{{.Health}}\t{{.Status}}' 2>&1); then
+    U_SVC_ERR=${out:-docker compose ps failed}
+    return 1
+  fi
+  while IFS= read -r line; do
+    [[ -n $line ]] || continue
+    split_tab "$line"
+    U_SVC_ID+=("${U_F[0]}") U_SVC_NAME+=("${U_F[1]-}") U_SVC_STATE+=("${U_F[2]-}")
+    U_SVC_HEALTH+=("${U_F[3]-}") U_SVC_STATUS+=("${U_F[4]-}")
+  done <<<"$out"
+}
+
+# service_ok I: 0 when container I is up (running and not unhealthy/starting, or a finished one-shot).
+service_ok() {
+  local st=${U_SVC_STATE[$1]} h=${U_SVC_HEALTH[$1]}
+  if [[ $st == running ]]; then [[ -z $h || $h == healthy ]]; return; fi
+  [[ $st == exited && ${U_SVC_STATUS[$1]} == *'(0)'* ]]
+}
+
+# ------------------------------------------------------------------ images
+# project_images: U_IMAGES := the images the compose project uses (`config --images`).
+project_images() {
+  local out line
+  U_IMAGES=()
+  out=$(compose config --images 2>&1) || {
+    U_REASON="docker compose config failed: ${out##*$'\n'}"
+    return 1
+  }
+  while IFS= read -r line; do [[ -n $line ]] && U_IMAGES+=("$line"); done <<<"$out"
+}
+
+# image_split IMAGE: U_REPO, U_TAG (U_TAG empty for an image pinned by digest).
+image_split() {
+  local last=${1##*/}
+  if [[ $1 == *@* ]]; then
+    U_REPO=${1%%@*} U_TAG=''
+  elif [[ $last == *:* ]]; then
+    U_REPO=${1%:*} U_TAG=${1##*:}
+  else
+    U_REPO=$1 U_TAG=latest
+  fi
+}
+
+# built_image REPO: an image compose builds for this project (named <project>-<service>).
+built_image() { [[ $1 == "$U_PROJECT"-* ]]; }
+
+# images_tag SHA: tag every project image present as <repo>:upsc-<sha12> (how a rollback finds it).
+images_tag() {
+  local img short=${1:0:12} n=0
+  U_TAG_MISSING=()
+  for img in "${U_IMAGES[@]}"; do
+    image_split "$img"
+    [[ -n $U_TAG ]] || continue
+    if docker image tag "$U_REPO:$U_TAG" "$U_REPO:upsc-$short" 2>/dev/null; then
+      n=$((n + 1))
+    elif built_image "$U_REPO"; then
+      U_TAG_MISSING+=("$U_REPO:$U_TAG")
+    fi
+  done
+  U_TAGGED=$n
+  ((${#U_TAG_MISSING[@]} == 0))
+}
+
+# images_restore SHA: point each image's tag back at <repo>:upsc-<sha12>. Returns 1 and lists
+# U_RESTORE_MISSING when a built image has no such tag (it must then be rebuilt).
+images_restore() {
+  local img short=${1:0:12} n=0
+  U_RESTORE_MISSING=()
+  for img in "${U_IMAGES[@]}"; do
+    image_split "$img"
+    [[ -n $U_TAG ]] || continue
+    if docker image tag "$U_REPO:upsc-$short" "$U_REPO:$U_TAG" 2>/dev/null; then
+      n=$((n + 1))
+    elif built_image "$U_REPO"; then
+      U_RESTORE_MISSING+=("$U_REPO")
+    fi
+  done
+  U_RESTORED=$n
+  ((${#U_RESTORE_MISSING[@]} == 0))
+}
+
+# build_images: the configured build command (UPSC_BUILD_COUNT + UPSC_BUILD_<i> argv words, run
+# in the app dir) or `docker compose build`.
+build_images() {
+  local n i v argv=()
+  setting_int n UPSC_BUILD_COUNT 0
+  for ((i = 1; i <= n; i++)); do
+    v=UPSC_BUILD_$i
+    argv+=("${!v-}")
+  done
+  if ((${#argv[@]} > 0)); then
+    say "Building with: ${argv[*]}"
+    COMPOSE_FILE=$U_CFILE COMPOSE_PROJECT_NAME=$U_PROJECT run_child build_in_app "${argv[@]}"
+  else
+    say "Building with: docker compose build"
+    run_child compose build
+  fi
+}
+build_in_app() {
+  export COMPOSE_FILE COMPOSE_PROJECT_NAME
+  cd "$U_APP" && command "$@"
+}
+
+# ------------------------------------------------------------------ git
+git_app() { git -c safe.directory="$U_APP" -C "$U_APP" "$@"; }
+
+# head_commit VAR: VAR := the commit checked out in the app dir (empty when unknown).
+head_commit() {
+  local _hc
+  _hc=$(git_app rev-parse --verify -q 'HEAD^{commit}' 2>/dev/null) || _hc=''
+  printf -v "$1" '%s' "$_hc"
+}
+
+# checkout_commit SHA: the exact commit, detached, tracked files clean. Untracked-but-ignored files
+# (.env and such) are kept.
+checkout_commit() {
+  git_app checkout --quiet --force --detach "$1" && git_app clean -fdq
+}
+
+# keep_commit SHA / drop_commit SHA: a ref under refs/upsc/ keeps a deployed commit from git gc
+# after its branch is force-pushed, so a rollback can still check it out.
+keep_commit() { git_app update-ref "refs/upsc/${1:0:12}" "$1" 2>/dev/null || true; }
+drop_commit() { git_app update-ref -d "refs/upsc/$1" 2>/dev/null || true; }
+
+# ------------------------------------------------------------------ health checks
+# hc_load: U_HC_* := the UPSC_HC_<i>_* settings (i from 1, at most 100 checks).
+hc_load() {
+  local n i v
+  setting_int n UPSC_HC_COUNT 0
+  ((n > 100)) && n=100
+  U_HC_N=$n U_HC_NAME=() U_HC_URL=() U_HC_SERVICE=() U_HC_PORT=() U_HC_PATH=() U_HC_EXPECT=()
+  for ((i = 1; i <= n; i++)); do
+    v=UPSC_HC_${i}_SERVICE
+    U_HC_SERVICE[i]=${!v-}
+    v=UPSC_HC_${i}_NAME
+    U_HC_NAME[i]=${!v:-${U_HC_SERVICE[i]:-check $i}}
+    v=UPSC_HC_${i}_URL
+    U_HC_URL[i]=${!v-}
+    v=UPSC_HC_${i}_PORT
+    U_HC_PORT[i]=${!v-}
+    v=UPSC_HC_${i}_PATH
+    U_HC_PATH[i]=${!v:-/}
+    v=UPSC_HC_${i}_EXPECT
+    U_HC_EXPECT[i]=${!v:-200}
+  done
+  setting_ms U_HC_TIMEOUT_MS UPSC_HC_TIMEOUT_SECONDS 5000
+}
+
+# hc_target I: U_URL := the URL of check I (literal, or the service's published port), or
+# U_HC_ERR says why there is none.
+hc_target() {
+  local i=$1 svc=${U_HC_SERVICE[$1]} port=${U_HC_PORT[$1]} path=${U_HC_PATH[$1]} out hp host
+  U_URL=${U_HC_URL[i]} U_HC_ERR=''
+  [[ -n $U_URL ]] && return 0
+  if ! valid_service "$svc" || [[ ! $port =~ ^[0-9]{1,5}$ ]]; then
+    U_HC_ERR='needs a URL, or a compose service and a container port'
+    return 1
+  fi
+  if ((!U_DOCKER_UP)); then
+    U_HC_ERR='docker is not running'
+    return 1
+  fi
+  if ! out=$(compose port "$svc" "$port" 2>&1); then
+    U_HC_ERR="no published port $port for service $svc: ${out//$'\n'/ }"
+    return 1
+  fi
+  hp=${out##*$'\n'}
+  host=${hp%:*}
+  [[ $host == 0.0.0.0 || $host == '[::]' || $host == :: || -z $host ]] && host=127.0.0.1
+  [[ $path == /* ]] || path=/$path
+  U_URL="http://$host:${hp##*:}$path"
+}
+
+# hc_probe URL TIMEOUT_MS: one request; prints "status latencyMs error" fields on three lines.
+hc_probe() {
+  local out code='' ms='' err
+  out=$(curl -sS -o /dev/null --proto '=http,https' --max-time "$(ms_fmt "$2")" \
+    -w ' upsc-hc:%{http_code}:%{time_total}:' --url "$1" 2>&1)
+  if [[ $out =~ \ upsc-hc:([0-9]{3}):([0-9]+)\.?([0-9]*): ]]; then
+    code=${BASH_REMATCH[1]}
+    local frac=${BASH_REMATCH[3]}000
+    ms=$((10#${BASH_REMATCH[2]} * 1000 + 10#${frac:0:3}))
+    out=${out/"${BASH_REMATCH[0]}"/}
+  fi
+  [[ $code == 000 ]] && code='' ms=''
+  err=${out//$'\n'/ }
+  err=${err#curl: }
+  err=${err%"${err##*[![:space:]]}"}
+  [[ -z $code && -z $err ]] && err='no response'
+  printf '%s\n%s\n%s\n' "$code" "$ms" "$err"
+}
+
+# hc_run_all: every check once, in parallel. U_HC_JSON := the results array; U_HC_OK := 1 when all
+# pass; U_HC_FAILED := lines describing failures; U_HC_FAIL_SVCS := services of failing checks.
+hc_run_all() {
+  local i pids=() urls=() errs=() code ms err ok name url expect status latency error item=''
+  U_HC_OK=1 U_HC_FAILED=() U_HC_FAIL_SVCS=()
+  for ((i = 1; i <= U_HC_N; i++)); do
+    if hc_target "$i"; then
+      urls[i]=$U_URL errs[i]=''
+      hc_probe "$U_URL" "$U_HC_TIMEOUT_MS" >"$U_TMP/hc.$i" &
+      pids+=($!)
+    else
+      urls[i]='' errs[i]=$U_HC_ERR
+    fi
+  done
+  ((${#pids[@]} == 0)) || wait "${pids[@]}"
+  for ((i = 1; i <= U_HC_N; i++)); do
+    code='' ms='' err=${errs[i]}
+    if [[ -n ${urls[i]} ]]; then
+      { IFS= read -r code; IFS= read -r ms; IFS= read -r err; } <"$U_TMP/hc.$i"
+    fi
+    ok=0
+    [[ -n $code && $code == "${U_HC_EXPECT[i]}" ]] && ok=1
+    if ((!ok)); then
+      U_HC_OK=0
+      [[ -z $err && -n $code ]] && err="status $code, expected ${U_HC_EXPECT[i]}"
+      U_HC_FAILED+=("${U_HC_NAME[i]} ${urls[i]:-(no URL)}: $err")
+      [[ -n ${U_HC_SERVICE[i]} ]] && U_HC_FAIL_SVCS+=("${U_HC_SERVICE[i]}")
+    fi
+    json_q name "${U_HC_NAME[i]}"
+    json_qn url "${urls[i]}"
+    json_n expect "${U_HC_EXPECT[i]}"
+    [[ $expect == null ]] && json_q expect "${U_HC_EXPECT[i]}"
+    json_n status "$code"
+    json_n latency "$ms"
+    json_qn error "$err"
+    json_b ok "$ok"
+    item+="${item:+,}{\"name\":$name,\"url\":$url,\"expect\":$expect,\"status\":$status,\"ok\":$ok,\"latencyMs\":$latency,\"error\":$error}"
+  done
+  U_HC_JSON="[$item]"
+}
+
+# health_gate: poll the checks and the services every UPSC_HEALTH_INTERVAL_SECONDS (2) until all
+# pass, up to UPSC_HEALTH_TIMEOUT_SECONDS (120). On failure: print the failing checks and the last
+# 50 log lines of the failing services; U_GATE_REASON says what failed.
+health_gate() {
+  local timeout_ms interval_ms start now i bad_svcs=() svc_ok
+  setting_ms timeout_ms UPSC_HEALTH_TIMEOUT_SECONDS 120000
+  setting_ms interval_ms UPSC_HEALTH_INTERVAL_SECONDS 2000
+  hc_load
+  now_us start
+  while :; do
+    hc_run_all
+    svc_ok=1 bad_svcs=()
+    if services_read; then
+      ((${#U_SVC_ID[@]} > 0)) || { svc_ok=0 U_SVC_ERR='no containers are running'; }
+      for i in "${!U_SVC_ID[@]}"; do
+        service_ok "$i" && continue
+        svc_ok=0
+        bad_svcs+=("${U_SVC_NAME[i]}: ${U_SVC_STATE[i]}${U_SVC_HEALTH[i]:+ (${U_SVC_HEALTH[i]})}")
+      done
+    else
+      svc_ok=0
+    fi
+    ((U_HC_OK && svc_ok)) && return 0
+    now_us now
+    (((now - start) / 1000 + interval_ms < timeout_ms)) || break
+    sleep_ms "$interval_ms"
+  done
+  health_report "$timeout_ms" "${bad_svcs[@]}"
+  return 1
+}
+
+# health_report TIMEOUT_MS BAD_SERVICE_LINES...: say what failed and show the services' logs.
+health_report() {
+  local limit=$1 line svc svcs=() seen=' ' summary=''
+  shift
+  say "Health gate failed after $(ms_fmt "$limit")s."
+  for line in "${U_HC_FAILED[@]}"; do
+    say "  failing check: $line"
+    summary+="${summary:+; }$line"
+  done
+  for line in "$@"; do
+    say "  failing service: $line"
+    summary+="${summary:+; }$line"
+    svcs+=("${line%%:*}")
+  done
+  [[ -n $U_SVC_ERR ]] && summary+="${summary:+; }$U_SVC_ERR"
+  svcs+=("${U_HC_FAIL_SVCS[@]}")
+  # With no service to blame (checks by URL), show every service's log.
+  ((${#svcs[@]} > 0)) || svcs=("${U_SVC_NAME[@]}")
+  for svc in "${svcs[@]}"; do
+    [[ $seen == *" $svc "* ]] && continue
+    seen+="$svc "
+    valid_service "$svc" || continue
+    say "----- last 50 log lines of $svc -----"
+    compose logs --no-color --tail 50 "$svc" 2>&1
+  done
+  U_GATE_REASON="health checks failed after $(ms_fmt "$limit")s: ${summary:-unknown}"
+}
+
+# ------------------------------------------------------------------ lock
+# The deploy lock is flock(2) on UPSC_HOME/deploy.lock, held by fd 9 of the deploying bash: the
+# kernel releases it when that process dies, however it dies. lock.json names the holder.
+U_LOCKED=0 U_LOCK_HOLDER=''
+
+# lock_probe: open the lock file on fd 9 and try to take the lock. 0 = taken, 1 = held by another.
+lock_probe() {
+  local i
+  for i in 1 2 3; do
+    exec 9>>"$U_LOCK_FILE" || return 2
+    flock -n 9 || {
+      exec 9>&-
+      return 1
+    }
+    # A forced release unlinks the file: holding a lock on an unlinked file means nothing.
+    [[ /dev/fd/9 -ef $U_LOCK_FILE ]] && return 0
+    exec 9>&-
+  done
+  return 2
+}
+
+# lock_holder: U_LOCK_HOLDER := lock.json plus "alive", or ''. U_LOCK_PID, U_LOCK_ALIVE.
+lock_holder() {
+  local info=''
+  U_LOCK_HOLDER='' U_LOCK_PID='' U_LOCK_ALIVE=0
+  [[ -f $U_LOCK_INFO ]] && info=$(<"$U_LOCK_INFO")
+  info=${info//[$'\n\r']/}
+  [[ $info == '{'*'}' ]] || return 1
+  json_get U_LOCK_PID "$info" pid
+  [[ $U_LOCK_PID =~ ^[0-9]+$ && -d /proc/$U_LOCK_PID ]] && U_LOCK_ALIVE=1
+  local alive
+  json_b alive "$U_LOCK_ALIVE"
+  U_LOCK_HOLDER="${info%\}},\"alive\":$alive}"
+}
+
+# lock_describe: one line naming the holder, for messages.
+lock_describe() {
+  local caller since branch cmd pid=${U_LOCK_PID:-?}
+  json_get caller "$U_LOCK_HOLDER" caller
+  json_get since "$U_LOCK_HOLDER" since
+  json_get branch "$U_LOCK_HOLDER" branch
+  json_get cmd "$U_LOCK_HOLDER" commandId
+  json_unq caller "$caller"
+  json_unq since "$since"
+  json_unq branch "$branch"
+  json_unq cmd "$cmd"
+  printf '%s (pid %s, since %s, branch %s%s)' "${caller:-unknown caller}" "$pid" "${since:-?}" \
+    "${branch:-?}" "${cmd:+, command $cmd}"
+}
+
+# lock_acquire KIND ID BRANCH: take the deploy lock or return 1 (held: U_LOCK_HOLDER set) / 2 (error).
+# A lock.json left by a dead holder is reported, recorded as interrupted, and taken over.
+lock_acquire() {
+  mkdir -p -- "$U_STATE" || return 2
+  local rc=0
+  lock_probe || rc=$?
+  if ((rc != 0)); then
+    ((rc == 1)) && lock_holder
+    return "$rc"
+  fi
+  U_LOCKED=1
+  if lock_holder; then
+    warn "stale deploy lock: $(lock_describe) died without releasing it; taking it over"
+    record_stale
+  fi
+  local since caller branch cmd id kind
+  iso_now since
+  json_qn caller "${UPSC_CALLER:-}"
+  json_qn branch "$3"
+  json_qn cmd "${UPSC_COMMAND_ID:-}"
+  json_q id "$2"
+  json_q kind "$1"
+  json_q since "$since"
+  printf '{"kind":%s,"id":%s,"caller":%s,"pid":%d,"since":%s,"branch":%s,"commandId":%s}\n' \
+    "$kind" "$id" "$caller" "$$" "$since" "$branch" "$cmd" >"$U_LOCK_INFO.tmp" &&
+    mv -f -- "$U_LOCK_INFO.tmp" "$U_LOCK_INFO"
+}
+
+# lock_release: remove lock.json if it is still ours, then drop the lock.
+lock_release() {
+  ((U_LOCKED)) || return 0
+  local info='' pid
+  [[ -f $U_LOCK_INFO ]] && info=$(<"$U_LOCK_INFO")
+  json_get pid "$info" pid
+  [[ $pid == "$$" ]] && rm -f -- "$U_LOCK_INFO"
+  flock -u 9 2>/dev/null
+  exec 9>&-
+  U_LOCKED=0
+}
+
+# ------------------------------------------------------------------ history
+# UPSC_HOME/deployments.jsonl: one JSON object per line, one line per attempt, appended (never
+# rewritten) with a single write and fsync. Every record ends with ,"schema":1} so that a line torn
+# by a power loss is recognised: see record_complete.
+
+# record_complete LINE: 0 when LINE is a whole record.
+record_complete() { [[ $1 == '{'* && $1 == *',"schema":1}' ]]; }
+
+# record_append JSON: append one record (on a new line even after a torn one), fsync, print it.
+record_append() {
+  local pre=''
+  mkdir -p -- "$U_STATE"
+  if [[ -s $U_HISTORY && -n $(tail -c 1 -- "$U_HISTORY") ]]; then pre=$'\n'; fi
+  if printf '%s%s\n' "$pre" "$1" >>"$U_HISTORY"; then
+    sync -d -- "$U_HISTORY" 2>/dev/null || sync
+  else
+    warn "could not append the deployment record to $U_HISTORY"
+  fi
+  printf '::upsc record %s\n' "$1"
+}
+
+# record_json VAR: VAR := a history record from the R_* variables (set by the caller).
+record_json() {
+  local id kind branch commit prev started finished outcome failed reason rb caller cmd tool host
+  json_q id "$R_ID"
+  json_q kind "$R_KIND"
+  json_qn branch "$R_BRANCH"
+  json_qn commit "$R_COMMIT"
+  json_qn prev "$R_PREV"
+  json_q started "$R_STARTED"
+  iso_now finished
+  json_q finished "$finished"
+  json_q outcome "$R_OUTCOME"
+  json_qn failed "$R_FAILED_STEP"
+  json_qn reason "${R_REASON:0:1000}"
+  json_qn rb "$R_ROLLED_BACK_TO"
+  json_qn caller "${UPSC_CALLER:-}"
+  json_qn cmd "${UPSC_COMMAND_ID:-}"
+  json_qn tool "${UPSC_TOOL_VERSION:-}"
+  json_q host "$U_HOSTNAME"
+  printf -v "$1" '{"id":%s,"kind":%s,"branch":%s,"commit":%s,"previousCommit":%s,"startedAt":%s,"finishedAt":%s,"durationSeconds":%s,"steps":%s,"outcome":%s,"failedStep":%s,"reason":%s,"rolledBackTo":%s,"auto":%s,"rebuilt":%s,"caller":%s,"commandId":%s,"toolVersion":%s,"hostname":%s,"schema":1}' \
+    "$id" "$kind" "$branch" "$commit" "$prev" "$started" "$finished" "$R_DURATION" "$R_STEPS" \
+    "$outcome" "$failed" "$reason" "$rb" "${R_AUTO:-false}" "${R_REBUILT:-false}" "$caller" "$cmd" "$tool" "$host"
+}
+
+# record_stale: the holder named by a stale lock.json died mid-run: record it as interrupted.
+record_stale() {
+  local kind id branch since
+  json_get kind "$U_LOCK_HOLDER" kind
+  json_get id "$U_LOCK_HOLDER" id
+  json_get branch "$U_LOCK_HOLDER" branch
+  json_get since "$U_LOCK_HOLDER" since
+  json_unq R_KIND "$kind"
+  json_unq R_ID "$id"
+  json_unq R_BRANCH "$branch"
+  json_unq R_STARTED "$since"
+  [[ -n $R_ID && -n $R_STARTED ]] || return 0
+  R_KIND=${R_KIND:-deploy} R_COMMIT='' R_PREV='' R_DURATION=null R_STEPS='{}' R_OUTCOME=interrupted
+  R_FAILED_STEP='' R_ROLLED_BACK_TO='' R_AUTO=false R_REBUILT=false
+  R_REASON="the process (pid $U_LOCK_PID) ended without finishing (killed, crashed or rebooted); found by the next run"
+  local rec
+  record_json rec
+  record_append "$rec"
+}
+
+# history_lines: U_LINES := the complete records, oldest first (torn lines skipped: U_SKIPPED).
+history_lines() {
+  local all=() line
+  U_LINES=() U_SKIPPED=0
+  [[ -f $U_HISTORY ]] || return 0
+  mapfile -t all <"$U_HISTORY"
+  for line in "${all[@]}"; do
+    line=${line%$'\r'}
+    [[ -n $line ]] || continue
+    if record_complete "$line"; then U_LINES+=("$line"); else U_SKIPPED=$((U_SKIPPED + 1)); fi
+  done
+}
+
+# succeeded_commits: U_OK_COMMITS := commits of succeeded deployments/rollbacks, newest first,
+# each once; U_OK_IDS, U_OK_BRANCHES := the id and branch of the newest record of each.
+succeeded_commits() {
+  local i line outcome commit id branch seen=' '
+  U_OK_COMMITS=() U_OK_IDS=() U_OK_BRANCHES=()
+  history_lines
+  for ((i = ${#U_LINES[@]} - 1; i >= 0; i--)); do
+    line=${U_LINES[i]}
+    json_get outcome "$line" outcome
+    [[ $outcome == '"succeeded"' ]] || continue
+    json_get commit "$line" commit
+    json_unq commit "$commit"
+    if ! is_sha "$commit" || [[ $seen == *" $commit "* ]]; then continue; fi
+    seen+="$commit "
+    json_get id "$line" id
+    json_unq id "$id"
+    json_get branch "$line" branch
+    json_unq branch "$branch"
+    U_OK_COMMITS+=("$commit") U_OK_IDS+=("$id") U_OK_BRANCHES+=("$branch")
+  done
+}
+
+# running_commit VAR: VAR := the commit the stack was last started from (current.json), else HEAD.
+running_commit() {
+  local _rc_info='' _rc_c=''
+  [[ -f $U_CURRENT ]] && _rc_info=$(<"$U_CURRENT")
+  json_get _rc_c "$_rc_info" commit
+  json_unq _rc_c "$_rc_c"
+  is_sha "$_rc_c" || head_commit _rc_c
+  printf -v "$1" '%s' "$_rc_c"
+}
+
+# set_current SHA BRANCH ID: remember what the stack runs (written before each `up`).
+set_current() {
+  local c b i t
+  json_q c "$1"
+  json_qn b "$2"
+  json_q i "$3"
+  iso_now t
+  json_q t "$t"
+  mkdir -p -- "$U_STATE"
+  printf '{"commit":%s,"branch":%s,"id":%s,"since":%s}\n' "$c" "$b" "$i" "$t" >"$U_CURRENT.tmp" &&
+    mv -f -- "$U_CURRENT.tmp" "$U_CURRENT"
+}
+
+# ------------------------------------------------------------------ switching versions (deploy, rollback)
+# switch_to SHA BRANCH PREFIX: check out SHA, reuse its upsc-<sha> images (rebuild only when they
+# are gone), start it and run the health gate. Steps are named PREFIX{checkout,restore,build,tag,up,health}.
+# Returns 0 healthy, 1 failed (U_REASON etc. set by step_fail).
+switch_to() {
+  local sha=$1 branch=$2 p=$3 subject
+  U_REBUILT=0
+  step_start "${p}checkout"
+  if ! checkout_commit "$sha" 2>"$U_TMP/git.err"; then
+    step_fail "${p}checkout" "git checkout ${sha:0:12} failed: $(tail -n 1 "$U_TMP/git.err")" \
+      'the commit is missing from the checkout: deploy it again with upsc deploy --ref'
+    return 1
+  fi
+  subject=$(git_app log -1 --format=%s "$sha" 2>/dev/null)
+  step_ok "${p}checkout" "${sha:0:12} $subject"
+
+  step_start "${p}restore"
+  if ! project_images; then
+    step_fail "${p}restore" "$U_REASON" 'check the compose file of that commit'
+    return 1
+  fi
+  if images_restore "$sha"; then
+    step_ok "${p}restore" "reused $U_RESTORED images tagged upsc-${sha:0:12}"
+  else
+    step_ok "${p}restore" "missing upsc-${sha:0:12} images: ${U_RESTORE_MISSING[*]}"
+    warn "images tagged upsc-${sha:0:12} are missing (${U_RESTORE_MISSING[*]}): rebuilding them"
+    U_REBUILT=1
+    step_start "${p}build"
+    if ! build_images; then
+      step_fail "${p}build" "build of ${sha:0:12} failed" 'see the build output above'
+      return 1
+    fi
+    step_ok "${p}build"
+    images_tag "$sha"
+  fi
+
+  U_PHASE=up
+  set_current "$sha" "$branch" "$U_ID"
+  step_start "${p}up"
+  if ! run_child compose up -d --remove-orphans --no-build; then
+    step_fail "${p}up" 'docker compose up failed' 'see the compose output above'
+    return 1
+  fi
+  step_ok "${p}up"
+
+  step_start "${p}health"
+  if ! health_gate; then
+    step_fail "${p}health" "$U_GATE_REASON" 'see the failing checks and service logs above'
+    return 1
+  fi
+  step_ok "${p}health" "$U_HC_N checks passed"
+}
+
+# retention KEEP_N CURRENT: keep the upsc-<sha> images (and refs/upsc) of the last KEEP_N succeeded
+# deployments (CURRENT counts as the newest); never those of CURRENT or of the rollback target (the
+# newest other succeeded commit). Needs succeeded_commits and project_images.
+retention() {
+  local n=$1 keep=' ' c img tags tag removed=0 kept=1
+  keep+="${2:0:12} "
+  for c in "${U_OK_COMMITS[@]}"; do
+    [[ ${c:0:12} == "${2:0:12}" ]] && continue
+    keep+="${c:0:12} "
+    kept=$((kept + 1))
+    break
+  done
+  for c in "${U_OK_COMMITS[@]}"; do
+    ((kept < n)) || break
+    [[ $keep == *" ${c:0:12} "* ]] && continue
+    keep+="${c:0:12} "
+    kept=$((kept + 1))
+  done
+  for img in "${U_IMAGES[@]}"; do
+    image_split "$img"
+    tags=$(docker image ls --format '{{.Tag}}' --filter "reference=$U_REPO:upsc-*" 2>/dev/null) || continue
+    while IFS= read -r tag; do
+      [[ $tag == upsc-* && $keep != *" ${tag#upsc-} "* ]] || continue
+      docker image rm "$U_REPO:$tag" >/dev/null 2>&1 && removed=$((removed + 1))
+    done <<<"$tags"
+  done
+  local refs ref
+  refs=$(git_app for-each-ref --format='%(refname:lstrip=2)' refs/upsc 2>/dev/null)
+  while IFS= read -r ref; do
+    [[ -n $ref && $keep != *" $ref "* ]] && drop_commit "$ref"
+  done <<<"$refs"
+  U_RETENTION_DETAIL="kept the images of $kept commits, removed $removed tags"
+}
+
+# ------------------------------------------------------------------ results
+# result_line KIND CODE OUTCOME EXTRA_JSON_FIELDS: print the final `::upsc result` line of a
+# deploy or rollback.
+result_line() {
+  local steps branch commit prev rb failed reason advice outcome id kind dur
+  steps_array steps
+  json_q kind "$1"
+  json_q id "${U_ID:-}"
+  json_q outcome "$3"
+  json_qn branch "${U_BRANCH:-}"
+  json_qn commit "${U_COMMIT:-}"
+  json_qn prev "${U_PREV:-}"
+  json_qn rb "${U_ROLLED_BACK_TO:-}"
+  json_qn failed "$U_FAILED_STEP"
+  json_qn reason "$U_REASON"
+  json_qn advice "$U_ADVICE"
+  tenths_since dur "$U_START_US"
+  printf '::upsc result {"schema":1,"kind":%s,"id":%s,"outcome":%s,"exitCode":%d,"branch":%s,"commit":%s,"previousCommit":%s,"rolledBackTo":%s,"steps":%s,"healthChecks":%s,"failedStep":%s,"reason":%s,"advice":%s,"durationSeconds":%s%s}\n' \
+    "$kind" "$id" "$outcome" "$2" "$branch" "$commit" "$prev" "$rb" "$steps" "${U_RESULT_HC:-[]}" \
+    "$failed" "$reason" "$advice" "$dur" "${4:+,$4}"
+}
+
+# new_id VAR KIND: VAR := UPSC_DEPLOY_ID (from the CLI) or a generated id.
+new_id() {
+  local _ni_t
+  if [[ -n ${UPSC_DEPLOY_ID:-} ]] && valid_id "$UPSC_DEPLOY_ID"; then
+    printf -v "$1" '%s' "$UPSC_DEPLOY_ID"
+    return
+  fi
+  printf -v _ni_t '%(%Y%m%dT%H%M%SZ)T' -1
+  printf -v "$1" '%s-%s-%04x%04x' "$2" "$_ni_t" "$RANDOM" "$RANDOM"
+}

@@ -1,0 +1,81 @@
+# shellcheck shell=bash
+# lock.sh: inspect or release the deploy lock. UPSC_LOCK_ACTION=status (default) | release;
+# release refuses while the holder process is alive unless UPSC_FORCE=1.
+# Result: {"action","held","stale","holder"(lock.json + "alive"),"released","forced","message"}.
+# Exit codes: 0 ok, 2 bad action, 6 release refused (holder alive).
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+[[ -n ${UPSC_LIB_LOADED:-} ]] || . "${BASH_SOURCE[0]%/*}/lib.sh"
+
+# lock_state: L_HELD := 1 when a process holds the flock (probed without keeping it).
+lock_state() {
+  L_HELD=0
+  [[ -e $U_LOCK_FILE ]] || return 0
+  exec 9<"$U_LOCK_FILE" || return 0
+  flock -n 9 || L_HELD=1
+  exec 9>&-
+}
+
+lock_result() {
+  local action held stale holder=${U_LOCK_HOLDER:-null} msg released forced
+  json_q action "$1"
+  json_b held "$L_HELD"
+  json_b stale "$L_STALE"
+  json_b released "$2"
+  json_b forced "$3"
+  json_q msg "$4"
+  printf '::upsc result {"action":%s,"held":%s,"stale":%s,"holder":%s,"released":%s,"forced":%s,"message":%s}\n' \
+    "$action" "$held" "$stale" "$holder" "$released" "$forced" "$msg"
+}
+
+lock_main() {
+  upsc_init
+  local action=${UPSC_LOCK_ACTION:-status} force=0 msg
+  [[ ${UPSC_FORCE:-} == 1 ]] && force=1
+  lock_state
+  lock_holder
+  # Stale: lock.json names a holder but no process holds the lock.
+  L_STALE=0
+  [[ -n $U_LOCK_HOLDER ]] && ((!L_HELD)) && L_STALE=1
+  case $action in
+    status)
+      if ((L_HELD)); then
+        msg="held by $(lock_describe)"
+        ((U_LOCK_ALIVE)) || msg+=' (that process is gone: a child of it still holds the lock)'
+      elif ((L_STALE)); then
+        msg="not held; stale holder info from $(lock_describe), whose process is gone"
+      else
+        msg='not held'
+      fi
+      say "Deploy lock: $msg"
+      lock_result status 0 0 "$msg"
+      ;;
+    release)
+      if ((!L_HELD && !L_STALE)); then
+        lock_result release 0 0 'not held: nothing to release'
+      elif ((L_HELD && U_LOCK_ALIVE && !force)); then
+        msg="refused: held by $(lock_describe), which is still running; use --force to release it anyway"
+        say "$msg"
+        lock_result release 0 0 "$msg"
+        exit "$RC_LOCKED"
+      else
+        # Unlinking the file frees the lock for the next deploy even if a process still holds
+        # its old file (that process's own release will not touch the new holder's lock.json).
+        rm -f -- "$U_LOCK_FILE" "$U_LOCK_INFO"
+        if ((L_HELD)); then
+          msg="released the lock held by $(lock_describe)"
+          ((force)) && msg+=' (forced)'
+        else
+          msg="removed the stale lock left by $(lock_describe)"
+        fi
+        warn "$msg"
+        lock_result release 1 "$((L_HELD && force))" "$msg"
+      fi
+      ;;
+    *)
+      lock_result "$action" 0 0 "unknown UPSC_LOCK_ACTION (expected status or release)"
+      exit "$RC_USAGE"
+      ;;
+  esac
+}
+
+lock_main

@@ -1,0 +1,186 @@
+# shellcheck shell=bash
+# rollback.sh: put this host back on an earlier succeeded deployment, reusing the images tagged
+# upsc-<sha> when it was deployed (no build; a rebuild only when they are gone, with a warning).
+# Target: UPSC_ROLLBACK_TO (a deployment id, or a commit / unique prefix of one), else the newest
+# succeeded deployment whose commit is not the running one. Runs after lib.sh in the same bash.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+[[ -n ${UPSC_LIB_LOADED:-} ]] || . "${BASH_SOURCE[0]%/*}/lib.sh"
+
+U_PHASE=pre
+U_TARGET_ID=''
+
+rollback_validate() {
+  local to=${UPSC_ROLLBACK_TO:-}
+  if [[ -n $to ]] && ! valid_id "$to"; then
+    step_fail validate 'UPSC_ROLLBACK_TO is not a deployment id or commit' \
+      'the CLI should have rejected this setting: please report it'
+    rollback_finish "$RC_USAGE" failed
+  fi
+}
+
+# find_target: U_COMMIT, U_TARGET_ID, U_BRANCH := the deployment to go back to, or step_fail.
+find_target() {
+  local to=${UPSC_ROLLBACK_TO:-} i line id want outcome commit matches=()
+  succeeded_commits
+  if [[ -z $to ]]; then
+    for i in "${!U_OK_COMMITS[@]}"; do
+      [[ ${U_OK_COMMITS[i]} == "$U_PREV" ]] && continue
+      U_COMMIT=${U_OK_COMMITS[i]} U_TARGET_ID=${U_OK_IDS[i]} U_BRANCH=${U_OK_BRANCHES[i]}
+      return 0
+    done
+    step_fail target "nothing to roll back to: no succeeded deployment other than the running commit ${U_PREV:0:12}" \
+      'see upsc history; deploy a branch instead'
+    return 1
+  fi
+  # A deployment id names one record, which must have succeeded.
+  json_q want "$to"
+  for ((i = ${#U_LINES[@]} - 1; i >= 0; i--)); do
+    line=${U_LINES[i]}
+    json_get id "$line" id
+    [[ $id == "$want" ]] || continue
+    json_get outcome "$line" outcome
+    json_get commit "$line" commit
+    json_unq commit "$commit"
+    if [[ $outcome != '"succeeded"' ]] || ! is_sha "$commit"; then
+      step_fail target "deployment $to did not succeed (outcome $outcome): it is not a rollback target" \
+        'choose a succeeded deployment from upsc history'
+      return 1
+    fi
+    json_get U_BRANCH "$line" branch
+    json_unq U_BRANCH "$U_BRANCH"
+    U_COMMIT=$commit U_TARGET_ID=$to
+    return 0
+  done
+  # Else a commit (or a unique prefix) of a succeeded deployment.
+  if valid_ref "$to"; then
+    for i in "${!U_OK_COMMITS[@]}"; do
+      [[ ${U_OK_COMMITS[i]} == "${to,,}"* ]] && matches+=("$i")
+    done
+  fi
+  if ((${#matches[@]} == 1)); then
+    i=${matches[0]}
+    U_COMMIT=${U_OK_COMMITS[i]} U_TARGET_ID=${U_OK_IDS[i]} U_BRANCH=${U_OK_BRANCHES[i]}
+    return 0
+  fi
+  if ((${#matches[@]} > 1)); then
+    step_fail target "$to matches ${#matches[@]} deployed commits" 'give more digits of the commit, or the deployment id'
+  else
+    step_fail target "unknown rollback target $to: no succeeded deployment has that id or commit" \
+      'choose a succeeded deployment from upsc history'
+  fi
+  return 1
+}
+
+# back_to_running: after a failure before `up`, put the checkout and the image tags back.
+back_to_running() {
+  [[ -n $U_PREV ]] || return 0
+  checkout_commit "$U_PREV" 2>/dev/null
+  project_images && images_restore "$U_PREV"
+}
+
+rollback_record() {
+  R_ID=$U_ID R_KIND=rollback R_BRANCH=$U_BRANCH R_COMMIT=${U_COMMIT:-} R_PREV=${U_PREV:-}
+  R_STARTED=$U_STARTED R_OUTCOME=$1 R_ROLLED_BACK_TO='' R_AUTO=false R_REBUILT=false
+  ((${U_REBUILT:-0})) && R_REBUILT=true
+  R_FAILED_STEP=$U_FAILED_STEP R_REASON=$U_REASON
+  tenths_since R_DURATION "$U_START_US"
+  steps_object R_STEPS 0 "${#U_STEP_NAMES[@]}"
+  local rec
+  record_json rec
+  record_append "$rec"
+}
+
+# rollback_finish CODE OUTCOME: the result line, then exit (the EXIT trap releases the lock).
+rollback_finish() {
+  local lock=null tid rebuilt
+  [[ -n $U_LOCK_HOLDER && $1 == "$RC_LOCKED" ]] && lock=$U_LOCK_HOLDER
+  json_qn tid "$U_TARGET_ID"
+  json_b rebuilt "${U_REBUILT:-0}"
+  result_line rollback "$1" "$2" "\"targetId\":$tid,\"rebuilt\":$rebuilt,\"lock\":$lock"
+  exit "$1"
+}
+
+# shellcheck disable=SC2317 # called by the traps
+on_signal() {
+  trap '' TERM INT HUP
+  kill_child
+  if [[ -n $U_CUR_STEP ]]; then
+    step_fail "$U_CUR_STEP" "interrupted by SIG$1"
+  else
+    U_REASON="interrupted by SIG$1"
+  fi
+  if ((U_LOCKED)); then
+    if [[ $U_PHASE == pre ]]; then
+      back_to_running
+      U_ADVICE='the running version was not changed'
+    else
+      U_ADVICE='the stack may be partly switched: check upsc status, then run upsc rollback again'
+    fi
+    rollback_record interrupted
+  fi
+  rollback_finish "$RC_INTERRUPTED" interrupted
+}
+
+rollback_main() {
+  exec 2>&1 # one ordered log stream (build and compose progress go to stderr)
+  upsc_init
+  U_STARTED='' U_START_US=''
+  now_us U_START_US
+  iso_now U_STARTED
+  new_id U_ID rollback
+  U_COMMIT='' U_PREV='' U_BRANCH='' U_RESULT_HC='[]' U_REBUILT=0
+  rollback_validate
+  trap 'on_signal TERM' TERM
+  trap 'on_signal INT' INT
+  trap 'on_signal HUP' HUP
+
+  step_start lock
+  local rc=0
+  lock_acquire rollback "$U_ID" '' || rc=$?
+  if ((rc == 1)); then
+    step_fail lock "deploy lock held by $(lock_describe)" \
+      'another deploy or rollback is running: wait for it (upsc lock status), or release a stuck lock with upsc lock release'
+    rollback_finish "$RC_LOCKED" failed
+  elif ((rc != 0)); then
+    step_fail lock "cannot open the lock file $U_LOCK_FILE" "check that $U_STATE is writable by root"
+    rollback_finish "$RC_FAILED" failed
+  fi
+  step_ok lock
+
+  # The target comes from history alone, so "nothing to roll back to" needs no Docker.
+  running_commit U_PREV
+  step_start target
+  find_target || rollback_finish "$RC_FAILED" failed
+  if [[ $U_COMMIT == "$U_PREV" ]]; then
+    step_fail target "${U_COMMIT:0:12} is already the running commit" 'nothing to do; see upsc history for other targets'
+    rollback_finish "$RC_FAILED" failed
+  fi
+  step_ok target "${U_PREV:0:12} -> ${U_COMMIT:0:12} ($U_TARGET_ID)"
+
+  step_start docker
+  if ! wait_docker; then
+    step_fail docker "Docker did not become ready within ${UPSC_DOCKER_WAIT_SECONDS:-120}s: $U_DOCKER_ERR" \
+      'check the daemon on the host: systemctl status docker; journalctl -u docker (upsc ssh)'
+    rollback_record failed
+    rollback_finish "$RC_FAILED" failed
+  fi
+  step_ok docker "server $U_DOCKER_VERSION"
+
+  if ! switch_to "$U_COMMIT" "$U_BRANCH" ''; then
+    U_RESULT_HC=${U_HC_JSON:-[]}
+    if [[ $U_PHASE == pre ]]; then
+      back_to_running
+      U_ADVICE="${U_ADVICE:+$U_ADVICE; }the running version was not changed"
+    else
+      U_ADVICE="${U_ADVICE:+$U_ADVICE; }${U_COMMIT:0:12} is running but unhealthy: roll back to another deployment (upsc rollback --to) or deploy a fix"
+    fi
+    rollback_record failed
+    rollback_finish "$RC_FAILED" failed
+  fi
+  U_RESULT_HC=$U_HC_JSON
+  keep_commit "$U_COMMIT"
+  rollback_record succeeded
+  rollback_finish "$RC_OK" succeeded
+}
+
+rollback_main
