@@ -5,6 +5,20 @@ import { freePort, killGroup, killGroupOnExit, sleep } from './util.js';
 const STARTUP_TIMEOUT_MS = 30_000;
 
 /**
+ * Runs moto and stops it when the Node process that asked for it is gone, even if that
+ * process was killed with SIGKILL and never called stop(). Args: parent pid, command...
+ */
+const WATCHDOG = `
+parent=$1; shift
+"$@" &
+child=$!
+trap 'kill "$child" 2>/dev/null; exit 143' TERM INT
+while kill -0 "$parent" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 1 & wait $!; done
+kill "$child" 2>/dev/null
+wait "$child"
+`;
+
+/**
  * @typedef {object} Moto
  * @property {string} url      e.g. http://127.0.0.1:41234
  * @property {number} port
@@ -39,8 +53,8 @@ export async function startMoto({ port, bin = process.env.MOTO_SERVER_BIN || 'mo
  */
 async function startOnce(port, bin) {
   const url = `http://127.0.0.1:${port}`;
-  // Own process group: the pyenv shim and Python can then be killed together.
-  const child = spawn(bin, ['-H', '127.0.0.1', '-p', String(port)], {
+  // Own process group, so the watchdog, the pyenv shim and Python are killed together.
+  const child = spawn('bash', ['-c', WATCHDOG, 'moto-watchdog', String(process.pid), bin, '-H', '127.0.0.1', '-p', String(port)], {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, PYTHONUNBUFFERED: '1' },
@@ -87,7 +101,7 @@ async function startOnce(port, bin) {
     await sleep(100);
   }
   // The stderr pipe must not keep the parent alive; drain and detach it.
-  child.stderr.unref?.();
+  /** @type {any} */ (child.stderr).unref?.();
   child.unref();
 
   return {

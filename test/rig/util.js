@@ -220,19 +220,34 @@ const groupsToKillOnExit = new Set();
 const syncCleanups = new Set();
 let exitHookInstalled = false;
 
+function runExitCleanups() {
+  for (const pid of groupsToKillOnExit) killGroup(pid, 'SIGKILL');
+  groupsToKillOnExit.clear();
+  for (const cleanup of syncCleanups) {
+    try {
+      cleanup();
+    } catch {
+      /* best effort on exit */
+    }
+  }
+  syncCleanups.clear();
+}
+
 function installExitHook() {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const pid of groupsToKillOnExit) killGroup(pid, 'SIGKILL');
-    for (const cleanup of syncCleanups) {
-      try {
-        cleanup();
-      } catch {
-        /* best effort on exit */
-      }
-    }
-  });
+  process.on('exit', runExitCleanups);
+  // A signal's default action skips 'exit'. Clean up, then die of the signal as before,
+  // but only when nobody else handles it (an app with its own handler calls stop() itself).
+  for (const signal of /** @type {NodeJS.Signals[]} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
+    const onSignal = () => {
+      if (process.listenerCount(signal) > 1) return;
+      runExitCleanups();
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
 }
 
 /**
@@ -254,4 +269,59 @@ export function cleanupOnExit(fn) {
   installExitHook();
   syncCleanups.add(fn);
   return () => syncCleanups.delete(fn);
+}
+
+/**
+ * Create an AWS SDK client for the rig's own use without the SDK's NodeVersionSupportWarning
+ * (the SDK checks its documented switch when a client is built). The variable is restored
+ * at once, so processes the rig spawns, such as the CLI under test, keep their own behaviour.
+ * Note: the SDK remembers per process that it has decided, so later clients in the same
+ * process do not warn either.
+ * @template T
+ * @param {() => T} create
+ * @returns {T}
+ */
+export function quietSdkClient(create) {
+  const name = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+  const previous = process.env[name];
+  process.env[name] = 'true';
+  try {
+    return create();
+  } finally {
+    if (previous === undefined) delete process.env[name];
+    else process.env[name] = previous;
+  }
+}
+
+/**
+ * Pids of live processes (other than this one) matching a predicate on what /proc shows.
+ * Used to sweep up processes the rig started indirectly (containers, background jobs).
+ * @param {(proc: {pid: number, cmdline: () => string, environ: () => string, pgid: () => number}) => boolean} predicate
+ * @returns {number[]}
+ */
+export function findProcesses(predicate) {
+  const read = (/** @type {string} */ file) => {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const found = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    const proc = {
+      pid,
+      cmdline: () => read(`/proc/${pid}/cmdline`),
+      environ: () => read(`/proc/${pid}/environ`),
+      pgid: () => {
+        const stat = read(`/proc/${pid}/stat`);
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      },
+    };
+    if (predicate(proc) && isAlive(pid)) found.push(pid);
+  }
+  return found;
 }

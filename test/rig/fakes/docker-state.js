@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isAlive, readJson, sleep, withFileLock, withFileLockAsync, writeJson } from '../util.js';
+import { findProcesses, isAlive, readJson, sleep, withFileLock, withFileLockAsync, writeJson } from '../util.js';
 
 const FAKE_SERVICE = fileURLToPath(new URL('../fake-service.js', import.meta.url));
 
@@ -324,19 +324,23 @@ export function readTail(file, n) {
 }
 
 /**
- * Kill every container process of this host (used by the rig's cleanup). Synchronous so
- * it can also run from a process 'exit' hook.
+ * Kill every container process of this host (used by the rig's cleanup). Besides the
+ * recorded pids, it sweeps /proc for fake services of this state dir, in case a `docker`
+ * command was killed between starting a container and recording it. Synchronous so it can
+ * also run from a process 'exit' hook.
  * @param {string} dir
  */
 export function killAllContainersSync(dir) {
-  const state = readState(dir);
-  for (const container of Object.values(state.containers)) {
-    if (container.pid && containerAlive(container)) {
-      try {
-        process.kill(-container.pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
+  const marker = `${path.resolve(dir)}/containers/`;
+  const pids = findProcesses((proc) => {
+    const cmdline = proc.cmdline();
+    return cmdline.includes(FAKE_SERVICE) && cmdline.includes(marker);
+  });
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
     }
   }
 }

@@ -31,6 +31,7 @@ function lookup(data, path) {
 /**
  * Print a value the way Go's text/template would for the simple types we use.
  * @param {unknown} value
+ * @returns {string}
  */
 function show(value) {
   if (value === null || value === undefined) return '<no value>';
@@ -70,6 +71,9 @@ function renderRow(format, data) {
   return format.replace(/\{\{(.*?)\}\}/g, (_, action) => evalAction(action, data));
 }
 
+/** Column titles docker uses where they differ from the field name. */
+const HEADERS = /** @type {Record<string, string>} */ ({ RunningFor: 'CREATED', CreatedSince: 'CREATED', ID: 'ID' });
+
 /**
  * Header of a `table` format: the field names in upper case, like docker's headers.
  * @param {string} format
@@ -78,7 +82,7 @@ function tableHeader(format) {
   return format.replace(/\{\{(.*?)\}\}/g, (_, action) => {
     const field = /\.([\w]+)\s*$/.exec(action.trim());
     if (!field) return '';
-    return field[1].replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+    return HEADERS[field[1]] ?? field[1].replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
   });
 }
 
@@ -88,6 +92,7 @@ function tableHeader(format) {
  */
 function alignColumns(lines) {
   const rows = lines.map((line) => line.split('\t'));
+  /** @type {number[]} */
   const widths = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows.map((row) =>

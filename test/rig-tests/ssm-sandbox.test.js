@@ -1,0 +1,424 @@
+// The SSM sandbox, driven through @aws-sdk/client-ssm exactly as the CLI will drive it.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as ssmSdk from '@aws-sdk/client-ssm';
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { startMoto } from '../rig/moto.js';
+import { createSandboxHost } from '../rig/sandbox-host.js';
+import { startSsmSandbox } from '../rig/ssm-sandbox.js';
+import { pidAlive, sdkConfig, sleep, tempDir, waitForInvocation } from './helpers.js';
+
+const {
+  CancelCommandCommand,
+  DescribeInstanceInformationCommand,
+  GetCommandInvocationCommand,
+  GetParameterCommand,
+  ListCommandInvocationsCommand,
+  ListCommandsCommand,
+  PutParameterCommand,
+  SendCommandCommand,
+  SSMClient,
+  StartSessionCommand,
+  TerminateSessionCommand,
+} = ssmSdk;
+
+/** @type {ReturnType<typeof tempDir>} */ let temp;
+/** @type {Awaited<ReturnType<typeof startMoto>>} */ let moto;
+/** @type {Awaited<ReturnType<typeof startSsmSandbox>>} */ let sandbox;
+/** @type {import('@aws-sdk/client-ssm').SSMClient} */ let ssm;
+/** @type {CloudWatchLogsClient} */ let logs;
+/** @type {Record<string, {instanceId: string, host: import('../rig/sandbox-host.js').SandboxHost}>} */
+const hosts = {};
+
+/**
+ * A sandbox host backed by an EC2 instance in moto, registered as managed.
+ * @param {EC2Client} ec2 @param {string} name @param {string} role
+ */
+async function addHost(ec2, name, role) {
+  const host = createSandboxHost({ dir: path.join(temp.dir, name), name });
+  const result = await ec2.send(
+    new RunInstancesCommand({
+      ImageId: 'ami-12c6146b',
+      MinCount: 1,
+      MaxCount: 1,
+      TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: name }, { Key: 'Role', Value: role }] }],
+    }),
+  );
+  const instanceId = /** @type {string} */ (result.Instances?.[0].InstanceId);
+  sandbox.registerInstance({ instanceId, host, computerName: name });
+  hosts[name] = { instanceId, host };
+}
+
+/**
+ * Send a script and wait for the invocation on one instance.
+ * @param {string} instanceId
+ * @param {string[]} commands
+ * @param {Partial<import('@aws-sdk/client-ssm').SendCommandCommandInput> & {executionTimeout?: string, workingDirectory?: string}} [extra]
+ */
+async function runOn(instanceId, commands, { executionTimeout, workingDirectory, ...extra } = {}) {
+  const sent = await ssm.send(
+    new SendCommandCommand({
+      DocumentName: 'AWS-RunShellScript',
+      InstanceIds: [instanceId],
+      Parameters: {
+        commands,
+        ...(executionTimeout ? { executionTimeout: [executionTimeout] } : {}),
+        ...(workingDirectory ? { workingDirectory: [workingDirectory] } : {}),
+      },
+      ...extra,
+    }),
+  );
+  const commandId = /** @type {string} */ (sent.Command?.CommandId);
+  return { sent, commandId, ...(await waitForInvocation(ssm, ssmSdk, commandId, instanceId)) };
+}
+
+/** @param {Promise<unknown>} promise */
+async function errorName(promise) {
+  try {
+    await promise;
+  } catch (error) {
+    return /** @type {Error} */ (error).name;
+  }
+  return 'no error';
+}
+
+beforeAll(async () => {
+  temp = tempDir('rig-ssm');
+  moto = await startMoto();
+  sandbox = await startSsmSandbox({ motoUrl: moto.url, region: 'eu-central-1' });
+  ssm = new SSMClient(sdkConfig(sandbox.url));
+  logs = new CloudWatchLogsClient(sdkConfig(moto.url));
+  const ec2 = new EC2Client(sdkConfig(moto.url));
+  await addHost(ec2, 'web-a', 'web');
+  await addHost(ec2, 'web-b', 'web');
+  await addHost(ec2, 'jobs', 'jobs');
+  ec2.destroy();
+}, 60_000);
+
+afterAll(async () => {
+  ssm?.destroy();
+  logs?.destroy();
+  await sandbox?.stop();
+  for (const { host } of Object.values(hosts)) host.cleanup();
+  await moto?.stop();
+  temp?.remove();
+});
+
+describe('SendCommand / GetCommandInvocation', { timeout: 30_000 }, () => {
+  it('runs the script with bash on the host, in workingDirectory, and reports real output', async () => {
+    const { instanceId, host } = hosts['web-a'];
+    const { sent, result, statuses } = await runOn(
+      instanceId,
+      ['set -e', 'echo "root=$UPSC_ROOT"', 'pwd', 'echo "ssm=$AWS_ENDPOINT_URL_SSM"', 'echo "ec2=$AWS_ENDPOINT_URL"', 'echo "id=$AWS_SSM_INSTANCE_ID"', 'echo warn >&2', 'sleep 0.3'],
+      { workingDirectory: '/opt/upscpro/upscapp-be' },
+    );
+    expect(sent.Command?.Status).toBe('Pending');
+    expect(sent.Command?.CommandId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(statuses).toEqual(['InProgress', 'Success']);
+    expect(result).toMatchObject({ Status: 'Success', StatusDetails: 'Success', ResponseCode: 0, StandardErrorContent: 'warn\n' });
+    expect(result.StandardOutputContent).toBe(
+      `root=${host.root}\n${host.appDir}\nssm=${sandbox.url}\nec2=${moto.url}\nid=${instanceId}\n`,
+    );
+    expect(Date.parse(/** @type {string} */ (result.ExecutionEndDateTime)) - Date.parse(/** @type {string} */ (result.ExecutionStartDateTime))).toBeGreaterThanOrEqual(250);
+  });
+
+  it('reports Failed with the exit code', async () => {
+    const { result } = await runOn(hosts['web-a'].instanceId, ['echo before', 'exit 3']);
+    expect(result).toMatchObject({ Status: 'Failed', StatusDetails: 'Failed', ResponseCode: 3, StandardOutputContent: 'before\n' });
+  });
+
+  it('fails like the agent when workingDirectory does not exist', async () => {
+    const { result } = await runOn(hosts['web-a'].instanceId, ['echo never'], { workingDirectory: '/no/such/dir' });
+    expect(result).toMatchObject({ Status: 'Failed', ResponseCode: 1, StandardOutputContent: '' });
+    expect(result.StandardErrorContent).toContain('chdir /no/such/dir: no such file or directory');
+  });
+
+  it('times out after executionTimeout and kills the whole process group', async () => {
+    const { host, instanceId } = hosts['web-a'];
+    const pidFile = path.join(host.root, 'tmp', 'timeout.pid');
+    const started = Date.now();
+    const { result } = await runOn(instanceId, [`sleep 30 & echo $! > "${pidFile}"`, 'echo waiting', 'wait'], { executionTimeout: '1' });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(result).toMatchObject({ Status: 'TimedOut', StatusDetails: 'Execution Timed Out', ResponseCode: 137, StandardOutputContent: 'waiting\n' });
+    expect(pidAlive(Number(fs.readFileSync(pidFile, 'utf8')))).toBe(false);
+  });
+
+  it('answers InvocationDoesNotExist right after SendCommand (the known race)', async () => {
+    const { instanceId } = hosts['web-a'];
+    const sent = await ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [instanceId], Parameters: { commands: ['true'] } }));
+    const CommandId = /** @type {string} */ (sent.Command?.CommandId);
+    expect(await errorName(ssm.send(new GetCommandInvocationCommand({ CommandId, InstanceId: instanceId })))).toBe('InvocationDoesNotExist');
+    const { result, notFound } = await waitForInvocation(ssm, ssmSdk, CommandId, instanceId);
+    expect(notFound).toBeGreaterThanOrEqual(1);
+    expect(result.Status).toBe('Success');
+    expect(await errorName(ssm.send(new GetCommandInvocationCommand({ CommandId: '00000000-0000-0000-0000-000000000000', InstanceId: instanceId })))).toBe(
+      'InvocationDoesNotExist',
+    );
+  });
+
+  it('cuts StandardOutputContent at 24,000 and StandardErrorContent at 8,000 characters', async () => {
+    const { result, commandId } = await runOn(hosts['web-a'].instanceId, [`head -c 30000 /dev/zero | tr '\\0' a`, `head -c 10000 /dev/zero | tr '\\0' b >&2`]);
+    expect(result.StandardOutputContent).toHaveLength(24_000);
+    expect(result.StandardErrorContent).toHaveLength(8_000);
+    const listed = await ssm.send(new ListCommandInvocationsCommand({ CommandId: commandId, Details: true }));
+    const output = /** @type {string} */ (listed.CommandInvocations?.[0].CommandPlugins?.[0].Output);
+    expect(output.length).toBeLessThanOrEqual(2_500);
+    expect(output).toContain('---Output truncated---');
+  });
+
+  it('rejects unknown and offline instances with InvalidInstanceId', async () => {
+    const send = (/** @type {string} */ id) =>
+      ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [id], Parameters: { commands: ['true'] } }));
+    expect(await errorName(send('i-0123456789abcdef0'))).toBe('InvalidInstanceId');
+    const { instanceId } = hosts['jobs'];
+    sandbox.updateInstance(instanceId, { pingStatus: 'ConnectionLost' });
+    try {
+      expect(await errorName(send(instanceId))).toBe('InvalidInstanceId');
+    } finally {
+      sandbox.updateInstance(instanceId, { pingStatus: 'Online' });
+    }
+  });
+
+  it('validates its input like the service', async () => {
+    const base = { DocumentName: 'AWS-RunShellScript', Parameters: { commands: ['true'] } };
+    const ids = Array.from({ length: 51 }, (_, i) => `i-${String(i).padStart(17, '0')}`);
+    expect(await errorName(ssm.send(new SendCommandCommand({ ...base, InstanceIds: ids })))).toBe('ValidationException');
+    expect(await errorName(ssm.send(new SendCommandCommand({ ...base, DocumentName: 'AWS-RunPowerShellScript', InstanceIds: [hosts['jobs'].instanceId] })))).toBe('InvalidDocument');
+    expect(await errorName(ssm.send(new SendCommandCommand({ ...base, InstanceIds: [hosts['jobs'].instanceId], Targets: [{ Key: 'tag:Role', Values: ['web'] }] })))).toBe(
+      'ValidationException',
+    );
+  });
+});
+
+describe('CloudWatch output', { timeout: 30_000 }, () => {
+  /** @param {string} group @param {string} stream */
+  async function messages(group, stream) {
+    try {
+      const result = await logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: true }));
+      return (result.events ?? []).map((event) => event.message);
+    } catch (error) {
+      if (/** @type {Error} */ (error).name === 'ResourceNotFoundException') return [];
+      throw error;
+    }
+  }
+
+  it('streams stdout lines to moto while the command runs, and stderr to its own stream', async () => {
+    const { instanceId } = hosts['web-b'];
+    const sent = await ssm.send(
+      new SendCommandCommand({
+        DocumentName: 'AWS-RunShellScript',
+        InstanceIds: [instanceId],
+        Parameters: { commands: ['echo "::upsc step build start"', 'sleep 2.5', 'echo "::upsc step build ok 2.5s"', 'echo oops >&2'] },
+        CloudWatchOutputConfig: { CloudWatchOutputEnabled: true },
+      }),
+    );
+    const commandId = /** @type {string} */ (sent.Command?.CommandId);
+    const group = '/aws/ssm/AWS-RunShellScript';
+    const prefix = `${commandId}/${instanceId}/aws-runShellScript`;
+
+    // The first line shows up while the invocation is still running.
+    const deadline = Date.now() + 2000;
+    let early = /** @type {(string | undefined)[]} */ ([]);
+    while (Date.now() < deadline && early.length === 0) {
+      early = await messages(group, `${prefix}/stdout`);
+      await sleep(50);
+    }
+    expect(early).toEqual(['::upsc step build start']);
+    const during = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
+    expect(during.Status).toBe('InProgress');
+
+    const { result } = await waitForInvocation(ssm, ssmSdk, commandId, instanceId);
+    expect(result.Status).toBe('Success');
+    expect(result.CloudWatchOutputConfig).toEqual({ CloudWatchOutputEnabled: true, CloudWatchLogGroupName: group });
+    expect(await messages(group, `${prefix}/stdout`)).toEqual(['::upsc step build start', '::upsc step build ok 2.5s']);
+    expect(await messages(group, `${prefix}/stderr`)).toEqual(['oops']);
+  });
+
+  it('uses the configured log group', async () => {
+    const { instanceId } = hosts['web-b'];
+    const { commandId, result } = await runOn(instanceId, ['echo to-custom-group'], {
+      CloudWatchOutputConfig: { CloudWatchOutputEnabled: true, CloudWatchLogGroupName: '/upsc/deploys' },
+    });
+    expect(result.Status).toBe('Success');
+    expect(await messages('/upsc/deploys', `${commandId}/${instanceId}/aws-runShellScript/stdout`)).toEqual(['to-custom-group']);
+  });
+
+  it('sends nothing when CloudWatch output is off', async () => {
+    const { instanceId } = hosts['web-b'];
+    const { commandId } = await runOn(instanceId, ['echo local-only']);
+    expect(await messages('/aws/ssm/AWS-RunShellScript', `${commandId}/${instanceId}/aws-runShellScript/stdout`)).toEqual([]);
+    expect(sandbox.problems()).toEqual([]);
+  });
+});
+
+describe('fleet: Targets, MaxConcurrency, MaxErrors, CancelCommand', { timeout: 30_000 }, () => {
+  /** @param {Partial<import('@aws-sdk/client-ssm').SendCommandCommandInput>} input */
+  async function sendToWeb(input) {
+    const sent = await ssm.send(
+      new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', Targets: [{ Key: 'tag:Role', Values: ['web'] }], Parameters: { commands: ['true'] }, ...input }),
+    );
+    const commandId = /** @type {string} */ (sent.Command?.CommandId);
+    await sandbox.waitForCommand(commandId);
+    const listed = await ssm.send(new ListCommandInvocationsCommand({ CommandId: commandId, Details: true }));
+    return { commandId, invocations: listed.CommandInvocations ?? [] };
+  }
+
+  /** Execution window of each invocation. @param {string} commandId */
+  async function windows(commandId) {
+    const ids = [hosts['web-a'].instanceId, hosts['web-b'].instanceId];
+    const results = await Promise.all(ids.map((InstanceId) => ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId }))));
+    return results
+      .map((r) => ({ start: Date.parse(/** @type {string} */ (r.ExecutionStartDateTime)), end: Date.parse(/** @type {string} */ (r.ExecutionEndDateTime)) }))
+      .sort((a, b) => a.start - b.start);
+  }
+
+  it('resolves Targets by tag through moto EC2', async () => {
+    const { invocations } = await sendToWeb({ Parameters: { commands: ['echo "$SANDBOX_HOST_NAME"'] } });
+    expect(invocations.map((inv) => inv.InstanceId).sort()).toEqual([hosts['web-a'].instanceId, hosts['web-b'].instanceId].sort());
+    expect(invocations.map((inv) => inv.CommandPlugins?.[0].Output?.trim()).sort()).toEqual(['web-a', 'web-b']);
+
+    const byName = await ssm.send(
+      new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', Targets: [{ Key: 'tag:Name', Values: ['jobs'] }], Parameters: { commands: ['true'] } }),
+    );
+    const listed = await ssm.send(new ListCommandInvocationsCommand({ CommandId: byName.Command?.CommandId }));
+    expect(listed.CommandInvocations?.map((inv) => inv.InstanceId)).toEqual([hosts['jobs'].instanceId]);
+  });
+
+  it('marks an offline target Undeliverable and runs the others', async () => {
+    sandbox.updateInstance(hosts['web-b'].instanceId, { pingStatus: 'ConnectionLost' });
+    try {
+      const { invocations } = await sendToWeb({});
+      const byId = Object.fromEntries(invocations.map((inv) => [inv.InstanceId, inv]));
+      expect(byId[hosts['web-a'].instanceId]).toMatchObject({ Status: 'Success' });
+      expect(byId[hosts['web-b'].instanceId]).toMatchObject({ Status: 'Failed', StatusDetails: 'Undeliverable' });
+    } finally {
+      sandbox.updateInstance(hosts['web-b'].instanceId, { pingStatus: 'Online' });
+    }
+  });
+
+  it('runs one host at a time with MaxConcurrency 1, both at once with 2', async () => {
+    const serial = await sendToWeb({ MaxConcurrency: '1', Parameters: { commands: ['sleep 0.6'] } });
+    const [first, second] = await windows(serial.commandId);
+    expect(second.start).toBeGreaterThanOrEqual(first.end);
+
+    const parallel = await sendToWeb({ MaxConcurrency: '2', Parameters: { commands: ['sleep 0.6'] } });
+    const [a, b] = await windows(parallel.commandId);
+    expect(b.start).toBeLessThan(a.end);
+  });
+
+  it('stops sending once errors exceed MaxErrors', async () => {
+    const { commandId, invocations } = await sendToWeb({ MaxConcurrency: '1', MaxErrors: '0', Parameters: { commands: ['exit 1'] } });
+    const statuses = invocations.map((inv) => `${inv.Status}/${inv.StatusDetails}`).sort();
+    expect(statuses).toEqual(['Cancelled/Terminated', 'Failed/Failed']);
+    const listed = await ssm.send(new ListCommandsCommand({ CommandId: commandId }));
+    expect(listed.Commands?.[0]).toMatchObject({ Status: 'Failed', TargetCount: 2, ErrorCount: 1, MaxErrors: '0', MaxConcurrency: '1' });
+  });
+
+  it('CancelCommand kills the running script and reports Cancelled', async () => {
+    const { host, instanceId } = hosts['jobs'];
+    const pidFile = path.join(host.root, 'tmp', 'cancel.pid');
+    const sent = await ssm.send(
+      new SendCommandCommand({
+        DocumentName: 'AWS-RunShellScript',
+        InstanceIds: [instanceId],
+        Parameters: { commands: [`sleep 30 & echo $! > "${pidFile}"`, 'wait'] },
+      }),
+    );
+    const CommandId = /** @type {string} */ (sent.Command?.CommandId);
+    const deadline = Date.now() + 5000;
+    while (!fs.existsSync(pidFile) && Date.now() < deadline) await sleep(20);
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    expect(pidAlive(pid)).toBe(true);
+
+    await ssm.send(new CancelCommandCommand({ CommandId }));
+    const { result } = await waitForInvocation(ssm, ssmSdk, CommandId, instanceId);
+    expect(result).toMatchObject({ Status: 'Cancelled', StatusDetails: 'Cancelled' });
+    expect(pidAlive(pid)).toBe(false);
+    const listed = await ssm.send(new ListCommandsCommand({ CommandId }));
+    expect(listed.Commands?.[0].Status).toBe('Cancelled');
+    expect(await errorName(ssm.send(new CancelCommandCommand({ CommandId: '11111111-1111-1111-1111-111111111111' })))).toBe('InvalidCommandId');
+  });
+});
+
+describe('instances, sessions, forwarding, counters', { timeout: 30_000 }, () => {
+  it('describes managed instances from its registry', async () => {
+    const { instanceId } = hosts['jobs'];
+    const result = await ssm.send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] }));
+    expect(result.InstanceInformationList).toHaveLength(1);
+    expect(result.InstanceInformationList?.[0]).toMatchObject({
+      InstanceId: instanceId,
+      PingStatus: 'Online',
+      PlatformType: 'Linux',
+      ResourceType: 'EC2Instance',
+      ComputerName: 'jobs',
+      IsLatestVersion: true,
+    });
+    expect(result.InstanceInformationList?.[0].LastPingDateTime).toBeInstanceOf(Date);
+
+    sandbox.updateInstance(instanceId, { pingStatus: 'ConnectionLost' });
+    const lost = await ssm.send(new DescribeInstanceInformationCommand({ InstanceInformationFilterList: [{ key: 'InstanceIds', valueSet: [instanceId] }] }));
+    expect(lost.InstanceInformationList?.[0].PingStatus).toBe('ConnectionLost');
+    sandbox.updateInstance(instanceId, { pingStatus: 'Online' });
+  });
+
+  it('pages DescribeInstanceInformation with MaxResults and NextToken', async () => {
+    for (let i = 0; i < 4; i++) sandbox.registerInstance({ instanceId: `i-extra${i}`, host: hosts['jobs'].host });
+    const first = await ssm.send(new DescribeInstanceInformationCommand({ MaxResults: 5 }));
+    expect(first.InstanceInformationList).toHaveLength(5);
+    expect(first.NextToken).toBeTruthy();
+    const second = await ssm.send(new DescribeInstanceInformationCommand({ MaxResults: 5, NextToken: first.NextToken }));
+    expect(second.InstanceInformationList).toHaveLength(2);
+    expect(second.NextToken).toBeUndefined();
+    for (let i = 0; i < 4; i++) sandbox.unregisterInstance(`i-extra${i}`);
+  });
+
+  it('starts and terminates Session Manager sessions, and records them', async () => {
+    const { instanceId } = hosts['web-a'];
+    const started = await ssm.send(new StartSessionCommand({ Target: instanceId, Reason: 'debug' }));
+    expect(started.SessionId).toBeTruthy();
+    expect(started.TokenValue).toBeTruthy();
+    expect(started.StreamUrl).toMatch(/^wss:\/\/ssmmessages\.eu-central-1\.amazonaws\.com\/v1\/data-channel\//);
+
+    const open = await (await fetch(`${sandbox.url}/_sandbox/sessions`)).json();
+    expect(open.find((/** @type {any} */ s) => s.SessionId === started.SessionId)).toMatchObject({ Target: instanceId, Status: 'Connected', Reason: 'debug' });
+
+    const ended = await ssm.send(new TerminateSessionCommand({ SessionId: started.SessionId }));
+    expect(ended.SessionId).toBe(started.SessionId);
+    expect(sandbox.sessions().find((s) => s.SessionId === started.SessionId)?.Status).toBe('Terminated');
+
+    expect(await errorName(ssm.send(new StartSessionCommand({ Target: 'i-0000000000000000f' })))).toBe('TargetNotConnected');
+  });
+
+  it('forwards other actions to moto: Parameter Store SecureString round trip', async () => {
+    sandbox.resetCounts();
+    await ssm.send(new PutParameterCommand({ Name: '/upsc/stage2/github-token', Value: 'ghp_secret', Type: 'SecureString' }));
+    const plain = await ssm.send(new GetParameterCommand({ Name: '/upsc/stage2/github-token', WithDecryption: true }));
+    expect(plain.Parameter).toMatchObject({ Value: 'ghp_secret', Type: 'SecureString' });
+    const hidden = await ssm.send(new GetParameterCommand({ Name: '/upsc/stage2/github-token' }));
+    expect(hidden.Parameter?.Value).not.toBe('ghp_secret');
+    expect(await errorName(ssm.send(new GetParameterCommand({ Name: '/nope' })))).toBe('ParameterNotFound');
+    expect(sandbox.requestCounts()).toEqual({ PutParameter: 1, GetParameter: 3 });
+  });
+
+  it('exposes counts and registration over its control API', async () => {
+    sandbox.resetCounts();
+    await ssm.send(new ListCommandsCommand({}));
+    const counts = await (await fetch(`${sandbox.url}/_sandbox/counts`)).json();
+    expect(counts).toEqual({ ListCommands: 1 });
+
+    const register = await fetch(`${sandbox.url}/_sandbox/instances`, {
+      method: 'POST',
+      body: JSON.stringify({ instanceId: 'i-fromcontrolapi', host: { root: hosts['jobs'].host.root, env: hosts['jobs'].host.env }, pingStatus: 'Inactive' }),
+    });
+    expect(register.status).toBe(201);
+    const described = await ssm.send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: ['i-fromcontrolapi'] }] }));
+    expect(described.InstanceInformationList?.[0].PingStatus).toBe('Inactive');
+    const patched = await fetch(`${sandbox.url}/_sandbox/instances/i-fromcontrolapi`, { method: 'PATCH', body: JSON.stringify({ pingStatus: 'Online' }) });
+    expect(patched.status).toBe(200);
+    const again = await ssm.send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: ['i-fromcontrolapi'] }] }));
+    expect(again.InstanceInformationList?.[0].PingStatus).toBe('Online');
+    sandbox.unregisterInstance('i-fromcontrolapi');
+  });
+});
