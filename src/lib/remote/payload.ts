@@ -7,6 +7,7 @@ import {readFileSync} from 'node:fs'
 import {gzipSync} from 'node:zlib'
 
 import {usageError} from '../errors.js'
+import {bundleScripts} from './bundle.js'
 import {exportLine} from './quote.js'
 
 export type ScriptName = 'probe' | 'deploy' | 'rollback' | 'history' | 'lock' | 'exec'
@@ -28,22 +29,9 @@ export function readScript(name: string): string {
   return text
 }
 
-/**
- * Pure: drop what bash ignores anyway (comment lines, blank lines, indentation) so the payload stays
- * small. The scripts keep no multi-line string literals and no heredocs, so no text changes meaning;
- * the host-script tests run this exact bundle.
- */
-export function compactScript(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => line.trimStart())
-    .filter((line) => line.length > 0 && !line.startsWith('#'))
-    .join('\n')
-}
-
-/** The scripts as one bash program: lib.sh, then the entry script, compacted. */
+/** The scripts as one bash program: the reachable part of lib.sh, then the entry script. */
 export function scriptBundle(entry: ScriptName, read: (name: string) => string = readScript): string {
-  return `${compactScript(read('lib'))}\n${compactScript(read(entry))}\n`
+  return bundleScripts(read('lib'), read(entry))
 }
 
 export function buildPayload(entry: ScriptName, settings: Record<string, string | number | boolean | undefined>, read?: (name: string) => string): string[] {

@@ -64,7 +64,10 @@ upsc_init() {
   U_STATE=${U_STATE%/}
   local cf=${UPSC_COMPOSE_FILE:-docker-compose.yml}
   if [[ $cf == /* ]]; then U_CFILE=$(upsc_path "$cf"); else U_CFILE=$U_APP/$cf; fi
+  # Compose's own normalisation of a project name (so images are named <project>-<service>).
   U_PROJECT=${UPSC_COMPOSE_PROJECT:-${U_APP##*/}}
+  U_PROJECT=${U_PROJECT,,}
+  U_PROJECT=${U_PROJECT//[^a-z0-9_-]/}
   U_HISTORY=$U_STATE/deployments.jsonl
   U_LOCK_FILE=$U_STATE/deploy.lock
   U_LOCK_INFO=$U_STATE/lock.json

@@ -1,0 +1,69 @@
+/**
+ * Run the built CLI as a user would: a subprocess with the stand-in's environment, in a folder
+ * holding an upsc.config.json for the sandbox stage.
+ */
+import {execFileSync, spawn} from 'node:child_process'
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+export const RUN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** The sandbox stage: health checks on the compose service's published port (hosts share a machine). */
+export function sandboxStage(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    region: 'eu-central-1',
+    instances: {tags: {Name: 'upscpro-stage2-docker'}},
+    healthChecks: [{name: 'api', service: 'api', port: 8000, path: '/health', expectStatus: 200}],
+    timeouts: {healthSeconds: 10, dockerReadySeconds: 20},
+    retry: {tries: 3, baseSeconds: 0},
+    ...overrides,
+  }
+}
+
+export function writeConfig(stages: Record<string, Record<string, unknown>> = {stage2: sandboxStage()}, extra: Record<string, unknown> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'upsc-e2e-'))
+  writeFileSync(join(dir, 'upsc.config.json'), JSON.stringify({defaultStage: Object.keys(stages)[0], stages, ...extra}, null, 2))
+  return dir
+}
+
+export function runCli(args: string[], options: {cwd: string; env: Record<string, string>; timeoutMs?: number; onStdout?: (chunk: string) => void}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [RUN, ...args], {
+      cwd: options.cwd,
+      env: {PATH: process.env.PATH!, HOME: options.cwd, NO_COLOR: '1', CI: 'true', ...options.env},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString()
+      options.onStdout?.(d.toString())
+    })
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({code: code ?? -1, stdout, stderr})
+    })
+  })
+}
+
+/** Build and start the app on a sandbox host directly (as a host that was deployed before). */
+export function startAppOnHost(host: {appDir: string; env: Record<string, string>}, branch?: string): void {
+  const run = (cmd: string, args: string[]) => execFileSync(cmd, args, {cwd: host.appDir, env: {...process.env, ...host.env}, stdio: 'pipe'})
+  if (branch) {
+    run('git', ['fetch', '-q', 'origin'])
+    run('git', ['checkout', '-q', '--detach', `origin/${branch}`])
+  }
+  run('docker', ['compose', 'build'])
+  run('docker', ['compose', 'up', '-d', '--remove-orphans'])
+}
