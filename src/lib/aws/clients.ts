@@ -50,22 +50,22 @@ export class AwsClients {
   }
 
   ssm(): Promise<SSMClient> {
-    this.ssmClient ??= import('@aws-sdk/client-ssm').then((m) => new m.SSMClient(this.options))
+    this.ssmClient ??= import('../../sdk/ssm.js').then((m) => new m.SSMClient(this.options))
     return this.ssmClient
   }
 
   ec2(): Promise<EC2Client> {
-    this.ec2Client ??= import('@aws-sdk/client-ec2').then((m) => new m.EC2Client(this.options))
+    this.ec2Client ??= import('../../sdk/ec2.js').then((m) => new m.EC2Client(this.options))
     return this.ec2Client
   }
 
   logs(): Promise<CloudWatchLogsClient> {
-    this.logsClient ??= import('@aws-sdk/client-cloudwatch-logs').then((m) => new m.CloudWatchLogsClient(this.options))
+    this.logsClient ??= import('../../sdk/logs.js').then((m) => new m.CloudWatchLogsClient(this.options))
     return this.logsClient
   }
 
   sts(): Promise<STSClient> {
-    this.stsClient ??= import('@aws-sdk/client-sts').then((m) => new m.STSClient(this.options))
+    this.stsClient ??= import('../../sdk/sts.js').then((m) => new m.STSClient(this.options))
     return this.stsClient
   }
 

@@ -135,7 +135,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export async function sendCommand(ssm: SSMClient, request: RunRequest): Promise<string> {
   if (request.instanceIds.length === 0) throw new Error('sendCommand needs at least one instance')
   if (request.instanceIds.length > MAX_INSTANCES_PER_COMMAND) throw new Error(`sendCommand takes at most ${MAX_INSTANCES_PER_COMMAND} instances`)
-  const {SendCommandCommand} = await import('@aws-sdk/client-ssm')
+  const {SendCommandCommand} = await import('../../sdk/ssm.js')
   try {
     const out = await ssm.send(
       new SendCommandCommand({
@@ -179,7 +179,7 @@ export interface WaitOptions {
  * returned, with outcome "running" for those still going — the remote run goes on).
  */
 export async function waitForCommand(ssm: SSMClient, commandId: string, instanceIds: string[], options: WaitOptions = {}): Promise<InvocationResult[]> {
-  const {GetCommandInvocationCommand} = await import('@aws-sdk/client-ssm')
+  const {GetCommandInvocationCommand} = await import('../../sdk/ssm.js')
   const results = new Map<string, InvocationResult>()
   const firstSeen = Date.now()
   const grace = options.appearGraceMs ?? 30_000
@@ -206,7 +206,7 @@ export async function waitForCommand(ssm: SSMClient, commandId: string, instance
 }
 
 export async function cancelCommand(ssm: SSMClient, commandId: string, instanceIds?: string[]): Promise<void> {
-  const {CancelCommandCommand} = await import('@aws-sdk/client-ssm')
+  const {CancelCommandCommand} = await import('../../sdk/ssm.js')
   try {
     await ssm.send(new CancelCommandCommand({CommandId: commandId, ...(instanceIds ? {InstanceIds: instanceIds} : {})}))
   } catch (error) {

@@ -22,7 +22,7 @@ export function followStream(logs: CloudWatchLogsClient, group: string, stream: 
       return seen
     },
     async poll() {
-      const {GetLogEventsCommand} = await import('@aws-sdk/client-cloudwatch-logs')
+      const {GetLogEventsCommand} = await import('../../sdk/logs.js')
       let delivered = 0
       for (;;) {
         let out

@@ -82,7 +82,7 @@ export function checkTargets(found: Target[], selector: InstanceSelector, explic
 }
 
 export async function resolveTargets(ec2: EC2Client, selector: InstanceSelector, explicit: string[], stageName: string): Promise<Target[]> {
-  const {paginateDescribeInstances} = await import('@aws-sdk/client-ec2')
+  const {paginateDescribeInstances} = await import('../../sdk/ec2.js')
   const found: Target[] = []
   await Promise.all(
     filtersFor(selector, explicit).map(async (Filters) => {

@@ -125,7 +125,7 @@ export async function cancelDeploy(ctx: StageContext, commandId: string): Promis
 async function commandInstances(ctx: StageContext, commandId: string): Promise<string[]> {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(commandId))
     throw usageError('bad-command-id', `"${commandId}" is not a Run Command id.`, 'Use the id printed by `upsc deploy` (a UUID such as 3f2c...-...).')
-  const {paginateListCommandInvocations} = await import('@aws-sdk/client-ssm')
+  const {paginateListCommandInvocations} = await import('../../sdk/ssm.js')
   const ids: string[] = []
   const {describeAwsError} = await import('../aws/errors.js')
   try {

@@ -44,7 +44,7 @@ export async function reachableTargets(ctx: StageContext, clients: AwsClients = 
 /** The caller's ARN, recorded in the host's history. Best effort: history must not block a deploy. */
 export async function callerArn(clients: AwsClients): Promise<string> {
   try {
-    const {GetCallerIdentityCommand} = await import('@aws-sdk/client-sts')
+    const {GetCallerIdentityCommand} = await import('../../sdk/sts.js')
     const out = await (await clients.sts()).send(new GetCallerIdentityCommand({}))
     return out.Arn ?? 'unknown'
   } catch (error) {

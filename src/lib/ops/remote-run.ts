@@ -103,7 +103,7 @@ export async function followRemote(
   const invocations = new Map<string, InvocationResult>()
   const lastStatus = new Map<string, string>()
   const started = Date.now()
-  const {GetCommandInvocationCommand} = await import('@aws-sdk/client-ssm')
+  const {GetCommandInvocationCommand} = await import('../../sdk/ssm.js')
   const {toInvocationResult} = await import('../aws/run-command.js')
 
   const pollStatus = async (id: string) => {

@@ -87,7 +87,7 @@ function factsFor(
 async function describeStatusChecks(ec2: EC2Client, ids: string[]): Promise<Map<string, {system?: string; instance?: string}>> {
   const result = new Map<string, {system?: string; instance?: string}>()
   if (ids.length === 0) return result
-  const {DescribeInstanceStatusCommand} = await import('@aws-sdk/client-ec2')
+  const {DescribeInstanceStatusCommand} = await import('../../sdk/ec2.js')
   try {
     await Promise.all(
       chunk(ids, 100).map(async (InstanceIds) => {
@@ -105,7 +105,7 @@ async function describeStatusChecks(ec2: EC2Client, ids: string[]): Promise<Map<
 export async function describeManaged(ssm: SSMClient, ids: string[]): Promise<Map<string, SsmInfo>> {
   const result = new Map<string, SsmInfo>()
   if (ids.length === 0) return result
-  const {paginateDescribeInstanceInformation} = await import('@aws-sdk/client-ssm')
+  const {paginateDescribeInstanceInformation} = await import('../../sdk/ssm.js')
   try {
     await Promise.all(
       chunk(ids, 50).map(async (Values) => {
@@ -134,7 +134,7 @@ export const streamNameFor = (pattern: string, instanceId: string) => pattern.re
  * (a few pages, newest first) rather than one call per stream and instance.
  */
 async function newestLogEvents(logs: CloudWatchLogsClient, stage: StageConfig, ids: string[]): Promise<Map<string, InstanceFacts['logStreams']>> {
-  const {DescribeLogStreamsCommand} = await import('@aws-sdk/client-cloudwatch-logs')
+  const {DescribeLogStreamsCommand} = await import('../../sdk/logs.js')
   const lastEvent = new Map<string, number>()
   try {
     let nextToken: string | undefined

@@ -136,85 +136,67 @@ restore_running() {
   fi
 }
 
-# fail_before_up: the running version was not touched; record and exit 1.
+# fail_before_up STEP REASON ADVICE: the step failed and the running version was not touched:
+# restore the checkout and tags, record, exit 1.
 fail_before_up() {
+  step_fail "$1" "$2" "${3:+$3; }the running version was not changed"
   restore_running
-  U_ADVICE="${U_ADVICE:+$U_ADVICE; }the running version was not changed"
-  deploy_record failed '' 0 "${#U_STEP_NAMES[@]}"
+  deploy_record failed
   deploy_finish "$RC_FAILED" failed
 }
 
-# fail_after_up: the new version is up but unhealthy: roll back to the previous succeeded
-# deployment's images (no build) unless UPSC_NO_ROLLBACK=1.
+# fail_after_up STEP REASON ADVICE: the new version is up but unhealthy: roll back to the newest
+# succeeded deployment of another commit, reusing its images, unless UPSC_NO_ROLLBACK=1.
 fail_after_up() {
-  local failed=$U_FAILED_STEP reason=$U_REASON n_steps=${#U_STEP_NAMES[@]} target='' i branch=''
+  step_fail "$@"
+  local failed=$1 reason=$2 n=${#U_STEP_NAMES[@]} target='' branch='' i ok=0
   U_RESULT_HC=${U_HC_JSON:-[]}
-  if [[ ${UPSC_NO_ROLLBACK:-} == 1 ]]; then
-    U_ADVICE='the failed version was left running (no-rollback): fix and deploy again, or run upsc rollback'
-    deploy_record failed '' 0 "$n_steps"
-    deploy_finish "$RC_FAILED" failed
-  fi
   succeeded_commits
   for i in "${!U_OK_COMMITS[@]}"; do
-    if [[ ${U_OK_COMMITS[i]} != "$U_COMMIT" ]]; then
-      target=${U_OK_COMMITS[i]} branch=${U_OK_BRANCHES[i]}
-      break
-    fi
+    [[ ${U_OK_COMMITS[i]} == "$U_COMMIT" ]] && continue
+    target=${U_OK_COMMITS[i]} branch=${U_OK_BRANCHES[i]}
+    break
   done
-  if [[ -z $target ]]; then
+  if [[ ${UPSC_NO_ROLLBACK:-} == 1 || -z $target ]]; then
     U_ADVICE='no previous succeeded deployment to roll back to: the failed version is running; fix and deploy again'
-    deploy_record failed '' 0 "$n_steps"
+    [[ -n $target ]] && U_ADVICE='the failed version was left running (no-rollback): fix and deploy again, or run upsc rollback'
+    deploy_record failed
     deploy_finish "$RC_FAILED" failed
   fi
-
   warn "deploy of ${U_COMMIT:0:12} failed its $failed step: rolling back to ${target:0:12}"
-  local rb_started rb_start_us ok=0
-  iso_now rb_started
-  now_us rb_start_us
+  local started start_us
+  iso_now started
+  now_us start_us
   switch_to "$target" "$branch" rollback- && ok=1
-  local rb_reason=$U_REASON rb_failed=$U_FAILED_STEP
   U_RB_HC=${U_HC_JSON:-[]}
+  # The automatic rollback is an attempt of its own in the history, after the deploy's record.
+  local rb_failed=$U_FAILED_STEP rb_reason=$U_REASON
   U_FAILED_STEP=$failed U_REASON=$reason
-  if ((ok)); then
-    U_ROLLED_BACK_TO=$target
-    deploy_record rolled-back "$target" 0 "$n_steps"
-  else
-    deploy_record failed '' 0 "$n_steps"
-  fi
-  # The automatic rollback is an attempt of its own in the history.
+  ((ok)) && U_ROLLED_BACK_TO=$target
+  deploy_record "$( ((ok)) && echo rolled-back || echo failed)" 0 "$n"
   R_ID=$U_ID-rollback R_KIND=rollback R_BRANCH=$branch R_COMMIT=$target R_PREV=$U_COMMIT
-  R_STARTED=$rb_started R_AUTO=true R_REBUILT=false R_ROLLED_BACK_TO=''
+  R_STARTED=$started R_START_US=$start_us R_AUTO=true R_REBUILT=false R_ROLLED_BACK_TO=''
+  R_FAILED_STEP=$rb_failed R_REASON=$rb_reason
   ((U_REBUILT)) && R_REBUILT=true
-  tenths_since R_DURATION "$rb_start_us"
-  steps_object R_STEPS "$n_steps" "${#U_STEP_NAMES[@]}"
   if ((ok)); then
-    R_OUTCOME=succeeded R_FAILED_STEP='' R_REASON=''
-  else
-    R_OUTCOME=failed R_FAILED_STEP=$rb_failed R_REASON=$rb_reason
-  fi
-  local rec
-  record_json rec
-  record_append "$rec"
-  if ((ok)); then
+    R_FAILED_STEP='' R_REASON=''
+    record_write succeeded "$n" "${#U_STEP_NAMES[@]}"
     U_REASON="$reason; rolled back to ${target:0:12}, which is healthy"
     U_ADVICE="${target:0:12} is serving again; fix ${U_BRANCH:-the commit} and deploy again (upsc logs, upsc history)"
     deploy_finish "$RC_ROLLED_BACK" rolled-back
   fi
+  record_write failed "$n" "${#U_STEP_NAMES[@]}"
   U_REASON="$reason; the automatic rollback to ${target:0:12} also failed: $rb_reason"
   U_ADVICE='the host may be down: check upsc status, then upsc rollback --to <id> or deploy a fix'
   deploy_finish "$RC_FAILED" failed
 }
 
-# deploy_record OUTCOME ROLLED_BACK_TO FROM TO: append the deploy's history record (steps FROM..TO-1).
+# deploy_record OUTCOME [FROM TO]: append the deploy's history record (steps FROM..TO-1, default all).
 deploy_record() {
-  R_ID=$U_ID R_KIND=deploy R_BRANCH=$U_BRANCH R_COMMIT=${U_COMMIT:-} R_PREV=${U_PREV:-}
-  R_STARTED=$U_STARTED R_OUTCOME=$1 R_ROLLED_BACK_TO=$2 R_AUTO=false R_REBUILT=false
+  R_ID=$U_ID R_KIND=deploy R_BRANCH=$U_BRANCH R_COMMIT=$U_COMMIT R_PREV=$U_PREV R_STARTED=$U_STARTED
+  R_START_US=$U_START_US R_ROLLED_BACK_TO=$U_ROLLED_BACK_TO R_AUTO=false R_REBUILT=false
   R_FAILED_STEP=$U_FAILED_STEP R_REASON=$U_REASON
-  tenths_since R_DURATION "$U_START_US"
-  steps_object R_STEPS "$3" "$4"
-  local rec
-  record_json rec
-  record_append "$rec"
+  record_write "$1" "${2:-0}" "${3:-${#U_STEP_NAMES[@]}}"
 }
 
 # deploy_finish CODE OUTCOME: the result line, then exit (the EXIT trap releases the lock).
@@ -235,7 +217,7 @@ on_signal() {
   if [[ -n $U_CUR_STEP ]]; then
     step_fail "$U_CUR_STEP" "interrupted by SIG$1"
   else
-    U_REASON="interrupted by SIG$1" U_FAILED_STEP=${U_FAILED_STEP:-}
+    U_REASON="interrupted by SIG$1"
   fi
   if ((U_LOCKED)); then
     if [[ $U_PHASE == pre ]]; then
@@ -244,7 +226,7 @@ on_signal() {
     else
       U_ADVICE='the stack may be partly updated: check upsc status, then deploy again or run upsc rollback'
     fi
-    deploy_record interrupted "${U_ROLLED_BACK_TO:-}" 0 "${#U_STEP_NAMES[@]}"
+    deploy_record interrupted
   fi
   deploy_finish "$RC_INTERRUPTED" interrupted
 }

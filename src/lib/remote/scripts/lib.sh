@@ -44,11 +44,7 @@ kill_child() {
   [[ -n $U_CHILD ]] || return 0
   pkill -TERM -P "$U_CHILD" 2>/dev/null
   kill -TERM "$U_CHILD" 2>/dev/null
-  local i
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$U_CHILD" 2>/dev/null || break
-    command sleep 0.1
-  done
+  wait "$U_CHILD" 2>/dev/null
   U_CHILD=
 }
 
@@ -222,17 +218,7 @@ tenths_since() {
 }
 
 # last_line VAR FILE: VAR := the last non-empty line of FILE.
-last_line() {
-  local _ll_lines=() _ll_i
-  [[ -f $2 ]] && mapfile -t _ll_lines <"$2"
-  printf -v "$1" ''
-  for ((_ll_i = ${#_ll_lines[@]} - 1; _ll_i >= 0; _ll_i--)); do
-    if [[ -n ${_ll_lines[_ll_i]//[[:space:]]/} ]]; then
-      printf -v "$1" '%s' "${_ll_lines[_ll_i]}"
-      return
-    fi
-  done
-}
+last_line() { printf -v "$1" '%s' "$(grep -v '^[[:space:]]*$' "$2" 2>/dev/null | tail -n 1)"; }
 
 # ------------------------------------------------------------------ report lines
 say() { printf '%s\n' "$*"; }
@@ -764,48 +750,47 @@ record_append() {
   printf '::upsc record %s\n' "$1"
 }
 
-# record_json VAR: VAR := a history record from the R_* variables (set by the caller).
-record_json() {
-  local id kind branch commit prev started finished outcome failed reason rb caller cmd tool host
-  json_q id "$R_ID"
-  json_q kind "$R_KIND"
-  json_qn branch "$R_BRANCH"
-  json_qn commit "$R_COMMIT"
-  json_qn prev "$R_PREV"
-  json_q started "$R_STARTED"
+# record_write OUTCOME FROM TO: append the record of an attempt: the steps FROM..TO-1 and the R_*
+# variables R_ID R_KIND R_BRANCH R_COMMIT R_PREV R_STARTED R_START_US (empty: duration null)
+# R_FAILED_STEP R_REASON, and optionally R_ROLLED_BACK_TO R_AUTO R_REBUILT (true/false).
+record_write() {
+  local f k v dur=null steps rec='' finished
+  [[ -n $R_START_US ]] && tenths_since dur "$R_START_US"
+  steps_object steps "$2" "$3"
   iso_now finished
-  json_q finished "$finished"
-  json_q outcome "$R_OUTCOME"
-  json_qn failed "$R_FAILED_STEP"
-  json_qn reason "${R_REASON:0:1000}"
-  json_qn rb "$R_ROLLED_BACK_TO"
-  json_qn caller "${UPSC_CALLER:-}"
-  json_qn cmd "${UPSC_COMMAND_ID:-}"
-  json_qn tool "${UPSC_TOOL_VERSION:-}"
-  json_q host "$U_HOSTNAME"
-  printf -v "$1" '{"id":%s,"kind":%s,"branch":%s,"commit":%s,"previousCommit":%s,"startedAt":%s,"finishedAt":%s,"durationSeconds":%s,"steps":%s,"outcome":%s,"failedStep":%s,"reason":%s,"rolledBackTo":%s,"auto":%s,"rebuilt":%s,"caller":%s,"commandId":%s,"toolVersion":%s,"hostname":%s,"schema":1}' \
-    "$id" "$kind" "$branch" "$commit" "$prev" "$started" "$finished" "$R_DURATION" "$R_STEPS" \
-    "$outcome" "$failed" "$reason" "$rb" "${R_AUTO:-false}" "${R_REBUILT:-false}" "$caller" "$cmd" "$tool" "$host"
+  R_OUTCOME=$1 R_FINISHED=$finished R_REASON=${R_REASON:0:1000}
+  for f in id:ID kind:KIND branch:BRANCH commit:COMMIT previousCommit:PREV startedAt:STARTED \
+    finishedAt:FINISHED; do
+    k=R_${f#*:}
+    json_qn v "${!k-}"
+    rec+=",\"${f%%:*}\":$v"
+  done
+  rec+=",\"durationSeconds\":$dur,\"steps\":$steps"
+  for f in outcome:OUTCOME failedStep:FAILED_STEP reason:REASON rolledBackTo:ROLLED_BACK_TO; do
+    k=R_${f#*:}
+    json_qn v "${!k-}"
+    rec+=",\"${f%%:*}\":$v"
+  done
+  rec+=",\"auto\":${R_AUTO:-false},\"rebuilt\":${R_REBUILT:-false}"
+  for f in caller:UPSC_CALLER commandId:UPSC_COMMAND_ID toolVersion:UPSC_TOOL_VERSION hostname:U_HOSTNAME; do
+    k=${f#*:}
+    json_qn v "${!k-}"
+    rec+=",\"${f%%:*}\":$v"
+  done
+  record_append "{${rec#,},\"schema\":1}"
 }
 
 # record_stale: the holder named by a stale lock.json died mid-run: record it as interrupted.
 record_stale() {
-  local kind id branch since
-  json_get kind "$U_LOCK_HOLDER" kind
-  json_get id "$U_LOCK_HOLDER" id
-  json_get branch "$U_LOCK_HOLDER" branch
-  json_get since "$U_LOCK_HOLDER" since
-  json_unq R_KIND "$kind"
-  json_unq R_ID "$id"
-  json_unq R_BRANCH "$branch"
-  json_unq R_STARTED "$since"
+  local f v
+  for f in kind:KIND id:ID branch:BRANCH since:STARTED; do
+    json_get v "$U_LOCK_HOLDER" "${f%%:*}"
+    json_unq "R_${f#*:}" "$v"
+  done
   [[ -n $R_ID && -n $R_STARTED ]] || return 0
-  R_KIND=${R_KIND:-deploy} R_COMMIT='' R_PREV='' R_DURATION=null R_STEPS='{}' R_OUTCOME=interrupted
-  R_FAILED_STEP='' R_ROLLED_BACK_TO='' R_AUTO=false R_REBUILT=false
+  R_COMMIT='' R_PREV='' R_START_US='' R_FAILED_STEP='' R_ROLLED_BACK_TO='' R_AUTO=false R_REBUILT=false
   R_REASON="the process (pid $U_LOCK_PID) ended without finishing (killed, crashed or rebooted); found by the next run"
-  local rec
-  record_json rec
-  record_append "$rec"
+  record_write interrupted 0 0
 }
 
 # history_lines: U_LINES := the complete records, oldest first (torn lines skipped: U_SKIPPED).

@@ -1,0 +1,11 @@
+// The SSM API surface upsc uses (bundled by the build: see ec2.ts).
+export {
+  CancelCommandCommand,
+  GetCommandInvocationCommand,
+  paginateDescribeInstanceInformation,
+  paginateListCommandInvocations,
+  SendCommandCommand,
+  SSMClient,
+  StartSessionCommand,
+  TerminateSessionCommand,
+} from '@aws-sdk/client-ssm'
