@@ -2,6 +2,8 @@
 # deploy.sh: fetch, build, start and health-gate a branch (or commit) of the app on this host;
 # roll back automatically to the previous succeeded deployment when the new one is unhealthy.
 # Runs after lib.sh in the same bash. Settings, report lines and exit codes: REMOTE-CONTRACT.md.
+# Globals here are also read by lib.sh, some indirectly (SC2034).
+# shellcheck disable=SC2034
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 [[ -n ${UPSC_LIB_LOADED:-} ]] || . "${BASH_SOURCE[0]%/*}/lib.sh"
 
@@ -10,43 +12,33 @@ U_MOVED=0        # the checkout left the running commit
 U_BUILT=0        # a build ran (the images' "latest" tags may have moved)
 U_TOKEN_B64=''   # base64 of x-access-token:<token>, for one git call's header; never printed
 
-# ------------------------------------------------------------------ settings
 deploy_validate() {
   U_BRANCH=${UPSC_BRANCH:-}
-  local ref=${UPSC_REF:-} p=${UPSC_TOKEN_PARAMETER:-}
-  if [[ -z $U_BRANCH && -z $ref ]]; then
-    usage_fail 'UPSC_BRANCH (or UPSC_REF) is required'
-  elif [[ -n $U_BRANCH ]] && ! valid_branch "$U_BRANCH"; then
-    usage_fail 'UPSC_BRANCH is not a valid git branch name'
-  elif [[ -n $ref ]] && ! valid_ref "$ref"; then
-    usage_fail 'UPSC_REF must be a commit id or a prefix of one (4 to 64 hex digits)'
-  elif [[ -n $p ]] && ! valid_param "$p"; then
-    usage_fail 'UPSC_TOKEN_PARAMETER is not a valid SSM parameter name'
-  elif [[ -n ${UPSC_REGION:-} && ! $UPSC_REGION =~ ^[a-z0-9-]{1,32}$ ]]; then
-    usage_fail 'UPSC_REGION is not a valid region name'
-  fi
-}
-
-usage_fail() {
-  step_fail validate "$1" 'the CLI should have rejected this setting: please report it'
-  deploy_finish "$RC_USAGE" failed
+  local bad=''
+  [[ -n $U_BRANCH || -n ${UPSC_REF:-} ]] || bad='UPSC_BRANCH (or UPSC_REF) is required'
+  [[ -z $U_BRANCH ]] || valid_branch "$U_BRANCH" || bad='UPSC_BRANCH is not a valid branch name'
+  [[ -z ${UPSC_REF:-} ]] || valid_ref "$UPSC_REF" || bad='UPSC_REF is not a commit id (4 to 64 hex digits)'
+  [[ ${UPSC_TOKEN_PARAMETER:-x} =~ ^/?[A-Za-z0-9_.][A-Za-z0-9_./-]*$ ]] || bad='UPSC_TOKEN_PARAMETER is invalid'
+  [[ ${UPSC_REGION:-x} =~ ^[a-z0-9-]+$ ]] || bad='UPSC_REGION is invalid'
+  [[ -z $bad ]] || usage_fail "$bad"
 }
 
 # ------------------------------------------------------------------ token and fetch
-# read_token: the GitHub token from SSM Parameter Store (via the instance role), format-checked.
+# read_token: the GitHub token from SSM Parameter Store (via the instance role), format-checked;
+# on failure F_REASON and F_ADVICE say why and what to do.
 read_token() {
   local p=$UPSC_TOKEN_PARAMETER tok err region=()
   [[ -n ${UPSC_REGION:-} ]] && region=(--region "$UPSC_REGION")
   if ! tok=$(aws ssm get-parameter "${region[@]}" --name="$p" --with-decryption \
     --query Parameter.Value --output text 2>"$U_TMP/aws.err"); then
     last_line err "$U_TMP/aws.err"
-    step_fail token "could not read the GitHub token from SSM parameter $p: ${err:-aws cli failed}" \
-      'check that the parameter exists in this region and that the instance role allows ssm:GetParameter (and kms:Decrypt for a SecureString)'
+    F_REASON="could not read the GitHub token from SSM parameter $p: ${err:-aws cli failed}"
+    F_ADVICE='check that it exists in this region and that the instance role allows ssm:GetParameter and kms:Decrypt'
     return 1
   fi
   if [[ ! $tok =~ ^(ghp_|github_pat_|gho_|ghs_|ghu_)[A-Za-z0-9_]{1,251}$ ]]; then
-    step_fail token "the value of SSM parameter $p is not a GitHub token (expected a ghp_, github_pat_, gho_, ghs_ or ghu_ prefix); it was not used" \
-      'store a GitHub personal access token (or app token) with read access to the repository in that parameter'
+    F_REASON="the value of SSM parameter $p is not a GitHub token (expected a ghp_, github_pat_, gho_, ghs_ or ghu_ prefix); it was not used"
+    F_ADVICE='store a GitHub token with read access to the repository in it'
     return 1
   fi
   U_TOKEN_B64=$(printf 'x-access-token:%s' "$tok" | base64 -w0)
@@ -71,9 +63,9 @@ fetch_once() {
   ((rc == 0)) && return 0
   last_line U_FETCH_ERR "$U_TMP/fetch.err"
   case $err in
-    *'Authentication failed'* | *'Invalid username or password'* | *'HTTP 401'* | *'HTTP 403'* | \
-      *'error: 401'* | *'error: 403'* | *'could not read Username'* | *'could not read Password'* | \
-      *'Permission denied (publickey)'* | *'Repository not found'*)
+    *'Authentication failed'* | *'Invalid username or password'* | *' 401'* | *' 403'* | \
+      *'could not read Username'* | *'could not read Password'* | *'Permission denied (publickey)'* | \
+      *'Repository not found'*)
       U_FETCH_CLASS=auth
       return "$RETRY_STOP"
       ;;
@@ -90,28 +82,25 @@ fetch_once() {
   return 1
 }
 
-# fetch_fail: say why the fetch failed and what to do, by failure class.
-fetch_fail() {
-  local p=${UPSC_TOKEN_PARAMETER:-}
+# fetch_why: F_REASON and F_ADVICE for a failed fetch, by failure class.
+fetch_why() {
+  local p=${UPSC_TOKEN_PARAMETER:-} e=$U_FETCH_ERR
+  F_ADVICE='see the git output above' F_REASON="git fetch failed: $e"
   case $U_FETCH_CLASS in
     auth)
+      F_REASON="origin requires credentials and no token is configured: $e"
+      F_ADVICE='a private repository needs a GitHub token parameter in the upsc config'
       if [[ -n $U_TOKEN_B64 ]]; then
-        step_fail fetch "origin rejected the GitHub token from SSM parameter $p: $U_FETCH_ERR" \
-          "the token is invalid, expired or has no access to the repository: store a new token in $p"
-      else
-        step_fail fetch "origin requires credentials and no token is configured: $U_FETCH_ERR" \
-          'the repository is private: set a GitHub token parameter (SSM SecureString) in the upsc config'
+        F_REASON="origin rejected the GitHub token from SSM parameter $p: $e"
+        F_ADVICE="the token is invalid, expired or has no access to the repository: store a new token in $p"
       fi
       ;;
     missing)
-      step_fail fetch "branch $U_BRANCH does not exist on origin" 'check the branch name and that it is pushed'
+      F_REASON="branch $U_BRANCH does not exist on origin" F_ADVICE='check the branch name and that it is pushed'
       ;;
     network)
-      step_fail fetch "cannot reach origin (network unreachable): $U_FETCH_ERR" \
-        "check the instance's outbound access (DNS, route to the internet or NAT, security group, proxy) and GitHub's status, then deploy again"
-      ;;
-    *)
-      step_fail fetch "git fetch failed: $U_FETCH_ERR" 'see the git output above'
+      F_REASON="cannot reach origin (network unreachable): $e"
+      F_ADVICE="check the instance's outbound access (DNS, NAT or internet route, security group, proxy), then deploy again"
       ;;
   esac
 }
@@ -129,10 +118,10 @@ resolve_commit() {
 restore_running() {
   [[ -n $U_PREV ]] || return 0
   if ((U_MOVED)) && checkout_commit "$U_PREV" 2>/dev/null; then
-    say "Checkout restored to the running commit ${U_PREV:0:12}"
+    say "Checkout back on ${U_PREV:0:12}"
   fi
-  if ((U_BUILT)) && project_images && images_restore "$U_PREV"; then
-    say "Image tags restored to upsc-${U_PREV:0:12}"
+  if ((U_BUILT)) && project_images && images_retag "$U_PREV" restore; then
+    say "Image tags back on upsc-${U_PREV:0:12}"
   fi
 }
 
@@ -158,12 +147,12 @@ fail_after_up() {
     break
   done
   if [[ ${UPSC_NO_ROLLBACK:-} == 1 || -z $target ]]; then
-    U_ADVICE='no previous succeeded deployment to roll back to: the failed version is running; fix and deploy again'
-    [[ -n $target ]] && U_ADVICE='the failed version was left running (no-rollback): fix and deploy again, or run upsc rollback'
+    U_ADVICE='no previous succeeded deployment to roll back to: fix and deploy again'
+    [[ -n $target ]] && U_ADVICE='the failed version was left running: fix and deploy again, or upsc rollback'
     deploy_record failed
     deploy_finish "$RC_FAILED" failed
   fi
-  warn "deploy of ${U_COMMIT:0:12} failed its $failed step: rolling back to ${target:0:12}"
+  warn "$failed failed: rolling back to ${target:0:12}"
   local started start_us
   iso_now started
   now_us start_us
@@ -182,12 +171,12 @@ fail_after_up() {
     R_FAILED_STEP='' R_REASON=''
     record_write succeeded "$n" "${#U_STEP_NAMES[@]}"
     U_REASON="$reason; rolled back to ${target:0:12}, which is healthy"
-    U_ADVICE="${target:0:12} is serving again; fix ${U_BRANCH:-the commit} and deploy again (upsc logs, upsc history)"
+    U_ADVICE="${target:0:12} serves again; fix and deploy again"
     deploy_finish "$RC_ROLLED_BACK" rolled-back
   fi
   record_write failed "$n" "${#U_STEP_NAMES[@]}"
   U_REASON="$reason; the automatic rollback to ${target:0:12} also failed: $rb_reason"
-  U_ADVICE='the host may be down: check upsc status, then upsc rollback --to <id> or deploy a fix'
+  U_ADVICE='see upsc status; upsc rollback --to <id>, or deploy a fix'
   deploy_finish "$RC_FAILED" failed
 }
 
@@ -222,9 +211,9 @@ on_signal() {
   if ((U_LOCKED)); then
     if [[ $U_PHASE == pre ]]; then
       restore_running
-      U_ADVICE='the running version was not changed; deploy again'
+      U_ADVICE='the running version was not changed'
     else
-      U_ADVICE='the stack may be partly updated: check upsc status, then deploy again or run upsc rollback'
+      U_ADVICE='the stack may be partly updated: see upsc status'
     fi
     deploy_record interrupted
   fi
@@ -238,6 +227,7 @@ deploy_main() {
   U_STARTED='' U_START_US=''
   now_us U_START_US
   iso_now U_STARTED
+  U_KIND=deploy
   new_id U_ID deploy
   U_COMMIT='' U_PREV='' U_ROLLED_BACK_TO='' U_RESULT_HC='[]'
   deploy_validate
@@ -246,96 +236,60 @@ deploy_main() {
   trap 'on_signal HUP' HUP
 
   step_start lock
-  local rc=0
-  lock_acquire deploy "$U_ID" "$U_BRANCH" || rc=$?
-  if ((rc == 1)); then
-    step_fail lock "deploy lock held by $(lock_describe)" \
-      'another deploy or rollback is running: wait for it (upsc lock status), or release a stuck lock with upsc lock release'
-    deploy_finish "$RC_LOCKED" failed
-  elif ((rc != 0)); then
-    step_fail lock "cannot open the lock file $U_LOCK_FILE" "check that $U_STATE is writable by root"
-    deploy_finish "$RC_FAILED" failed
-  fi
+  lock_or_fail deploy "$U_BRANCH" || deploy_finish "$?" failed
   step_ok lock
 
   step_start docker
-  if ! wait_docker; then
-    step_fail docker "Docker did not become ready within ${UPSC_DOCKER_WAIT_SECONDS:-120}s: $U_DOCKER_ERR" \
-      'check the daemon on the host: systemctl status docker; journalctl -u docker (upsc ssh)'
-    fail_before_up
-  fi
+  wait_docker || fail_before_up docker "Docker did not become ready within ${UPSC_DOCKER_WAIT_SECONDS:-120}s: $U_DOCKER_ERR" \
+    'see systemctl status docker and journalctl -u docker (upsc ssh)'
   step_ok docker "server $U_DOCKER_VERSION"
-
-  if ! git_app rev-parse --git-dir >/dev/null 2>&1; then
-    step_start fetch
-    step_fail fetch "$U_APP is not a git checkout" 'bootstrap the host first (clone the repository into the app dir)'
-    fail_before_up
-  fi
   running_commit U_PREV
 
   if [[ -n ${UPSC_TOKEN_PARAMETER:-} ]]; then
     step_start token
-    read_token || fail_before_up
+    read_token || fail_before_up token "$F_REASON" "$F_ADVICE"
     step_ok token "from SSM parameter $UPSC_TOKEN_PARAMETER"
   fi
 
   step_start fetch
+  git_app rev-parse --git-dir >/dev/null 2>&1 ||
+    fail_before_up fetch "$U_APP is not a git checkout" 'bootstrap the host first'
   say "Fetching ${U_BRANCH:-all branches} from origin"
-  if ! retry 'git fetch' fetch_once; then
-    fetch_fail
-    fail_before_up
-  fi
+  retry 'git fetch' fetch_once || { fetch_why && fail_before_up fetch "$F_REASON" "$F_ADVICE"; }
   U_TOKEN_B64=''
-  if ! resolve_commit; then
-    step_fail fetch "commit ${UPSC_REF:-of origin/$U_BRANCH} not found (or ambiguous) after fetching" \
-      'check the commit id (upsc history lists deployed commits)'
-    fail_before_up
-  fi
+  resolve_commit || fail_before_up fetch "commit ${UPSC_REF:-of origin/$U_BRANCH} not found or ambiguous" \
+    'check the commit id'
   step_ok fetch "${U_COMMIT:0:12}"
 
   step_start checkout
   U_MOVED=1
   if ! checkout_commit "$U_COMMIT" 2>"$U_TMP/git.err"; then
-    last_line U_REASON "$U_TMP/git.err"
-    step_fail checkout "git checkout ${U_COMMIT:0:12} failed: $U_REASON" 'see upsc ssh: git status in the app dir'
-    fail_before_up
+    last_line F_REASON "$U_TMP/git.err"
+    fail_before_up checkout "git checkout ${U_COMMIT:0:12} failed: $F_REASON" 'see git status in the app dir (upsc ssh)'
   fi
   step_ok checkout "${U_COMMIT:0:12} $(git_app log -1 --format=%s "$U_COMMIT" 2>/dev/null)"
 
   step_start build
   U_BUILT=1
-  if ! build_images; then
-    step_fail build "build of ${U_COMMIT:0:12} failed" 'see the build output above'
-    fail_before_up
-  fi
+  build_images || fail_before_up build "build of ${U_COMMIT:0:12} failed" 'see the build output above'
   step_ok build
 
   step_start tag
-  if ! project_images; then
-    step_fail tag "$U_REASON" 'check the compose file'
-    fail_before_up
-  fi
-  images_tag "$U_COMMIT" || warn "no image to tag for: ${U_TAG_MISSING[*]}"
-  step_ok tag "$U_TAGGED images tagged upsc-${U_COMMIT:0:12}"
+  project_images || fail_before_up tag "$U_REASON" 'check the compose file'
+  images_retag "$U_COMMIT" save || warn "no image to tag for: ${U_RETAG_MISSING[*]}"
+  step_ok tag "$U_RETAGGED images tagged upsc-${U_COMMIT:0:12}"
 
   U_PHASE=up
   set_current "$U_COMMIT" "$U_BRANCH" "$U_ID"
   step_start up
-  if ! run_child compose up -d --remove-orphans; then
-    step_fail up 'docker compose up failed' 'see the compose output above'
-    fail_after_up
-  fi
+  run_child compose up -d --remove-orphans || fail_after_up up 'docker compose up failed' 'see the compose output above'
   step_ok up
 
   step_start health
-  if ! health_gate; then
-    step_fail health "$U_GATE_REASON" 'see the failing checks and service logs above'
-    fail_after_up
-  fi
+  health_gate || fail_after_up health "$U_GATE_REASON" 'see the failing checks and service logs above'
   step_ok health "$U_HC_N checks passed"
   U_RESULT_HC=$U_HC_JSON
 
-  keep_commit "$U_COMMIT"
   step_start retention
   local keep
   setting_int keep UPSC_KEEP_IMAGES 5
@@ -344,7 +298,7 @@ deploy_main() {
   retention "$keep" "$U_COMMIT"
   step_ok retention "$U_RETENTION_DETAIL"
 
-  deploy_record succeeded '' 0 "${#U_STEP_NAMES[@]}"
+  deploy_record succeeded
   deploy_finish "$RC_OK" succeeded
 }
 

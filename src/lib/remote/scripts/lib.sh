@@ -69,16 +69,13 @@ upsc_init() {
   U_LOCK_INFO=$U_STATE/lock.json
   U_CURRENT=$U_STATE/current.json
   U_HOSTNAME=${HOSTNAME:-unknown}
-  if ! U_TMP=$(mktemp -d "${TMPDIR:-/tmp}/upsc.XXXXXX"); then
-    U_TMP=$U_STATE/.tmp.$$
-    mkdir -p -- "$U_TMP"
-  fi
+  U_TMP=$(mktemp -d "${TMPDIR:-/tmp}/upsc.XXXXXX") || U_TMP=$U_STATE
   trap on_exit EXIT
 }
 
 on_exit() {
   lock_release
-  [[ -n ${U_TMP:-} && -d $U_TMP ]] && rm -rf -- "$U_TMP"
+  [[ ${U_TMP:-} == */upsc.?????? ]] && rm -rf -- "$U_TMP"
 }
 
 # setting_int VAR NAME DEFAULT: VAR := the whole-number setting NAME, or DEFAULT.
@@ -89,7 +86,7 @@ setting_int() {
     _si_out=$((10#$_si_v))
   else
     _si_out=$3
-    [[ -z $_si_v ]] || warn "$2 is not a whole number; using $3"
+    [[ -z $_si_v ]] || warn "$2 is invalid: using $3"
   fi
 }
 
@@ -102,7 +99,7 @@ setting_ms() {
     _sm_out=$((10#${BASH_REMATCH[1]} * 1000 + 10#${frac:0:3}))
   else
     _sm_out=$3
-    [[ -z $_sm_v ]] || warn "$2 is not a number of seconds; using $(ms_fmt "$3")"
+    [[ -z $_sm_v ]] || warn "$2 is invalid: using the default"
   fi
 }
 
@@ -139,9 +136,6 @@ valid_service() { [[ $1 =~ ^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$ ]]; }
 
 # valid_unit NAME: a systemd unit name.
 valid_unit() { [[ $1 =~ ^[A-Za-z0-9_][A-Za-z0-9@_.:\\-]{0,255}$ ]]; }
-
-# valid_param NAME: an SSM parameter name or ARN-less path.
-valid_param() { [[ $1 =~ ^/?[A-Za-z0-9_.][A-Za-z0-9_./-]{0,2047}$ ]]; }
 
 # valid_id ID: a deployment id.
 valid_id() { [[ $1 =~ ^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$ ]]; }
@@ -185,6 +179,18 @@ json_n() {
 
 # json_b VAR TEST_RESULT: VAR := true when $2 is 1, else false.
 json_b() { if [[ $2 == 1 ]]; then printf -v "$1" true; else printf -v "$1" false; fi; }
+
+# json_fields VAR KEY:NAME...: append ,"KEY":<variable NAME as a JSON string, or null if empty> to VAR.
+json_fields() {
+  local -n _jf_out=$1
+  local _jf_f _jf_k _jf_v
+  shift
+  for _jf_f; do
+    _jf_k=${_jf_f#*:}
+    json_qn _jf_v "${!_jf_k-}"
+    _jf_out+=",\"${_jf_f%%:*}\":$_jf_v"
+  done
+}
 
 # json_get VAR JSON KEY: VAR := the raw JSON value (string literal, number, true/false/null) of KEY
 # in a one-line object written by these scripts; empty when absent. A key inside a string cannot
@@ -318,12 +324,8 @@ wait_docker() {
     if ((!started)); then
       started=1
       state=$(systemctl is-active docker 2>/dev/null)
-      if [[ $state != active && $state != activating ]]; then
-        say "Docker service is ${state:-not active}: starting it"
-        systemctl start docker || warn "systemctl start docker failed"
-      else
-        say "Waiting for the Docker daemon (service $state)"
-      fi
+      say "Waiting for the Docker daemon (service ${state:-unknown})"
+      [[ $state == active || $state == activating ]] || systemctl start docker || warn 'systemctl start docker failed'
     fi
     ((SECONDS < deadline)) || return 1
     sleep_ms 1000
@@ -393,39 +395,24 @@ image_split() {
 # built_image REPO: an image compose builds for this project (named <project>-<service>).
 built_image() { [[ $1 == "$U_PROJECT"-* ]]; }
 
-# images_tag SHA: tag every project image present as <repo>:upsc-<sha12> (how a rollback finds it).
-images_tag() {
-  local img short=${1:0:12} n=0
-  U_TAG_MISSING=()
+# images_retag SHA save|restore: save: tag every project image present as <repo>:upsc-<sha12>
+# (how a rollback finds it); restore: point each image's tag back at <repo>:upsc-<sha12>.
+# U_RETAGGED counts them; returns 1 and lists U_RETAG_MISSING when a built image had neither.
+images_retag() {
+  local img src dst
+  U_RETAGGED=0 U_RETAG_MISSING=()
   for img in "${U_IMAGES[@]}"; do
     image_split "$img"
     [[ -n $U_TAG ]] || continue
-    if docker image tag "$U_REPO:$U_TAG" "$U_REPO:upsc-$short" 2>/dev/null; then
-      n=$((n + 1))
+    src=$U_REPO:$U_TAG dst=$U_REPO:upsc-${1:0:12}
+    [[ $2 == restore ]] && src=$dst dst=$U_REPO:$U_TAG
+    if docker image tag "$src" "$dst" 2>/dev/null; then
+      U_RETAGGED=$((U_RETAGGED + 1))
     elif built_image "$U_REPO"; then
-      U_TAG_MISSING+=("$U_REPO:$U_TAG")
+      U_RETAG_MISSING+=("$U_REPO")
     fi
   done
-  U_TAGGED=$n
-  ((${#U_TAG_MISSING[@]} == 0))
-}
-
-# images_restore SHA: point each image's tag back at <repo>:upsc-<sha12>. Returns 1 and lists
-# U_RESTORE_MISSING when a built image has no such tag (it must then be rebuilt).
-images_restore() {
-  local img short=${1:0:12} n=0
-  U_RESTORE_MISSING=()
-  for img in "${U_IMAGES[@]}"; do
-    image_split "$img"
-    [[ -n $U_TAG ]] || continue
-    if docker image tag "$U_REPO:upsc-$short" "$U_REPO:$U_TAG" 2>/dev/null; then
-      n=$((n + 1))
-    elif built_image "$U_REPO"; then
-      U_RESTORE_MISSING+=("$U_REPO")
-    fi
-  done
-  U_RESTORED=$n
-  ((${#U_RESTORE_MISSING[@]} == 0))
+  ((${#U_RETAG_MISSING[@]} == 0))
 }
 
 # build_images: the configured build command (UPSC_BUILD_COUNT + UPSC_BUILD_<i> argv words, run
@@ -465,11 +452,6 @@ head_commit() {
 checkout_commit() {
   git_app checkout --quiet --force --detach "$1" && git_app clean -fdq
 }
-
-# keep_commit SHA / drop_commit SHA: a ref under refs/upsc/ keeps a deployed commit from git gc
-# after its branch is force-pushed, so a rollback can still check it out.
-keep_commit() { git_app update-ref "refs/upsc/${1:0:12}" "$1" 2>/dev/null || true; }
-drop_commit() { git_app update-ref -d "refs/upsc/$1" 2>/dev/null || true; }
 
 # ------------------------------------------------------------------ health checks
 # hc_load: U_HC_* := the UPSC_HC_<i>_* settings (i from 1, at most 100 checks).
@@ -613,29 +595,19 @@ health_gate() {
 
 # health_report TIMEOUT_MS BAD_SERVICE_LINES...: say what failed and show the services' logs.
 health_report() {
-  local limit=$1 line svc svcs=() seen=' ' summary=''
+  local limit=$1 line svcs=() summary=''
   shift
   say "Health gate failed after $(ms_fmt "$limit")s."
-  for line in "${U_HC_FAILED[@]}"; do
-    say "  failing check: $line"
+  for line in "${U_HC_FAILED[@]}" "$@" ${U_SVC_ERR:+"$U_SVC_ERR"}; do
+    say "  failing: $line"
     summary+="${summary:+; }$line"
   done
-  for line in "$@"; do
-    say "  failing service: $line"
-    summary+="${summary:+; }$line"
-    svcs+=("${line%%:*}")
+  for line in "$@" "${U_HC_FAIL_SVCS[@]}"; do
+    valid_service "${line%%:*}" && [[ " ${svcs[*]} " != *" ${line%%:*} "* ]] && svcs+=("${line%%:*}")
   done
-  [[ -n $U_SVC_ERR ]] && summary+="${summary:+; }$U_SVC_ERR"
-  svcs+=("${U_HC_FAIL_SVCS[@]}")
-  # With no service to blame (checks by URL), show every service's log.
-  ((${#svcs[@]} > 0)) || svcs=("${U_SVC_NAME[@]}")
-  for svc in "${svcs[@]}"; do
-    [[ $seen == *" $svc "* ]] && continue
-    seen+="$svc "
-    valid_service "$svc" || continue
-    say "----- last 50 log lines of $svc -----"
-    compose logs --no-color --tail 50 "$svc" 2>&1
-  done
+  # With no service to blame (checks by URL), every service's log.
+  say "----- last 50 log lines of: ${svcs[*]:-all services} -----"
+  compose logs --no-color --tail 50 "${svcs[@]}" 2>&1
   U_GATE_REASON="health checks failed after $(ms_fmt "$limit")s: ${summary:-unknown}"
 }
 
@@ -676,21 +648,17 @@ lock_holder() {
 
 # lock_describe: one line naming the holder, for messages.
 lock_describe() {
-  local caller since branch cmd pid=${U_LOCK_PID:-?}
-  json_get caller "$U_LOCK_HOLDER" caller
-  json_get since "$U_LOCK_HOLDER" since
-  json_get branch "$U_LOCK_HOLDER" branch
-  json_get cmd "$U_LOCK_HOLDER" commandId
-  json_unq caller "$caller"
-  json_unq since "$since"
-  json_unq branch "$branch"
-  json_unq cmd "$cmd"
-  printf '%s (pid %s, since %s, branch %s%s)' "${caller:-unknown caller}" "$pid" "${since:-?}" \
-    "${branch:-?}" "${cmd:+, command $cmd}"
+  local f v caller='' since='' branch='' commandId=''
+  for f in caller since branch commandId; do
+    json_get v "$U_LOCK_HOLDER" "$f"
+    json_unq "$f" "$v"
+  done
+  printf '%s (pid %s, since %s, branch %s%s)' "${caller:-unknown caller}" "${U_LOCK_PID:-?}" "${since:-?}" \
+    "${branch:-?}" "${commandId:+, command $commandId}"
 }
 
 # lock_acquire KIND ID BRANCH: take the deploy lock or return 1 (held: U_LOCK_HOLDER set) / 2 (error).
-# A lock.json left by a dead holder is reported, recorded as interrupted, and taken over.
+# A lock.json left by a dead holder is reported and taken over.
 lock_acquire() {
   mkdir -p -- "$U_STATE" || return 2
   local rc=0
@@ -700,21 +668,28 @@ lock_acquire() {
     return "$rc"
   fi
   U_LOCKED=1
-  if lock_holder; then
-    warn "stale deploy lock: $(lock_describe) died without releasing it; taking it over"
-    record_stale
-  fi
-  local since caller branch cmd id kind
+  lock_holder && warn "stale deploy lock: $(lock_describe) died without releasing it; taking it over"
+  local kind=$1 id=$2 branch=$3 since info=''
   iso_now since
-  json_qn caller "${UPSC_CALLER:-}"
-  json_qn branch "$3"
-  json_qn cmd "${UPSC_COMMAND_ID:-}"
-  json_q id "$2"
-  json_q kind "$1"
-  json_q since "$since"
-  printf '{"kind":%s,"id":%s,"caller":%s,"pid":%d,"since":%s,"branch":%s,"commandId":%s}\n' \
-    "$kind" "$id" "$caller" "$$" "$since" "$branch" "$cmd" >"$U_LOCK_INFO.tmp" &&
-    mv -f -- "$U_LOCK_INFO.tmp" "$U_LOCK_INFO"
+  json_fields info kind:kind id:id caller:UPSC_CALLER
+  info+=",\"pid\":$$"
+  json_fields info since:since branch:branch commandId:UPSC_COMMAND_ID
+  printf '{%s}\n' "${info#,}" >"$U_LOCK_INFO.tmp" && mv -f -- "$U_LOCK_INFO.tmp" "$U_LOCK_INFO"
+}
+
+# lock_or_fail KIND BRANCH: lock_acquire for U_ID, or step_fail the lock step and return the
+# exit code to finish with (6 when held).
+lock_or_fail() {
+  local rc=0
+  lock_acquire "$1" "$U_ID" "$2" || rc=$?
+  ((rc == 0)) && return 0
+  if ((rc == 1)); then
+    step_fail lock "deploy lock held by $(lock_describe)" \
+      'wait for it to finish (upsc lock status); a stuck lock: upsc lock release'
+    return "$RC_LOCKED"
+  fi
+  step_fail lock "cannot open the lock file $U_LOCK_FILE" "check that $U_STATE is writable by root"
+  return "$RC_FAILED"
 }
 
 # lock_release: remove lock.json if it is still ours, then drop the lock.
@@ -754,43 +729,18 @@ record_append() {
 # variables R_ID R_KIND R_BRANCH R_COMMIT R_PREV R_STARTED R_START_US (empty: duration null)
 # R_FAILED_STEP R_REASON, and optionally R_ROLLED_BACK_TO R_AUTO R_REBUILT (true/false).
 record_write() {
-  local f k v dur=null steps rec='' finished
+  local dur=null steps rec=''
   [[ -n $R_START_US ]] && tenths_since dur "$R_START_US"
   steps_object steps "$2" "$3"
-  iso_now finished
-  R_OUTCOME=$1 R_FINISHED=$finished R_REASON=${R_REASON:0:1000}
-  for f in id:ID kind:KIND branch:BRANCH commit:COMMIT previousCommit:PREV startedAt:STARTED \
-    finishedAt:FINISHED; do
-    k=R_${f#*:}
-    json_qn v "${!k-}"
-    rec+=",\"${f%%:*}\":$v"
-  done
+  iso_now R_FINISHED
+  R_OUTCOME=$1 R_REASON=${R_REASON:0:1000}
+  json_fields rec id:R_ID kind:R_KIND branch:R_BRANCH commit:R_COMMIT previousCommit:R_PREV \
+    startedAt:R_STARTED finishedAt:R_FINISHED
   rec+=",\"durationSeconds\":$dur,\"steps\":$steps"
-  for f in outcome:OUTCOME failedStep:FAILED_STEP reason:REASON rolledBackTo:ROLLED_BACK_TO; do
-    k=R_${f#*:}
-    json_qn v "${!k-}"
-    rec+=",\"${f%%:*}\":$v"
-  done
+  json_fields rec outcome:R_OUTCOME failedStep:R_FAILED_STEP reason:R_REASON rolledBackTo:R_ROLLED_BACK_TO
   rec+=",\"auto\":${R_AUTO:-false},\"rebuilt\":${R_REBUILT:-false}"
-  for f in caller:UPSC_CALLER commandId:UPSC_COMMAND_ID toolVersion:UPSC_TOOL_VERSION hostname:U_HOSTNAME; do
-    k=${f#*:}
-    json_qn v "${!k-}"
-    rec+=",\"${f%%:*}\":$v"
-  done
+  json_fields rec caller:UPSC_CALLER commandId:UPSC_COMMAND_ID toolVersion:UPSC_TOOL_VERSION hostname:U_HOSTNAME
   record_append "{${rec#,},\"schema\":1}"
-}
-
-# record_stale: the holder named by a stale lock.json died mid-run: record it as interrupted.
-record_stale() {
-  local f v
-  for f in kind:KIND id:ID branch:BRANCH since:STARTED; do
-    json_get v "$U_LOCK_HOLDER" "${f%%:*}"
-    json_unq "R_${f#*:}" "$v"
-  done
-  [[ -n $R_ID && -n $R_STARTED ]] || return 0
-  R_COMMIT='' R_PREV='' R_START_US='' R_FAILED_STEP='' R_ROLLED_BACK_TO='' R_AUTO=false R_REBUILT=false
-  R_REASON="the process (pid $U_LOCK_PID) ended without finishing (killed, crashed or rebooted); found by the next run"
-  record_write interrupted 0 0
 }
 
 # history_lines: U_LINES := the complete records, oldest first (torn lines skipped: U_SKIPPED).
@@ -840,15 +790,11 @@ running_commit() {
 
 # set_current SHA BRANCH ID: remember what the stack runs (written before each `up`).
 set_current() {
-  local c b i t
-  json_q c "$1"
-  json_qn b "$2"
-  json_q i "$3"
-  iso_now t
-  json_q t "$t"
+  local commit=$1 branch=$2 id=$3 since info=''
+  iso_now since
+  json_fields info commit:commit branch:branch id:id since:since
   mkdir -p -- "$U_STATE"
-  printf '{"commit":%s,"branch":%s,"id":%s,"since":%s}\n' "$c" "$b" "$i" "$t" >"$U_CURRENT.tmp" &&
-    mv -f -- "$U_CURRENT.tmp" "$U_CURRENT"
+  printf '{%s}\n' "${info#,}" >"$U_CURRENT.tmp" && mv -f -- "$U_CURRENT.tmp" "$U_CURRENT"
 }
 
 # ------------------------------------------------------------------ switching versions (deploy, rollback)
@@ -861,7 +807,7 @@ switch_to() {
   step_start "${p}checkout"
   if ! checkout_commit "$sha" 2>"$U_TMP/git.err"; then
     step_fail "${p}checkout" "git checkout ${sha:0:12} failed: $(tail -n 1 "$U_TMP/git.err")" \
-      'the commit is missing from the checkout: deploy it again with upsc deploy --ref'
+      'deploy it again (upsc deploy --ref)'
     return 1
   fi
   subject=$(git_app log -1 --format=%s "$sha" 2>/dev/null)
@@ -872,11 +818,11 @@ switch_to() {
     step_fail "${p}restore" "$U_REASON" 'check the compose file of that commit'
     return 1
   fi
-  if images_restore "$sha"; then
-    step_ok "${p}restore" "reused $U_RESTORED images tagged upsc-${sha:0:12}"
+  if images_retag "$sha" restore; then
+    step_ok "${p}restore" "reused $U_RETAGGED images tagged upsc-${sha:0:12}"
   else
-    step_ok "${p}restore" "missing upsc-${sha:0:12} images: ${U_RESTORE_MISSING[*]}"
-    warn "images tagged upsc-${sha:0:12} are missing (${U_RESTORE_MISSING[*]}): rebuilding them"
+    step_ok "${p}restore" "missing upsc-${sha:0:12} images: ${U_RETAG_MISSING[*]}"
+    warn "images tagged upsc-${sha:0:12} are missing (${U_RETAG_MISSING[*]}): rebuilding them"
     U_REBUILT=1
     step_start "${p}build"
     if ! build_images; then
@@ -884,7 +830,7 @@ switch_to() {
       return 1
     fi
     step_ok "${p}build"
-    images_tag "$sha"
+    images_retag "$sha" save
   fi
 
   U_PHASE=up
@@ -904,7 +850,7 @@ switch_to() {
   step_ok "${p}health" "$U_HC_N checks passed"
 }
 
-# retention KEEP_N CURRENT: keep the upsc-<sha> images (and refs/upsc) of the last KEEP_N succeeded
+# retention KEEP_N CURRENT: keep the upsc-<sha> images of the last KEEP_N succeeded
 # deployments (CURRENT counts as the newest); never those of CURRENT or of the rollback target (the
 # newest other succeeded commit). Needs succeeded_commits and project_images.
 retention() {
@@ -930,11 +876,6 @@ retention() {
       docker image rm "$U_REPO:$tag" >/dev/null 2>&1 && removed=$((removed + 1))
     done <<<"$tags"
   done
-  local refs ref
-  refs=$(git_app for-each-ref --format='%(refname:lstrip=2)' refs/upsc 2>/dev/null)
-  while IFS= read -r ref; do
-    [[ -n $ref && $keep != *" $ref "* ]] && drop_commit "$ref"
-  done <<<"$refs"
   U_RETENTION_DETAIL="kept the images of $kept commits, removed $removed tags"
 }
 
@@ -942,31 +883,28 @@ retention() {
 # result_line KIND CODE OUTCOME EXTRA_JSON_FIELDS: print the final `::upsc result` line of a
 # deploy or rollback.
 result_line() {
-  local steps branch commit prev rb failed reason advice outcome id kind dur
+  local steps dur out='' kind=$1 outcome=$3
   steps_array steps
-  json_q kind "$1"
-  json_q id "${U_ID:-}"
-  json_q outcome "$3"
-  json_qn branch "${U_BRANCH:-}"
-  json_qn commit "${U_COMMIT:-}"
-  json_qn prev "${U_PREV:-}"
-  json_qn rb "${U_ROLLED_BACK_TO:-}"
-  json_qn failed "$U_FAILED_STEP"
-  json_qn reason "$U_REASON"
-  json_qn advice "$U_ADVICE"
   tenths_since dur "$U_START_US"
-  printf '::upsc result {"schema":1,"kind":%s,"id":%s,"outcome":%s,"exitCode":%d,"branch":%s,"commit":%s,"previousCommit":%s,"rolledBackTo":%s,"steps":%s,"healthChecks":%s,"failedStep":%s,"reason":%s,"advice":%s,"durationSeconds":%s%s}\n' \
-    "$kind" "$id" "$outcome" "$2" "$branch" "$commit" "$prev" "$rb" "$steps" "${U_RESULT_HC:-[]}" \
-    "$failed" "$reason" "$advice" "$dur" "${4:+,$4}"
+  json_fields out kind:kind id:U_ID outcome:outcome
+  out+=",\"exitCode\":$2"
+  json_fields out branch:U_BRANCH commit:U_COMMIT previousCommit:U_PREV rolledBackTo:U_ROLLED_BACK_TO
+  out+=",\"steps\":$steps,\"healthChecks\":${U_RESULT_HC:-[]}"
+  json_fields out failedStep:U_FAILED_STEP reason:U_REASON advice:U_ADVICE
+  printf '::upsc result {"schema":1%s,"durationSeconds":%s%s}\n' "$out" "$dur" "${4:+,$4}"
+}
+
+# usage_fail MESSAGE: an invalid setting reached the host: fail the validate step, exit 2.
+usage_fail() {
+  step_fail validate "$1" 'the CLI should have refused it: please report this'
+  "${U_KIND}_finish" "$RC_USAGE" failed
 }
 
 # new_id VAR KIND: VAR := UPSC_DEPLOY_ID (from the CLI) or a generated id.
 new_id() {
-  local _ni_t
   if [[ -n ${UPSC_DEPLOY_ID:-} ]] && valid_id "$UPSC_DEPLOY_ID"; then
     printf -v "$1" '%s' "$UPSC_DEPLOY_ID"
-    return
+  else
+    printf -v "$1" '%s-%(%Y%m%dT%H%M%SZ)T-%04x%04x' "$2" -1 "$RANDOM" "$RANDOM"
   fi
-  printf -v _ni_t '%(%Y%m%dT%H%M%SZ)T' -1
-  printf -v "$1" '%s-%s-%04x%04x' "$2" "$_ni_t" "$RANDOM" "$RANDOM"
 }

@@ -3,6 +3,8 @@
 # upsc-<sha> when it was deployed (no build; a rebuild only when they are gone, with a warning).
 # Target: UPSC_ROLLBACK_TO (a deployment id, or a commit / unique prefix of one), else the newest
 # succeeded deployment whose commit is not the running one. Runs after lib.sh in the same bash.
+# Globals here are also read by lib.sh, some indirectly (SC2034).
+# shellcheck disable=SC2034
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 [[ -n ${UPSC_LIB_LOADED:-} ]] || . "${BASH_SOURCE[0]%/*}/lib.sh"
 
@@ -10,12 +12,8 @@ U_PHASE=pre
 U_TARGET_ID=''
 
 rollback_validate() {
-  local to=${UPSC_ROLLBACK_TO:-}
-  if [[ -n $to ]] && ! valid_id "$to"; then
-    step_fail validate 'UPSC_ROLLBACK_TO is not a deployment id or commit' \
-      'the CLI should have rejected this setting: please report it'
-    rollback_finish "$RC_USAGE" failed
-  fi
+  [[ -z ${UPSC_ROLLBACK_TO:-} ]] || valid_id "$UPSC_ROLLBACK_TO" ||
+    usage_fail 'UPSC_ROLLBACK_TO is not a deployment id or commit'
 }
 
 # find_target: U_COMMIT, U_TARGET_ID, U_BRANCH := the deployment to go back to, or step_fail.
@@ -75,19 +73,15 @@ find_target() {
 back_to_running() {
   [[ -n $U_PREV ]] || return 0
   checkout_commit "$U_PREV" 2>/dev/null
-  project_images && images_restore "$U_PREV"
+  project_images && images_retag "$U_PREV" restore
 }
 
 rollback_record() {
-  R_ID=$U_ID R_KIND=rollback R_BRANCH=$U_BRANCH R_COMMIT=${U_COMMIT:-} R_PREV=${U_PREV:-}
-  R_STARTED=$U_STARTED R_OUTCOME=$1 R_ROLLED_BACK_TO='' R_AUTO=false R_REBUILT=false
-  ((${U_REBUILT:-0})) && R_REBUILT=true
+  R_ID=$U_ID R_KIND=rollback R_BRANCH=$U_BRANCH R_COMMIT=$U_COMMIT R_PREV=$U_PREV R_STARTED=$U_STARTED
+  R_START_US=$U_START_US R_ROLLED_BACK_TO='' R_AUTO=false R_REBUILT=false
+  ((U_REBUILT)) && R_REBUILT=true
   R_FAILED_STEP=$U_FAILED_STEP R_REASON=$U_REASON
-  tenths_since R_DURATION "$U_START_US"
-  steps_object R_STEPS 0 "${#U_STEP_NAMES[@]}"
-  local rec
-  record_json rec
-  record_append "$rec"
+  record_write "$1" 0 "${#U_STEP_NAMES[@]}"
 }
 
 # rollback_finish CODE OUTCOME: the result line, then exit (the EXIT trap releases the lock).
@@ -127,6 +121,7 @@ rollback_main() {
   U_STARTED='' U_START_US=''
   now_us U_START_US
   iso_now U_STARTED
+  U_KIND=rollback
   new_id U_ID rollback
   U_COMMIT='' U_PREV='' U_BRANCH='' U_RESULT_HC='[]' U_REBUILT=0
   rollback_validate
@@ -135,16 +130,7 @@ rollback_main() {
   trap 'on_signal HUP' HUP
 
   step_start lock
-  local rc=0
-  lock_acquire rollback "$U_ID" '' || rc=$?
-  if ((rc == 1)); then
-    step_fail lock "deploy lock held by $(lock_describe)" \
-      'another deploy or rollback is running: wait for it (upsc lock status), or release a stuck lock with upsc lock release'
-    rollback_finish "$RC_LOCKED" failed
-  elif ((rc != 0)); then
-    step_fail lock "cannot open the lock file $U_LOCK_FILE" "check that $U_STATE is writable by root"
-    rollback_finish "$RC_FAILED" failed
-  fi
+  lock_or_fail rollback '' || rollback_finish "$?" failed
   step_ok lock
 
   # The target comes from history alone, so "nothing to roll back to" needs no Docker.
@@ -160,7 +146,7 @@ rollback_main() {
   step_start docker
   if ! wait_docker; then
     step_fail docker "Docker did not become ready within ${UPSC_DOCKER_WAIT_SECONDS:-120}s: $U_DOCKER_ERR" \
-      'check the daemon on the host: systemctl status docker; journalctl -u docker (upsc ssh)'
+      'see systemctl status docker and journalctl -u docker (upsc ssh)'
     rollback_record failed
     rollback_finish "$RC_FAILED" failed
   fi
@@ -178,7 +164,6 @@ rollback_main() {
     rollback_finish "$RC_FAILED" failed
   fi
   U_RESULT_HC=$U_HC_JSON
-  keep_commit "$U_COMMIT"
   rollback_record succeeded
   rollback_finish "$RC_OK" succeeded
 }

@@ -1,0 +1,298 @@
+// deploy.sh run for real by bash on sandbox hosts (fake docker/systemctl/origin from test/rig).
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FAST, historyFile, newHost, servedVersion, stepSummary, until, upscTaggedCommits } from './helpers.js';
+import { runScript, startScript } from './run-script.js';
+
+const lockJson = (host) => path.join(host.upscHome, 'lock.json');
+
+/** Deploy main and check it worked: the baseline "running version" of many tests. */
+async function deployMain(host, settings = {}) {
+  const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'main', ...settings });
+  expect(run.code, run.stdout).toBe(0);
+  return run;
+}
+
+/** Start a deploy of slow-build (its build sleeps 4 s) and wait until it is building. */
+async function startSlowDeploy(host, settings = {}, opts = {}) {
+  const handle = startScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'slow-build', ...settings }, opts);
+  await until(() => handle.output().includes('::upsc step build start'), { what: 'the slow build to start' });
+  return handle;
+}
+
+describe('deploy.sh', () => {
+  it('fetches, builds, tags, starts, health-checks and records a branch', async () => {
+    const host = newHost();
+    const commit = host.commitOf('feature-x');
+    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'feature-x', UPSC_DEPLOY_ID: 'd-123', UPSC_COMMAND_ID: 'cmd-1' });
+    expect(run.code, run.stdout).toBe(0);
+    expect(stepSummary(run)).toEqual(['lock ok', 'docker ok', 'fetch ok', 'checkout ok', 'build ok', 'tag ok', 'up ok', 'health ok', 'retention ok']);
+    expect(run.steps.find((s) => s.name === 'fetch' && s.status === 'ok').text).toBe(commit.slice(0, 12));
+    expect(host.buildCount()).toBe(2); // api and worker
+    expect(host.headCommit()).toBe(commit);
+    expect(await servedVersion(host)).toBe('feature-x');
+    expect(upscTaggedCommits(host)).toEqual([commit.slice(0, 12)]);
+    expect(fs.existsSync(lockJson(host))).toBe(false);
+
+    const r = run.result;
+    expect(r).toMatchObject({
+      kind: 'deploy', id: 'd-123', outcome: 'succeeded', exitCode: 0, branch: 'feature-x', commit,
+      previousCommit: host.commitOf('main'), rolledBackTo: null, failedStep: null, reason: null, advice: null,
+    });
+    expect(r.steps.map((s) => s.name)).toEqual(['lock', 'docker', 'fetch', 'checkout', 'build', 'tag', 'up', 'health', 'retention']);
+    for (const step of r.steps) expect(step).toEqual({ name: step.name, status: 'ok', seconds: expect.any(Number), detail: step.detail });
+    expect(r.healthChecks).toEqual([expect.objectContaining({ name: 'api', status: 200, ok: true })]);
+
+    const records = historyFile(host);
+    expect(records).toHaveLength(1);
+    expect(run.records).toEqual(records);
+    expect(records[0]).toMatchObject({
+      id: 'd-123', kind: 'deploy', branch: 'feature-x', commit, previousCommit: host.commitOf('main'), outcome: 'succeeded',
+      failedStep: null, reason: null, caller: FAST.UPSC_CALLER, toolVersion: '0.1.0-test', commandId: 'cmd-1', hostname: expect.any(String),
+    });
+    expect(Object.keys(records[0].steps)).toEqual(r.steps.map((s) => s.name));
+    expect(Date.parse(records[0].finishedAt)).toBeGreaterThanOrEqual(Date.parse(records[0].startedAt));
+    expect(records[0].durationSeconds).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('deploys an exact commit with UPSC_REF, detached and clean', async () => {
+    const host = newHost();
+    const first = host.commitOf('feature-x');
+    host.pushBranch('feature-x', { 'app/VERSION': 'feature-x-2\n' });
+    fs.writeFileSync(path.join(host.appDir, 'README.md'), 'local edit\n');
+    fs.writeFileSync(path.join(host.appDir, 'stray.txt'), 'untracked\n');
+    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'feature-x', UPSC_REF: first.slice(0, 10) });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.result.commit).toBe(first);
+    expect(host.headCommit()).toBe(first);
+    expect(await servedVersion(host)).toBe('feature-x');
+    expect(fs.readFileSync(path.join(host.appDir, 'README.md'), 'utf8')).not.toBe('local edit\n');
+    expect(fs.existsSync(path.join(host.appDir, 'stray.txt'))).toBe(false);
+  }, 60_000);
+
+  it('uses the configured build command (argv words) instead of docker compose build', async () => {
+    const host = newHost();
+    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'main', UPSC_BUILD_COUNT: 2, UPSC_BUILD_1: './docker-build.sh', UPSC_BUILD_2: 'api' });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain('Building with: ./docker-build.sh api');
+    expect(host.builds().filter((b) => b.result === 'started').map((b) => b.service)).toEqual(['api', 'worker']); // worker: built by `up`
+  }, 60_000);
+
+  it('waits for a Docker daemon that is stopped and slow to become ready, starting the service', async () => {
+    const host = newHost({ dockerStopped: true, dockerReadyDelayMs: 3000 });
+    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'main' });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/Waiting for the Docker daemon \(service inactive\)/);
+    const docker = run.steps.find((s) => s.name === 'docker' && s.status === 'ok');
+    expect(docker.seconds).toBeGreaterThanOrEqual(2.5);
+    expect(host.dockerDaemon().running).toBe(true);
+    expect(await servedVersion(host)).toBe('main');
+  }, 60_000);
+
+  it('fails within the bound when Docker never becomes ready, leaving everything as it was', async () => {
+    const host = newHost({ dockerStopped: true, dockerReadyDelayMs: 60_000 });
+    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'feature-x', UPSC_DOCKER_WAIT_SECONDS: 2 });
+    expect(run.code).toBe(1);
+    expect(run.result).toMatchObject({ outcome: 'failed', failedStep: 'docker' });
+    expect(run.result.reason).toMatch(/Docker did not become ready within 2s/);
+    expect(run.result.advice).toMatch(/systemctl status docker/);
+    expect(host.headCommit()).toBe(host.commitOf('main'));
+    expect(host.originLog()).toEqual([]);
+  }, 30_000);
+
+  it('retries a flaky origin with exponential backoff', async () => {
+    const host = newHost({ failFetches: 2 });
+    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'main', UPSC_RETRY_BASE_SECONDS: 0.3 });
+    expect(run.code, run.stdout).toBe(0);
+    expect(host.originLog().map((e) => e.result)).toEqual(['network', 'network', 'ok']);
+    expect(run.warnings).toEqual([
+      'git fetch failed (attempt 1 of 4); retrying in 0.3s',
+      'git fetch failed (attempt 2 of 4); retrying in 0.6s',
+    ]);
+    const fetch = run.steps.find((s) => s.name === 'fetch' && s.status === 'ok');
+    expect(fetch.seconds).toBeGreaterThanOrEqual(0.9); // the two waits really happened
+    const attempts = host.originLog().map((e) => Date.parse(e.at));
+    expect(attempts[1] - attempts[0]).toBeGreaterThanOrEqual(250);
+    expect(attempts[2] - attempts[1]).toBeGreaterThanOrEqual(550);
+  }, 60_000);
+
+  it('gives up on an unreachable origin with a network error, the running version untouched', async () => {
+    const host = newHost();
+    await deployMain(host);
+    host.setOriginFaults({ failFetches: 999, failure: 'network' });
+    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'feature-x', UPSC_RETRY_TRIES: 3, UPSC_RETRY_BASE_SECONDS: 0.05 });
+    expect(run.code).toBe(1);
+    expect(host.originLog().filter((e) => e.result === 'network')).toHaveLength(4); // 1 + 3 retries
+    expect(run.result).toMatchObject({ outcome: 'failed', failedStep: 'fetch' });
+    expect(run.result.reason).toMatch(/cannot reach origin \(network unreachable\).*Could not resolve host/);
+    expect(run.result.advice).toMatch(/outbound access.*running version was not changed/);
+    expect(host.headCommit()).toBe(host.commitOf('main'));
+    expect(await servedVersion(host)).toBe('main');
+    expect(historyFile(host).map((r) => r.outcome)).toEqual(['succeeded', 'failed']);
+  }, 60_000);
+
+  it('fails at once, without retrying, on a branch that does not exist', async () => {
+    const host = newHost();
+    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'no-such-branch' });
+    expect(run.code).toBe(1);
+    expect(run.result.reason).toBe('branch no-such-branch does not exist on origin');
+    expect(host.originLog()).toHaveLength(1);
+  }, 30_000);
+
+  it('leaves the running version untouched and releases the lock when the build fails', async () => {
+    const host = newHost();
+    await deployMain(host);
+    const builds = host.buildCount();
+    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'build-fails' });
+    expect(run.code).toBe(1);
+    expect(run.result).toMatchObject({ outcome: 'failed', failedStep: 'build', commit: host.commitOf('build-fails') });
+    expect(run.result.advice).toMatch(/running version was not changed/);
+    expect(run.stdout).toContain('did not complete successfully'); // the build's own output is in the log
+    expect(host.buildCount()).toBeGreaterThan(builds);
+    expect(host.headCommit()).toBe(host.commitOf('main'));
+    expect(await servedVersion(host)).toBe('main');
+    expect(fs.existsSync(lockJson(host))).toBe(false);
+    expect(historyFile(host).at(-1)).toMatchObject({ outcome: 'failed', failedStep: 'build', previousCommit: host.commitOf('main') });
+    // The lock is really free: the next deploy gets it.
+    expect((await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'feature-x' })).code).toBe(0);
+  }, 60_000);
+
+  it('refuses a second deploy while one holds the lock (exit 6, naming the holder)', async () => {
+    const host = newHost();
+    await deployMain(host);
+    const first = await startSlowDeploy(host, { UPSC_CALLER: 'arn:aws:iam::1:user/first', UPSC_COMMAND_ID: 'cmd-first' });
+    const second = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'feature-x', UPSC_CALLER: 'arn:aws:iam::1:user/second' });
+    expect(second.code).toBe(6);
+    expect(second.result).toMatchObject({ outcome: 'failed', exitCode: 6, failedStep: 'lock' });
+    expect(second.result.reason).toMatch(/deploy lock held by arn:aws:iam::1:user\/first \(pid \d+, since \d{4}-.*Z, branch slow-build, command cmd-first\)/);
+    expect(second.result.lock).toMatchObject({ caller: 'arn:aws:iam::1:user/first', branch: 'slow-build', commandId: 'cmd-first', pid: first.child.pid, alive: true, kind: 'deploy' });
+    expect(second.records).toEqual([]);
+    expect(second.elapsedMs).toBeLessThan(3000); // at once, no waiting
+
+    const status = await runScript(host, 'lock', { UPSC_LOCK_ACTION: 'status' });
+    expect(status.result).toMatchObject({ held: true, stale: false, holder: { branch: 'slow-build', alive: true } });
+    const refused = await runScript(host, 'lock', { UPSC_LOCK_ACTION: 'release' });
+    expect(refused.code).toBe(6);
+    expect(refused.result).toMatchObject({ released: false, held: true });
+
+    const done = await first.done;
+    expect(done.code, done.stdout).toBe(0);
+    expect(host.commitOf('slow-build')).toBe(host.headCommit());
+    expect((await runScript(host, 'lock', {})).result).toMatchObject({ held: false, stale: false, holder: null });
+  }, 60_000);
+
+  it('when cancelled mid-build (SIGTERM to its process group): lock released, running version untouched, recorded interrupted', async () => {
+    const host = newHost();
+    await deployMain(host);
+    const cancel = new AbortController();
+    const handle = await startSlowDeploy(host, {}, { signal: cancel.signal });
+    cancel.abort(); // SIGTERM to the process group, as a Run Command cancel
+    const run = await handle.done;
+    expect(run.code).toBe(130);
+    expect(run.result).toMatchObject({ outcome: 'interrupted', exitCode: 130, failedStep: 'build', reason: 'interrupted by SIGTERM' });
+    expect(run.result.advice).toMatch(/running version was not changed/);
+    expect(host.headCommit()).toBe(host.commitOf('main'));
+    expect(await servedVersion(host)).toBe('main');
+    expect(fs.existsSync(lockJson(host))).toBe(false);
+    expect(historyFile(host).at(-1)).toMatchObject({ outcome: 'interrupted', branch: 'slow-build', failedStep: 'build' });
+    expect((await runScript(host, 'lock', {})).result.held).toBe(false);
+    expect((await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'feature-x' })).code).toBe(0);
+  }, 60_000);
+
+  it('stops at once on SIGINT to the script alone, stopping its build, and records it', async () => {
+    const host = newHost();
+    await deployMain(host);
+    const handle = await startSlowDeploy(host);
+    const sent = Date.now();
+    process.kill(handle.child.pid, 'SIGINT'); // the bash only: the 4 s build must not be waited for
+    const run = await handle.done;
+    expect(Date.now() - sent).toBeLessThan(3000);
+    expect(run.code).toBe(130);
+    expect(run.result).toMatchObject({ outcome: 'interrupted', failedStep: 'build', reason: 'interrupted by SIGINT' });
+    expect(host.headCommit()).toBe(host.commitOf('main'));
+    expect(await servedVersion(host)).toBe('main');
+    expect((await runScript(host, 'lock', {})).result).toMatchObject({ held: false, stale: false });
+  }, 60_000);
+
+  it('takes over a stale lock left by a killed deploy (SIGKILL), with a notice', async () => {
+    const host = newHost();
+    await deployMain(host);
+    const handle = await startSlowDeploy(host, { UPSC_DEPLOY_ID: 'killed-1' });
+    process.kill(-handle.child.pid, 'SIGKILL');
+    await handle.done;
+    expect(JSON.parse(fs.readFileSync(lockJson(host), 'utf8'))).toMatchObject({ id: 'killed-1', branch: 'slow-build' });
+
+    const status = await runScript(host, 'lock', {});
+    expect(status.result).toMatchObject({ held: false, stale: true, holder: { id: 'killed-1', alive: false } });
+
+    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'feature-x' });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.warnings.join('\n')).toMatch(/stale deploy lock: .*branch slow-build.* died without releasing it; taking it over/);
+    // The running version was main (the killed deploy never reached `up`), whatever its checkout.
+    expect(run.result.previousCommit).toBe(host.commitOf('main'));
+    // The killed deploy left no record of its own (it was killed before it could write one).
+    expect(historyFile(host).map((r) => r.outcome)).toEqual(['succeeded', 'succeeded']);
+    expect(await servedVersion(host)).toBe('feature-x');
+  }, 60_000);
+
+  it('lock release removes a stale lock, and --force releases a live one', async () => {
+    const host = newHost();
+    await deployMain(host);
+    const handle = await startSlowDeploy(host);
+    const forced = await runScript(host, 'lock', { UPSC_LOCK_ACTION: 'release', UPSC_FORCE: 1 });
+    expect(forced.code).toBe(0);
+    expect(forced.result).toMatchObject({ released: true, forced: true, held: true });
+    // The lock is free for the next deploy although the first one still runs.
+    const second = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'feature-x', UPSC_HEALTH_TIMEOUT_SECONDS: 10 });
+    expect(second.code, second.stdout).toBe(0);
+    handle.child.kill('SIGKILL');
+    process.kill(-handle.child.pid, 'SIGKILL');
+    await handle.done;
+    const stale = await runScript(host, 'lock', { UPSC_LOCK_ACTION: 'release' });
+    expect(stale.result.released).toBe(false); // the second deploy removed only its own lock.json
+    expect(stale.result.message).toBe('not held: nothing to release');
+  }, 60_000);
+
+  it('rejects invalid settings before doing anything (exit 2)', async () => {
+    const host = newHost();
+    for (const settings of [{}, { UPSC_BRANCH: '-x' }, { UPSC_BRANCH: 'a..b' }, { UPSC_BRANCH: 'main', UPSC_REF: 'HEAD~1' }, { UPSC_BRANCH: 'main', UPSC_TOKEN_PARAMETER: '--debug' }]) {
+      const run = await runScript(host, 'deploy', settings);
+      expect(run.code).toBe(2);
+      expect(run.result).toMatchObject({ outcome: 'failed', failedStep: 'validate', exitCode: 2 });
+    }
+    expect(fs.existsSync(lockJson(host))).toBe(false);
+    expect(host.originLog()).toEqual([]);
+    expect(historyFile(host)).toEqual([]);
+  }, 30_000);
+});
+
+describe('as sent by the CLI and as written', () => {
+  it('the whole Run Command payload (quoted settings, gzip+base64 bundle) deploys, rolls back and probes', async () => {
+    const host = newHost();
+    const opts = { payload: true };
+    expect((await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'main' }, opts)).code).toBe(0);
+    const second = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'feature-x', UPSC_CALLER: `it's "me" $(x)` }, opts);
+    expect(second.code, second.stdout).toBe(0);
+    expect(second.result.branch).toBe('feature-x');
+    expect(second.records[0].caller).toBe(`it's "me" $(x)`);
+    const back = await runScript(host, 'rollback', FAST, opts);
+    expect(back.code, back.stdout).toBe(0);
+    expect(await servedVersion(host)).toBe('main');
+    const probe = await runScript(host, 'probe', FAST, opts);
+    expect(probe.result.repo.commit).toBe(host.commitOf('main'));
+    expect((await runScript(host, 'history', {}, opts)).result.total).toBe(3);
+    expect((await runScript(host, 'lock', {}, opts)).result.held).toBe(false);
+  }, 60_000);
+
+  it('the scripts as written (lib.sh + entry, unbundled) behave the same', async () => {
+    const host = newHost();
+    const opts = { raw: true };
+    expect((await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'main' }, opts)).code).toBe(0);
+    expect((await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'feature-x' }, opts)).code).toBe(0);
+    expect((await runScript(host, 'rollback', FAST, opts)).code).toBe(0);
+    expect(await servedVersion(host)).toBe('main');
+    const probe = await runScript(host, 'probe', FAST, opts);
+    expect(probe.result.healthChecks[0].ok).toBe(true);
+  }, 60_000);
+});
