@@ -5,8 +5,10 @@ import type {StepEvent} from '../remote/report.js'
 import {renderTable} from './table.js'
 
 const STEP_LABELS: Record<string, string> = {
-  preflight: 'Checking the host',
+  validate: 'Checking the settings',
   lock: 'Taking the deploy lock',
+  target: 'Choosing the rollback target',
+  restore: 'Restoring the images',
   docker: 'Waiting for Docker',
   token: 'Reading the GitHub token',
   fetch: 'Fetching',
@@ -15,9 +17,11 @@ const STEP_LABELS: Record<string, string> = {
   tag: 'Tagging images',
   up: 'Starting services',
   health: 'Health gate',
-  rollback: 'Rolling back',
-  'rollback-health': 'Health gate after rollback',
-  record: 'Recording',
+  'rollback-checkout': 'Rolling back: checking out',
+  'rollback-restore': 'Rolling back: restoring the images',
+  'rollback-build': 'Rolling back: rebuilding (images were gone)',
+  'rollback-up': 'Rolling back: starting services',
+  'rollback-health': 'Rolling back: health gate',
   retention: 'Pruning old images',
 }
 

@@ -1,0 +1,33 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../lib/base-command.js'
+import {type HistoryResult, runHistory} from '../lib/ops/history.js'
+import {renderHistory} from '../lib/render/history.js'
+import {withSpinner} from '../lib/spinner.js'
+
+export default class History extends BaseCommand<typeof History> {
+  static override summary = 'List the deployments and rollbacks of the stage, newest first.'
+
+  static override description =
+    'Reads each host\'s append-only deployments.jsonl (one record per attempt: who, branch, commit, outcome, duration of each step) through one Run Command, and merges the stage\'s hosts into one list. A record torn by a power loss is skipped and counted.'
+
+  static override examples = [
+    '<%= config.bin %> history',
+    '<%= config.bin %> history --limit 50',
+    {command: '<%= config.bin %> history --json | jq \'.records[] | select(.outcome != "succeeded")\'', description: 'Only the attempts that did not succeed.'},
+  ]
+
+  static override flags = {
+    limit: Flags.integer({char: 'n', description: 'How many records to show.', default: 20, min: 1, max: 1000}),
+  }
+
+  public async run(): Promise<HistoryResult> {
+    const ctx = this.stageContext()
+    const result = await withSpinner(this.interactive, 'Reading history', () => runHistory(ctx, this.flags.limit))
+    if (!this.jsonEnabled()) {
+      this.log(renderHistory(result.records, {multiHost: result.hosts.length > 1}))
+      for (const h of result.hosts) if (h.skipped > 0) this.logToStderr(`warning: ${h.instanceId}: skipped ${h.skipped} incomplete history line(s)`)
+    }
+    return result
+  }
+}

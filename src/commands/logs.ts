@@ -1,0 +1,97 @@
+import {Flags} from '@oclif/core'
+import chalk from 'chalk'
+
+import {BaseCommand} from '../lib/base-command.js'
+import {type LogsResult, runLogs} from '../lib/ops/logs.js'
+import {logGroups} from '../lib/logs/sources.js'
+import {colourLevel, createLogRenderer, LOG_FORMATS, type LogFormat} from '../lib/render/logs.js'
+
+export default class Logs extends BaseCommand<typeof Logs> {
+  static override summary = 'Print the stage\'s CloudWatch Logs, merged in time order; --follow to keep tailing.'
+
+  static override description = `Reads the stage's log group (logGroup in the config, /aws/ec2/upscpro-<stage>-docker by default) with FilterLogEvents: every stream, or those chosen with --stream (an alias from the stage's logStreams such as deploy or user-data, expanded for each instance; otherwise a stream name or name prefix such as app/api). --group adds more groups. Everything is merged into one time-ordered output, each line labelled with its source in a stable colour.
+
+Without --follow it prints the range (--since, default 10m, up to --until or now) and exits; it streams page by page and never holds the range in memory. With --follow it polls every 0.5 s while events flow and at most every 2 s when idle, re-reads a trailing window so that events shipped late still show (exactly once), and waits out throttling and network errors with a one-line notice. --live uses CloudWatch Live Tail instead of polling where the account offers it, and falls back to polling with a notice. Ctrl-C exits 0.
+
+--json is --format json: one JSON object per line.`
+
+  static override examples = [
+    {command: '<%= config.bin %> logs', description: 'The last 10 minutes of every stream of the default stage.'},
+    {command: '<%= config.bin %> logs -f --stream deploy', description: 'Follow the deploy stream of every instance.'},
+    {command: '<%= config.bin %> logs --since 2h30m --until 1h --filter ERROR', description: 'Errors between 2.5 and 1 hours ago.'},
+    {command: '<%= config.bin %> logs --since 2026-11-28T18:00:00Z --stream app/ --format detailed', description: 'Every stream whose name starts with app/, with full timestamps and group names.'},
+    {command: '<%= config.bin %> logs -f --group /aws/ssm/AWS-RunShellScript', description: 'Also follow Run Command output, merged in time order.'},
+    {command: '<%= config.bin %> logs --since 1d --format json | jq -r .message', description: 'One JSON object per event.'},
+  ]
+
+  static override flags = {
+    since: Flags.string({
+      description: 'Start: a duration ago (90s, 10m, 2h30m, 1d) or a date-time (2026-11-28T18:00:00Z; without a zone, local time).',
+      default: '10m',
+      helpValue: 'DURATION|DATE',
+    }),
+    until: Flags.string({description: 'End, in the same forms as --since (default: now).', helpValue: 'DURATION|DATE', exclusive: ['follow', 'live']}),
+    filter: Flags.string({description: 'CloudWatch Logs filter pattern, e.g. ERROR or \'"connection refused"\'.', helpValue: 'PATTERN'}),
+    follow: Flags.boolean({char: 'f', description: 'Keep printing new events until Ctrl-C.'}),
+    format: Flags.string({description: 'short: time, source, message; detailed: ISO time, group, stream, message; json: one object per line.', options: [...LOG_FORMATS], default: 'short'}),
+    'no-color': Flags.boolean({description: 'No colours (NO_COLOR=1 does the same).'}),
+    stream: Flags.string({description: 'A stream alias from the stage\'s logStreams, a stream name, or a name prefix. Repeat for several.', multiple: true, helpValue: 'ALIAS|NAME|PREFIX'}),
+    group: Flags.string({description: 'Another log group to read, merged in time order. Repeat for several.', multiple: true, helpValue: 'LOG_GROUP'}),
+    live: Flags.boolean({description: 'Follow with CloudWatch Live Tail (billed per minute); falls back to polling where it is not offered.'}),
+  }
+
+  public async run(): Promise<LogsResult | undefined> {
+    const {flags} = this
+    const json = this.jsonEnabled()
+    const ctx = this.stageContext()
+    const render = createLogRenderer({
+      format: json ? 'json' : (flags.format as LogFormat),
+      colourLevel: colourLevel({noColorFlag: flags['no-color'], env: process.env, detected: chalk.level}),
+      groups: logGroups(ctx.stage.logGroup, flags.group ?? []),
+    })
+
+    // Ctrl-C (or a reader that went away: `upsc logs | head`) ends the output, with exit 0.
+    const stop = new AbortController()
+    const onSignal = () => (stop.signal.aborted ? process.exit(0) : stop.abort())
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    const write = stdoutWriter(() => stop.abort())
+    try {
+      const result = await runLogs(
+        ctx,
+        {since: flags.since, until: flags.until, filter: flags.filter, follow: flags.follow, live: flags.live, streams: flags.stream ?? [], groups: flags.group ?? []},
+        {
+          onEvents: (events) => write(`${events.map(render).join('\n')}\n`),
+          onNotice: (text) => process.stderr.write(`upsc: ${text}\n`),
+        },
+        stop.signal,
+      )
+      if (result.events === 0 && !result.followed && !stop.signal.aborted)
+        process.stderr.write(`upsc: no events in ${result.groups.join(', ')} from ${result.since} to ${result.until ?? 'now'}${result.filter ? ` matching ${result.filter}` : ''}.\n`)
+      // With --json the events are the output; a summary after them would break the JSON lines.
+      return json ? undefined : result
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
+  }
+}
+
+/** Writes to stdout, waiting when the reader is slower (bounded memory); stops quietly once it is gone. */
+function stdoutWriter(onGone: () => void): (text: string) => void | Promise<void> {
+  let gone = false
+  let wakeOnGone: (() => void) | undefined
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+    gone = true
+    wakeOnGone?.()
+    onGone()
+  })
+  return (text) => {
+    if (gone || process.stdout.write(text)) return
+    return new Promise<void>((resolve) => {
+      wakeOnGone = resolve
+      process.stdout.once('drain', resolve)
+    })
+  }
+}

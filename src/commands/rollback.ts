@@ -1,0 +1,60 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../lib/base-command.js'
+import {askConfirm} from '../lib/confirm.js'
+import {usageError} from '../lib/errors.js'
+import {ExitCode} from '../lib/exit-codes.js'
+import {interruptSignal} from '../lib/interrupt.js'
+import {prepareRollback, type RollbackResult, runRollback} from '../lib/ops/rollback.js'
+import {Progress} from '../lib/progress.js'
+import {renderHostResults} from '../lib/render/deploy.js'
+import {renderRollbackPlan} from '../lib/render/history.js'
+import {withSpinner} from '../lib/spinner.js'
+
+export default class Rollback extends BaseCommand<typeof Rollback> {
+  static override summary = 'Go back to the last good deployment, without rebuilding.'
+
+  static override description = `Picks the newest succeeded deployment before the running one (or the one --to names), shows what it will do and asks for confirmation. It reuses the images tagged upsc-<sha> when they are still there (no build at all), and rebuilds only when they were removed, saying so. Same lock and health gate as a deploy, and recorded in the history.
+
+Exit codes: 0 rolled back and healthy, 1 failed (nothing to roll back to, unknown target, or the old version is unhealthy), 2 refused (no TTY and no --yes), 4 unreachable, 6 lock held.`
+
+  static override examples = [
+    {command: '<%= config.bin %> rollback', description: 'Back to the previous good deployment (asks first).'},
+    {command: '<%= config.bin %> rollback --to 3a4f2c1 --yes', description: 'To a given commit (or deployment id), without asking.'},
+  ]
+
+  static override flags = {
+    to: Flags.string({description: 'Deployment id, or commit (or unique prefix) of a succeeded deployment.', helpValue: 'ID|COMMIT'}),
+    yes: Flags.boolean({char: 'y', description: 'Do not ask for confirmation (required without a terminal).'}),
+  }
+
+  public async run(): Promise<RollbackResult> {
+    const ctx = this.stageContext()
+    const prepared = await withSpinner(this.interactive, 'Reading history', () => prepareRollback(ctx, this.flags.to))
+    if (!this.jsonEnabled()) this.log(`Rollback plan:\n${renderRollbackPlan(prepared.plans)}`)
+    if (!this.flags.yes) {
+      if (!process.stdin.isTTY || this.jsonEnabled()) throw usageError('confirm-needed', 'Rollback needs confirmation, and there is no terminal to ask on.', 'Pass --yes to roll back without asking.')
+      if (!(await askConfirm('Roll back?'))) {
+        this.log('Nothing done.')
+        process.exitCode = ExitCode.failed
+        return {stage: ctx.stage.name, plans: prepared.plans, commandIds: [], hosts: [], exitCode: ExitCode.failed, detached: false}
+      }
+    }
+    const progress = new Progress(this.jsonEnabled() ? 'quiet' : this.interactive ? 'tty' : 'plain', {})
+    await progress.start()
+    const interrupt = interruptSignal()
+    let result: RollbackResult
+    try {
+      result = await runRollback(ctx, prepared, {onSent: (id, ids) => (progress.hosts(ids.length), progress.note(`Sent rollback to ${ids.join(', ')} (Run Command ${id}).`)), onLine: (id, line) => progress.line(id, line)}, interrupt.signal)
+    } finally {
+      progress.stop()
+      interrupt.dispose()
+    }
+    if (!this.jsonEnabled()) {
+      if (result.detached) this.log(`\nStopped following. The rollback goes on on the host.\nFollow it: upsc deploy --attach ${result.commandIds.at(-1)}`)
+      else this.log(renderHostResults(result.hosts, {verb: 'Rollback', commandId: result.commandIds.join(', ')}))
+    }
+    process.exitCode = result.exitCode
+    return result
+  }
+}

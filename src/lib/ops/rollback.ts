@@ -1,0 +1,89 @@
+/**
+ * `upsc rollback`: decide the target on every host from its history (so the user can confirm
+ * "from -> to"), then run rollback.sh, which reuses the `upsc-<sha>` images and rebuilds only
+ * when they are gone.
+ */
+import type {StageContext} from '../base-command.js'
+import {planRollback, type RollbackPlan} from '../history.js'
+import {UpscError} from '../errors.js'
+import {ExitCode} from '../exit-codes.js'
+import {buildPayload} from '../remote/payload.js'
+import {stageSettings} from '../remote/settings.js'
+import {toolVersion} from '../version.js'
+import {combinedExitCode, type HostResult, hostResult} from './host-result.js'
+import {readHistories} from './history.js'
+import {callerArn, reachableTargets, type ReachableTarget} from './preflight.js'
+import {runRemote} from './remote-run.js'
+import type {DeployEvents} from './deploy.js'
+
+export interface PreparedRollback {
+  targets: ReachableTarget[]
+  plans: RollbackPlan[]
+}
+
+export interface RollbackResult {
+  stage: string
+  plans: RollbackPlan[]
+  commandIds: string[]
+  hosts: HostResult[]
+  exitCode: number
+  detached: boolean
+}
+
+export async function prepareRollback(ctx: StageContext, to?: string): Promise<PreparedRollback> {
+  const targets = await reachableTargets(ctx)
+  const {histories} = await readHistories(ctx, targets, 200)
+  const outcomes = histories.map((h) => planRollback(h, to))
+  const problems = outcomes.filter((o): o is {instanceId: string; problem: string} => 'problem' in o)
+  if (problems.length > 0)
+    throw new UpscError('no-rollback-target', problems.map((p) => `${p.instanceId}: ${p.problem}`).join('\n'), {
+      exitCode: ExitCode.failed,
+      hint: to ? 'Run `upsc history` to see the deployments you can roll back to.' : 'Deploy a known good branch instead: upsc deploy --branch <branch>.',
+    })
+  return {targets, plans: outcomes as RollbackPlan[]}
+}
+
+export async function runRollback(ctx: StageContext, prepared: PreparedRollback, events: DeployEvents = {}, signal?: AbortSignal): Promise<RollbackResult> {
+  const caller = await callerArn(ctx.clients)
+  const names = new Map(prepared.targets.map((t) => [t.instanceId, t.name]))
+  // Hosts going to the same deployment share one command; SSM runs them one at a time.
+  const groups = new Map<string, string[]>()
+  for (const plan of prepared.plans) groups.set(plan.to.id, [...(groups.get(plan.to.id) ?? []), plan.instanceId])
+  const hosts: HostResult[] = []
+  const commandIds: string[] = []
+  let detached = false
+  for (const [targetId, instanceIds] of groups) {
+    const commands = buildPayload('rollback', {
+      ...stageSettings(ctx.stage),
+      UPSC_ROLLBACK_TO: targetId,
+      UPSC_CALLER: caller,
+      UPSC_TOOL_VERSION: toolVersion,
+      UPSC_DOCKER_WAIT_SECONDS: ctx.stage.timeouts.dockerReadySeconds,
+      UPSC_HEALTH_TIMEOUT_SECONDS: ctx.stage.timeouts.healthSeconds,
+      UPSC_BUILD_COUNT: ctx.stage.buildCommand?.length,
+      ...Object.fromEntries((ctx.stage.buildCommand ?? []).map((w, i) => [`UPSC_BUILD_${i + 1}`, w])),
+    })
+    const run = await runRemote(
+      ctx.clients,
+      {
+        instanceIds,
+        commands,
+        comment: `upsc rollback ${ctx.stage.name} to ${targetId}`,
+        executionTimeoutSeconds: ctx.stage.timeouts.commandSeconds,
+        deliveryTimeoutSeconds: ctx.stage.timeouts.deliverySeconds,
+        outputLogGroup: ctx.stage.runCommandLogGroup,
+        maxConcurrency: '1',
+        maxErrors: '0',
+      },
+      {onSent: (id) => events.onSent?.(id, instanceIds), onLine: events.onLine},
+      signal,
+    )
+    commandIds.push(run.commandId)
+    hosts.push(...run.runs.map((r) => hostResult(r, names.get(r.instanceId))))
+    if (run.detached) {
+      detached = true
+      break
+    }
+  }
+  return {stage: ctx.stage.name, plans: prepared.plans, commandIds, hosts, exitCode: detached ? ExitCode.interrupted : combinedExitCode(hosts), detached}
+}

@@ -1,0 +1,93 @@
+/**
+ * Pure: log events -> the lines `upsc logs` prints.
+ *   short     18:00:01 i-0abc/deploy message           (local time of day; the source label coloured)
+ *   detailed  2026-11-28T18:00:01.123Z /aws/ec2/upscpro-stage2-docker i-0abc/deploy message
+ *   json      one object per line: time, timestamp, group, stream, message, eventId, ingestionTime
+ */
+import {Chalk, type ChalkInstance} from 'chalk'
+
+import type {LogEvent} from '../logs/event.js'
+import {labeller} from '../logs/sources.js'
+
+export const LOG_FORMATS = ['short', 'detailed', 'json'] as const
+export type LogFormat = (typeof LOG_FORMATS)[number]
+
+/** Colours for source labels; red is left out, it reads as an error. */
+const PALETTE = ['cyan', 'green', 'yellow', 'blue', 'magenta', 'cyanBright', 'greenBright', 'yellowBright', 'blueBright', 'magentaBright'] as const
+export type LabelColour = (typeof PALETTE)[number]
+
+/** The same label always gets the same colour, in every run (FNV-1a hash of the label). */
+export function labelColour(label: string): LabelColour {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < label.length; i++) hash = Math.imul(hash ^ label.charCodeAt(i), 0x01000193) >>> 0
+  return PALETTE[hash % PALETTE.length]!
+}
+
+/**
+ * Whether to colour: never with --no-color; always with FORCE_COLOR (but FORCE_COLOR=0 or false);
+ * never with a non-empty NO_COLOR; else when the terminal supports it (chalk's detection).
+ */
+export function colourLevel(options: {noColorFlag: boolean; env: NodeJS.ProcessEnv; detected: 0 | 1 | 2 | 3}): 0 | 1 | 2 | 3 {
+  if (options.noColorFlag) return 0
+  const force = options.env.FORCE_COLOR
+  if (force !== undefined && force !== '0' && force !== 'false') return options.detected || 1
+  if (options.env.NO_COLOR) return 0
+  return options.detected
+}
+
+export interface LogRenderOptions {
+  format: LogFormat
+  /** 0: no colour. */
+  colourLevel: 0 | 1 | 2 | 3
+  /** Every group read: labels carry the group when there are several. */
+  groups: string[]
+  /** The short format's clock; local unless told (tests use utc). */
+  timeZone?: 'local' | 'utc'
+}
+
+const pad = (n: number) => (n < 10 ? `0${n}` : String(n))
+const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : '-')
+const stripNewline = (message: string) => (message.endsWith('\n') ? message.slice(0, message.endsWith('\r\n') ? -2 : -1) : message)
+
+function clock(ms: number, utc: boolean): string {
+  if (!Number.isFinite(ms)) return '--:--:--'
+  const d = new Date(ms)
+  return utc
+    ? `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`
+    : `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+}
+
+export function createLogRenderer(options: LogRenderOptions): (event: LogEvent) => string {
+  if (options.format === 'json')
+    return (e) =>
+      JSON.stringify({
+        time: iso(e.timestamp),
+        timestamp: e.timestamp,
+        group: e.group,
+        stream: e.stream,
+        message: stripNewline(e.message),
+        ...(e.eventId === undefined ? {} : {eventId: e.eventId}),
+        ...(e.ingestionTime === undefined ? {} : {ingestionTime: e.ingestionTime}),
+      })
+
+  const chalk: ChalkInstance = new Chalk({level: options.colourLevel})
+  const dim = (text: string) => (options.colourLevel ? chalk.dim(text) : text)
+  const label = labeller(options.groups)
+  const detailed = options.format === 'detailed'
+  // How each source is named on its lines, coloured by its label; cached, as sources are few.
+  const names = new Map<string, string>()
+  const sourceName = (group: string, stream: string) => {
+    const key = `${group}\n${stream}`
+    let out = names.get(key)
+    if (out === undefined) {
+      const text = label(group, stream)
+      const colour = (t: string) => (options.colourLevel ? chalk[labelColour(text)](t) : t)
+      out = detailed ? `${dim(group)} ${colour(stream)}` : colour(text)
+      names.set(key, out)
+    }
+    return out
+  }
+  const utc = options.timeZone === 'utc'
+  const time = detailed ? iso : (ms: number) => clock(ms, utc)
+  return (e) => `${dim(time(e.timestamp))} ${sourceName(e.group, e.stream)} ${stripNewline(e.message)}`
+}
