@@ -14,6 +14,9 @@ export class Progress {
   private spinner?: Ora
   private oraModule?: typeof import('ora')
   private multiHost = false
+  /** TTY with several hosts: one live line per host, redrawn in place. */
+  private hostLines = new Map<string, string>()
+  private drawn = 0
 
   constructor(
     private readonly mode: ProgressMode,
@@ -27,6 +30,7 @@ export class Progress {
   line(instanceId: string, line: ReportLine): void {
     if (this.mode === 'quiet') return
     const prefix = this.multiHost ? `[${instanceId}] ` : ''
+    if (this.mode === 'tty' && this.multiHost) return this.hostLine(instanceId, line)
     if (line.kind === 'step') {
       if (this.mode === 'tty' && !this.multiHost) return this.ttyStep(line)
       return this.write(`${prefix}${formatStepEvent(line, this.options.branch)}`)
@@ -48,6 +52,18 @@ export class Progress {
   stop(): void {
     this.spinner?.stop()
     this.spinner = undefined
+  }
+
+  /** Several hosts on a terminal: each host's latest step on its own line; log lines stay in CloudWatch. */
+  private hostLine(instanceId: string, line: ReportLine): void {
+    if (line.kind !== 'step' && line.kind !== 'result') return
+    const text = line.kind === 'step' ? formatStepEvent(line, this.options.branch) : `${String(line.result.outcome ?? 'finished')}`
+    this.hostLines.set(instanceId, `${instanceId}  ${text}`)
+    const out = this.options.out ?? process.stdout
+    // Move up over the block drawn last time, then redraw every host's line.
+    if (this.drawn > 0) out.write(`\u001B[${this.drawn}A`)
+    for (const text of this.hostLines.values()) out.write(`\u001B[2K${text}\n`)
+    this.drawn = this.hostLines.size
   }
 
   private ttyStep(e: Extract<ReportLine, {kind: 'step'}>): void {

@@ -123,11 +123,14 @@ export async function startSsmSandbox({
    * @param {{instanceId: string, host: {root: string, env: Record<string, string>}, pingStatus?: InstanceRecord['pingStatus'], agentVersion?: string, platformName?: string, platformVersion?: string, computerName?: string, ipAddress?: string}} info
    */
   function registerInstance(info) {
-    if (!info.instanceId || !info.host?.root || !info.host?.env) throw new Error('registerInstance needs instanceId and host {root, env}');
+    if (!info.instanceId || ((!info.host?.root || !info.host?.env) && !info.canned)) throw new Error('registerInstance needs instanceId and host {root, env} (or canned)');
     const n = instances.size + 10;
     instances.set(info.instanceId, {
       instanceId: info.instanceId,
-      host: { root: info.host.root, env: info.host.env },
+      host: info.host ? { root: info.host.root, env: info.host.env } : null,
+      // A canned host runs nothing: every command "succeeds" after delayMs printing stdout. For
+      // fleet benchmarks, where 100 real probes would measure this 2-core machine, not upsc.
+      canned: info.canned ?? null,
       pingStatus: info.pingStatus ?? 'Online',
       agentVersion: info.agentVersion ?? '3.3.1142.0',
       platformName: info.platformName ?? 'Ubuntu',
@@ -335,12 +338,34 @@ export async function startSsmSandbox({
   }
 
   /**
+   * A canned host's invocation: a fixed answer after a fixed delay (stdout also shipped to
+   * CloudWatch when asked, like a real one).
+   * @param {any} command
+   * @param {Invocation} invocation
+   * @param {{stdout: string, delayMs?: number}} canned
+   */
+  async function runCanned(command, invocation, canned) {
+    invocation.status = 'InProgress';
+    invocation.statusDetails = 'InProgress';
+    invocation.startedAt = Date.now();
+    await sleep(canned.delayMs ?? 50);
+    invocation.stdout = canned.stdout;
+    if (command.cloudWatch.CloudWatchOutputEnabled) {
+      const shipper = createShipper(command.cloudWatch.CloudWatchLogGroupName, `${command.commandId}/${invocation.instanceId}/aws-runShellScript`);
+      shipper.write('stdout', canned.stdout);
+      await shipper.close();
+    }
+    finish(invocation, 'Success', 'Success', 0);
+  }
+
+  /**
    * Run one invocation: the commands as a bash script on the host, in its own process group.
    * @param {any} command
    * @param {Invocation} invocation
    */
   function runInvocation(command, invocation) {
     const instance = /** @type {InstanceRecord} */ (instances.get(invocation.instanceId));
+    if (instance.canned) return runCanned(command, invocation, instance.canned);
     const { root, env: hostEnv } = instance.host;
     const scriptDir = path.join(root, '.sandbox', 'ssm', command.commandId);
     fs.mkdirSync(scriptDir, { recursive: true });

@@ -138,6 +138,27 @@ export async function startStandIn({ region = 'eu-central-1', hosts = [{ name: '
     for (const spec of hosts) await addHost(spec);
 
     /**
+     * Add `count` canned hosts in one RunInstances call: EC2 instances tagged Name=`name`, managed
+     * by the SSM sandbox, answering every command with `stdout` after `delayMs` (see ssm-sandbox.js).
+     * @param {{count: number, name: string, stdout: string, delayMs?: number}} spec
+     */
+    async function addCannedHosts({ count, name, stdout, delayMs }) {
+      const result = await ec2.client.send(
+        new ec2.m.RunInstancesCommand({
+          ImageId: IMAGE_ID,
+          MinCount: count,
+          MaxCount: count,
+          InstanceType: 't3.micro',
+          TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: name }] }],
+        }),
+      );
+      return result.Instances.map((/** @type {any} */ i) => {
+        sandboxRef.registerInstance({ instanceId: i.InstanceId, computerName: name, canned: { stdout, delayMs } });
+        return i.InstanceId;
+      });
+    }
+
+    /**
      * Stop or start an instance: EC2 state in moto, and the agent's ping status.
      * @param {string} instanceId
      * @param {'stopped' | 'running'} target
@@ -169,6 +190,7 @@ export async function startStandIn({ region = 'eu-central-1', hosts = [{ name: '
       /** @param {string} nameOrId */
       host: (nameOrId) => started.find((h) => h.instanceId === nameOrId || h.name === nameOrId),
       addHost,
+      addCannedHosts,
       /** @param {string} instanceId */
       stopInstance: (instanceId) => setInstanceState(instanceId, 'stopped'),
       /** @param {string} instanceId */

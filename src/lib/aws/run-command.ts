@@ -174,35 +174,62 @@ export interface WaitOptions {
   appearGraceMs?: number
 }
 
+/** Up to this many instances, each poll asks GetCommandInvocation per instance (it carries the output). */
+const PER_INSTANCE_POLL_LIMIT = 2
+
+/**
+ * One poll of a command's open invocations, updating `known`. For a few instances, one
+ * GetCommandInvocation each. For more, the statuses come from ListCommandInvocations (one call per
+ * 50 instances), and GetCommandInvocation (for the output) runs only for those that just
+ * finished, in a bounded pool: requests grow with N/50 per poll, plus one read per instance.
+ */
+export async function pollInvocations(ssm: SSMClient, commandId: string, open: string[], known: Map<string, InvocationResult>, sentAt: number, appearGraceMs = 30_000): Promise<void> {
+  const {GetCommandInvocationCommand, paginateListCommandInvocations} = await import('../../sdk/ssm.js')
+  const read = async (instanceId: string) => {
+    try {
+      known.set(instanceId, toInvocationResult(instanceId, await ssm.send(new GetCommandInvocationCommand({CommandId: commandId, InstanceId: instanceId}))))
+    } catch (error) {
+      if ((error as {name?: string}).name === 'InvocationDoesNotExist' && Date.now() - sentAt < appearGraceMs) return
+      throw describeAwsError(error, {action: 'ssm:GetCommandInvocation'})
+    }
+  }
+  if (open.length <= PER_INSTANCE_POLL_LIMIT) {
+    await mapPool(open, PER_INSTANCE_POLL_LIMIT, read)
+    return
+  }
+  const finished: string[] = []
+  const wanted = new Set(open)
+  try {
+    for await (const page of paginateListCommandInvocations({client: ssm, pageSize: 50}, {CommandId: commandId, Details: false}))
+      for (const inv of page.CommandInvocations ?? []) {
+        if (!inv.InstanceId || !wanted.has(inv.InstanceId) || !inv.Status) continue
+        if (isTerminal(inv.Status)) finished.push(inv.InstanceId)
+        else known.set(inv.InstanceId, {...(known.get(inv.InstanceId) ?? emptyInvocation(inv.InstanceId)), status: inv.Status, statusDetails: inv.StatusDetails, outcome: outcomeOf(inv.Status, inv.StatusDetails)})
+      }
+  } catch (error) {
+    throw describeAwsError(error, {action: 'ssm:ListCommandInvocations'})
+  }
+  await mapPool(finished, 8, read)
+}
+
+export const emptyInvocation = (instanceId: string): InvocationResult => ({instanceId, status: 'Pending', outcome: 'running', responseCode: -1, stdout: '', stderr: '', stdoutTruncated: false})
+
 /**
  * Poll until every invocation is terminal (or the signal aborts: then the last known state is
  * returned, with outcome "running" for those still going — the remote run goes on).
  */
 export async function waitForCommand(ssm: SSMClient, commandId: string, instanceIds: string[], options: WaitOptions = {}): Promise<InvocationResult[]> {
-  const {GetCommandInvocationCommand} = await import('../../sdk/ssm.js')
   const results = new Map<string, InvocationResult>()
-  const firstSeen = Date.now()
-  const grace = options.appearGraceMs ?? 30_000
+  const sentAt = Date.now()
   for (let attempt = 0; ; attempt++) {
-    const pending = instanceIds.filter((id) => !results.has(id) || !isTerminal(results.get(id)!.status))
-    if (pending.length === 0 || options.signal?.aborted) break
+    const open = instanceIds.filter((id) => !isTerminal(results.get(id)?.status ?? 'Pending'))
+    if (open.length === 0 || options.signal?.aborted) break
     await sleep(pollDelayMs(attempt), options.signal)
     if (options.signal?.aborted) break
-    await mapPool(pending, 8, async (instanceId) => {
-      try {
-        const out = await ssm.send(new GetCommandInvocationCommand({CommandId: commandId, InstanceId: instanceId}))
-        results.set(instanceId, toInvocationResult(instanceId, out))
-      } catch (error) {
-        const name = (error as {name?: string}).name
-        if (name === 'InvocationDoesNotExist' && Date.now() - firstSeen < grace) return
-        throw describeAwsError(error, {action: 'ssm:GetCommandInvocation'})
-      }
-    })
+    await pollInvocations(ssm, commandId, open, results, sentAt, options.appearGraceMs)
     options.onPoll?.([...results.values()])
   }
-  return instanceIds.map(
-    (id) => results.get(id) ?? {instanceId: id, status: 'Pending', outcome: 'running', responseCode: -1, stdout: '', stderr: '', stdoutTruncated: false},
-  )
+  return instanceIds.map((id) => results.get(id) ?? emptyInvocation(id))
 }
 
 export async function cancelCommand(ssm: SSMClient, commandId: string, instanceIds?: string[]): Promise<void> {

@@ -6,7 +6,7 @@ import {describeOutcome} from '../aws/run-command.js'
 import {ExitCode} from '../exit-codes.js'
 import type {InstanceRun} from './remote-run.js'
 
-export type HostOutcome = 'succeeded' | 'failed' | 'rolled-back' | 'lock-held' | 'unreachable' | 'interrupted' | 'cancelled' | 'timed-out' | 'running'
+export type HostOutcome = 'succeeded' | 'failed' | 'rolled-back' | 'lock-held' | 'unreachable' | 'interrupted' | 'cancelled' | 'not-started' | 'timed-out' | 'running'
 
 export interface StepResult {
   name: string
@@ -57,7 +57,8 @@ export function hostResult(run: InstanceRun, name?: string): HostResult {
       outcome = OUTCOME_BY_EXIT[invocation.responseCode] ?? (typeof result?.outcome === 'string' && result.outcome === 'interrupted' ? 'interrupted' : 'failed')
       break
     case 'cancelled':
-      outcome = 'cancelled'
+      // SSM cancels the invocations it never started once MaxErrors is exceeded.
+      outcome = invocation.startedAt || invocation.stdout ? 'cancelled' : 'not-started'
       break
     case 'timed-out':
       outcome = 'timed-out'
@@ -68,7 +69,14 @@ export function hostResult(run: InstanceRun, name?: string): HostResult {
     default:
       outcome = 'unreachable'
   }
-  const reason = typeof result?.reason === 'string' && result.reason ? result.reason : outcome === 'succeeded' ? undefined : described.text
+  const reason =
+    typeof result?.reason === 'string' && result.reason
+      ? result.reason
+      : outcome === 'not-started'
+        ? 'not started: the rolling run stopped after too many failed hosts (--max-errors)'
+        : outcome === 'succeeded'
+          ? undefined
+          : described.text
   return {
     instanceId: run.instanceId,
     ...(name ? {name} : {}),

@@ -6,11 +6,9 @@
  */
 import type {SSMClient} from '@aws-sdk/client-ssm'
 
-import {type InvocationResult, isTerminal, MAX_INSTANCES_PER_COMMAND, pollDelayMs, sendCommand} from '../aws/run-command.js'
+import {emptyInvocation, type InvocationResult, isTerminal, MAX_INSTANCES_PER_COMMAND, pollDelayMs, pollInvocations, sendCommand} from '../aws/run-command.js'
 import {followStream, type StreamFollower} from '../aws/stream-follow.js'
 import type {AwsClients} from '../aws/clients.js'
-import {describeAwsError} from '../aws/errors.js'
-import {mapPool} from '../pool.js'
 import {parseReport, parseReportLine, type ParsedReport, type ReportLine} from '../remote/report.js'
 
 export interface RemoteRunRequest {
@@ -102,32 +100,18 @@ export async function followRemote(
 
   const invocations = new Map<string, InvocationResult>()
   const lastStatus = new Map<string, string>()
-  const started = Date.now()
-  const {GetCommandInvocationCommand} = await import('../../sdk/ssm.js')
-  const {toInvocationResult} = await import('../aws/run-command.js')
-
-  const pollStatus = async (id: string) => {
-    try {
-      const out = await ssm.send(new GetCommandInvocationCommand({CommandId: commandId, InstanceId: id}))
-      const inv = toInvocationResult(id, out)
-      invocations.set(id, inv)
-      if (lastStatus.get(id) !== inv.status) {
-        lastStatus.set(id, inv.status)
-        events.onStatus?.(id, inv.status)
-      }
-    } catch (error) {
-      // A known race: the invocation is not visible for a moment after SendCommand.
-      if ((error as {name?: string}).name === 'InvocationDoesNotExist' && Date.now() - started < 30_000) return
-      throw describeAwsError(error, {action: 'ssm:GetCommandInvocation'})
-    }
-  }
-
+  const sentAt = Date.now()
   for (let attempt = 0; ; attempt++) {
     const open = instanceIds.filter((id) => !isTerminal(invocations.get(id)?.status ?? 'Pending'))
     if (open.length === 0 || signal?.aborted) break
     await sleep(pollDelayMs(attempt), signal)
     if (signal?.aborted) break
-    await Promise.all([mapPool(open, 8, pollStatus), ...[...followers.values()].map((f) => f.poll())])
+    await Promise.all([pollInvocations(ssm, commandId, open, invocations, sentAt), ...[...followers.values()].map((f) => f.poll())])
+    for (const [id, inv] of invocations)
+      if (lastStatus.get(id) !== inv.status) {
+        lastStatus.set(id, inv.status)
+        events.onStatus?.(id, inv.status)
+      }
   }
 
   if (signal?.aborted) return {commandId, runs: finalRuns(instanceIds, invocations, streamed, followers), detached: true}
@@ -163,7 +147,7 @@ function finalRuns(
   followers: Map<string, StreamFollower>,
 ): InstanceRun[] {
   return instanceIds.map((id) => {
-    const invocation = invocations.get(id) ?? {instanceId: id, status: 'Pending', outcome: 'running' as const, responseCode: -1, stdout: '', stderr: '', stdoutTruncated: false}
+    const invocation = invocations.get(id) ?? emptyInvocation(id)
     const lines = streamed.get(id)!
     const live = followers.get(id)?.seen === true && lines.some((l) => l.startsWith('::upsc result '))
     const report = live ? parseReport(lines.join('\n')) : parseReport(invocation.stdout)
