@@ -185,17 +185,52 @@ probe_last() {
   [[ $text =~ ^[[:space:]]*\{.*\}[[:space:]]*$ ]] && P_BOOT=$text
 }
 
+probe_checks() {
+  hc_load
+  if ((U_HC_N > 0)); then hc_run_all; else U_HC_JSON='[]'; fi
+}
+
+# probe_bg NAME FUNC VAR...: run FUNC in a background subshell; its VARs come back through files
+# in the private temp dir (read by probe_collect). The parts only read the host, so they can run
+# at once: status waits for the slowest part instead of the sum of all.
+probe_bg() {
+  local name=$1 fn=$2
+  shift 2
+  if [[ -z $U_TMP ]]; then "$fn"; return; fi
+  (
+    "$fn"
+    for v in "$@"; do printf '%s' "${!v}" >"$U_TMP/$name.$v"; done
+  ) &
+}
+
+# probe_collect NAME VAR...: VAR := what probe_bg NAME wrote (unchanged when it wrote nothing).
+probe_collect() {
+  local name=$1 v
+  shift
+  [[ -n $U_TMP ]] || return 0
+  for v in "$@"; do
+    [[ -f $U_TMP/$name.$v ]] && IFS= read -r -d '' "$v" <"$U_TMP/$name.$v"
+  done
+  return 0
+}
+
 probe_main() {
   upsc_init
   probe_host
   probe_docker
-  probe_repo
-  probe_images
-  probe_services
-  hc_load
-  if ((U_HC_N > 0)); then hc_run_all; else U_HC_JSON='[]'; fi
-  probe_units
+  P_REPO=null P_IMAGES='[]' P_SERVICES='[]' P_SERVICES_ERR='' U_HC_JSON='[]' P_UNITS='[]'
+  probe_bg repo probe_repo P_REPO
+  probe_bg images probe_images P_IMAGES
+  probe_bg services probe_services P_SERVICES P_SERVICES_ERR
+  probe_bg checks probe_checks U_HC_JSON
+  probe_bg units probe_units P_UNITS
   probe_last
+  wait
+  probe_collect repo P_REPO
+  probe_collect images P_IMAGES
+  probe_collect services P_SERVICES P_SERVICES_ERR
+  probe_collect checks U_HC_JSON
+  probe_collect units P_UNITS
   local serr
   json_qn serr "$P_SERVICES_ERR"
   printf '::upsc result {"schema":1,"host":%s,"docker":%s,"repo":%s,"images":%s,"services":%s,"servicesError":%s,"healthChecks":%s,"units":%s,"lastDeployment":%s,"bootstrap":%s}\n' \
