@@ -61,11 +61,19 @@ Output streams live from CloudWatch Logs, prefixed by instance when there are se
     process.exitCode = result.exitCode
     return result
   }
+
+  // `upsc exec ls -la`: oclif takes -la for an upsc flag; say where the command goes instead.
+  protected override async catch(error: Error & {oclif?: {exit?: number}}): Promise<void> {
+    if (error.constructor?.name === 'NonExistentFlagsError' && !this.argv.includes('--')) return super.catch(missingDashes())
+    return super.catch(error)
+  }
 }
+
+const missingDashes = () => usageError('no-dashes', 'Put the command after --, so that its words are never taken for upsc flags.', 'For example: upsc exec -- docker compose ps')
 
 /** The words after the first `--`, exactly as given (oclif's own argv reorders repeated words). */
 function commandAfterDashes(raw: string[]): string[] {
   const at = raw.indexOf('--')
-  if (at === -1) throw usageError('no-dashes', 'Put the command after --, so that its words are never taken for upsc flags.', 'For example: upsc exec -- docker compose ps')
+  if (at === -1) throw missingDashes()
   return raw.slice(at + 1)
 }

@@ -1,3 +1,5 @@
+import {isatty} from 'node:tty'
+
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
@@ -42,7 +44,8 @@ One instance: --instance (id or Name tag), or the stage's. When several match, u
   public async run(): Promise<SshResult> {
     const {flags} = this
     const ctx = this.stageContext()
-    const tty = Boolean(process.stdin.isTTY && process.stderr.isTTY)
+    // fds, not process.stdin: the plugin must find the terminal untouched when no question is asked.
+    const tty = isatty(0) && isatty(2)
     const result = await runSsh(
       ctx,
       {user: flags.user, cd: flags.cd, forward: flags.forward},

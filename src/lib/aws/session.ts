@@ -171,7 +171,7 @@ export async function locatePlugin(env: NodeJS.ProcessEnv = process.env): Promis
 // ------------------------------------------------------------------ StartSession / TerminateSession
 
 export async function startSession(ssm: SSMClient, request: SessionRequest): Promise<{response: SessionResponse; endpointUrl: string; region: string}> {
-  const {StartSessionCommand} = await import('@aws-sdk/client-ssm')
+  const {StartSessionCommand} = await import('../../sdk/ssm.js')
   const command = new StartSessionCommand(request)
   // The plugin needs the endpoint the session was started on (AWS_ENDPOINT_URL_SSM, FIPS, ...):
   // take it from the request the SDK actually sends.
@@ -199,7 +199,7 @@ export async function startSession(ssm: SSMClient, request: SessionRequest): Pro
 }
 
 export async function terminateSession(ssm: SSMClient, sessionId: string): Promise<void> {
-  const {TerminateSessionCommand} = await import('@aws-sdk/client-ssm')
+  const {TerminateSessionCommand} = await import('../../sdk/ssm.js')
   try {
     await ssm.send(new TerminateSessionCommand({SessionId: sessionId}))
   } catch (error) {

@@ -7,7 +7,7 @@ import {STDERR_LIMIT} from '../aws/run-command.js'
 import type {StageContext} from '../base-command.js'
 import type {StageConfig} from '../config.js'
 import {usageError} from '../errors.js'
-import {buildPayload} from '../remote/payload.js'
+import {buildPayload, MAX_PAYLOAD_BYTES} from '../remote/payload.js'
 import type {ReportLine} from '../remote/report.js'
 import type {Settings} from '../remote/settings.js'
 import {reachableTargets} from './preflight.js'
@@ -121,20 +121,20 @@ export function checkExecInput(argv: string[], timeoutSeconds: number): void {
     throw usageError('bad-timeout', `--timeout must be a whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}.`, 'For example: --timeout 300')
 }
 
-function payload(stage: StageConfig, request: ExecRequest): string[] {
+/** The Run Command payload; a command too long for Run Command is a usage error that says what to do. */
+export function execPayload(stage: Pick<StageConfig, 'appDir'>, request: Pick<ExecRequest, 'argv' | 'mergeStderr'>): string[] {
   try {
     return buildPayload('exec', execSettings(stage, request.argv, request.mergeStderr))
   } catch (error) {
-    if ((error as {code?: string}).code === 'payload-too-large')
-      throw usageError('command-too-long', `The command is too long to send with Run Command (${(error as Error).message.replace(/^.*would send /, '')}`, 'Put the long part in a script on the host and run that.')
-    throw error
+    if ((error as {code?: string}).code !== 'payload-too-large') throw error
+    throw usageError('command-too-long', `The command is too long to send with Run Command (over ${MAX_PAYLOAD_BYTES} bytes with the script).`, 'Put the long part in a script on the host and run that.')
   }
 }
 
 export async function runExec(ctx: StageContext, request: ExecRequest, events: ExecEvents = {}, signal?: AbortSignal): Promise<ExecResult> {
   const {stage} = ctx
   checkExecInput(request.argv, request.timeoutSeconds)
-  const commands = payload(stage, request)
+  const commands = execPayload(stage, request)
   const targets = await reachableTargets(ctx)
   const instanceIds = targets.map((t) => t.instanceId)
   const names = new Map(targets.map((t) => [t.instanceId, t.name]))
