@@ -75,6 +75,7 @@ Exit codes: 0 deployed and healthy, 1 failed (the running version is untouched w
       return result
     }
     if (!this.jsonEnabled()) this.log(renderHostResults(result.hosts, {verb: flags.cancel ? 'Cancel' : 'Deploy', branch: result.branch, commandId: result.commandId}))
+    for (const warning of result.warnings ?? []) process.stderr.write(`warning: ${warning}\n`)
     process.exitCode = result.exitCode
     return result
   }

@@ -54,6 +54,7 @@ Exit codes: 0 rolled back and healthy, 1 failed (nothing to roll back to, unknow
       if (result.detached) this.log(`\nStopped following. The rollback goes on on the host.\nFollow it: upsc deploy --attach ${result.commandIds.at(-1)}`)
       else this.log(renderHostResults(result.hosts, {verb: 'Rollback', commandId: result.commandIds.join(', ')}))
     }
+    for (const warning of result.warnings ?? []) process.stderr.write(`warning: ${warning}\n`)
     process.exitCode = result.exitCode
     return result
   }

@@ -5,8 +5,10 @@
  * Each client's module is imported only when a command asks for it: importing the EC2 client alone
  * costs about 450 ms and 120 MiB.
  */
+import type {CloudWatchClient} from '@aws-sdk/client-cloudwatch'
 import type {CloudWatchLogsClient} from '@aws-sdk/client-cloudwatch-logs'
 import type {EC2Client} from '@aws-sdk/client-ec2'
+import type {SNSClient} from '@aws-sdk/client-sns'
 import type {SSMClient} from '@aws-sdk/client-ssm'
 import type {STSClient} from '@aws-sdk/client-sts'
 
@@ -44,6 +46,9 @@ export class AwsClients {
   private ec2Client?: Promise<EC2Client>
   private logsClient?: Promise<CloudWatchLogsClient>
   private stsClient?: Promise<STSClient>
+  private cloudwatchClient?: Promise<CloudWatchClient>
+  /** By region: a topic may live in another region than the stage. */
+  private readonly snsClients = new Map<string, Promise<SNSClient>>()
 
   constructor(readonly context: AwsContext) {
     this.options = clientOptions(context)
@@ -69,7 +74,23 @@ export class AwsClients {
     return this.stsClient
   }
 
+  cloudwatch(): Promise<CloudWatchClient> {
+    this.cloudwatchClient ??= import('../../sdk/cloudwatch.js').then((m) => new m.CloudWatchClient(this.options))
+    return this.cloudwatchClient
+  }
+
+  /** SNS in `region` (a topic's region, from its ARN), else the stage's. */
+  sns(region?: string): Promise<SNSClient> {
+    const key = region ?? this.options.region ?? ''
+    let client = this.snsClients.get(key)
+    if (!client) {
+      client = import('../../sdk/sns.js').then((m) => new m.SNSClient({...this.options, ...(region ? {region} : {})}))
+      this.snsClients.set(key, client)
+    }
+    return client
+  }
+
   destroy(): void {
-    for (const c of [this.ssmClient, this.ec2Client, this.logsClient, this.stsClient]) void c?.then((x) => x.destroy())
+    for (const c of [this.ssmClient, this.ec2Client, this.logsClient, this.stsClient, this.cloudwatchClient, ...this.snsClients.values()]) void c?.then((x) => x.destroy())
   }
 }

@@ -15,6 +15,7 @@ import {toolVersion} from '../version.js'
 import {combinedExitCode, type HostResult, hostResult} from './host-result.js'
 import {callerArn, reachableTargets} from './preflight.js'
 import {followRemote, runRemote} from './remote-run.js'
+import {reportDeploy} from './report-outcome.js'
 
 export interface DeployRequest {
   branch?: string
@@ -34,6 +35,8 @@ export interface DeployResult {
   detached: boolean
   hosts: HostResult[]
   exitCode: number
+  /** Metrics or a notification that could not be sent (the outcome stands). */
+  warnings?: string[]
 }
 
 export interface DeployEvents {
@@ -101,7 +104,8 @@ export async function runDeploy(ctx: StageContext, request: DeployRequest, event
     detachSignal,
   )
   const hosts = run.runs.map((r) => hostResult(r, names.get(r.instanceId)))
-  return {stage: stage.name, commandId: run.commandId, deployId, ...input, detached: run.detached, hosts, exitCode: run.detached ? 0 : combinedExitCode(hosts)}
+  const result: DeployResult = {stage: stage.name, commandId: run.commandId, deployId, ...input, detached: run.detached, hosts, exitCode: run.detached ? 0 : combinedExitCode(hosts)}
+  return {...result, warnings: await reportDeploy(ctx, result, caller)}
 }
 
 /** `--attach <command-id>`: resume following a deploy already running. */

@@ -14,6 +14,7 @@ import {combinedExitCode, type HostResult, hostResult} from './host-result.js'
 import {readHistories} from './history.js'
 import {callerArn, reachableTargets, type ReachableTarget} from './preflight.js'
 import {runRemote} from './remote-run.js'
+import {reportRollback} from './report-outcome.js'
 import type {DeployEvents} from './deploy.js'
 
 export interface PreparedRollback {
@@ -28,6 +29,8 @@ export interface RollbackResult {
   hosts: HostResult[]
   exitCode: number
   detached: boolean
+  /** Metrics or a notification that could not be sent (the outcome stands). */
+  warnings?: string[]
 }
 
 export async function prepareRollback(ctx: StageContext, to?: string): Promise<PreparedRollback> {
@@ -52,6 +55,7 @@ export async function runRollback(ctx: StageContext, prepared: PreparedRollback,
   const hosts: HostResult[] = []
   const commandIds: string[] = []
   let detached = false
+  const commandOf = new Map<string, string>()
   for (const [targetId, instanceIds] of groups) {
     const commands = buildPayload('rollback', {
       ...stageSettings(ctx.stage),
@@ -79,11 +83,13 @@ export async function runRollback(ctx: StageContext, prepared: PreparedRollback,
       signal,
     )
     commandIds.push(run.commandId)
+    for (const id of instanceIds) commandOf.set(id, run.commandId)
     hosts.push(...run.runs.map((r) => hostResult(r, names.get(r.instanceId))))
     if (run.detached) {
       detached = true
       break
     }
   }
-  return {stage: ctx.stage.name, plans: prepared.plans, commandIds, hosts, exitCode: detached ? ExitCode.interrupted : combinedExitCode(hosts), detached}
+  const result: RollbackResult = {stage: ctx.stage.name, plans: prepared.plans, commandIds, hosts, exitCode: detached ? ExitCode.interrupted : combinedExitCode(hosts), detached}
+  return {...result, warnings: await reportRollback(ctx, result, caller, commandOf)}
 }

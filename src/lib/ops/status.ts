@@ -18,6 +18,7 @@ import {parseReport} from '../remote/report.js'
 import {stageSettings} from '../remote/settings.js'
 import {evaluateInstance, summarize} from '../status/evaluate.js'
 import type {InstanceFacts, ProbeDocument, StatusResult} from '../status/types.js'
+import {recentDeployStats} from './deploy-stats.js'
 
 type SsmInfo = NonNullable<InstanceFacts['ssm']>
 
@@ -41,16 +42,18 @@ export async function runStatus(ctx: StageContext, options: StatusOptions = {}):
 
   options.onProgress?.(`Checking ${targets.length} instance(s)`)
   const ssmInfo = describeManaged(ssm, ids)
-  const [statuses, managed, streams, probes] = await Promise.all([
+  const [statuses, managed, streams, probes, deploys] = await Promise.all([
     describeStatusChecks(ec2, running),
     ssmInfo,
     newestLogEvents(logs, stage, ids),
     runProbe(ssm, stage, running, ssmInfo, options.signal),
+    recentDeployStats(clients, stage),
   ])
 
   const now = Date.now()
   const instances = targets.map((t) => evaluateInstance(factsFor(t, statuses.get(t.instanceId), managed.get(t.instanceId), streams.get(t.instanceId) ?? [], probes.get(t.instanceId)), stage, now))
-  return summarize(stage.name, ctx.region ?? process.env.AWS_REGION, instances, now)
+  const result = summarize(stage.name, ctx.region ?? process.env.AWS_REGION, instances, now)
+  return deploys ? {...result, summary: {...result.summary, deploys}} : result
 }
 
 /**

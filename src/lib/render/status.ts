@@ -26,7 +26,15 @@ export function renderSummary(result: StatusResult): string {
   const {summary} = result
   const warnings = summary.warnings > 0 ? chalk.yellow(` (${summary.warnings} warning${summary.warnings === 1 ? '' : 's'})`) : ''
   const counts = `${summary.healthy}/${summary.instances} instance${summary.instances === 1 ? '' : 's'} healthy`
-  if (summary.failing === 0) return `${chalk.green('✔')} ${result.stage}: ${counts}${warnings}`
+  const deploys = summary.deploys ? `\n${renderDeployStats(summary.deploys)}` : ''
+  if (summary.failing === 0) return `${chalk.green('✔')} ${result.stage}: ${counts}${warnings}${deploys}`
   const failed = summary.failed.map((f) => `${f.name ?? f.instanceId}: ${f.checks.join(', ')}`).join('; ')
-  return `${chalk.red('✖')} ${result.stage}: ${counts}${warnings} — failing: ${failed}`
+  return `${chalk.red('✖')} ${result.stage}: ${counts}${warnings} — failing: ${failed}${deploys}`
+}
+
+/** Pure: e.g. `Deploys: 2 of the last 20 failed (10%)`. */
+export function renderDeployStats(stats: NonNullable<StatusResult['summary']['deploys']>): string {
+  const rate = `${Math.round(stats.failureRate * 1000) / 10}%`
+  const text = `Deploys: ${stats.failed} of the last ${stats.deploys} failed (${rate})`
+  return stats.failed === 0 ? text : chalk.yellow(text)
 }

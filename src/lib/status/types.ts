@@ -1,4 +1,5 @@
 /** The probe document printed by probe.sh (docs/REMOTE-CONTRACT.md) and the status result built from it. */
+import type {DeployStats} from '../notify/stats.js'
 
 export interface ProbeDocument {
   schema: number
@@ -55,6 +56,14 @@ export interface StatusResult {
   stage: string
   region?: string
   checkedAt: string
-  summary: {instances: number; healthy: number; warnings: number; failing: number; failed: {instanceId: string; name?: string; checks: string[]}[]}
+  summary: {
+    instances: number
+    healthy: number
+    warnings: number
+    failing: number
+    failed: {instanceId: string; name?: string; checks: string[]}[]
+    /** The failure rate of the stage's last deploys, from CloudWatch metrics (absent without them). */
+    deploys?: DeployStats
+  }
   instances: InstanceStatus[]
 }
