@@ -35,11 +35,28 @@ export interface StageConfigInput {
   logStreams?: Record<string, string>
   runCommandLogGroup?: string
   githubTokenParameter?: string
+  repoUrl?: string
+  envParameter?: string
   units?: string[]
   keepImages?: number
   minFreeDiskPercent?: number
   timeouts?: Partial<Timeouts>
   retry?: Partial<RetryPolicy>
+  notify?: Partial<NotifyConfig>
+  metrics?: Partial<MetricsConfig>
+}
+
+/** Where deploy and rollback outcomes are announced (docs/readme-sections/notify.md). */
+export interface NotifyConfig {
+  /** A standard SNS topic; unset: no notifications. */
+  snsTopicArn?: string
+  /** Also announce deploys that succeeded (failures and rollbacks always are). */
+  onSuccess: boolean
+}
+
+export interface MetricsConfig {
+  /** PutMetricData in UPSC/Deployments after each deploy and rollback. */
+  enabled: boolean
 }
 
 export interface Timeouts {
@@ -75,6 +92,10 @@ const str =
   (v, path, problems) => {
     if (typeof v !== 'string' || v.length === 0 || (pattern && !pattern.test(v))) problems.push({path, expected: what})
   }
+
+const bool: Check = (v, path, problems) => {
+  if (typeof v !== 'boolean') problems.push({path, expected: 'true or false'})
+}
 
 const int =
   (min: number, max: number): Check =>
@@ -132,6 +153,8 @@ const ABSOLUTE_PATH = /^\/[^\0\n]*$/
 const STAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
 const LOG_GROUP = /^[.\-_/#A-Za-z0-9]{1,512}$/
 const SSM_PARAMETER = /^\/?[A-Za-z0-9_.\-/]{1,1011}$/
+// Standard topics only: a FIFO topic (name ending in .fifo) cannot deliver to email.
+const SNS_TOPIC_ARN = /^arn:aws(-[a-z]+)*:sns:[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}$/
 
 const healthCheck = object(
   {
@@ -175,6 +198,8 @@ const stage = object({
   logStreams: recordOf(str(/^[^:*]{1,512}$/, 'a stream name (may contain {instance_id})'), /^[A-Za-z0-9][A-Za-z0-9/_.-]*$/, 'an alias of letters, digits, / _ . -'),
   runCommandLogGroup: str(LOG_GROUP, 'a CloudWatch Logs group name'),
   githubTokenParameter: str(SSM_PARAMETER, 'an SSM parameter name such as /upscpro/stage2/github-token'),
+  repoUrl: str(/^https:\/\/[^\s'"\\]+$/, 'an https:// URL of the app\'s git repository'),
+  envParameter: str(SSM_PARAMETER, 'an SSM parameter name such as /upscpro/stage2/env'),
   units: arrayOf(str(/^[A-Za-z0-9@_.:-]+$/, 'a systemd unit name')),
   keepImages: int(1, 100),
   minFreeDiskPercent: int(0, 99),
@@ -185,6 +210,11 @@ const stage = object({
     deliverySeconds: int(30, 2592000),
   }),
   retry: object({tries: int(1, 10), baseSeconds: int(0, 60)}),
+  notify: object({
+    snsTopicArn: str(SNS_TOPIC_ARN, 'the ARN of a standard SNS topic such as arn:aws:sns:eu-central-1:123456789012:upsc-deploys'),
+    onSuccess: bool,
+  }),
+  metrics: object({enabled: bool}),
 })
 
 const configFile = object(

@@ -2,7 +2,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 
-import {type ConfigFileInput, type HealthCheckConfig, type InstanceSelector, type RetryPolicy, type Timeouts, validateConfig} from './config-schema.js'
+import {type ConfigFileInput, type HealthCheckConfig, type InstanceSelector, type MetricsConfig, type NotifyConfig, type RetryPolicy, type Timeouts, validateConfig} from './config-schema.js'
 import {usageError} from './errors.js'
 
 export const CONFIG_FILE_NAME = 'upsc.config.json'
@@ -24,11 +24,17 @@ export interface StageConfig {
   logStreams: Record<string, string>
   runCommandLogGroup: string
   githubTokenParameter?: string
+  /** The app's repository, cloned by the bootstrap (https: the token travels as an HTTP header). */
+  repoUrl: string
+  /** SSM parameter holding the app's .env, written into appDir by the bootstrap. */
+  envParameter?: string
   units: string[]
   keepImages: number
   minFreeDiskPercent: number
   timeouts: Timeouts
   retry: RetryPolicy
+  notify: NotifyConfig
+  metrics: MetricsConfig
 }
 
 export interface LoadedConfig {
@@ -45,6 +51,7 @@ export function stageDefaults(name: string): Omit<StageConfig, 'name' | 'instanc
     upscHome: '/opt/upscpro/.upsc',
     composeFile: 'docker-compose.yml',
     defaultBranch: 'main',
+    repoUrl: 'https://github.com/upscpro/upscapp-be.git',
     healthChecks: [{name: 'api', url: 'http://localhost:8000/health', expectStatus: 200}],
     logGroup: `/aws/ec2/upscpro-${name}-docker`,
     logStreams: {'user-data': '{instance_id}/user-data', deploy: '{instance_id}/deploy'},
@@ -54,6 +61,8 @@ export function stageDefaults(name: string): Omit<StageConfig, 'name' | 'instanc
     minFreeDiskPercent: 10,
     timeouts: {dockerReadySeconds: 120, healthSeconds: 120, commandSeconds: 3600, deliverySeconds: 600},
     retry: {tries: 3, baseSeconds: 2},
+    notify: {onSuccess: false},
+    metrics: {enabled: true},
   }
 }
 
@@ -71,6 +80,8 @@ export function resolveStages(input: ConfigFileInput, file: string): LoadedConfi
       logStreams: s.logStreams ?? d.logStreams,
       timeouts: {...d.timeouts, ...s.timeouts},
       retry: {...d.retry, ...s.retry},
+      notify: {...d.notify, ...s.notify},
+      metrics: {...d.metrics, ...s.metrics},
     }
   }
   const names = Object.keys(stages)
