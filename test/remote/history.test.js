@@ -82,6 +82,15 @@ describe('history.sh', () => {
   it('prints an empty list when there is no history', async () => {
     const host = newHost();
     const run = await runScript(host, 'history', {});
-    expect(run.result).toEqual({ records: [], total: 0, skipped: 0 });
+    expect(run.result).toEqual({ records: [], total: 0, skipped: 0, current: null });
+  }, 30_000);
+
+  it('reports what the stack was last started from (current.json)', async () => {
+    const host = newHost();
+    const current = { commit: 'a'.repeat(40), branch: 'main', id: 'd-1', since: '2026-11-28T18:00:00Z' };
+    fs.mkdirSync(host.upscHome, { recursive: true });
+    fs.writeFileSync(path.join(host.upscHome, 'current.json'), `${JSON.stringify(current)}\n`);
+    const run = await runScript(host, 'history', {});
+    expect(run.result.current).toEqual(current);
   }, 30_000);
 });
