@@ -61,7 +61,7 @@ Without --follow it prints the range (--since, default 10m, up to --until or now
         ctx,
         {since: flags.since, until: flags.until, filter: flags.filter, follow: flags.follow, live: flags.live, streams: flags.stream ?? [], groups: flags.group ?? []},
         {
-          onEvents: (events) => write(`${events.map(render).join('\n')}\n`),
+          onEvents: (events) => write(render.lines(events)),
           onNotice: (text) => process.stderr.write(`upsc: ${text}\n`),
         },
         stop.signal,

@@ -22,14 +22,17 @@ import {type LogEvent, type LogSource, streamFilter} from '../logs/event.js'
 import {mergeByTime, mergeStep} from '../logs/merge.js'
 import {backoffMs, FOLLOW, nextDelay, pollStart, transientReason} from '../logs/poll.js'
 import {groupFromIdentifier} from '../logs/sources.js'
-import {planSlices, type Slice} from '../logs/slices.js'
+import {planSlices} from '../logs/slices.js'
 import {mapPool} from '../pool.js'
 import {describeAwsError} from './errors.js'
 
-/** Events per FilterLogEvents page: the API's maximum (it also stops at 1 MB). */
-const PAGE_LIMIT = Number(process.env.XPL ?? 10_000)
-/** Slices of one range read at once. */
-const SLICE_CONCURRENCY = Number(process.env.XSC ?? 3)
+/**
+ * Events per FilterLogEvents page. The API allows 10,000 (and stops at 1 MB, about 4,000 events
+ * of 250 bytes); smaller pages keep the SDK's copies of each page small while slices are read.
+ */
+const PAGE_LIMIT = 4000
+/** Slices of one range read at once (FilterLogEvents' default quota is a few requests a second). */
+const SLICE_CONCURRENCY = 2
 /** Retries of a throttled or failed request when printing a range; following never gives up. */
 const RANGE_RETRIES = 5
 /** Live Tail events held while the range before them is printed. */
@@ -122,6 +125,8 @@ interface Page {
 class SourceReader {
   private names?: string[]
   private missing?: 'group' | 'streams'
+  /** The user was told the group is missing. */
+  private announced = false
   readonly accept: (stream: string) => boolean
 
   constructor(
@@ -139,13 +144,13 @@ class SourceReader {
   /** Ask again whether the group and the named streams exist (following: they may appear). */
   recheck(): void {
     this.names = this.source.names
-    if (this.missing === 'streams') this.missing = undefined
+    this.missing = undefined
   }
 
   async *pages(start: number, end?: number): AsyncGenerator<Page> {
     let nextToken: string | undefined
     for (;;) {
-      const page = await this.fetchPage(start, end, nextToken)
+      const page = await this.page(start, end, nextToken)
       if (!page) return
       nextToken = page.nextToken
       yield page
@@ -157,7 +162,7 @@ class SourceReader {
    * One page, as LogEvents of the selected streams; undefined when there is nothing to read. The
    * SDK's own objects are dropped here, not held while the page waits to be printed.
    */
-  private async fetchPage(start: number, end: number | undefined, nextToken: string | undefined): Promise<Page | undefined> {
+  async page(start: number, end: number | undefined, nextToken: string | undefined): Promise<Page | undefined> {
     const {FilterLogEventsCommand} = await sdk()
     const {group, prefix} = this.source
     for (;;) {
@@ -206,7 +211,8 @@ class SourceReader {
       }
     }
     // Following waits for the group to appear: say so once. A range reports it at the end.
-    if (this.missing !== 'group' && this.ctx.follow) this.ctx.notice(`Log group ${group} does not exist yet; waiting for it.`)
+    if (!this.announced && this.ctx.follow) this.ctx.notice(`Log group ${group} does not exist yet; waiting for it.`)
+    this.announced = true
     this.missing = 'group'
     return true
   }
@@ -222,65 +228,50 @@ async function existingStreams(ctx: Context, group: string, names: string[]): Pr
   return names.filter((_, i) => found[i])
 }
 
+/** A stretch of a range still to read; `nextToken` continues a query page by page. */
+interface Span {
+  start: number
+  end?: number
+  nextToken?: string
+  /** Its next page, once asked for. */
+  page?: Promise<Page | undefined>
+}
+
 /**
- * Read ahead one result of an async iterator. A rejection is kept for whoever awaits it, never
- * left unhandled (an abort rejects requests nobody is waiting for yet).
+ * One source's events of [start, end], in time order. When a page shows that more is to come,
+ * the rest is cut into slices by the density seen, and each slice is read the same way (a slice
+ * denser than planned is cut again). The first SLICE_CONCURRENCY stretches still to print are
+ * read at once, so at most that many pages wait in memory.
  */
-function prefetch<T>(iterator: AsyncIterator<T>): AsyncIterableIterator<T> {
-  let pending = iterator.next()
-  pending.catch(() => undefined)
-  return {
-    async next() {
-      const result = await pending
-      if (!result.done) {
-        pending = iterator.next()
-        pending.catch(() => undefined)
+async function* readSpans(reader: SourceReader, start: number, end: number | undefined): AsyncGenerator<LogEvent[]> {
+  const spans: Span[] = [{start, end}]
+  while (spans.length > 0) {
+    for (const span of spans.slice(0, SLICE_CONCURRENCY))
+      if (!span.page) {
+        span.page = reader.page(span.start, span.end, span.nextToken)
+        // Kept for whoever awaits it, never left unhandled (an abort rejects the ones read ahead).
+        span.page.catch(() => undefined)
       }
-      return result
-    },
-    [Symbol.asyncIterator]() {
-      return this
-    },
-  }
-}
-
-/** Slices in order, SLICE_CONCURRENCY of them being read at a time, one page ahead each. */
-async function* readSlices(reader: SourceReader, slices: Slice[]): AsyncGenerator<LogEvent[]> {
-  const started: (AsyncIterableIterator<Page> | undefined)[] = []
-  for (let i = 0; i < slices.length; i++) {
-    while (started.length < Math.min(slices.length, i + SLICE_CONCURRENCY)) {
-      const slice = slices[started.length]!
-      started.push(prefetch(reader.pages(slice.start, slice.end)))
-    }
-    for await (const page of started[i]!) if (page.events.length > 0) yield page.events
-    started[i] = undefined
-  }
-}
-
-/**
- * One source's events of a range, in time order. The first page shows how dense the range is;
- * when more is to come, the rest is cut into slices read concurrently.
- */
-async function* readSource(reader: SourceReader, start: number, end: number | undefined): AsyncGenerator<LogEvent[]> {
-  const now = Date.now()
-  for await (const page of reader.pages(start, end)) {
+    const span = spans.shift()!
+    const page = await span.page!
+    if (!page) continue
     const reached = page.last
-    if (!page.nextToken || reached === undefined || reached <= start) {
+    if (!page.nextToken || reached === undefined || reached <= span.start) {
       if (page.events.length > 0) yield page.events
+      if (page.nextToken) spans.unshift({start: span.start, end: span.end, nextToken: page.nextToken})
       continue
     }
-    // Print what lies before the page's last timestamp; the slices read the rest from there on
+    // Print what lies before the page's last timestamp; slices read the rest from there on
     // (events at that very millisecond may continue on the next page).
     const before = page.events.filter((e) => e.timestamp < reached)
     if (before.length > 0) yield before
-    yield* readSlices(reader, planSlices(page.first ?? start, reached, end, page.returned, now))
-    return
+    spans.unshift(...planSlices(page.first ?? span.start, reached, span.end, page.returned, Date.now()))
   }
 }
 
 /** The events of a range over every source, merged in time order, a batch at a time. */
-async function* readRange(ctx: Context, readers: SourceReader[], start: number, end: number | undefined): AsyncGenerator<LogEvent[]> {
-  const iterators = readers.map((r) => prefetch(readSource(r, start, end)))
+async function* readRange(readers: SourceReader[], start: number, end: number | undefined): AsyncGenerator<LogEvent[]> {
+  const iterators = readers.map((r) => readSpans(r, start, end))
   if (iterators.length === 1) {
     yield* iterators[0]!
     return
@@ -349,7 +340,6 @@ type LiveSession = {
   wait(): Promise<void>
   /** Why the session ended, once it has. */
   readonly ended?: string
-  readonly startedAt: number
 }
 
 /** Start Live Tail; undefined (after a notice) when the account or endpoint does not offer it. */
@@ -383,7 +373,7 @@ async function startLive(ctx: Context, readers: SourceReader[], groupArns: strin
   let ended: string | undefined
   let wake: (() => void) | undefined
   let sampledNoticed = false
-  const startedAt = Date.now()
+  ctx.signal?.addEventListener('abort', () => wake?.(), {once: true})
   void (async () => {
     try {
       for (;;) {
@@ -423,11 +413,10 @@ async function startLive(ctx: Context, readers: SourceReader[], groupArns: strin
       queue = []
       return out
     },
-    wait: () => (queue.length > 0 || ended ? Promise.resolve() : new Promise<void>((resolve) => (wake = resolve))),
+    wait: () => (queue.length > 0 || ended || ctx.signal?.aborted ? Promise.resolve() : new Promise<void>((resolve) => (wake = resolve))),
     get ended() {
       return ended
     },
-    startedAt,
   }
 }
 
@@ -449,7 +438,7 @@ export async function tailLogs(logs: CloudWatchLogsClient, request: TailRequest,
   let mode: TailSummary['mode'] = 'range'
   try {
     if (!request.follow) {
-      for await (const batch of readRange(ctx, readers, request.start, request.end)) {
+      for await (const batch of readRange(readers, request.start, request.end)) {
         events += batch.length
         await sink.onEvents(batch)
       }
@@ -463,12 +452,15 @@ export async function tailLogs(logs: CloudWatchLogsClient, request: TailRequest,
     let live: LiveSession | undefined
     if (request.live && 'unavailable' in request.live) ctx.notice(`Live Tail is not available (${request.live.unavailable}); following by polling instead.`)
     else if (request.live) live = await startLive(ctx, readers, request.live.groupArns)
-    const rangeEnd = live?.startedAt ?? Date.now()
+    // With Live Tail the range stays open: what both it and the session see is printed once (by
+    // content, as Live Tail gives no event ids).
+    const now = Date.now()
+    const rangeEnd = live ? undefined : now
     // Remember what the range printed near its end: following re-reads that window.
     const dedup = new DedupWindow()
     const shownByRange = new DedupWindow()
-    const remembered = rangeEnd - FOLLOW.lateWindowMs
-    for await (const batch of readRange(ctx, readers, request.start, rangeEnd)) {
+    const remembered = now - FOLLOW.lateWindowMs
+    for await (const batch of readRange(readers, request.start, rangeEnd)) {
       for (const e of batch)
         if (e.timestamp >= remembered) {
           if (e.eventId !== undefined) dedup.add(idKey(e.group, e.eventId), e.timestamp)
@@ -491,7 +483,7 @@ export async function tailLogs(logs: CloudWatchLogsClient, request: TailRequest,
           continue
         }
         if (live.ended) break
-        await Promise.race([live.wait(), sleep(60_000, signal)])
+        await live.wait()
       }
       if (signal?.aborted) return {events, mode}
       ctx.notice(`Live Tail ended: ${live.ended}; following by polling instead.`)

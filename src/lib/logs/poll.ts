@@ -35,7 +35,8 @@ export function backoffMs(failures: number): number {
 
 const THROTTLED = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded'])
 const UNAVAILABLE = new Set(['ServiceUnavailableException', 'ServiceUnavailable', 'InternalFailure', 'InternalServerError', 'RequestTimeout', 'TimeoutError'])
-const NETWORK = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|socket hang up|network/i
+// Case-sensitive: ResourceNotFoundException must not read as ENOTFOUND.
+const NETWORK = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE)\b|socket hang up|NetworkingError/
 
 /** Why an error is worth waiting out (throttled, unavailable, network), or undefined if it is not. */
 export function transientReason(error: unknown): string | undefined {
