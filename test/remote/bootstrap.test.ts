@@ -230,6 +230,19 @@ describe('the bootstrap user-data on a fresh host', () => {
     expect(log).toContain('::upsc warn package install failed (attempt 2 of 4); retrying in 0s')
   }, 120_000)
 
+  it('refuses a Compose plugin download whose sha256 does not match its release file', async () => {
+    const stage = testStage()
+    const host = freshHost()
+    mkdirSync(join(host.root, '.sandbox/packages'), {recursive: true})
+    writeFileSync(join(host.root, '.sandbox/packages/bad-compose-sha256'), '')
+    putAwsResources(awsEnv, stage, {}, scratch)
+    const {code} = await runUserData(host, renderedUserData(stage), bootstrapEnv(host, awsEnv))
+    expect(code).toBe(1)
+    expect(read(host, '/var/log/user-data.log')).toMatch(/the sha256 of https:\/\/github\.com\/docker\/compose\/releases\/download\/v2\.29\.7\/docker-compose-linux-\w+ does not match its \.sha256 file/)
+    expect(bootstrapJson(host)).toMatchObject({failedStep: 'packages', reason: 'could not install the Docker Compose plugin (packages, or release v2.29.7)'})
+    expect(existsSync(join(host.root, 'usr/local/lib/docker/cli-plugins/docker-compose'))).toBe(false)
+  }, 120_000)
+
   it('refuses host scripts whose sha256 is not the one it was generated with', async () => {
     const stage = testStage()
     const host = freshHost()
