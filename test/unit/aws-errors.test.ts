@@ -39,6 +39,11 @@ describe('describeAwsError', () => {
     expect((describeAwsError(err('Error', 'connect ECONNREFUSED 127.0.0.1:1')) as UpscError).code).toBe('network')
   })
 
+  it('does not mistake ResourceNotFoundException for a network error', () => {
+    const original = err('ResourceNotFoundException', 'The specified log group does not exist.')
+    expect(describeAwsError(original)).toBe(original)
+  })
+
   it('passes unknown errors through unchanged', () => {
     const original = err('SomethingElse', 'boom')
     expect(describeAwsError(original)).toBe(original)

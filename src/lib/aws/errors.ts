@@ -49,7 +49,8 @@ export function describeAwsError(error: unknown, context: AwsErrorContext = {}):
     return fail('access-denied', `Access denied${action}: ${message}`, `Grant${context.action ? ` ${context.action}` : ' the action'} to the caller; the README lists the least-privilege policy.`)
   if (THROTTLED.has(name))
     return fail('throttled', `AWS kept throttling the request${action} after retries.`, 'Wait a minute and try again; if it persists, run fewer upsc commands at once.')
-  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|socket hang up/i.test(`${name} ${message} ${e.code ?? ''}`))
+  // Case-sensitive: "ResourceNotFoundException" must not read as ENOTFOUND.
+  if (/\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET)\b|socket hang up/.test(`${name} ${message} ${e.code ?? ''}`))
     return fail('network', `Cannot reach the AWS endpoint${action}: ${message || name}`, 'Check the network, a proxy, or AWS_ENDPOINT_URL if you set one.')
   return error
 }
