@@ -98,7 +98,7 @@ export async function run({log}) {
         upsc: SIZES.map((n) => figures[n].requests['ssm:GetCommandInvocation'] ?? 0).join(' / '),
         baseline: '',
         ratio: '',
-        target: 'one per instance (bounded pool of 8)',
+        target: 'at most one per instance (none when the list holds the whole output)',
         met: perInstance('ssm:GetCommandInvocation') <= 100 + 2,
       },
     ]
@@ -107,7 +107,7 @@ export async function run({log}) {
       notes: [
         'Canned hosts answer the probe after 50 ms with a fixed healthy state (test/rig/ssm-sandbox.js, `canned`), so the figures are upsc\'s own cost plus the stand-in\'s.',
         `All requests at 100 instances: ${JSON.stringify(hundred.requests)}.`,
-        'With one or two instances each poll is a GetCommandInvocation per instance (it carries the output); with more, ListCommandInvocations gives the statuses (one page per 50), and each instance\'s output is read once when it finishes.',
+        'With one or two instances each poll is a GetCommandInvocation per instance (it carries the output); with more, ListCommandInvocations gives the statuses (one page per 50) and, when it is under 2,500 characters, the whole output; longer outputs are read once per instance with GetCommandInvocation.',
       ],
     }
   } finally {

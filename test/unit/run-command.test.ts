@@ -2,7 +2,7 @@ import {GetCommandInvocationCommand, SendCommandCommand, SSMClient} from '@aws-s
 import {mockClient} from 'aws-sdk-client-mock'
 import {beforeEach, describe, expect, it} from 'vitest'
 
-import {describeOutcome, outcomeOf, pollDelayMs, sendCommand, waitForCommand} from '../../src/lib/aws/run-command.js'
+import {completePluginOutput, describeOutcome, outcomeOf, pollDelayMs, sendCommand, waitForCommand} from '../../src/lib/aws/run-command.js'
 import {UpscError} from '../../src/lib/errors.js'
 
 const ssmMock = mockClient(SSMClient)
@@ -120,5 +120,21 @@ describe('waitForCommand', () => {
     ssmMock.on(GetCommandInvocationCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'))
     const error = await waitForCommand(client(), 'c-1', ['i-1']).catch((e: unknown) => e)
     expect(error).toMatchObject({code: 'throttled', exitCode: 3})
+  })
+})
+
+describe('completePluginOutput', () => {
+  it('takes a short output whole', () => {
+    expect(completePluginOutput('::upsc result {}\n')).toEqual({stdout: '::upsc result {}\n', stderr: ''})
+  })
+
+  it('splits stdout from stderr', () => {
+    expect(completePluginOutput('out\n\n----------ERROR-------\nerr\n')).toEqual({stdout: 'out\n', stderr: 'err\n'})
+  })
+
+  it('refuses a cut or long output (GetCommandInvocation reads it)', () => {
+    expect(completePluginOutput('x'.repeat(2450))).toBeUndefined()
+    expect(completePluginOutput('abc\n---Output truncated---')).toBeUndefined()
+    expect(completePluginOutput(undefined)).toBeUndefined()
   })
 })

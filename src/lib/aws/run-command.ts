@@ -179,9 +179,9 @@ const PER_INSTANCE_POLL_LIMIT = 2
 
 /**
  * One poll of a command's open invocations, updating `known`. For a few instances, one
- * GetCommandInvocation each. For more, the statuses come from ListCommandInvocations (one call per
- * 50 instances), and GetCommandInvocation (for the output) runs only for those that just
- * finished, in a bounded pool: requests grow with N/50 per poll, plus one read per instance.
+ * GetCommandInvocation each. For more, ListCommandInvocations (one call per 50 instances) gives the
+ * statuses, and the whole output of a finished instance when it is short (under 2,500
+ * characters); GetCommandInvocation reads the others once, in a bounded pool.
  */
 export async function pollInvocations(ssm: SSMClient, commandId: string, open: string[], known: Map<string, InvocationResult>, sentAt: number, appearGraceMs = 30_000): Promise<void> {
   const {GetCommandInvocationCommand, paginateListCommandInvocations} = await import('../../sdk/ssm.js')
@@ -200,16 +200,32 @@ export async function pollInvocations(ssm: SSMClient, commandId: string, open: s
   const finished: string[] = []
   const wanted = new Set(open)
   try {
-    for await (const page of paginateListCommandInvocations({client: ssm, pageSize: 50}, {CommandId: commandId, Details: false}))
+    for await (const page of paginateListCommandInvocations({client: ssm, pageSize: 50}, {CommandId: commandId, Details: true}))
       for (const inv of page.CommandInvocations ?? []) {
         if (!inv.InstanceId || !wanted.has(inv.InstanceId) || !inv.Status) continue
-        if (isTerminal(inv.Status)) finished.push(inv.InstanceId)
+        const whole = inv.Status === 'Success' ? completePluginOutput(inv.CommandPlugins?.[0]?.Output) : undefined
+        if (whole) known.set(inv.InstanceId, toInvocationResult(inv.InstanceId, {Status: inv.Status, StatusDetails: inv.StatusDetails, ResponseCode: inv.CommandPlugins?.[0]?.ResponseCode ?? 0, StandardOutputContent: whole.stdout, StandardErrorContent: whole.stderr}))
+        else if (isTerminal(inv.Status)) finished.push(inv.InstanceId)
         else known.set(inv.InstanceId, {...(known.get(inv.InstanceId) ?? emptyInvocation(inv.InstanceId)), status: inv.Status, statusDetails: inv.StatusDetails, outcome: outcomeOf(inv.Status, inv.StatusDetails)})
       }
   } catch (error) {
     throw describeAwsError(error, {action: 'ssm:ListCommandInvocations'})
   }
   await mapPool(finished, 8, read)
+}
+
+/** ListCommandInvocations keeps a plugin's first 2,500 characters of stdout and stderr together. */
+export const PLUGIN_OUTPUT_LIMIT = 2500
+
+/**
+ * Pure: the stdout and stderr in a plugin's Output, when it holds them whole (short enough and not
+ * cut); then no GetCommandInvocation is needed for that instance.
+ */
+export function completePluginOutput(output: string | undefined): {stdout: string; stderr: string} | undefined {
+  if (output === undefined || output.length >= PLUGIN_OUTPUT_LIMIT - 100 || /---(Output|Error) truncated---/.test(output)) return undefined
+  const separator = '\n----------ERROR-------\n'
+  const at = output.indexOf(separator)
+  return at === -1 ? {stdout: output, stderr: ''} : {stdout: output.slice(0, at), stderr: output.slice(at + separator.length)}
 }
 
 export const emptyInvocation = (instanceId: string): InvocationResult => ({instanceId, status: 'Pending', outcome: 'running', responseCode: -1, stdout: '', stderr: '', stdoutTruncated: false})
