@@ -32,13 +32,15 @@ export interface StatusOptions {
 export async function runStatus(ctx: StageContext, options: StatusOptions = {}): Promise<StatusResult> {
   const {stage, clients} = ctx
   options.onProgress?.('Finding instances')
+  // Load the SSM and Logs clients while EC2 answers: they are needed right after.
+  const otherClients = Promise.all([clients.ssm(), clients.logs()])
   const ec2 = await clients.ec2()
   const targets = await resolveTargets(ec2, stage.instances, ctx.instances, stage.name).catch((error: unknown) => {
     throw describeAwsError(error, {action: 'ec2:DescribeInstances', profile: ctx.profile})
   })
   const ids = targets.map((t) => t.instanceId)
   const running = targets.filter((t) => t.state === 'running').map((t) => t.instanceId)
-  const [ssm, logs] = await Promise.all([clients.ssm(), clients.logs()])
+  const [ssm, logs] = await otherClients
 
   options.onProgress?.(`Checking ${targets.length} instance(s)`)
   const ssmInfo = describeManaged(ssm, ids)
