@@ -3,6 +3,7 @@ import {defineConfig} from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.{ts,js}'],
+    globalSetup: ['test/global-setup.ts'],
     // @oclif/test's captured stdout comes back empty without this.
     disableConsoleIntercept: true,
     testTimeout: 60_000,
