@@ -31,6 +31,8 @@ const steps = [
   {args: ['history'], expect: [0], why: 'every attempt, newest first', optional: true},
   {args: ['rollback', '--yes'], expect: [0], why: 'back to the deployment before the current one, without building', optional: true},
   {args: ['status'], expect: [0], why: 'healthy again'},
+  {args: ['exec', '--', 'git', 'log', '-1', '--oneline'], expect: [0], why: 'a one-off command on every host, through Run Command'},
+  {args: ['lock', 'status'], expect: [0], why: 'nobody holds the deploy lock'},
 ]
 
 function run(args, env, cwd) {
