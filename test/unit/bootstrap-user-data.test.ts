@@ -64,12 +64,11 @@ describe('the user-data template', () => {
     expect(syntax.status).toBe(0)
   })
 
-  it.skipIf(!HAS_SHELLCHECK)('is shellcheck-clean once rendered', () => {
+  it.skipIf(!HAS_SHELLCHECK)('is shellcheck-clean once rendered (needs shellcheck; .ci/run installs it)', () => {
     const dir = tempDir('ud')
     writeFileSync(join(dir, 'user-data.sh'), rendered)
     expect(shellcheck(['user-data.sh'], dir)).toBe('')
   })
-  if (!HAS_SHELLCHECK) it.skip('shellcheck is not installed: apt-get install -y shellcheck (CI installs it)', () => {})
 
   it('reads the template variables from a quoted heredoc, so any value is data', () => {
     const hostile = renderTemplatefile(template, {...VARS, branch: "x'; rm -rf / #$(id)"})
@@ -106,7 +105,7 @@ describe('the user-data template', () => {
     expect(rendered.length).toBeGreaterThan(16 * 1024) // hence base64gzip in the HCL
   })
 
-  it.skipIf(!HAS_TERRAFORM)('renders with Terraform\'s templatefile() exactly as the test renderer does, within 16 KB as base64gzip', () => {
+  it.skipIf(!HAS_TERRAFORM)('renders with Terraform\'s templatefile() exactly as the test renderer does, within 16 KB as base64gzip (needs terraform, which is not a Debian package: skipped where it is missing)', () => {
     const out = terraformOutputs({'upsc-user-data.sh.tpl': template}, {
       text: `templatefile("\${path.module}/upsc-user-data.sh.tpl", ${JSON.stringify(VARS).replaceAll('":', '" =')})`,
       gz: `length(base64gzip(templatefile("\${path.module}/upsc-user-data.sh.tpl", ${JSON.stringify(VARS).replaceAll('":', '" =')})))`,
@@ -114,5 +113,4 @@ describe('the user-data template', () => {
     expect(out.text).toBe(rendered)
     expect((Number(out.gz) * 3) / 4).toBeLessThan(16 * 1024)
   }, 60_000)
-  if (!HAS_TERRAFORM) it.skip('terraform is not installed: the check against templatefile() itself is skipped', () => {})
 })
