@@ -2,9 +2,11 @@ import {Flags} from '@oclif/core'
 import chalk from 'chalk'
 
 import {BaseCommand} from '../lib/base-command.js'
+import {interruptSignal} from '../lib/interrupt.js'
 import {type LogsResult, runLogs} from '../lib/ops/logs.js'
 import {logGroups} from '../lib/logs/sources.js'
 import {colourLevel, createLogRenderer, LOG_FORMATS, type LogFormat} from '../lib/render/logs.js'
+import {stdoutWriter} from '../lib/stdout-writer.js'
 
 export default class Logs extends BaseCommand<typeof Logs> {
   static override summary = 'Print the stage\'s CloudWatch Logs, merged in time order; --follow to keep tailing.'
@@ -51,10 +53,7 @@ Without --follow it prints the range (--since, default 10m, up to --until or now
     })
 
     // Ctrl-C (or a reader that went away: `upsc logs | head`) ends the output, with exit 0.
-    const stop = new AbortController()
-    const onSignal = () => (stop.signal.aborted ? process.exit(0) : stop.abort())
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
+    const stop = interruptSignal({secondExitCode: 0})
     const write = stdoutWriter(() => stop.abort())
     try {
       const result = await runLogs(
@@ -71,27 +70,7 @@ Without --follow it prints the range (--since, default 10m, up to --until or now
       // With --json the events are the output; a summary after them would break the JSON lines.
       return json ? undefined : result
     } finally {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
+      stop.dispose()
     }
-  }
-}
-
-/** Writes to stdout, waiting when the reader is slower (bounded memory); stops quietly once it is gone. */
-function stdoutWriter(onGone: () => void): (text: string) => void | Promise<void> {
-  let gone = false
-  let wakeOnGone: (() => void) | undefined
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error
-    gone = true
-    wakeOnGone?.()
-    onGone()
-  })
-  return (text) => {
-    if (gone || process.stdout.write(text)) return
-    return new Promise<void>((resolve) => {
-      wakeOnGone = resolve
-      process.stdout.once('drain', resolve)
-    })
   }
 }
