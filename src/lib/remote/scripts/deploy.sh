@@ -197,29 +197,6 @@ deploy_finish() {
   exit "$1"
 }
 
-# on_signal SIG: Run Command cancel (or Ctrl-C) ends the deploy: undo what is undoable, record
-# the attempt as interrupted, release the lock (EXIT trap) and exit 130.
-# shellcheck disable=SC2317 # called by the traps
-on_signal() {
-  trap '' TERM INT HUP
-  kill_child
-  if [[ -n $U_CUR_STEP ]]; then
-    step_fail "$U_CUR_STEP" "interrupted by SIG$1"
-  else
-    U_REASON="interrupted by SIG$1"
-  fi
-  if ((U_LOCKED)); then
-    if [[ $U_PHASE == pre ]]; then
-      restore_running
-      U_ADVICE='the running version was not changed'
-    else
-      U_ADVICE='the stack may be partly updated: see upsc status'
-    fi
-    deploy_record interrupted
-  fi
-  deploy_finish "$RC_INTERRUPTED" interrupted
-}
-
 # ------------------------------------------------------------------ the deploy
 deploy_main() {
   exec 2>&1 # one ordered log stream (build and compose progress go to stderr)
@@ -231,9 +208,7 @@ deploy_main() {
   new_id U_ID deploy
   U_COMMIT='' U_PREV='' U_ROLLED_BACK_TO='' U_RESULT_HC='[]'
   deploy_validate
-  trap 'on_signal TERM' TERM
-  trap 'on_signal INT' INT
-  trap 'on_signal HUP' HUP
+  stop_on_signals restore_running deploy_record deploy_finish 'the stack may be partly updated: see upsc status'
 
   step_start lock
   lock_or_fail deploy "$U_BRANCH" || deploy_finish "$?" failed

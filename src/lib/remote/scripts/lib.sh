@@ -48,6 +48,38 @@ kill_child() {
   U_CHILD=
 }
 
+# stop_on_signals RESTORE RECORD FINISH ADVICE: from now on, a signal (Run Command cancel, Ctrl-C)
+# ends this deploy or rollback: stop the running child, undo what is undoable (RESTORE, before
+# `up`), record the attempt as interrupted (RECORD, once the lock is ours), then FINISH with 130.
+# ADVICE is what to tell when `up` had started. The names are this script's own functions.
+stop_on_signals() {
+  U_SIG_RESTORE=$1 U_SIG_RECORD=$2 U_SIG_FINISH=$3 U_SIG_ADVICE=$4
+  trap 'on_signal TERM' TERM
+  trap 'on_signal INT' INT
+  trap 'on_signal HUP' HUP
+}
+
+# shellcheck disable=SC2317 # called by the traps
+on_signal() {
+  trap '' TERM INT HUP
+  kill_child
+  if [[ -n $U_CUR_STEP ]]; then
+    step_fail "$U_CUR_STEP" "interrupted by SIG$1"
+  else
+    U_REASON="interrupted by SIG$1"
+  fi
+  if ((U_LOCKED)); then
+    if [[ $U_PHASE == pre ]]; then
+      "$U_SIG_RESTORE"
+      U_ADVICE='the running version was not changed'
+    else
+      U_ADVICE=$U_SIG_ADVICE
+    fi
+    "$U_SIG_RECORD" interrupted
+  fi
+  "$U_SIG_FINISH" "$RC_INTERRUPTED" interrupted
+}
+
 # ------------------------------------------------------------------ paths and settings
 # upsc_path PATH: an absolute host path, under UPSC_ROOT (set only in the test sandbox).
 upsc_path() { printf '%s%s' "${UPSC_ROOT:-}" "$1"; }

@@ -94,27 +94,6 @@ rollback_finish() {
   exit "$1"
 }
 
-# shellcheck disable=SC2317 # called by the traps
-on_signal() {
-  trap '' TERM INT HUP
-  kill_child
-  if [[ -n $U_CUR_STEP ]]; then
-    step_fail "$U_CUR_STEP" "interrupted by SIG$1"
-  else
-    U_REASON="interrupted by SIG$1"
-  fi
-  if ((U_LOCKED)); then
-    if [[ $U_PHASE == pre ]]; then
-      back_to_running
-      U_ADVICE='the running version was not changed'
-    else
-      U_ADVICE='the stack may be partly switched: check upsc status, then run upsc rollback again'
-    fi
-    rollback_record interrupted
-  fi
-  rollback_finish "$RC_INTERRUPTED" interrupted
-}
-
 rollback_main() {
   exec 2>&1 # one ordered log stream (build and compose progress go to stderr)
   upsc_init
@@ -125,9 +104,7 @@ rollback_main() {
   new_id U_ID rollback
   U_COMMIT='' U_PREV='' U_BRANCH='' U_RESULT_HC='[]' U_REBUILT=0
   rollback_validate
-  trap 'on_signal TERM' TERM
-  trap 'on_signal INT' INT
-  trap 'on_signal HUP' HUP
+  stop_on_signals back_to_running rollback_record rollback_finish 'the stack may be partly switched: check upsc status, then run upsc rollback again'
 
   step_start lock
   lock_or_fail rollback '' || rollback_finish "$?" failed
