@@ -101,8 +101,8 @@ describe('buildPayload', () => {
     expect(Object.keys(sizes).length).toBeGreaterThan(ENTRY_SCRIPTS.length)
     for (const [name, size] of Object.entries(sizes)) expect(size, name).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES - HEADROOM_BYTES)
     expect(HEADROOM_BYTES).toBeGreaterThanOrEqual(2048)
-    // status's probe stays one round trip: its scripts travel inline.
-    expect(cachedScripts(buildPayload('probe', settings))).toBeUndefined()
+    // status's probe stays one round trip: its scripts travel inline (status does not install them).
+    expect(cachedScripts(buildPayload('probe', settings)), 'probe.sh + lib.sh must travel inline: upsc status sends the probe without the script cache').toBeUndefined()
   })
 
   it('refuses a payload over the limit with a clear error', () => {
