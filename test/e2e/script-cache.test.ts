@@ -64,3 +64,31 @@ describe('deploy through the host script cache', () => {
     for (const c of sent()) expect(Buffer.byteLength(c.script), c.comment).toBeLessThanOrEqual(INLINE_BUDGET_BYTES)
   }, 240_000)
 })
+
+describe('deploy --detach through the host script cache', () => {
+  let standIn: StandIn
+  let cwd: string
+
+  beforeAll(async () => {
+    standIn = await startStandIn({hosts: [{name: 'upscpro-stage2-docker'}]})
+    cwd = writeConfig()
+  })
+  afterAll(async () => standIn?.stop())
+
+  it('on a fresh host still installs the scripts and sends the deploy before returning, and the deploy runs to its end', async () => {
+    const [{instanceId, host}] = standIn.hosts
+    const {code, stdout, stderr} = await runCli(['deploy', '--branch', 'main', '--detach', '--json'], {cwd, env: standIn.env, timeoutMs: 120_000})
+    expect(code, stderr).toBe(0)
+    const result = JSON.parse(stdout)
+    expect(result.detached).toBe(true)
+    const commands: SentCommand[] = standIn.sandbox.commands()
+    expect(commands.filter((c) => c.comment === 'upsc deploy stage2 main')).toHaveLength(2)
+    // The command id returned is the deploy that runs the cached scripts.
+    expect(commands.at(-1)!.commandId).toBe(result.commandId)
+    await standIn.sandbox.waitForCommand(result.commandId)
+    expect(standIn.sandbox.commands().at(-1)!.invocations).toEqual([expect.objectContaining({instanceId, status: 'Success', responseCode: 0})])
+    const history = await runCli(['history', '--json'], {cwd, env: standIn.env})
+    expect(JSON.parse(history.stdout).records[0]).toMatchObject({kind: 'deploy', branch: 'main', outcome: 'succeeded', commit: host.commitOf('main')})
+  }, 240_000)
+})
+
