@@ -284,6 +284,8 @@ export function createSandboxHost(options) {
       });
     },
 
+    /** Let builds held by `BUILD_HOLD` in their context go on (and any later one pass at once). */
+    releaseBuilds: () => fs.writeFileSync(path.join(paths.dockerState, 'builds.release'), ''),
     /** Number of image builds attempted on this host. */
     buildCount: () => buildCount(paths.dockerState),
     /** Build log: [{at, project, service, image, result: 'started'|'ok'|'failed'}]. */
