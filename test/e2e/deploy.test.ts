@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../rig/stand-in.js'
-import {type CliResult, RUN, runCli, writeConfig} from './harness.js'
+import {type CliResult, RUN, runCli, stepsOnce, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
@@ -33,26 +33,17 @@ describe('deploy, history, rollback and the lock through the CLI', () => {
     ['deploy', '--branch', 'feature-x'],
     ['deploy', '--branch', 'bad-health', '--json'],
   ]
-  const scenarioRuns: Promise<Deployed>[] = []
   /**
    * The first n deploys of the scenario the history and rollback tests read (main, then
-   * feature-x, then bad-health, rolled back to feature-x), each run once, in order, by whichever
-   * test needs it first: any test also runs alone.
+   * feature-x, then bad-health, rolled back to feature-x).
    */
-  function deployed(n: number): Promise<Deployed[]> {
-    for (let i = scenarioRuns.length; i < n; i++) {
-      const previous = scenarioRuns[i - 1]
-      scenarioRuns.push(
-        (async () => {
-          await previous
-          const buildsBefore = host.buildCount()
-          const run = await cli(SCENARIO[i]!)
-          return {...run, buildsBefore, buildsAfter: host.buildCount()}
-        })(),
-      )
-    }
-    return Promise.all(scenarioRuns.slice(0, n))
-  }
+  const deployed = stepsOnce(
+    SCENARIO.map((args) => async (): Promise<Deployed> => {
+      const buildsBefore = host.buildCount()
+      const run = await cli(args)
+      return {...run, buildsBefore, buildsAfter: host.buildCount()}
+    }),
+  )
 
   it('refuses a hostile branch name before any AWS call (exit 2)', async () => {
     const canary = join(host.root, 'CANARY')

@@ -10,7 +10,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../rig/stand-in.js'
-import {runCli, sandboxStage, writeConfig} from './harness.js'
+import {runCli, sandboxStage, stepsOnce, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
@@ -68,24 +68,8 @@ describe('deploy notifications and metrics through the CLI', () => {
     ['deploy', '--branch', 'bad-health', '--json'],
     ['deploy', '--branch', 'build-fails', '--json'],
   ]
-  const stage2Runs: Promise<Deployed>[] = []
-  /**
-   * The first n of stage2's deploys (main: ok; bad-health: rolled back; build-fails: failed),
-   * each run once, in order, by whichever test needs it first: any test also runs alone.
-   */
-  function stage2Deploys(n: number): Promise<Deployed[]> {
-    for (let i = stage2Runs.length; i < n; i++) {
-      const previous = stage2Runs[i - 1]
-      stage2Runs.push(
-        (async () => {
-          await previous
-          const run = await cli(STAGE2_DEPLOYS[i]!)
-          return {...run, notifications: await drain()}
-        })(),
-      )
-    }
-    return Promise.all(stage2Runs.slice(0, n))
-  }
+  /** The first n of stage2's deploys (main: ok; bad-health: rolled back; build-fails: failed). */
+  const stage2Deploys = stepsOnce(STAGE2_DEPLOYS.map((args) => async (): Promise<Deployed> => ({...(await cli(args)), notifications: await drain()})))
 
   const metricNames = async (dimensions: {Name: string; Value?: string}[]) =>
     ((await cloudwatch.send(new ListMetricsCommand({Namespace: 'UPSC/Deployments', Dimensions: dimensions}))).Metrics ?? []).map((m) => m.MetricName)
