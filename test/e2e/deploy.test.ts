@@ -72,7 +72,7 @@ describe('deploy, history, rollback and the lock through the CLI', () => {
     const result = JSON.parse(status.stdout)
     expect(result.instances[0].probe.repo.commit).toBe(commit)
     expect(result.instances[0].checks.find((c: {id: string}) => c.id === 'deploy.last')).toMatchObject({verdict: 'ok'})
-  })
+  }, 300_000)
 
   it('rolls back automatically when the new commit fails its health gate (exit 5), without building', async () => {
     const [, featureX, {code, stdout, buildsBefore, buildsAfter}] = await deployed(3)
@@ -91,7 +91,7 @@ describe('deploy, history, rollback and the lock through the CLI', () => {
     const status = await cli(['status', '--json'])
     expect(status.code).toBe(0)
     expect(JSON.parse(status.stdout).instances[0].probe.repo.commit).toBe(host.commitOf('feature-x'))
-  })
+  }, 300_000)
 
   it('lists every attempt newest first in history', async () => {
     await deployed(3)
@@ -107,7 +107,7 @@ describe('deploy, history, rollback and the lock through the CLI', () => {
     expect(records[0].caller).toMatch(/^arn:aws:/)
     const table = await cli(['history'])
     expect(table.stdout).toMatch(/When +Id +Who +Kind +Branch +Commit +Outcome +Duration/)
-  })
+  }, 300_000)
 
   it('refuses to roll back without a terminal unless --yes', async () => {
     const {code, stderr} = await cli(['rollback'])
@@ -124,7 +124,7 @@ describe('deploy, history, rollback and the lock through the CLI', () => {
     expect(host.buildCount()).toBe(builds)
     const status = await cli(['status', '--json'])
     expect(JSON.parse(status.stdout).instances[0].probe.repo.commit).toBe(host.commitOf('main'))
-  })
+  }, 300_000)
 
   it('fails clearly for an unknown rollback target', async () => {
     const {code, stderr} = await cli(['rollback', '--to', 'deadbeef', '--yes'])

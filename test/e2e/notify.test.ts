@@ -106,7 +106,7 @@ describe('deploy notifications and metrics through the CLI', () => {
     )
     expect(await metricTotal('DeploySucceeded', 'Sum', {Stage: 'stage2'})).toBe(1)
     expect(await metricTotal('DeployDuration', 'SampleCount', {Stage: 'stage2', InstanceId: instanceId})).toBe(1)
-  })
+  }, 300_000)
 
   it('a deploy that fails its health gate is rolled back (exit 5) and announced with the failing step, who, and the logs command', async () => {
     const [, {code, stdout, stderr, notifications: messages}] = await stage2Deploys(2)
@@ -138,7 +138,7 @@ describe('deploy notifications and metrics through the CLI', () => {
     const shown = await cli(command!.split(' ').slice(1))
     expect(shown.code, shown.stderr).toBe(0)
     expect(shown.stdout).toContain('::upsc step health fail')
-  })
+  }, 300_000)
 
   it('a deploy whose build fails (exit 1) is announced with the build step and its reason', async () => {
     const [, , {code, stdout, stderr, notifications}] = await stage2Deploys(3)
@@ -153,7 +153,7 @@ describe('deploy notifications and metrics through the CLI', () => {
     expect(result.hosts[0].reason).toBeTruthy()
     expect(Message).toContain(`\n  Reason:      ${result.hosts[0].reason}\n`)
     expect(Message).toContain(`--stream ${result.commandId}/${instanceId}/aws-runShellScript/stdout`)
-  })
+  }, 300_000)
 
   it('counts every deploy once by stage: read back with GetMetricData', async () => {
     // main (ok), bad-health (failed, rolled back), build-fails (failed)
@@ -166,7 +166,7 @@ describe('deploy notifications and metrics through the CLI', () => {
     // bad-health built; build-fails did not finish its build
     expect(await metricTotal('BuildDuration', 'SampleCount', {Stage: 'stage2', InstanceId: instanceId})).toBe(2)
     expect(await metricTotal('DeployDuration', 'SampleCount', {Stage: 'stage2', InstanceId: instanceId})).toBe(3)
-  })
+  }, 300_000)
 
   it('status shows the failure rate of the last deploys', async () => {
     await stage2Deploys(3)
@@ -175,7 +175,7 @@ describe('deploy notifications and metrics through the CLI', () => {
     expect(JSON.parse(json.stdout).summary.deploys).toEqual({window: 20, deploys: 3, failed: 2, failureRate: 0.667})
     const table = await cli(['status'])
     expect(table.stdout).toContain('\nDeploys: 2 of the last 3 failed (66.7%)')
-  })
+  }, 300_000)
 
   it('a rollback is announced and counted as RolledBack', async () => {
     await stage2Deploys(3)
@@ -192,7 +192,7 @@ describe('deploy notifications and metrics through the CLI', () => {
     expect(await metricTotal('RolledBack', 'Sum', {Stage: 'stage2'})).toBe(2)
     // A rollback is not a deploy: the failure rate counts deploys only.
     expect(await metricTotal('DeployFailed', 'SampleCount', {Stage: 'stage2'})).toBe(4)
-  })
+  }, 300_000)
 
   it('a topic that does not exist gives one warning line, and the exit code stands (0 and 5)', async () => {
     const missing = topicArn.replace(/:upsc-deploys$/, ':no-such-topic')
