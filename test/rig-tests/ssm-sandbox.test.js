@@ -311,15 +311,15 @@ describe('fleet: Targets, MaxConcurrency, MaxErrors, CancelCommand', { timeout: 
   it('runs one host at a time with MaxConcurrency 1, both at once with 2', async () => {
     const serial = await sendToWeb({ MaxConcurrency: '1', Parameters: { commands: ['sleep 0.6'] } });
     const [first, second] = await windows(serial.commandId);
-    expect(second.start).toBeGreaterThanOrEqual(first.end);
+    expect(second.start, `serial windows ${JSON.stringify([first, second])}`).toBeGreaterThanOrEqual(first.end);
 
     // Each host checks in and waits (15 s at most) for the other: only a run of both at once succeeds.
     const meet = fs.mkdtempSync(path.join(temp.dir, 'meet-'));
     const rendezvous = [`touch "${meet}/$SANDBOX_HOST_NAME"`, `for _ in $(seq 300); do [ "$(ls "${meet}" | wc -l)" -ge 2 ] && exit 0; sleep 0.05; done; exit 1`];
     const parallel = await sendToWeb({ MaxConcurrency: '2', Parameters: { commands: rendezvous } });
-    expect(parallel.invocations.map((inv) => inv.Status)).toEqual(['Success', 'Success']);
+    expect(parallel.invocations.map((inv) => `${inv.Status}: ${inv.CommandPlugins?.[0].Output ?? ''}`)).toEqual(['Success: ', 'Success: ']);
     const [a, b] = await windows(parallel.commandId);
-    expect(b.start).toBeLessThan(a.end);
+    expect(b.start, `parallel windows ${JSON.stringify([a, b])}`).toBeLessThan(a.end);
   });
 
   it('stops sending once errors exceed MaxErrors', async () => {
