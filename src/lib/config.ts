@@ -1,11 +1,21 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
-import {dirname, join, resolve} from 'node:path'
+import {dirname, join, relative, resolve, sep} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 import {type ConfigFileInput, type HealthCheckConfig, type InstanceSelector, type MetricsConfig, type NotifyConfig, type RetryPolicy, type Timeouts, validateConfig} from './config-schema.js'
 import {usageError} from './errors.js'
 
 export const CONFIG_FILE_NAME = 'upsc.config.json'
+
+/** The JSON Schema of the config, shipped in the package (generated from config-schema.ts). */
+export const SCHEMA_FILE = fileURLToPath(new URL('../../schema/upsc.config.schema.json', import.meta.url))
+
+/** Pure: the `$schema` to write into a config at `configFile`: a path relative to it, as editors resolve it. */
+export function schemaReference(configFile: string, schemaFile = SCHEMA_FILE): string {
+  const rel = relative(dirname(configFile), schemaFile).split(sep).join('/')
+  return rel.startsWith('.') ? rel : `./${rel}`
+}
 
 /** A stage with every default applied: what the rest of the code works with. */
 export interface StageConfig {
@@ -99,7 +109,7 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   const result = validateConfig(doc)
   if (!result.ok) {
     const lines = result.problems.map((p) => `  ${p.path}: ${p.expected.startsWith('unknown key') ? p.expected : `expected ${p.expected}`}`)
-    throw usageError('config-invalid', `${file} has ${result.problems.length} problem(s):\n${lines.join('\n')}`, 'See "Configuration" in the README for every key.')
+    throw usageError('config-invalid', `${file} has ${result.problems.length} problem(s):\n${lines.join('\n')}`, 'docs/CONFIGURATION.md lists every key; editors check the file as you type through its "$schema".')
   }
   return resolveStages(result.config, file)
 }
