@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {findConfigFile, loadConfig, parseConfig, SCHEMA_FILE, schemaReference, selectStage} from '../../src/lib/config.js'
+import {findConfigFile, loadConfig, loadConfigOrBuiltIn, parseConfig, SCHEMA_FILE, schemaReference, selectStage} from '../../src/lib/config.js'
 import {UpscError} from '../../src/lib/errors.js'
 import {starterConfig} from '../../src/lib/starter-config.js'
 
@@ -122,5 +122,22 @@ describe('schemaReference', () => {
     expect(schemaReference('/w/app/upsc.config.json', '/w/app/node_modules/upsc/schema/upsc.config.schema.json')).toBe('./node_modules/upsc/schema/upsc.config.schema.json')
     expect(schemaReference('/w/app/upsc.config.json', '/usr/lib/node_modules/upsc/schema/upsc.config.schema.json')).toBe('../../usr/lib/node_modules/upsc/schema/upsc.config.schema.json')
     expect(existsSync(SCHEMA_FILE)).toBe(true)
+  })
+})
+
+describe('the built-in stage', () => {
+  it('is stage2 with every default when there is no config file anywhere', () => {
+    const root = mkdtempSync(join(tmpdir(), 'upsc-config-'))
+    const config = loadConfigOrBuiltIn({cwd: root, env: {XDG_CONFIG_HOME: join(root, 'xdg')}})
+    expect(config.builtIn).toBe(true)
+    expect(selectStage(config)).toMatchObject({name: 'stage2', instances: {tags: {Name: 'upscpro-stage2-docker'}}, logGroup: '/aws/ec2/upscpro-stage2-docker'})
+    expect(errorOf(() => selectStage(config, 'prod')).hint).toContain('upsc init --stage prod')
+  })
+
+  it('is not used when a file is asked for, or found', () => {
+    const root = mkdtempSync(join(tmpdir(), 'upsc-config-'))
+    expect(errorOf(() => loadConfigOrBuiltIn({flag: 'nope.json', cwd: root, env: {}})).code).toBe('config-missing')
+    writeFileSync(join(root, 'upsc.config.json'), minimal)
+    expect(loadConfigOrBuiltIn({cwd: root, env: {}}).builtIn).toBeUndefined()
   })
 })
