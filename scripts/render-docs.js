@@ -1,10 +1,13 @@
 // Regenerate the files derived from the code (`npm run docs`, then commit them):
-// schema/upsc.config.schema.json from the config's zod schema, and the generated parts of docs/
-// between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`. Tests check they are current.
+// schema/upsc.config.schema.json from the config's zod schema, the generated parts of docs/ between
+// `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`, and docs/COMMANDS.md (oclif readme).
+// Tests check they are current.
+import {execFileSync} from 'node:child_process'
 import {readFileSync, writeFileSync} from 'node:fs'
 
 import {configJsonSchema} from '../dist/lib/config-schema.js'
 import {renderConfigTable} from '../dist/lib/render/config-table.js'
+import {renderExitCodeTable} from '../dist/lib/render/exit-codes.js'
 
 const SCHEMA_FILE = 'schema/upsc.config.schema.json'
 
@@ -19,5 +22,14 @@ function replaceBlock(text, name, body) {
 }
 
 writeFileSync(SCHEMA_FILE, JSON.stringify(configJsonSchema(), null, 2) + '\n')
-const configDoc = 'docs/CONFIGURATION.md'
-writeFileSync(configDoc, replaceBlock(readFileSync(configDoc, 'utf8'), 'config-table', renderConfigTable()))
+const blocks = [
+  ['docs/CONFIGURATION.md', 'config-table', renderConfigTable()],
+  ['docs/EXIT-CODES.md', 'exit-codes', renderExitCodeTable()],
+]
+for (const [file, name, body] of blocks) writeFileSync(file, replaceBlock(readFileSync(file, 'utf8'), name, body))
+
+// docs/COMMANDS.md: oclif's own readme generator, from the built commands.
+execFileSync(process.execPath, ['node_modules/oclif/bin/run.js', 'readme', '--readme-path', 'docs/COMMANDS.md', '--no-aliases'], {
+  env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'},
+  stdio: 'ignore',
+})
