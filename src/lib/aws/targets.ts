@@ -93,3 +93,13 @@ export async function resolveTargets(ec2: EC2Client, selector: InstanceSelector,
   )
   return checkTargets(found, selector, explicit, stageName)
 }
+
+/** Every instance in the region that is not terminated (for `upsc init` and `upsc doctor`). */
+export async function listInstances(ec2: EC2Client): Promise<Target[]> {
+  const {paginateDescribeInstances} = await import('../../sdk/ec2.js')
+  const found: Target[] = []
+  const Filters = [{Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped']}]
+  for await (const page of paginateDescribeInstances({client: ec2, pageSize: 1000}, {Filters}))
+    for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) if (i.InstanceId) found.push(toTarget(i))
+  return found.sort((a, b) => (a.name ?? '~').localeCompare(b.name ?? '~') || a.instanceId.localeCompare(b.instanceId))
+}
