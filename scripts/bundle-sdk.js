@@ -4,7 +4,7 @@
 import {build} from 'esbuild'
 
 await build({
-  entryPoints: ['src/sdk/ec2.ts', 'src/sdk/ssm.ts', 'src/sdk/logs.ts', 'src/sdk/sts.ts', 'src/sdk/cloudwatch.ts', 'src/sdk/sns.ts'],
+  entryPoints: ['src/sdk/ec2.ts', 'src/sdk/ssm.ts', 'src/sdk/logs.ts', 'src/sdk/sts.ts', 'src/sdk/cloudwatch.ts', 'src/sdk/sns.ts', 'src/sdk/iam.ts'],
   outdir: 'dist/sdk',
   bundle: true,
   splitting: true,

@@ -15,6 +15,8 @@ export interface Target {
   privateIp?: string
   availabilityZone?: string
   instanceType?: string
+  /** The instance profile (its role reads the token parameter on the host). */
+  instanceProfileArn?: string
 }
 
 const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/
@@ -28,6 +30,7 @@ export function toTarget(i: Instance): Target {
     privateIp: i.PrivateIpAddress,
     availabilityZone: i.Placement?.AvailabilityZone,
     instanceType: i.InstanceType,
+    ...(i.IamInstanceProfile?.Arn ? {instanceProfileArn: i.IamInstanceProfile.Arn} : {}),
   }
 }
 
