@@ -28,8 +28,8 @@ const blocks = [
 ]
 for (const [file, name, body] of blocks) writeFileSync(file, replaceBlock(readFileSync(file, 'utf8'), name, body))
 
-// docs/COMMANDS.md: oclif's own readme generator, from the built commands.
+// docs/COMMANDS.md: oclif's own readme generator, from the built commands (a fixed width: it follows COLUMNS).
 execFileSync(process.execPath, ['node_modules/oclif/bin/run.js', 'readme', '--readme-path', 'docs/COMMANDS.md', '--no-aliases'], {
-  env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'},
+  env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true', COLUMNS: '120'},
   stdio: 'ignore',
 })

@@ -52,7 +52,7 @@ describe('docs', () => {
   it('docs/COMMANDS.md is what oclif readme generates from the built commands (run npm run docs)', () => {
     const out = execFileSync(process.execPath, [join(root, 'node_modules/oclif/bin/run.js'), 'readme', '--readme-path', 'docs/COMMANDS.md', '--no-aliases', '--dry-run'], {
       cwd: root,
-      env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'},
+      env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true', COLUMNS: '120'},
       encoding: 'utf8',
     })
     expect(out.replace(/^replacing .*\n/, '').trimEnd()).toBe(read('docs/COMMANDS.md').trimEnd())
