@@ -58,11 +58,12 @@ describe('upsc ssh against the stand-in, with a fake session-manager-plugin', ()
     logFile = join(work, `plugin-${++runs}.jsonl`)
     return {...standIn.env, PATH: `${FIXTURES}:${process.env.PATH}`, FAKE_SMP_LOG: logFile, ...extra}
   }
+  /** The plugin's complete entries so far (one it is still writing is left for the next read). */
   const pluginLog = (): PluginEntry[] =>
     existsSync(logFile)
       ? readFileSync(logFile, 'utf8')
-          .trim()
           .split('\n')
+          .slice(0, -1)
           .map((l) => JSON.parse(l) as PluginEntry)
       : []
   const sessions = (): Session[] => standIn.sandbox.sessions()
