@@ -27,9 +27,8 @@ deploy_validate() {
 # read_token: the GitHub token from SSM Parameter Store (via the instance role), format-checked;
 # on failure F_REASON and F_ADVICE say why and what to do.
 read_token() {
-  local p=$UPSC_TOKEN_PARAMETER tok err region=()
-  [[ -n ${UPSC_REGION:-} ]] && region=(--region "$UPSC_REGION")
-  if ! tok=$(aws ssm get-parameter "${region[@]}" --name="$p" --with-decryption \
+  local p=$UPSC_TOKEN_PARAMETER tok err
+  if ! tok=$(aws ssm get-parameter --name="$p" --with-decryption \
     --query Parameter.Value --output text 2>"$U_TMP/aws.err"); then
     last_line err "$U_TMP/aws.err"
     F_REASON="could not read the GitHub token from SSM parameter $p: ${err:-aws cli failed}"

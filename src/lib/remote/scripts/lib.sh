@@ -22,7 +22,12 @@ docker() { command docker "$@" 9>&-; }
 git() { command git "$@" 9>&-; }
 systemctl() { command systemctl "$@" 9>&-; }
 curl() { command curl "$@" 9>&-; }
-aws() { command aws "$@" 9>&-; }
+# Every AWS CLI call names the region: the CLI's UPSC_REGION, else the agent's AWS_SSM_REGION_NAME.
+# Run Command sets no AWS_REGION, and AWS CLI v1 does not ask the instance metadata for one.
+aws() {
+  local r=${UPSC_REGION:-${AWS_SSM_REGION_NAME:-}}
+  command aws ${r:+--region "$r"} "$@" 9>&-
+}
 
 U_CHILD=
 # run_child CMD...: run CMD in the background and wait, so that a signal reaches our trap at once

@@ -1,0 +1,39 @@
+/**
+ * Deploy safety through the built CLI, against a stand-in that behaves as AWS does: the host's
+ * region, the operator's untracked files, the Run Command id in the host's records, and a history
+ * of thousands of records.
+ */
+import {PutParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+// @ts-expect-error plain JS rig
+import {startStandIn} from '../rig/stand-in.js'
+import {runCli, sandboxStage, writeConfig} from './harness.js'
+
+type StandIn = Awaited<ReturnType<typeof startStandIn>>
+
+const TOKEN = 'ghp_SafetyE2e0Token0123456789abcdefABCD'
+
+describe('deploy safety through the CLI', () => {
+  let standIn: StandIn
+  let cwd: string
+  let host: StandIn['hosts'][number]['host']
+  const cli = (args: string[], timeoutMs = 120_000) => runCli(args, {cwd, env: standIn.env, timeoutMs})
+
+  beforeAll(async () => {
+    standIn = await startStandIn({hosts: [{name: 'upscpro-stage2-docker', requiredToken: TOKEN}]})
+    host = standIn.hosts[0].host
+    cwd = writeConfig({stage2: sandboxStage({githubTokenParameter: '/upscpro/stage2/github-token'})})
+    const ssm = new SSMClient({region: standIn.region, endpoint: standIn.motoUrl, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
+    await ssm.send(new PutParameterCommand({Name: '/upscpro/stage2/github-token', Type: 'SecureString', Value: TOKEN}))
+    ssm.destroy()
+  })
+  afterAll(async () => standIn?.stop())
+
+  it('reads the token on a host that has no AWS_REGION (the region travels as a setting)', async () => {
+    const {code, stdout} = await cli(['deploy', '--branch', 'main', '--json'])
+    const [h] = JSON.parse(stdout).hosts
+    expect(h.steps.find((s: {name: string}) => s.name === 'token'), stdout).toMatchObject({status: 'ok'})
+    expect(code).toBe(0)
+  })
+})
