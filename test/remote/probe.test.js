@@ -121,3 +121,25 @@ describe('probe.sh', () => {
     expect(run.result.healthChecks).toEqual([]);
   }, 30_000);
 });
+
+describe('probe.sh and the git index', () => {
+  it('never takes .git/index.lock: a stale index is left as it is (git --no-optional-locks)', async () => {
+    const host = newHost();
+    const index = path.join(host.appDir, '.git', 'index');
+    // Tracked files with new times: a plain `git status` would refresh the index and rewrite it
+    // through index.lock, racing an operator's git command.
+    const later = new Date(Date.now() + 5000);
+    for (const file of ['docker-compose.yml', 'app/health']) fs.utimesSync(path.join(host.appDir, file), later, later);
+    const before = fs.statSync(index);
+    const run = await runScript(host, 'probe', PROBE_SETTINGS);
+    expect(run.result.repo).toMatchObject({ present: true, clean: true, error: null });
+    const after = fs.statSync(index);
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+
+    // And a probe while the operator's git holds the lock still reads the checkout.
+    fs.writeFileSync(`${index}.lock`, '');
+    const locked = await runScript(host, 'probe', PROBE_SETTINGS);
+    expect(locked.result.repo).toMatchObject({ present: true, commit: host.commitOf('main'), error: null });
+    fs.rmSync(`${index}.lock`);
+  });
+});

@@ -62,13 +62,14 @@ probe_docker() {
   P_DOCKER="{\"running\":$running,\"serverVersion\":$version,\"composeVersion\":$compose,\"error\":$err}"
 }
 
-# probe_repo: commit, branch and cleanliness in one `git status`. A deployed checkout is detached:
+# probe_repo: commit, branch and cleanliness in one `git status` that never takes .git/index.lock
+# (an operator's git may need it). A deployed checkout is detached:
 # its branch is the one current.json recorded for that commit.
 probe_repo() {
   local out line oid='' head='' clean=1 present=0 err='' info='' cur='' cbranch=''
   if [[ ! -d $U_APP ]]; then
     err="app dir $U_APP does not exist"
-  elif out=$(git_app status --porcelain=v2 --branch --untracked-files=no 2>&1); then
+  elif out=$(git_app --no-optional-locks status --porcelain=v2 --branch --untracked-files=no 2>&1); then
     present=1
     while IFS= read -r line; do
       case $line in
