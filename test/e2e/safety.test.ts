@@ -3,6 +3,9 @@
  * region, the operator's untracked files, the Run Command id in the host's records, and a history
  * of thousands of records.
  */
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
 import {PutParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -35,5 +38,28 @@ describe('deploy safety through the CLI', () => {
     const [h] = JSON.parse(stdout).hosts
     expect(h.steps.find((s: {name: string}) => s.name === 'token'), stdout).toMatchObject({status: 'ok'})
     expect(code).toBe(0)
+  })
+  it('keeps an untracked .env that .gitignore does not list through deploy, auto-rollback and rollback, and says it may change the build', async () => {
+    const env = join(host.appDir, '.env')
+    writeFileSync(env, 'APP_SECRET=operator-made\n')
+    const kept = () => existsSync(env) && readFileSync(env, 'utf8') === 'APP_SECRET=operator-made\n'
+
+    const deploy = await cli(['deploy', '--branch', 'feature-x'])
+    expect(deploy.code, deploy.stdout).toBe(0)
+    expect(kept()).toBe(true)
+    expect(deploy.stdout).toMatch(/1 untracked file\(s\) in \S+ not listed in \.gitignore may change the build: \.env/)
+
+    const bad = await cli(['deploy', '--branch', 'bad-health', '--json'])
+    expect(bad.code).toBe(5)
+    expect(kept()).toBe(true)
+
+    const rollback = await cli(['rollback', '--yes'])
+    expect(rollback.code, rollback.stdout + rollback.stderr).toBe(0)
+    expect(kept()).toBe(true)
+
+    const status = await cli(['status', '--json'])
+    const checks = JSON.parse(status.stdout).instances[0].checks
+    expect(checks.find((c: {id: string}) => c.id === 'repo.untracked')).toMatchObject({verdict: 'warn'})
+    expect(checks.find((c: {id: string}) => c.id === 'repo.untracked').detail).toContain('.env')
   })
 })

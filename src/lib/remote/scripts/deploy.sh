@@ -238,9 +238,10 @@ deploy_main() {
   step_start checkout
   U_MOVED=1
   if ! checkout_commit "$U_COMMIT" 2>"$U_TMP/git.err"; then
-    last_line F_REASON "$U_TMP/git.err"
-    fail_before_up checkout "git checkout ${U_COMMIT:0:12} failed: $F_REASON" 'see git status in the app dir (upsc ssh)'
+    fail_before_up checkout "git checkout ${U_COMMIT:0:12} failed: $(git_err "$U_TMP/git.err")" \
+      'move the files git names out of the app dir (upsc ssh), then deploy again'
   fi
+  warn_untracked
   step_ok checkout "${U_COMMIT:0:12} $(git_app log -1 --format=%s "$U_COMMIT" 2>/dev/null)"
 
   step_start build

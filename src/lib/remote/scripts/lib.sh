@@ -484,11 +484,27 @@ head_commit() {
   printf -v "$1" '%s' "$_hc"
 }
 
-# checkout_commit SHA: the exact commit, detached, tracked files clean. Untracked-but-ignored files
-# (.env and such) are kept.
+# checkout_commit SHA: the exact commit, detached, tracked files as committed. Untracked files,
+# ignored or not (.env and such), are the operator's: never deleted, never overwritten (git refuses
+# and names them when the commit tracks one).
 checkout_commit() {
-  git_app checkout --quiet --force --detach "$1" && git_app clean -fdq
+  git_app reset --quiet --hard && git_app checkout --quiet --no-overwrite-ignore --detach "$1"
 }
+
+# warn_untracked: name the untracked files .gitignore does not list (a build may pick them up).
+warn_untracked() {
+  local out line n=0 names=''
+  out=$(git_app --no-optional-locks status --porcelain --untracked-files=normal 2>/dev/null) || return 0
+  while IFS= read -r line; do
+    [[ $line == '?? '* ]] || continue
+    n=$((n + 1))
+    ((n > 5)) || names+="${names:+, }${line#?? }"
+  done <<<"$out"
+  ((n == 0)) || warn "$n untracked file(s) in $U_APP not listed in .gitignore may change the build: $names$( ((n <= 5)) || printf ', ...'); kept as they are"
+}
+
+# git_err FILE: git's error output on one line (it names the files it refused to touch).
+git_err() { tr -s '\n\t' '  ' <"$1"; }
 
 # ------------------------------------------------------------------ health checks
 # hc_load: U_HC_* := the UPSC_HC_<i>_* settings (i from 1, at most 100 checks).
@@ -843,7 +859,7 @@ switch_to() {
   U_REBUILT=0
   step_start "${p}checkout"
   if ! checkout_commit "$sha" 2>"$U_TMP/git.err"; then
-    step_fail "${p}checkout" "git checkout ${sha:0:12} failed: $(tail -n 1 "$U_TMP/git.err")" \
+    step_fail "${p}checkout" "git checkout ${sha:0:12} failed: $(git_err "$U_TMP/git.err")" \
       'deploy it again (upsc deploy --ref)'
     return 1
   fi
