@@ -62,4 +62,25 @@ describe('deploy safety through the CLI', () => {
     expect(checks.find((c: {id: string}) => c.id === 'repo.untracked')).toMatchObject({verdict: 'warn'})
     expect(checks.find((c: {id: string}) => c.id === 'repo.untracked').detail).toContain('.env')
   })
+  it('records the Run Command id in lock.json while it runs, and in every history record', async () => {
+    const sent = await cli(['deploy', '--branch', 'slow-build', '--detach', '--json'])
+    const {commandId} = JSON.parse(sent.stdout)
+    expect(commandId).toMatch(/^[0-9a-f-]{36}$/)
+    const lockFile = join(host.upscHome, 'lock.json')
+    let lock = ''
+    for (let i = 0; i < 400 && !lock.includes('"branch"'); i++) {
+      lock = existsSync(lockFile) ? readFileSync(lockFile, 'utf8') : ''
+      if (!lock.includes('"branch"')) await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(JSON.parse(lock)).toMatchObject({commandId, branch: 'slow-build'})
+    await standIn.sandbox.waitForCommand(commandId)
+
+    const rollback = await cli(['rollback', '--yes', '--json'])
+    const rollbackId = JSON.parse(rollback.stdout).commandIds[0]
+    const history = JSON.parse((await cli(['history', '--json', '--limit', '2'])).stdout)
+    expect(history.records.map((r: {kind: string; commandId: string}) => [r.kind, r.commandId])).toEqual([
+      ['rollback', rollbackId],
+      ['deploy', commandId],
+    ])
+  })
 })

@@ -106,6 +106,9 @@ upsc_init() {
   U_LOCK_INFO=$U_STATE/lock.json
   U_CURRENT=$U_STATE/current.json
   U_HOSTNAME=${HOSTNAME:-unknown}
+  # The SSM agent runs a command from .../document/orchestration/<command-id>/awsrunShellScript/:
+  # that is the Run Command id recorded in lock.json and in history.
+  [[ ${UPSC_RUN_SCRIPT:-} =~ /orchestration/([0-9a-f-]{36})/ ]] && UPSC_COMMAND_ID=${BASH_REMATCH[1]}
   U_TMP=$(mktemp -d "${TMPDIR:-/tmp}/upsc.XXXXXX") || U_TMP=$U_STATE
   trap on_exit EXIT
 }
