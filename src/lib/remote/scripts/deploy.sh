@@ -137,14 +137,11 @@ fail_before_up() {
 # succeeded deployment of another commit, reusing its images, unless UPSC_NO_ROLLBACK=1.
 fail_after_up() {
   step_fail "$@"
-  local failed=$1 reason=$2 n=${#U_STEP_NAMES[@]} target='' branch='' i ok=0
+  local failed=$1 reason=$2 n=${#U_STEP_NAMES[@]} target='' branch='' ok=0 commit=$U_COMMIT ub=$U_BRANCH
   U_RESULT_HC=${U_HC_JSON:-[]}
-  succeeded_commits
-  for i in "${!U_OK_COMMITS[@]}"; do
-    [[ ${U_OK_COMMITS[i]} == "$U_COMMIT" ]] && continue
-    target=${U_OK_COMMITS[i]} branch=${U_OK_BRANCHES[i]}
-    break
-  done
+  # The one rollback-target rule, with the failed commit as the running one.
+  if rollback_default "$commit"; then target=$U_COMMIT branch=$U_BRANCH; fi
+  U_COMMIT=$commit U_BRANCH=$ub
   if [[ ${UPSC_NO_ROLLBACK:-} == 1 || -z $target ]]; then
     U_ADVICE='no previous succeeded deployment to roll back to: fix and deploy again'
     [[ -n $target ]] && U_ADVICE='the failed version was left running: fix and deploy again, or upsc rollback'
@@ -269,7 +266,7 @@ deploy_main() {
   local keep
   setting_int keep UPSC_KEEP_IMAGES 5
   ((keep >= 1)) || keep=1
-  succeeded_commits
+  succeeded_commits $((keep + 1))
   retention "$keep" "$U_COMMIT"
   step_ok retention "$U_RETENTION_DETAIL"
 

@@ -763,7 +763,11 @@ lock_release() {
 # ------------------------------------------------------------------ history
 # UPSC_HOME/deployments.jsonl: one JSON object per line, one line per attempt, appended (never
 # rewritten) with a single write and fsync. Every record ends with ,"schema":1} so that a line torn
-# by a power loss is recognised: see record_complete.
+# by a power loss is recognised: see record_complete. history.sh renames it, whole, to
+# deployments.<seq>.jsonl once it holds UPSC_HISTORY_ROTATE_LINES (1000) lines, and a new file
+# starts. No file is ever edited or deleted; every read goes through all of them, newest first,
+# stopping as soon as it has its answer. A rename never loses an append: the appender opens the
+# file by name (a new one after the rename) or already holds the renamed one.
 
 # record_complete LINE: 0 when LINE is a whole record.
 record_complete() { [[ $1 == '{'* && $1 == *',"schema":1}' ]]; }
@@ -779,6 +783,21 @@ record_append() {
     warn "could not append the deployment record to $U_HISTORY"
   fi
   printf '::upsc record %s\n' "$1"
+}
+
+# history_rotate: rename deployments.jsonl to the next deployments.<seq>.jsonl (never overwriting)
+# once it holds UPSC_HISTORY_ROTATE_LINES lines.
+history_rotate() {
+  local last=0 f n max
+  setting_int max UPSC_HISTORY_ROTATE_LINES 1000
+  [[ -f $U_HISTORY ]] && n=$(wc -l <"$U_HISTORY") && ((n >= max)) || return 0
+  history_files
+  f=${U_HFILES[1]-}
+  n=${f##*/deployments.}
+  n=${n%.jsonl}
+  [[ $n =~ ^[0-9]{1,9}$ ]] && last=$((10#$n))
+  printf -v f '%s/deployments.%06d.jsonl' "$U_STATE" $((last + 1))
+  if ! mv -n -- "$U_HISTORY" "$f" || [[ -e $U_HISTORY ]]; then warn "could not rotate $U_HISTORY to $f"; fi
 }
 
 # record_write OUTCOME FROM TO: append the record of an attempt: the steps FROM..TO-1 and the R_*
@@ -799,39 +818,124 @@ record_write() {
   record_append "{${rec#,},\"schema\":1}"
 }
 
-# history_lines: U_LINES := the complete records, oldest first (torn lines skipped: U_SKIPPED).
-history_lines() {
-  local all=() line
-  U_LINES=() U_SKIPPED=0
-  [[ -f $U_HISTORY ]] || return 0
-  mapfile -t all <"$U_HISTORY"
-  for line in "${all[@]}"; do
-    line=${line%$'\r'}
-    [[ -n $line ]] || continue
-    if record_complete "$line"; then U_LINES+=("$line"); else U_SKIPPED=$((U_SKIPPED + 1)); fi
-  done
+# history_files: U_HFILES := the history files, newest first: deployments.jsonl, then the rotated
+# deployments.<seq>.jsonl, highest seq first.
+history_files() {
+  local f old=()
+  U_HFILES=()
+  [[ -f $U_HISTORY ]] && U_HFILES+=("$U_HISTORY")
+  for f in "$U_STATE"/deployments.[0-9]*.jsonl; do [[ -f $f ]] && old=("$f" "${old[@]}"); done
+  U_HFILES+=("${old[@]}")
 }
 
-# succeeded_commits: U_OK_COMMITS := commits of succeeded deployments/rollbacks, newest first,
-# each once; U_OK_IDS, U_OK_BRANCHES := the id and branch of the newest record of each.
+# history_newest: every line of the history, newest first. Each file gets a final newline, so a
+# torn last line never joins the line before it.
+history_newest() {
+  local f
+  history_files
+  for f in "${U_HFILES[@]}"; do { cat -- "$f" 2>/dev/null; printf '\n'; } | tac; done
+}
+
+# history_count: U_TOTAL := the complete records, U_SKIPPED := torn lines, in every history file.
+history_count() {
+  local all
+  history_files
+  U_TOTAL=0 U_SKIPPED=0
+  ((${#U_HFILES[@]})) || return 0
+  U_TOTAL=$(cat -- "${U_HFILES[@]}" | grep -c '^{.*,"schema":1}$')
+  all=$(cat -- "${U_HFILES[@]}" | grep -c '[^[:space:]]')
+  U_SKIPPED=$((all - U_TOTAL))
+}
+
+# succeeded_commits MAX: U_OK_COMMITS := the commits of the newest MAX distinct succeeded
+# deployments/rollbacks, newest first, U_OK_LINES := the newest record of each (the history is
+# read no further).
 succeeded_commits() {
-  local i line outcome commit id branch seen=' '
-  U_OK_COMMITS=() U_OK_IDS=() U_OK_BRANCHES=()
-  history_lines
-  for ((i = ${#U_LINES[@]} - 1; i >= 0; i--)); do
-    line=${U_LINES[i]}
+  local line outcome commit seen=' '
+  U_OK_COMMITS=() U_OK_LINES=()
+  while ((${#U_OK_COMMITS[@]} < $1)) && IFS= read -r line; do
+    record_complete "$line" || continue
     json_get outcome "$line" outcome
     [[ $outcome == '"succeeded"' ]] || continue
     json_get commit "$line" commit
     json_unq commit "$commit"
     if ! is_sha "$commit" || [[ $seen == *" $commit "* ]]; then continue; fi
     seen+="$commit "
-    json_get id "$line" id
-    json_unq id "$id"
-    json_get branch "$line" branch
-    json_unq branch "$branch"
-    U_OK_COMMITS+=("$commit") U_OK_IDS+=("$id") U_OK_BRANCHES+=("$branch")
+    U_OK_COMMITS+=("$commit") U_OK_LINES+=("$line")
+  done < <(history_newest)
+}
+
+# rollback_default RUNNING: THE rollback-target rule (upsc rollback shows what it picks, rollback.sh
+# and the automatic rollback of deploy.sh use it): the newest succeeded deployment or rollback
+# whose commit is not RUNNING. RUNNING is running_commit's answer (current.json, else the
+# checkout's HEAD); when it is empty, the newest succeeded record. Reads two succeeded commits at
+# most. Sets what target_set sets, or U_TARGET_PROBLEM and returns 1.
+rollback_default() {
+  local i
+  succeeded_commits 2
+  for i in "${!U_OK_COMMITS[@]}"; do
+    [[ ${U_OK_COMMITS[i]} == "$1" ]] || {
+      target_set "${U_OK_LINES[i]}"
+      return 0
+    }
   done
+  U_TARGET_PROBLEM="nothing to roll back to: no succeeded deployment other than the running commit ${1:0:12}"
+  return 1
+}
+
+# target_set RECORD: U_TARGET_LINE, U_TARGET_ID, U_COMMIT, U_BRANCH := the record and its fields.
+target_set() {
+  U_TARGET_LINE=$1
+  json_get U_TARGET_ID "$1" id
+  json_unq U_TARGET_ID "$U_TARGET_ID"
+  json_get U_COMMIT "$1" commit
+  json_unq U_COMMIT "$U_COMMIT"
+  json_get U_BRANCH "$1" branch
+  json_unq U_BRANCH "$U_BRANCH"
+}
+
+# rollback_target RUNNING [TO]: rollback_default without TO. TO names the target: the deployment
+# with that id (it must have succeeded), else the succeeded record of the one commit TO (a commit
+# or a unique prefix) names; refused when it is RUNNING. Sets what target_set sets, or
+# U_TARGET_PROBLEM and returns 1.
+rollback_target() {
+  local run=$1 to=${2:-} want line id outcome commit seen=' ' match='' n=0
+  U_TARGET_PROBLEM=''
+  [[ -n $to ]] || {
+    rollback_default "$run"
+    return
+  }
+  json_q want "$to"
+  while IFS= read -r line; do
+    record_complete "$line" || continue
+    json_get id "$line" id
+    json_get outcome "$line" outcome
+    json_get commit "$line" commit
+    json_unq commit "$commit"
+    if [[ $id == "$want" ]]; then
+      if [[ $outcome != '"succeeded"' ]] || ! is_sha "$commit"; then
+        U_TARGET_PROBLEM="deployment $to did not succeed (outcome ${outcome//\"/}): it is not a rollback target"
+        return 1
+      fi
+      match=$line n=1
+      break
+    fi
+    if [[ $outcome == '"succeeded"' ]] && is_sha "$commit" && valid_ref "$to" && [[ $commit == "${to,,}"* && $seen != *" $commit "* ]]; then
+      seen+="$commit "
+      n=$((n + 1))
+      [[ -n $match ]] || match=$line
+    fi
+  done < <(history_newest)
+  if ((n != 1)); then
+    U_TARGET_PROBLEM="$to matches $n deployed commits: give more digits of the commit, or the deployment id"
+    ((n)) || U_TARGET_PROBLEM="unknown rollback target $to: no succeeded deployment has that id or commit"
+    return 1
+  fi
+  target_set "$match"
+  [[ $U_COMMIT != "$run" ]] || {
+    U_TARGET_PROBLEM="${U_COMMIT:0:12} is already the running commit"
+    return 1
+  }
 }
 
 # running_commit VAR: VAR := the commit the stack was last started from (current.json), else HEAD.
