@@ -145,6 +145,22 @@ describe('SendCommand / GetCommandInvocation', { timeout: 30_000 }, () => {
     expect(result.StandardOutputContent).toBe(`${dir}/_script.sh\n${dir}\n`);
   });
 
+  it('goes Pending, then InProgress, then a final status, after a while of InvocationDoesNotExist', async () => {
+    const slow = await startSsmSandbox({ motoUrl: moto.url, region: 'eu-central-1', invocationVisibleDelayMs: 50, pendingDelayMs: 400 });
+    const client = new SSMClient(sdkConfig(slow.url));
+    try {
+      const { instanceId, host } = hosts['web-b'];
+      slow.registerInstance({ instanceId, host });
+      const sent = await client.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [instanceId], Parameters: { commands: ['sleep 0.3'] } }));
+      const { statuses, notFound } = await waitForInvocation(client, ssmSdk, /** @type {string} */ (sent.Command?.CommandId), instanceId, { intervalMs: 20 });
+      expect(notFound).toBeGreaterThanOrEqual(1);
+      expect(statuses).toEqual(['Pending', 'InProgress', 'Success']);
+    } finally {
+      client.destroy();
+      await slow.stop();
+    }
+  });
+
   it('reports Failed with the exit code', async () => {
     const { result } = await runOn(hosts['web-a'].instanceId, ['echo before', 'exit 3']);
     expect(result).toMatchObject({ Status: 'Failed', StatusDetails: 'Failed', ResponseCode: 3, StandardOutputContent: 'before\n' });
