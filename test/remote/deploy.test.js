@@ -85,6 +85,12 @@ describe('deploy.sh', () => {
     expect(fs.readFileSync(path.join(host.appDir, '.env'), 'utf8')).toBe('OPERATOR=1\n');
     expect(host.headCommit()).toBe(host.commitOf('main'));
     expect(await servedVersion(host)).toBe('main');
+
+    // Ignored files too (git would overwrite an ignored file silently without --no-overwrite-ignore).
+    fs.appendFileSync(path.join(host.appDir, '.git', 'info', 'exclude'), '.env\n');
+    const ignored = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'with-env' });
+    expect(ignored.result.failedStep).toBe('checkout');
+    expect(fs.readFileSync(path.join(host.appDir, '.env'), 'utf8')).toBe('OPERATOR=1\n');
   }, 60_000);
 
   it('uses the configured build command (argv words) instead of docker compose build', async () => {
