@@ -152,16 +152,16 @@ describe('a history of thousands of records', () => {
     const file = path.join(host.upscHome, 'deployments.jsonl');
     const before = fs.readFileSync(file, 'utf8');
 
-    const plan = await runScript(host, 'history', { UPSC_HISTORY_LIMIT: 0, UPSC_ROLLBACK_PLAN: 1, UPSC_HISTORY_ROTATE_LINES: 1000 });
+    const plan = await runScript(host, 'history', { UPSC_HISTORY_LIMIT: 0, UPSC_ROLLBACK_PLAN: 1 });
     expect(plan.result.rollback).toMatchObject({ running: host.commitOf('feature-x'), problem: null, target: { id: 'good-main', commit: good } });
-    // Moved whole, never edited; a new file starts with the next record.
-    expect(fs.readFileSync(path.join(host.upscHome, 'deployments.000001.jsonl'), 'utf8')).toBe(before);
-    expect(fs.existsSync(file)).toBe(false);
     expect(plan.result.total).toBe(5002);
 
-    const rollback = await runScript(host, 'rollback', { ...FAST });
+    const rollback = await runScript(host, 'rollback', { ...FAST, UPSC_HISTORY_ROTATE_LINES: 1000 });
     expect(rollback.code, rollback.stdout).toBe(0);
     expect(rollback.result).toMatchObject({ targetId: 'good-main', commit: good });
+    // Moved whole, never edited, before the rollback's record; a new file starts with that record.
+    expect(fs.readFileSync(path.join(host.upscHome, 'deployments.000001.jsonl'), 'utf8')).toBe(before);
+    expect(historyFile(host).map((r) => r.id)).toEqual([rollback.result.id]);
     const after = await runScript(host, 'history', { UPSC_HISTORY_LIMIT: 2 });
     expect(after.result.records.map((r) => r.id)).toEqual([rollback.result.id, 'gen-04999']);
     expect(after.result.total).toBe(5003);

@@ -5,8 +5,7 @@
 # them, stopping before UPSC_HISTORY_MAX_CHARS (20000) characters of records (one record at least),
 # so that a page always fits in what Run Command returns; "next" is the SKIP of the next page.
 # "current" is current.json: what the stack was last started from. Torn lines are counted in
-# "skipped". It first rotates deployments.jsonl when it is full (history_rotate). With
-# UPSC_ROLLBACK_PLAN=1, "rollback" is what `upsc rollback` would do here:
+# "skipped". With UPSC_ROLLBACK_PLAN=1, "rollback" is what `upsc rollback` would do here:
 # {"running":sha|null,"target":<record>|null,"problem":text|null} (rollback_target, with
 # UPSC_ROLLBACK_TO when given).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -18,7 +17,6 @@ history_main() {
   setting_int limit UPSC_HISTORY_LIMIT 20
   setting_int skip UPSC_HISTORY_SKIP 0
   setting_int budget UPSC_HISTORY_MAX_CHARS 20000
-  history_rotate
   history_count
   while ((n < limit)) && IFS= read -r line; do
     record_complete "$line" || continue

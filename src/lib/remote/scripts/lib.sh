@@ -763,11 +763,10 @@ lock_release() {
 # ------------------------------------------------------------------ history
 # UPSC_HOME/deployments.jsonl: one JSON object per line, one line per attempt, appended (never
 # rewritten) with a single write and fsync. Every record ends with ,"schema":1} so that a line torn
-# by a power loss is recognised: see record_complete. history.sh renames it, whole, to
-# deployments.<seq>.jsonl once it holds UPSC_HISTORY_ROTATE_LINES (1000) lines, and a new file
-# starts. No file is ever edited or deleted; every read goes through all of them, newest first,
-# stopping as soon as it has its answer. A rename never loses an append: the appender opens the
-# file by name (a new one after the rename) or already holds the renamed one.
+# by a power loss is recognised: see record_complete. Before an append (under the deploy lock) a
+# file holding UPSC_HISTORY_ROTATE_LINES (1000) lines is renamed, whole, to deployments.<seq>.jsonl
+# and a new file starts. No file is ever edited or deleted; every read goes through all of them,
+# newest first, stopping as soon as it has its answer.
 
 # record_complete LINE: 0 when LINE is a whole record.
 record_complete() { [[ $1 == '{'* && $1 == *',"schema":1}' ]]; }
@@ -776,6 +775,7 @@ record_complete() { [[ $1 == '{'* && $1 == *',"schema":1}' ]]; }
 record_append() {
   local pre=''
   mkdir -p -- "$U_STATE"
+  history_rotate
   if [[ -s $U_HISTORY && -n $(tail -c 1 -- "$U_HISTORY") ]]; then pre=$'\n'; fi
   if printf '%s%s\n' "$pre" "$1" >>"$U_HISTORY"; then
     sync -d -- "$U_HISTORY" 2>/dev/null || sync
