@@ -17,7 +17,7 @@ type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
 const TOKEN = 'ghp_SafetyE2e0Token0123456789abcdefABCD'
 
-describe('deploy safety through the CLI', () => {
+describe('deploy safety through the CLI', {timeout: 240_000}, () => {
   let standIn: StandIn
   let cwd: string
   let host: StandIn['hosts'][number]['host']
@@ -39,6 +39,7 @@ describe('deploy safety through the CLI', () => {
     expect(h.steps.find((s: {name: string}) => s.name === 'token'), stdout).toMatchObject({status: 'ok'})
     expect(code).toBe(0)
   })
+
   it('keeps an untracked .env that .gitignore does not list through deploy, auto-rollback and rollback, and says it may change the build', async () => {
     const env = join(host.appDir, '.env')
     writeFileSync(env, 'APP_SECRET=operator-made\n')
