@@ -316,7 +316,18 @@ describe('fleet: Targets, MaxConcurrency, MaxErrors, CancelCommand', { timeout: 
   /** Execution window of each invocation. @param {string} commandId */
   async function windows(commandId) {
     const ids = [hosts['web-a'].instanceId, hosts['web-b'].instanceId];
-    const results = await Promise.all(ids.map((InstanceId) => ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId }))));
+    // A fast command can end inside the InvocationDoesNotExist window: ask again, as a real client must.
+    const get = async (/** @type {string} */ InstanceId) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId }));
+        } catch (error) {
+          if (/** @type {Error} */ (error).name !== 'InvocationDoesNotExist' || attempt >= 50) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+    };
+    const results = await Promise.all(ids.map(get));
     return results
       .map((r) => ({ start: Date.parse(/** @type {string} */ (r.ExecutionStartDateTime)), end: Date.parse(/** @type {string} */ (r.ExecutionEndDateTime)) }))
       .sort((a, b) => a.start - b.start);
