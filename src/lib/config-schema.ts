@@ -15,6 +15,18 @@ export interface HealthCheckConfig {
   expectStatus: number
 }
 
+/** How a deploy replaces the running version (docs/BLUE-GREEN.md). */
+export interface DeployConfig {
+  /** inPlace: `compose up` over the running stack; blueGreen: a second colour behind nginx, then a switch. */
+  strategy: 'inPlace' | 'blueGreen'
+  /** blueGreen: the compose services that face traffic: their container port, and the public port nginx owns. */
+  services?: {name: string; port: number; publicPort: number}[]
+  /** blueGreen: how long the previous colour stays running after a switch (a rollback to it is a switch back). */
+  keepWarmSeconds?: number
+  /** blueGreen: the address nginx listens on (default: every address). */
+  listenHost?: string
+}
+
 export interface InstanceSelector {
   ids?: string[]
   tags?: Record<string, string>
@@ -44,6 +56,7 @@ export interface StageConfigInput {
   retry?: Partial<RetryPolicy>
   notify?: Partial<NotifyConfig>
   metrics?: Partial<MetricsConfig>
+  deploy?: DeployConfig
 }
 
 /** Where deploy and rollback outcomes are announced (docs/readme-sections/notify.md). */
@@ -215,6 +228,20 @@ const stage = object({
     onSuccess: bool,
   }),
   metrics: object({enabled: bool}),
+  deploy: object(
+    {
+      strategy: (v, path, problems) => {
+        if (v !== 'inPlace' && v !== 'blueGreen') problems.push({path, expected: '"inPlace" or "blueGreen"'})
+      },
+      services: arrayOf(object({name: str(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a compose service name'), port: int(1, 65535), publicPort: int(1, 65535)}, ['name', 'port', 'publicPort']), 1),
+      keepWarmSeconds: int(0, 604800),
+      listenHost: str(/^(\d{1,3}\.){3}\d{1,3}$/, 'an IPv4 address such as 127.0.0.1'),
+    },
+    ['strategy'],
+    (v, path, problems) => {
+      if (v.strategy === 'blueGreen' && !('services' in v)) problems.push({path: `${path}.services`, expected: 'to be set when "strategy" is "blueGreen": the services that face traffic'})
+    },
+  ),
 })
 
 const configFile = object(

@@ -30,9 +30,14 @@ export function readScript(name: string): string {
   return text
 }
 
-/** The scripts as one bash program: the reachable part of lib.sh, then the entry script. */
-export function scriptBundle(entry: ScriptName, read: (name: string) => string = readScript): string {
-  return bundleScripts(read('lib'), read(entry))
+/** Libraries beyond lib.sh that an entry needs for these settings (bluegreen.sh only for stages with traffic services). */
+export function extraLibraries(entry: ScriptName, settings: Record<string, unknown>): string[] {
+  return settings.UPSC_BG_COUNT !== undefined && ['deploy', 'rollback', 'probe'].includes(entry) ? ['bluegreen'] : []
+}
+
+/** The scripts as one bash program: the reachable part of lib.sh (and extra libraries), then the entry script. */
+export function scriptBundle(entry: ScriptName, read: (name: string) => string = readScript, extra: string[] = []): string {
+  return bundleScripts([read('lib'), ...extra.map((name) => read(name))].join('\n'), read(entry))
 }
 
 export function buildPayload(entry: ScriptName, settings: Record<string, string | number | boolean | undefined>, read?: (name: string) => string): string[] {
@@ -41,7 +46,7 @@ export function buildPayload(entry: ScriptName, settings: Record<string, string 
     .map(([k, v]) => exportLine(k, String(v === true ? '1' : v === false ? '0' : v)))
   // The settings travel inside the compressed program too: they compress well, and the size of
   // Run Command parameters is the limit that matters.
-  const program = `${exports.join('\n')}\n${scriptBundle(entry, read)}`
+  const program = `${exports.join('\n')}\n${scriptBundle(entry, read, extraLibraries(entry, settings))}`
   const encoded = gzipSync(program, {level: 9}).toString('base64')
   const commands = [
     '#!/bin/bash',

@@ -90,7 +90,7 @@ rollback_finish() {
   [[ -n $U_LOCK_HOLDER && $1 == "$RC_LOCKED" ]] && lock=$U_LOCK_HOLDER
   json_qn tid "$U_TARGET_ID"
   json_b rebuilt "${U_REBUILT:-0}"
-  result_line rollback "$1" "$2" "\"targetId\":$tid,\"rebuilt\":$rebuilt,\"lock\":$lock"
+  result_line rollback "$1" "$2" "\"targetId\":$tid,\"rebuilt\":$rebuilt,\"lock\":$lock${U_BG_JSON:+,\"blueGreen\":$U_BG_JSON}"
   exit "$1"
 }
 
@@ -128,6 +128,8 @@ rollback_main() {
     rollback_finish "$RC_FAILED" failed
   fi
   step_ok docker "server $U_DOCKER_VERSION"
+  # blueGreen strategy (bluegreen.sh): a switch back to the warm colour; bg_rollback finishes the run.
+  [[ ${UPSC_STRATEGY:-} == blueGreen ]] && bg_rollback
 
   if ! switch_to "$U_COMMIT" "$U_BRANCH" ''; then
     U_RESULT_HC=${U_HC_JSON:-[]}

@@ -1,0 +1,442 @@
+# shellcheck shell=bash
+# bluegreen.sh: the blueGreen strategy of deploy and rollback (docs/BLUE-GREEN.md). The services that
+# face traffic run twice, as compose projects <project>-blue and <project>-green; nginx owns their
+# public ports and routes to the live colour. Everything else keeps one copy in the main project.
+# Bundled with lib.sh only when UPSC_STRATEGY=blueGreen; deploy.sh and rollback.sh call bg_deploy and
+# bg_rollback, which finish the run themselves. Settings: UPSC_BG_* (REMOTE-CONTRACT.md).
+# Globals here are also read by lib.sh and the entry scripts (SC2034); $names in single quotes are
+# nginx's or the reaper's own variables (SC2016).
+# shellcheck disable=SC2034,SC2016
+
+# bg_init: U_BG_* := the traffic services (name, container port, public port) and the colour state.
+bg_init() {
+  local n i v
+  setting_int n UPSC_BG_COUNT 0
+  U_BG_SVC=() U_BG_PORT=() U_BG_PUB=()
+  for ((i = 1; i <= n && i <= 20; i++)); do
+    v=UPSC_BG_${i}_SERVICE
+    valid_service "${!v-}" || usage_fail "$v is not a compose service name"
+    U_BG_SVC+=("${!v}")
+    v=UPSC_BG_${i}_PORT
+    [[ ${!v-} =~ ^[0-9]{1,5}$ ]] || usage_fail "$v is not a port"
+    U_BG_PORT+=("${!v}")
+    v=UPSC_BG_${i}_PUBLIC_PORT
+    [[ ${!v-} =~ ^[0-9]{1,5}$ ]] || usage_fail "$v is not a port"
+    U_BG_PUB+=("${!v}")
+  done
+  ((${#U_BG_SVC[@]} > 0)) || usage_fail 'UPSC_BG_COUNT: blueGreen needs at least one traffic service'
+  [[ ${UPSC_BG_LISTEN_HOST:-} =~ ^[0-9.]*$ ]] || usage_fail 'UPSC_BG_LISTEN_HOST is not an IPv4 address'
+  U_BG_DIR=$U_STATE/bluegreen U_BG_PROXY=$U_STATE/proxy U_BG_MAIN=$U_PROJECT U_BG_MAIN_FILE=$U_CFILE
+  mkdir -p -- "$U_BG_DIR" "$U_BG_PROXY/tmp"
+  U_BG_LIVE=''
+  [[ -f $U_BG_DIR/live ]] && U_BG_LIVE=$(<"$U_BG_DIR/live")
+  [[ $U_BG_LIVE == blue || $U_BG_LIVE == green ]] || U_BG_LIVE=''
+  U_BG_IDLE=blue
+  [[ $U_BG_LIVE == blue ]] && U_BG_IDLE=green
+  U_BG_SWITCH_MS=''
+}
+
+# bg_use COLOUR: compose (and everything built on it: health_gate, hc_target) acts on that colour's
+# project; '' = the main project.
+bg_use() {
+  U_PROJECT=$U_BG_MAIN U_CFILE=$U_BG_MAIN_FILE
+  [[ -n $1 ]] || return 0
+  U_PROJECT=$U_BG_MAIN-$1 U_CFILE=$U_BG_DIR/compose-$1.json
+}
+
+# bg_colour_commit VAR COLOUR: VAR := the commit the colour was last started from ('' if none).
+bg_colour_commit() {
+  local _bc=''
+  [[ -f $U_BG_DIR/$2.commit ]] && _bc=$(<"$U_BG_DIR/$2.commit")
+  is_sha "$_bc" || _bc=''
+  printf -v "$1" '%s' "$_bc"
+}
+
+# bg_running COLOUR: 0 when every traffic service of the colour has a running container.
+bg_running() {
+  local i n=0
+  bg_use "$1"
+  [[ -f $U_CFILE ]] && services_read
+  bg_use ''
+  for i in "${!U_SVC_ID[@]}"; do [[ ${U_SVC_STATE[i]} == running ]] && n=$((n + 1)); done
+  ((n >= ${#U_BG_SVC[@]}))
+}
+
+# bg_compose_file COLOUR SHA: the colour's compose file (YAML in JSON's flow style): each traffic
+# service extends the app's own, runs the upsc-<sha> image and publishes its port on an ephemeral
+# loopback port only (`!override`, compose 2.24.4+, drops the app's own host ports, which the proxy
+# owns); the colour joins the main project's network, so it reaches the shared services by name.
+bg_compose_file() {
+  local i img svcs='' f cf net
+  json_q cf "$U_BG_MAIN_FILE"
+  for i in "${!U_BG_SVC[@]}"; do
+    img=$U_BG_MAIN-${U_BG_SVC[i]}:upsc-${2:0:12} f=''
+    # A service built by compose runs its upsc-<sha> image; one with its own image keeps it.
+    docker image inspect "$img" >/dev/null 2>&1 && f=",\"image\":\"$img\""
+    svcs+="${svcs:+,}\"${U_BG_SVC[i]}\":{\"extends\":{\"file\":$cf,\"service\":\"${U_BG_SVC[i]}\"}$f"
+    svcs+=",\"ports\":!override [\"127.0.0.1::${U_BG_PORT[i]}\"]}"
+  done
+  json_q net "${U_BG_MAIN}_default"
+  printf '{"name":"%s","services":{%s},"networks":{"default":{"name":%s,"external":true}}}\n' \
+    "$U_BG_MAIN-$1" "$svcs" "$net" >"$U_BG_DIR/compose-$1.json"
+}
+
+# bg_gate: the health gate on the current compose project, with only the checks of traffic services
+# (the others are checked in the main project by bg_shared).
+bg_gate() {
+  local n i j=0 k want=$1 v svc
+  setting_int n UPSC_HC_COUNT 0
+  local -a saved=()
+  for ((i = 1; i <= n; i++)); do
+    v=UPSC_HC_${i}_SERVICE svc=${!v-}
+    bg_is_traffic "$svc" && [[ -n $svc ]]
+    [[ $? == "$want" ]] || continue
+    j=$((j + 1))
+    for k in NAME URL SERVICE PORT PATH EXPECT; do
+      v=UPSC_HC_${i}_$k
+      saved+=("UPSC_HC_${j}_$k=${!v-}")
+    done
+  done
+  (
+    # A copy of the settings with the checks renumbered; the caller's stay as they are.
+    export UPSC_HC_COUNT=$j
+    for v in "${saved[@]}"; do export "${v%%=*}=${v#*=}"; done
+    health_gate
+    rc=$?
+    printf '%s\n%s\n' "$U_HC_JSON" "${U_GATE_REASON:-}" >"$U_TMP/bg-gate"
+    exit "$rc"
+  )
+  local rc=$?
+  { IFS= read -r U_HC_JSON; IFS= read -r U_GATE_REASON; } <"$U_TMP/bg-gate"
+  return "$rc"
+}
+
+# bg_is_traffic SERVICE: 0 when SERVICE is one of the traffic services.
+bg_is_traffic() { [[ " ${U_BG_SVC[*]} " == *" $1 "* ]]; }
+
+# bg_start COLOUR SHA STEP_PREFIX: start the colour from the upsc-<sha> images and health-gate it
+# directly. On failure the colour is stopped again.
+bg_start() {
+  local c=$1 sha=$2 p=$3
+  step_start "${p}start"
+  bg_compose_file "$c" "$sha"
+  bg_use "$c"
+  if ! run_child compose up -d --no-deps --no-build --force-recreate "${U_BG_SVC[@]}"; then
+    bg_stop "$c"
+    step_fail "${p}start" "the $c colour did not start" 'see the compose output above'
+    return 1
+  fi
+  printf '%s\n' "$sha" >"$U_BG_DIR/$c.commit"
+  step_ok "${p}start" "$c: ${U_BG_SVC[*]} on ${sha:0:12}"
+  step_start "${p}gate"
+  if ! bg_gate 0; then
+    bg_stop "$c"
+    step_fail "${p}gate" "$U_GATE_REASON" "no traffic reached ${sha:0:12}: the $c colour was stopped"
+    return 1
+  fi
+  bg_use ''
+  U_BG_HC=$U_HC_JSON
+  step_ok "${p}gate" "$c is healthy"
+}
+
+# bg_stop COLOUR: stop the colour's containers (kept for their logs).
+bg_stop() {
+  bg_use "$1"
+  [[ -f $U_CFILE ]] && compose stop "${U_BG_SVC[@]}" >/dev/null 2>&1
+  bg_use ''
+}
+
+# ------------------------------------------------------------------ the proxy (nginx)
+# bg_nginx ARGS...: nginx with this host's own config, prefix and error log.
+bg_nginx() { nginx -p "$U_BG_PROXY" -c "$U_BG_PROXY/nginx.conf" -e "$U_BG_PROXY/error.log" "$@"; }
+
+# bg_proxy_alive: 0 when the proxy's master process runs.
+bg_proxy_alive() {
+  local pid=''
+  [[ -f $U_BG_PROXY/nginx.pid ]] && pid=$(<"$U_BG_PROXY/nginx.pid")
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+}
+
+# bg_proxy_conf COLOUR: write nginx.conf routing every public port to COLOUR's published port.
+bg_proxy_conf() {
+  local c=$1 i hp d=$U_BG_PROXY conf t
+  bg_use "$c"
+  conf="worker_processes 1;pid $d/nginx.pid;worker_shutdown_timeout 30s;events{worker_connections 1024;}"
+  conf+="http{access_log off;client_body_temp_path $d/tmp/body;proxy_temp_path $d/tmp/proxy;"
+  conf+="fastcgi_temp_path $d/tmp/fcgi;uwsgi_temp_path $d/tmp/uwsgi;scgi_temp_path $d/tmp/scgi;"
+  for i in "${!U_BG_SVC[@]}"; do
+    if ! hp=$(compose port "${U_BG_SVC[i]}" "${U_BG_PORT[i]}" 2>&1) || [[ ! ${hp##*:} =~ ^[0-9]+$ ]]; then
+      bg_use ''
+      U_REASON="no published port ${U_BG_PORT[i]} for ${U_BG_SVC[i]} in the $c colour: ${hp//$'\n'/ }"
+      return 1
+    fi
+    t=upsc_${U_BG_SVC[i]//[^A-Za-z0-9_]/_}
+    conf+="upstream $t{server 127.0.0.1:${hp##*:};keepalive 16;}"
+    conf+="server{listen ${UPSC_BG_LISTEN_HOST:+$UPSC_BG_LISTEN_HOST:}${U_BG_PUB[i]};location /{proxy_pass http://$t;"
+    conf+='proxy_http_version 1.1;proxy_set_header Connection "";proxy_set_header Host $host;'
+    conf+='proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;proxy_set_header X-Forwarded-Proto $scheme;'
+    conf+="add_header X-Upsc-Colour $c always;}}"
+  done
+  bg_use ''
+  printf '%s}\n' "$conf" >"$d/nginx.conf.new"
+}
+
+# bg_switch COLOUR: route the public ports to COLOUR, atomically: the new config is checked, moved
+# into place and loaded by a graceful reload (old workers finish their open connections); a stopped
+# proxy is started. U_BG_SWITCH_MS := the time until the proxy answered from COLOUR.
+bg_switch() {
+  local c=$1 t0 t1 out
+  now_us t0
+  bg_proxy_conf "$c" || return 1
+  if ! out=$(bg_nginx -t -q -c "$U_BG_PROXY/nginx.conf.new" 2>&1); then
+    U_REASON="the proxy config for $c is invalid: ${out//$'\n'/ }"
+    return 1
+  fi
+  mv -f -- "$U_BG_PROXY/nginx.conf.new" "$U_BG_PROXY/nginx.conf"
+  if bg_proxy_alive; then
+    out=$(bg_nginx -s reload 2>&1)
+  else
+    out=$(bg_nginx 2>&1 9>&-)
+  fi || {
+    U_REASON="nginx failed: ${out//$'\n'/ }"
+    return 1
+  }
+  bg_verify "$c" || return 1
+  now_us t1
+  U_BG_SWITCH_MS=$(((t1 - t0) / 1000))
+}
+
+# bg_verify COLOUR: through the proxy, every public port answers from COLOUR (its X-Upsc-Colour
+# header) with a status below 500, within UPSC_BG_VERIFY_SECONDS (10).
+bg_verify() {
+  local i limit_ms start now out ok
+  setting_ms limit_ms UPSC_BG_VERIFY_SECONDS 10000
+  now_us start
+  for i in "${!U_BG_SVC[@]}"; do
+    while :; do
+      out=$(curl -sS -o /dev/null -D - --max-time 2 "http://127.0.0.1:${U_BG_PUB[i]}/" 2>&1)
+      ok=0
+      [[ ${out,,} == *"x-upsc-colour: $1"* && $out =~ ^HTTP/[0-9.]+\ [1-4][0-9][0-9] ]] && ok=1
+      ((ok)) && break
+      now_us now
+      if (((now - start) / 1000 > limit_ms)); then
+        U_REASON="the proxy on port ${U_BG_PUB[i]} did not answer from $1 within $(ms_fmt "$limit_ms")s: ${out%%$'\r'*}"
+        return 1
+      fi
+      sleep_ms 50
+    done
+  done
+}
+
+# ------------------------------------------------------------------ after the switch
+# bg_shared SHA: the services that do not face traffic run SHA in the main project (one copy,
+# shared by both colours); traffic services left there by an inPlace deploy are removed.
+bg_shared() {
+  local out svc shared=()
+  U_HC_JSON='[]'
+  bg_use ''
+  out=$(compose config --services 2>&1) || {
+    U_REASON="docker compose config failed: ${out##*$'\n'}"
+    return 1
+  }
+  while IFS= read -r svc; do
+    [[ -n $svc ]] && ! bg_is_traffic "$svc" && shared+=("$svc")
+  done <<<"$out"
+  run_child compose rm -s -f "${U_BG_SVC[@]}" >/dev/null 2>&1
+  ((${#shared[@]} > 0)) || return 0
+  run_child compose up -d --no-deps --no-build "${shared[@]}" || {
+    U_REASON='docker compose up of the shared services failed'
+    return 1
+  }
+  bg_gate 1 || {
+    U_REASON=$U_GATE_REASON
+    return 1
+  }
+}
+
+# bg_live COLOUR ID: COLOUR is live; the other one stays warm for UPSC_BG_KEEP_WARM_SECONDS (900),
+# then a detached reaper stops it unless it went live again meanwhile.
+bg_live() {
+  local old=$U_BG_LIVE warm
+  printf '%s\n' "$1" >"$U_BG_DIR/live.tmp" && mv -f -- "$U_BG_DIR/live.tmp" "$U_BG_DIR/live"
+  printf '%s\n' "$2" >"$U_BG_DIR/$1.id"
+  U_BG_LIVE=$1
+  [[ -n $old && $old != "$1" ]] || return 0
+  setting_int warm UPSC_BG_KEEP_WARM_SECONDS 900
+  if ((warm == 0)); then
+    bg_stop "$old"
+    return 0
+  fi
+  # The reaper outlives this command (its own session) and needs only these functions.
+  export U_BG_DIR U_BG_MAIN U_LOCK_FILE
+  export -f bg_reap bg_stop bg_use compose docker
+  U_BG_SVC_LIST="${U_BG_SVC[*]}" setsid bash -c 'read -ra U_BG_SVC <<<"$U_BG_SVC_LIST"; bg_reap "$@"' \
+    bg-reap "$old" "$1" "$2" "$warm" </dev/null >/dev/null 2>&1 9>&- &
+}
+
+# bg_reap OLD NEW ID SECONDS: after SECONDS, under the deploy lock, stop OLD if NEW (from deploy ID)
+# is still the live colour.
+bg_reap() {
+  sleep "$4"
+  exec 9>>"$U_LOCK_FILE" && flock 9 || return
+  [[ $(<"$U_BG_DIR/live") == "$2" && $(<"$U_BG_DIR/$2.id") == "$3" ]] || return 0
+  U_BG_MAIN_FILE='' U_CFILE=''
+  bg_use "$1"
+  compose stop "${U_BG_SVC[@]}" >/dev/null 2>&1
+}
+
+# ------------------------------------------------------------------ deploy and rollback
+# bg_cutover SHA PREFIX: start SHA in the idle colour, gate it, switch, update the shared services.
+# Returns 1 with U_BG_SWITCHED=0 when traffic never moved (the live colour untouched).
+bg_cutover() {
+  local sha=$1 p=$2 from=$U_BG_LIVE
+  U_BG_SWITCHED=0
+  bg_start "$U_BG_IDLE" "$sha" "$p" || return 1
+  step_start "${p}switch"
+  # From inPlace: the app's own traffic containers hold the public ports until they go.
+  [[ -n $from ]] || run_child compose rm -s -f "${U_BG_SVC[@]}" >/dev/null 2>&1
+  if ! bg_switch "$U_BG_IDLE"; then
+    local why=$U_REASON
+    if [[ -n $from ]] && bg_switch "$from"; then why+="; traffic stays on $from"; fi
+    bg_stop "$U_BG_IDLE"
+    step_fail "${p}switch" "$why" 'see the proxy error log in UPSC_HOME/proxy (upsc ssh)'
+    return 1
+  fi
+  U_BG_SWITCHED=1
+  step_ok "${p}switch" "${from:-inPlace} -> $U_BG_IDLE in ${U_BG_SWITCH_MS}ms"
+  set_current "$sha" "${U_BRANCH:-}" "$U_ID"
+  bg_live "$U_BG_IDLE" "$U_ID"
+  U_BG_IDLE=${from:-}
+  step_start "${p}shared"
+  bg_shared || {
+    step_fail "${p}shared" "$U_REASON" "${from:+traffic runs ${sha:0:12}; the $from colour is warm: upsc rollback switches back}"
+    return 1
+  }
+  step_ok "${p}shared"
+}
+
+# bg_hc_all: U_RESULT_HC := the colour's gate checks, then the shared services' checks.
+bg_hc_all() {
+  local a=${U_BG_HC:-[]} b=${U_HC_JSON:-[]}
+  a=${a#[} b=${b#[}
+  a=${a%]} b=${b%]}
+  U_RESULT_HC="[$a${a:+${b:+,}}$b]"
+}
+
+# bg_json: U_BG_JSON := the strategy's part of the result.
+bg_json() {
+  local idle='' ic=''
+  [[ -n $U_BG_IDLE ]] && bg_running "$U_BG_IDLE" && idle=$U_BG_IDLE
+  [[ -n $idle ]] && bg_colour_commit ic "$idle"
+  json_qn idle "$idle"
+  json_qn ic "$ic"
+  local live switch
+  json_qn live "$U_BG_LIVE"
+  json_n switch "$U_BG_SWITCH_MS"
+  U_BG_JSON="{\"live\":$live,\"warm\":$idle,\"warmCommit\":$ic,\"switchMs\":$switch}"
+  R_COLOUR=$U_BG_LIVE
+}
+
+# bg_deploy: deploy.sh after build and tag: the blueGreen cutover instead of an in-place `up`; with
+# UPSC_STRATEGY=inPlace (the way back), stop the proxy and the colours and return.
+bg_deploy() {
+  bg_init
+  if [[ ${UPSC_STRATEGY:-} != blueGreen ]]; then
+    bg_leave
+    return 0
+  fi
+  if ! bg_cutover "$U_COMMIT" ''; then
+    bg_json
+    if ((!U_BG_SWITCHED)); then
+      restore_running
+      U_ADVICE="${U_ADVICE:+$U_ADVICE; }the live version was not changed"
+    fi
+    deploy_record failed
+    deploy_finish "$RC_FAILED" failed
+  fi
+  bg_hc_all
+  step_start retention
+  local keep
+  setting_int keep UPSC_KEEP_IMAGES 5
+  ((keep >= 2)) || keep=2
+  succeeded_commits
+  retention "$keep" "$U_COMMIT"
+  step_ok retention "$U_RETENTION_DETAIL"
+  bg_json
+  deploy_record succeeded
+  deploy_finish "$RC_OK" succeeded
+}
+
+# bg_leave: back to inPlace: the proxy stops (gracefully) and frees the public ports for the app's
+# own containers; both colours are removed. Traffic pauses until the in-place `up` is done.
+bg_leave() {
+  [[ -n $U_BG_LIVE ]] || return 0
+  say "Leaving blueGreen: stopping the proxy and the $U_BG_LIVE and $U_BG_IDLE colours"
+  bg_proxy_alive && bg_nginx -s quit 2>&1
+  local c i
+  for c in blue green; do
+    bg_use "$c"
+    [[ -f $U_CFILE ]] && run_child compose rm -s -f "${U_BG_SVC[@]}" >/dev/null 2>&1
+  done
+  bg_use ''
+  rm -f -- "$U_BG_DIR/live"
+  for ((i = 0; i < 50; i++)); do bg_proxy_alive || break; sleep_ms 100; done
+}
+
+# bg_rollback: rollback.sh once the target is known: a switch back when the idle colour is warm on
+# the target commit; else the target starts in the idle colour from its images, then the switch.
+bg_rollback() {
+  bg_init
+  local warm=''
+  bg_colour_commit warm "$U_BG_IDLE"
+  step_start restore
+  if ! checkout_commit "$U_COMMIT" 2>/dev/null || ! project_images; then
+    step_fail restore "cannot check out ${U_COMMIT:0:12} or read its compose file" 'see git status in the app dir (upsc ssh)'
+    back_to_running
+    rollback_record failed
+    rollback_finish "$RC_FAILED" failed
+  fi
+  if ! images_retag "$U_COMMIT" restore; then
+    warn "images tagged upsc-${U_COMMIT:0:12} are missing (${U_RETAG_MISSING[*]}): rebuilding them"
+    U_REBUILT=1
+    if ! build_images; then
+      step_fail restore "build of ${U_COMMIT:0:12} failed" 'see the build output above'
+      back_to_running
+      rollback_record failed
+      rollback_finish "$RC_FAILED" failed
+    fi
+    images_retag "$U_COMMIT" save
+  fi
+  step_ok restore "${U_COMMIT:0:12}$( ((U_REBUILT)) && echo ' (rebuilt)')"
+  if [[ $warm == "$U_COMMIT" ]] && bg_running "$U_BG_IDLE"; then
+    local from=$U_BG_LIVE
+    step_start switch
+    if ! bg_switch "$U_BG_IDLE"; then
+      step_fail switch "$U_REASON" "traffic stays on $from"
+      bg_json
+      rollback_record failed
+      rollback_finish "$RC_FAILED" failed
+    fi
+    step_ok switch "$from -> $U_BG_IDLE in ${U_BG_SWITCH_MS}ms (warm)"
+    set_current "$U_COMMIT" "$U_BRANCH" "$U_ID"
+    bg_live "$U_BG_IDLE" "$U_ID"
+    U_BG_IDLE=$from
+    step_start shared
+    bg_shared || {
+      step_fail shared "$U_REASON"
+      bg_json
+      rollback_record failed
+      rollback_finish "$RC_FAILED" failed
+    }
+    step_ok shared
+  elif ! bg_cutover "$U_COMMIT" ''; then
+    ((U_BG_SWITCHED)) || back_to_running
+    bg_json
+    rollback_record failed
+    rollback_finish "$RC_FAILED" failed
+  fi
+  bg_hc_all
+  bg_json
+  rollback_record succeeded
+  rollback_finish "$RC_OK" succeeded
+}
