@@ -80,5 +80,10 @@ describe.skipIf(!nginx)('blueGreen through the CLI: deploy under load, a failing
     expect(await served()).toEqual({version: 'feature-x', colour: 'green'})
     const history = JSON.parse((await cli(['history', '--json'])).stdout)
     expect(history.records[0]).toMatchObject({kind: 'rollback', outcome: 'succeeded', colour: 'green'})
+    const status = await cli(['status', '--json'])
+    expect(status.code, status.stdout).toBe(0)
+    const checks = JSON.parse(status.stdout).instances[0].checks
+    expect(checks.find((c: {id: string}) => c.id === 'bluegreen.live')).toMatchObject({verdict: 'ok', detail: expect.stringMatching(/^green @ [0-9a-f]{7}; blue @ [0-9a-f]{7} warm/)})
+    expect(checks.find((c: {id: string}) => c.id === 'bluegreen.proxy')).toMatchObject({verdict: 'ok', detail: `nginx :${port} api -> green (HTTP 200)`})
   }, 240_000)
 })

@@ -106,6 +106,17 @@ describe.skipIf(!nginx)('blueGreen deploy and rollback behind nginx (needs nginx
     const { host, port } = await hostOnBlue();
     const deployed = await runScript(host, 'deploy', { ...blueGreen(port), UPSC_BRANCH: 'feature-x' });
     expect(deployed.code, deployed.stdout).toBe(0);
+    // Status sees the live colour, the warm one and the proxy; the api's check runs in the live colour.
+    const probe = await runScript(host, 'probe', blueGreen(port));
+    expect(probe.result.blueGreen).toMatchObject({
+      strategy: 'blueGreen',
+      live: 'green',
+      idle: 'blue',
+      idleState: 'running',
+      idleCommit: host.commitOf('main'),
+      proxy: { running: true, ports: [{ service: 'api', port, status: 200, colour: 'green' }] },
+    });
+    expect(probe.result.healthChecks).toMatchObject([{ name: 'api', ok: true }]);
     const builds = host.buildCount();
     const { result, load } = await underLoad(port, () => runScript(host, 'rollback', blueGreen(port)));
     expect(result.code, result.stdout).toBe(0);

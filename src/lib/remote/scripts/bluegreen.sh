@@ -27,7 +27,6 @@ bg_init() {
   ((${#U_BG_SVC[@]} > 0)) || usage_fail 'UPSC_BG_COUNT: blueGreen needs at least one traffic service'
   [[ ${UPSC_BG_LISTEN_HOST:-} =~ ^[0-9.]*$ ]] || usage_fail 'UPSC_BG_LISTEN_HOST is not an IPv4 address'
   U_BG_DIR=$U_STATE/bluegreen U_BG_PROXY=$U_STATE/proxy U_BG_MAIN=$U_PROJECT U_BG_MAIN_FILE=$U_CFILE
-  mkdir -p -- "$U_BG_DIR" "$U_BG_PROXY/tmp"
   U_BG_LIVE=''
   [[ -f $U_BG_DIR/live ]] && U_BG_LIVE=$(<"$U_BG_DIR/live")
   [[ $U_BG_LIVE == blue || $U_BG_LIVE == green ]] || U_BG_LIVE=''
@@ -81,16 +80,18 @@ bg_compose_file() {
     "$U_BG_MAIN-$1" "$svcs" "$net" >"$U_BG_DIR/compose-$1.json"
 }
 
-# bg_gate: the health gate on the current compose project, with only the checks of traffic services
-# (the others are checked in the main project by bg_shared).
-bg_gate() {
-  local n i j=0 k want=$1 v svc
+# bg_checks WANT FUNC: run FUNC (health_gate or hc_run_all) on the current compose project with only
+# the checks of traffic services (WANT 0) or only the others (WANT 1), renumbered in a copy of the
+# settings. U_HC_JSON and U_GATE_REASON come back; the caller's settings stay as they are.
+bg_checks() {
+  local n i j=0 k want=$1 v svc rc
   setting_int n UPSC_HC_COUNT 0
   local -a saved=()
   for ((i = 1; i <= n; i++)); do
     v=UPSC_HC_${i}_SERVICE svc=${!v-}
-    bg_is_traffic "$svc" && [[ -n $svc ]]
-    [[ $? == "$want" ]] || continue
+    rc=1
+    [[ -n $svc ]] && bg_is_traffic "$svc" && rc=0
+    ((rc == want)) || continue
     j=$((j + 1))
     for k in NAME URL SERVICE PORT PATH EXPECT; do
       v=UPSC_HC_${i}_$k
@@ -98,16 +99,16 @@ bg_gate() {
     done
   done
   (
-    # A copy of the settings with the checks renumbered; the caller's stay as they are.
     export UPSC_HC_COUNT=$j
     for v in "${saved[@]}"; do export "${v%%=*}=${v#*=}"; done
-    health_gate
+    U_HC_JSON='[]'
+    if [[ $2 == hc_run_all ]]; then hc_load; ((U_HC_N == 0)) || hc_run_all; else "$2"; fi
     rc=$?
-    printf '%s\n%s\n' "$U_HC_JSON" "${U_GATE_REASON:-}" >"$U_TMP/bg-gate"
+    printf '%s\n%s\n' "$U_HC_JSON" "${U_GATE_REASON:-}" >"$U_TMP/bg-checks.$want"
     exit "$rc"
   )
-  local rc=$?
-  { IFS= read -r U_HC_JSON; IFS= read -r U_GATE_REASON; } <"$U_TMP/bg-gate"
+  rc=$?
+  { IFS= read -r U_HC_JSON; IFS= read -r U_GATE_REASON; } <"$U_TMP/bg-checks.$want"
   return "$rc"
 }
 
@@ -129,7 +130,7 @@ bg_start() {
   printf '%s\n' "$sha" >"$U_BG_DIR/$c.commit"
   step_ok "${p}start" "$c: ${U_BG_SVC[*]} on ${sha:0:12}"
   step_start "${p}gate"
-  if ! bg_gate 0; then
+  if ! bg_checks 0 health_gate; then
     bg_stop "$c"
     step_fail "${p}gate" "$U_GATE_REASON" "no traffic reached ${sha:0:12}: the $c colour was stopped"
     return 1
@@ -248,7 +249,7 @@ bg_shared() {
     U_REASON='docker compose up of the shared services failed'
     return 1
   }
-  bg_gate 1 || {
+  bg_checks 1 health_gate || {
     U_REASON=$U_GATE_REASON
     return 1
   }
@@ -283,6 +284,55 @@ bg_reap() {
   U_BG_MAIN_FILE='' U_CFILE=''
   bg_use "$1"
   compose stop "${U_BG_SVC[@]}" >/dev/null 2>&1
+}
+
+# ------------------------------------------------------------------ status (probe.sh)
+# bg_probe_checks: the health checks as status sees them: traffic services' in the live colour,
+# the others in the main project.
+bg_probe_checks() {
+  bg_init
+  local a='[]'
+  if [[ -n $U_BG_LIVE ]]; then
+    bg_use "$U_BG_LIVE"
+    bg_checks 0 hc_run_all
+    a=$U_HC_JSON
+    bg_use ''
+  fi
+  bg_checks 1 hc_run_all
+  U_BG_HC=$a
+  bg_hc_all
+  U_HC_JSON=$U_RESULT_HC
+}
+
+# bg_status: P_BG := {strategy, live, liveCommit, idle, idleState, idleCommit, proxy{running, ports}}.
+bg_status() {
+  bg_init
+  local i out code colour ports='' running=false strategy lc ic idle=null state=null live
+  bg_proxy_alive && running=true
+  for i in "${!U_BG_SVC[@]}"; do
+    code='' colour=''
+    if [[ $running == true ]]; then
+      out=$(curl -sS -o /dev/null -D - --max-time 2 "http://127.0.0.1:${U_BG_PUB[i]}/" 2>/dev/null)
+      [[ $out =~ ^HTTP/[0-9.]+\ ([0-9]{3}) ]] && code=${BASH_REMATCH[1]}
+      [[ ${out,,} =~ x-upsc-colour:\ ([a-z]+) ]] && colour=${BASH_REMATCH[1]}
+    fi
+    json_n code "$code"
+    json_qn colour "$colour"
+    ports+="${ports:+,}{\"service\":\"${U_BG_SVC[i]}\",\"port\":${U_BG_PUB[i]},\"status\":$code,\"colour\":$colour}"
+  done
+  bg_colour_commit lc "${U_BG_LIVE:-none}"
+  if [[ -n $U_BG_LIVE ]]; then
+    json_q idle "$U_BG_IDLE"
+    state='"stopped"'
+    bg_running "$U_BG_IDLE" && state='"running"'
+    bg_colour_commit ic "$U_BG_IDLE"
+  fi
+  json_qn ic "${ic:-}"
+  json_qn lc "$lc"
+  json_qn live "$U_BG_LIVE"
+  json_q strategy "${UPSC_STRATEGY:-inPlace}"
+  P_BG="{\"strategy\":$strategy,\"live\":$live,\"liveCommit\":$lc,\"idle\":$idle,\"idleState\":$state,\"idleCommit\":$ic"
+  P_BG+=",\"proxy\":{\"running\":$running,\"ports\":[$ports]}}"
 }
 
 # ------------------------------------------------------------------ deploy and rollback
@@ -341,6 +391,7 @@ bg_json() {
 # UPSC_STRATEGY=inPlace (the way back), stop the proxy and the colours and return.
 bg_deploy() {
   bg_init
+  mkdir -p -- "$U_BG_DIR" "$U_BG_PROXY/tmp"
   if [[ ${UPSC_STRATEGY:-} != blueGreen ]]; then
     bg_leave
     return 0
@@ -383,10 +434,28 @@ bg_leave() {
   for ((i = 0; i < 50; i++)); do bg_proxy_alive || break; sleep_ms 100; done
 }
 
+# bg_boot: boot.sh after a reboot: the live colour (or, before any, the blue one) starts again on
+# the running commit from its images, the proxy routes to it (its ports are new), the shared
+# services start. Nothing is fetched or built.
+bg_boot() {
+  bg_init
+  mkdir -p -- "$U_BG_DIR" "$U_BG_PROXY/tmp"
+  [[ -n $U_BG_LIVE ]] && U_BG_IDLE=$U_BG_LIVE U_BG_LIVE=''
+  local ok=0
+  checkout_commit "$U_COMMIT" 2>/dev/null && project_images && images_retag "$U_COMMIT" restore
+  bg_cutover "$U_COMMIT" '' && ok=1
+  bg_hc_all
+  bg_json
+  ((ok)) && result_line boot 0 succeeded "\"blueGreen\":$U_BG_JSON" && exit 0
+  result_line boot 1 failed "\"blueGreen\":$U_BG_JSON"
+  exit 1
+}
+
 # bg_rollback: rollback.sh once the target is known: a switch back when the idle colour is warm on
 # the target commit; else the target starts in the idle colour from its images, then the switch.
 bg_rollback() {
   bg_init
+  mkdir -p -- "$U_BG_DIR" "$U_BG_PROXY/tmp"
   local warm=''
   bg_colour_commit warm "$U_BG_IDLE"
   step_start restore
