@@ -23,7 +23,7 @@ export async function run({log}) {
   try {
     const host = standIn.hosts[0].host
     const port = await freePort()
-    const base = {region: standIn.region, healthChecks: [{name: 'api', service: 'api', port: 8000, path: '/health', expectStatus: 200}], timeouts: {healthSeconds: 10}}
+    const base = {region: standIn.region, instances: {tags: {Name: 'upscpro-stage2-docker'}}, healthChecks: [{name: 'api', service: 'api', port: 8000, path: '/health', expectStatus: 200}], timeouts: {healthSeconds: 10}}
     const deploy = {strategy: 'blueGreen', services: [{name: 'api', port: 8000, publicPort: port}], listenHost: '127.0.0.1', keepWarmSeconds: 600}
     // Two stages on the same instance: the same app, deployed either way.
     writeFileSync(join(dir, 'upsc.config.json'), JSON.stringify({defaultStage: 'bluegreen', stages: {inplace: base, bluegreen: {...base, deploy}}}))
