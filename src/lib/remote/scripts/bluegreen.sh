@@ -4,9 +4,9 @@
 # public ports and routes to the live colour. Everything else keeps one copy in the main project.
 # Bundled with lib.sh only when UPSC_STRATEGY=blueGreen; deploy.sh and rollback.sh call bg_deploy and
 # bg_rollback, which finish the run themselves. Settings: UPSC_BG_* (REMOTE-CONTRACT.md).
-# Globals here are also read by lib.sh and the entry scripts (SC2034); $names in single quotes are
+# Globals here are also read by lib.sh and the entry scripts (SC2034), or set there (SC2153); $names in single quotes are
 # nginx's or the reaper's own variables (SC2016).
-# shellcheck disable=SC2034,SC2016
+# shellcheck disable=SC2034,SC2016,SC2153
 
 # bg_init: U_BG_* := the traffic services (name, container port, public port) and the colour state.
 bg_init() {
@@ -82,7 +82,8 @@ bg_compose_file() {
 
 # bg_checks WANT FUNC: run FUNC (health_gate or hc_run_all) on the current compose project with only
 # the checks of traffic services (WANT 0) or only the others (WANT 1), renumbered in a copy of the
-# settings. U_HC_JSON and U_GATE_REASON come back; the caller's settings stay as they are.
+# settings. U_HC_JSON, U_GATE_REASON and U_BG_FAILED (the failing checks) come back; the caller's
+# settings stay as they are.
 bg_checks() {
   local n i j=0 k want=$1 v svc rc
   setting_int n UPSC_HC_COUNT 0
@@ -104,11 +105,12 @@ bg_checks() {
     U_HC_JSON='[]'
     if [[ $2 == hc_run_all ]]; then hc_load; ((U_HC_N == 0)) || hc_run_all; else "$2"; fi
     rc=$?
-    printf '%s\n%s\n' "$U_HC_JSON" "${U_GATE_REASON:-}" >"$U_TMP/bg-checks.$want"
+    local IFS=';'
+    printf '%s\n%s\n%s\n' "$U_HC_JSON" "${U_GATE_REASON:-}" "${U_HC_FAILED[*]}" >"$U_TMP/bg-checks.$want"
     exit "$rc"
   )
   rc=$?
-  { IFS= read -r U_HC_JSON; IFS= read -r U_GATE_REASON; } <"$U_TMP/bg-checks.$want"
+  { IFS= read -r U_HC_JSON; IFS= read -r U_GATE_REASON; IFS= read -r U_BG_FAILED; } <"$U_TMP/bg-checks.$want"
   return "$rc"
 }
 
@@ -151,11 +153,25 @@ bg_stop() {
 # bg_nginx ARGS...: nginx with this host's own config, prefix and error log.
 bg_nginx() { nginx -p "$U_BG_PROXY" -c "$U_BG_PROXY/nginx.conf" -e "$U_BG_PROXY/error.log" "$@"; }
 
+# bg_closefds: close every descriptor above 2 in this (sub)shell, so that a daemon started from it
+# (nginx, the reaper) holds no pipe of the caller open (the Run Command's, the user-data's log).
+bg_closefds() {
+  local fd n
+  for fd in /proc/"$BASHPID"/fd/*; do
+    n=${fd##*/}
+    ((n > 2)) && exec {n}>&-
+  done 2>/dev/null
+}
+
 # bg_proxy_alive: 0 when the proxy's master process runs.
 bg_proxy_alive() {
   local pid=''
   [[ -f $U_BG_PROXY/nginx.pid ]] && pid=$(<"$U_BG_PROXY/nginx.pid")
-  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  # A killed master not yet reaped is a zombie: gone all the same.
+  local stat=''
+  stat=$(<"/proc/$pid/stat") 2>/dev/null
+  [[ ${stat##*) } != Z* ]]
 }
 
 # bg_proxy_conf COLOUR: write nginx.conf routing every public port to COLOUR's published port.
@@ -194,14 +210,20 @@ bg_switch() {
     return 1
   fi
   mv -f -- "$U_BG_PROXY/nginx.conf.new" "$U_BG_PROXY/nginx.conf"
+  local rc=0
   if bg_proxy_alive; then
-    out=$(bg_nginx -s reload 2>&1)
+    bg_nginx -s reload >"$U_TMP/nginx.out" 2>&1 || rc=$?
   else
-    out=$(bg_nginx 2>&1 9>&-)
-  fi || {
+    (
+      bg_closefds
+      bg_nginx </dev/null >"$U_TMP/nginx.out" 2>&1
+    ) || rc=$?
+  fi
+  if ((rc)); then
+    out=$(<"$U_TMP/nginx.out")
     U_REASON="nginx failed: ${out//$'\n'/ }"
     return 1
-  }
+  fi
   bg_verify "$c" || return 1
   now_us t1
   U_BG_SWITCH_MS=$(((t1 - t0) / 1000))
@@ -230,8 +252,8 @@ bg_verify() {
 }
 
 # ------------------------------------------------------------------ after the switch
-# bg_shared SHA: the services that do not face traffic run SHA in the main project (one copy,
-# shared by both colours); traffic services left there by an inPlace deploy are removed.
+# bg_shared: the services that do not face traffic run the checked-out commit in the main project
+# (one copy, shared by both colours).
 bg_shared() {
   local out svc shared=()
   U_HC_JSON='[]'
@@ -243,7 +265,6 @@ bg_shared() {
   while IFS= read -r svc; do
     [[ -n $svc ]] && ! bg_is_traffic "$svc" && shared+=("$svc")
   done <<<"$out"
-  run_child compose rm -s -f "${U_BG_SVC[@]}" >/dev/null 2>&1
   ((${#shared[@]} > 0)) || return 0
   run_child compose up -d --no-deps --no-build "${shared[@]}" || {
     U_REASON='docker compose up of the shared services failed'
@@ -271,8 +292,11 @@ bg_live() {
   # The reaper outlives this command (its own session) and needs only these functions.
   export U_BG_DIR U_BG_MAIN U_LOCK_FILE
   export -f bg_reap bg_stop bg_use compose docker
-  U_BG_SVC_LIST="${U_BG_SVC[*]}" setsid bash -c 'read -ra U_BG_SVC <<<"$U_BG_SVC_LIST"; bg_reap "$@"' \
-    bg-reap "$old" "$1" "$2" "$warm" </dev/null >/dev/null 2>&1 9>&- &
+  (
+    bg_closefds
+    U_BG_SVC_LIST="${U_BG_SVC[*]}" exec setsid bash -c 'read -ra U_BG_SVC <<<"$U_BG_SVC_LIST"; bg_reap "$@"' \
+      bg-reap "$old" "$1" "$2" "$warm" </dev/null >/dev/null 2>&1
+  ) &
 }
 
 # bg_reap OLD NEW ID SECONDS: after SECONDS, under the deploy lock, stop OLD if NEW (from deploy ID)
@@ -292,13 +316,16 @@ bg_reap() {
 bg_probe_checks() {
   bg_init
   local a='[]'
+  U_BG_FAILED=''
   if [[ -n $U_BG_LIVE ]]; then
     bg_use "$U_BG_LIVE"
     bg_checks 0 hc_run_all
     a=$U_HC_JSON
     bg_use ''
   fi
+  local f=$U_BG_FAILED
   bg_checks 1 hc_run_all
+  U_BG_FAILED+="${f:+${U_BG_FAILED:+;}$f}"
   U_BG_HC=$a
   bg_hc_all
   U_HC_JSON=$U_RESULT_HC
@@ -451,58 +478,116 @@ bg_boot() {
   exit 1
 }
 
-# bg_rollback: rollback.sh once the target is known: a switch back when the idle colour is warm on
-# the target commit; else the target starts in the idle colour from its images, then the switch.
-bg_rollback() {
+# bg_look: 0 when the live colour runs, nginx runs and every check passes (the traffic services'
+# in the live colour); else M_WHY says what is wrong. U_HC_JSON := the checks.
+bg_look() {
+  M_WHY=()
+  docker_ready || M_WHY+=("docker: $U_DOCKER_ERR")
+  if ! bg_proxy_alive; then
+    M_WHY+=('the proxy (nginx) is not running')
+  elif ! UPSC_BG_VERIFY_SECONDS=0 bg_verify "$U_BG_LIVE"; then
+    M_WHY+=("$U_REASON")
+  fi
+  bg_running "$U_BG_LIVE" || M_WHY+=("the $U_BG_LIVE colour is not running")
+  bg_probe_checks
+  [[ $U_HC_JSON != *'"ok":false'* ]] || M_WHY+=("health checks fail: $U_BG_FAILED")
+  ((${#M_WHY[@]} == 0))
+}
+
+# bg_monitor: monitor.sh on a blueGreen stage with a live colour. A dead proxy is started again on
+# the live colour; a live colour that is down starts again from its images (as after a reboot).
+# Under the deploy lock, after the grace period, as monitor.sh does for inPlace.
+bg_monitor() {
   bg_init
+  [[ -n $U_BG_LIVE ]] || return 0
   mkdir -p -- "$U_BG_DIR" "$U_BG_PROXY/tmp"
-  local warm=''
-  bg_colour_commit warm "$U_BG_IDLE"
+  bg_look && monitor_finish healthy '' 0
+  say "Unhealthy: ${M_WHY[*]}"
+  lock_acquire monitor "$U_ID" '' || monitor_finish skipped "a deploy holds the lock: $(lock_describe)" 0
+  local grace what=proxy
+  setting_ms grace UPSC_MONITOR_GRACE_SECONDS 10000
+  sleep_ms "$grace"
+  bg_look && monitor_finish healthy 'recovered without a restart' 0
+  iso_now M_LAST
+  if bg_running "$U_BG_LIVE"; then
+    say "Restarting the proxy on the $U_BG_LIVE colour"
+    bg_switch "$U_BG_LIVE"
+  else
+    what=$U_BG_LIVE
+    say "Restarting the $what colour"
+    running_commit U_COMMIT
+    U_BG_IDLE=$U_BG_LIVE U_BG_LIVE=''
+    bg_cutover "$U_COMMIT" ''
+  fi
+  # M_COUNT is monitor.sh's associative array (SC2004 cannot tell).
+  # shellcheck disable=SC2004
+  M_RESTARTED+=("$what") M_COUNT[$what]=$((${M_COUNT[$what]:-0} + 1))
+  bg_init
+  bg_look && monitor_finish recovered "restarted $what" 0
+  monitor_finish unhealthy "restarted $what; still failing: ${M_WHY[*]}" 1
+}
+
+# bg_restore: the checkout and image tags of U_COMMIT (rollback), for the shared services and a cold
+# start; images that are gone are rebuilt, with a warning.
+bg_restore() {
   step_start restore
   if ! checkout_commit "$U_COMMIT" 2>/dev/null || ! project_images; then
     step_fail restore "cannot check out ${U_COMMIT:0:12} or read its compose file" 'see git status in the app dir (upsc ssh)'
-    back_to_running
-    rollback_record failed
-    rollback_finish "$RC_FAILED" failed
+    return 1
   fi
   if ! images_retag "$U_COMMIT" restore; then
     warn "images tagged upsc-${U_COMMIT:0:12} are missing (${U_RETAG_MISSING[*]}): rebuilding them"
     U_REBUILT=1
     if ! build_images; then
       step_fail restore "build of ${U_COMMIT:0:12} failed" 'see the build output above'
-      back_to_running
-      rollback_record failed
-      rollback_finish "$RC_FAILED" failed
+      return 1
     fi
     images_retag "$U_COMMIT" save
   fi
   step_ok restore "${U_COMMIT:0:12}$( ((U_REBUILT)) && echo ' (rebuilt)')"
+}
+
+# bg_rollback_fail: record the failed rollback and finish (exit 1).
+bg_rollback_fail() {
+  bg_json
+  rollback_record failed
+  rollback_finish "$RC_FAILED" failed
+}
+
+# bg_rollback: rollback.sh once the target is known. The idle colour warm on the target commit: the
+# switch comes first (traffic is back at once), then the checkout and the shared services. Else the
+# target starts in the idle colour from its images, is gated, then switched to.
+bg_rollback() {
+  bg_init
+  mkdir -p -- "$U_BG_DIR" "$U_BG_PROXY/tmp"
+  local warm='' from=$U_BG_LIVE
+  bg_colour_commit warm "$U_BG_IDLE"
   if [[ $warm == "$U_COMMIT" ]] && bg_running "$U_BG_IDLE"; then
-    local from=$U_BG_LIVE
     step_start switch
     if ! bg_switch "$U_BG_IDLE"; then
       step_fail switch "$U_REASON" "traffic stays on $from"
-      bg_json
-      rollback_record failed
-      rollback_finish "$RC_FAILED" failed
+      bg_rollback_fail
     fi
     step_ok switch "$from -> $U_BG_IDLE in ${U_BG_SWITCH_MS}ms (warm)"
     set_current "$U_COMMIT" "$U_BRANCH" "$U_ID"
     bg_live "$U_BG_IDLE" "$U_ID"
     U_BG_IDLE=$from
+    bg_restore || bg_rollback_fail
     step_start shared
     bg_shared || {
-      step_fail shared "$U_REASON"
-      bg_json
-      rollback_record failed
-      rollback_finish "$RC_FAILED" failed
+      step_fail shared "$U_REASON" "traffic runs ${U_COMMIT:0:12}; the shared services may not"
+      bg_rollback_fail
     }
     step_ok shared
-  elif ! bg_cutover "$U_COMMIT" ''; then
-    ((U_BG_SWITCHED)) || back_to_running
-    bg_json
-    rollback_record failed
-    rollback_finish "$RC_FAILED" failed
+  else
+    if ! bg_restore; then
+      back_to_running
+      bg_rollback_fail
+    fi
+    if ! bg_cutover "$U_COMMIT" ''; then
+      ((U_BG_SWITCHED)) || back_to_running
+      bg_rollback_fail
+    fi
   fi
   bg_hc_all
   bg_json
