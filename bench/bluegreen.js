@@ -76,8 +76,7 @@ export async function run({log}) {
         row('  answers from the failing version', gateColours === 'green' ? '0' : `colours seen: ${gateColours}`, '0', gateColours === 'green'),
         row('manual rollback to the warm colour: failed requests', failText(rollback.load), `0 of ≥ ${MIN_REQUESTS}`, failed(rollback.load) === 0 && rollback.load.total >= MIN_REQUESTS),
         row('switch time (config check, graceful reload, first answer from the new colour)', `${switchMs} ms`, '≤ 1 s', typeof switchMs === 'number' && switchMs <= 1000),
-        row('warm rollback: traffic back on the old version (host: lock, target, docker, switch)', `${upToSwitch.toFixed(1)} s (switch ${rbSwitchMs} ms)`, '≤ 2 s, no build', upToSwitch > 0 && upToSwitch <= 2 && rollbackBuilds === 0, `${(rollback.ms / 1000).toFixed(1)} s`, 'whole upsc rollback: history read, Run Command, output'),
-        row('warm rollback: whole host run (then checkout, image tags, shared services)', `${rbHostS} s`, '≤ 2 s', typeof rbHostS === 'number' && rbHostS <= 2),
+        row('warm rollback: traffic back on the old version (host: lock, target, switch)', `${upToSwitch.toFixed(1)} s (switch ${rbSwitchMs} ms)`, '≤ 2 s, no build', upToSwitch > 0 && upToSwitch <= 2 && rollbackBuilds === 0, `${rbHostS} s host run, ${(rollback.ms / 1000).toFixed(1)} s upsc rollback`, 'then checkout, image tags, shared services; the CLI adds the history read'),
         row('image builds during the rollback', String(rollbackBuilds), '0', rollbackBuilds === 0),
       ],
       notes: [

@@ -120,7 +120,7 @@ describe.skipIf(!nginx)('blueGreen deploy and rollback behind nginx (needs nginx
     const builds = host.buildCount();
     const { result, load } = await underLoad(port, () => runScript(host, 'rollback', blueGreen(port)));
     expect(result.code, result.stdout).toBe(0);
-    expect(ended(result)).toEqual(['lock', 'target', 'docker', 'switch', 'restore', 'shared']);
+    expect(ended(result)).toEqual(['lock', 'target', 'switch', 'docker', 'restore', 'shared']);
     expect(result.steps.find((s) => s.name === 'switch' && s.status === 'ok').text).toMatch(/^green -> blue in \d+ms \(warm\)$/);
     expect(host.buildCount()).toBe(builds);
     expect(load.errors + load.non2xx, load.samples.join('; ')).toBe(0);

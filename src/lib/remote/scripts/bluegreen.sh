@@ -61,6 +61,29 @@ bg_running() {
   ((n >= ${#U_BG_SVC[@]}))
 }
 
+# bg_ports COLOUR: record the loopback port each traffic service of the started colour publishes.
+bg_ports() {
+  local i hp out=''
+  for i in "${!U_BG_SVC[@]}"; do
+    if ! hp=$(compose port "${U_BG_SVC[i]}" "${U_BG_PORT[i]}" 2>&1) || [[ ! ${hp##*:} =~ ^[0-9]+$ ]]; then
+      U_REASON="no published port ${U_BG_PORT[i]} for ${U_BG_SVC[i]} in the $1 colour: ${hp//$'\n'/ }"
+      return 1
+    fi
+    out+="${hp##*:}"$'\n'
+  done
+  printf '%s' "$out" >"$U_BG_DIR/$1.ports"
+}
+
+# bg_warm COLOUR: 0 when every traffic service of the colour answers HTTP on its recorded port.
+bg_warm() {
+  local p ports=()
+  [[ -f $U_BG_DIR/$1.ports ]] && mapfile -t ports <"$U_BG_DIR/$1.ports"
+  ((${#ports[@]} == ${#U_BG_SVC[@]})) || return 1
+  for p in "${ports[@]}"; do
+    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$p/" || return 1
+  done
+}
+
 # bg_compose_file COLOUR SHA: the colour's compose file (YAML in JSON's flow style): each traffic
 # service extends the app's own, runs the upsc-<sha> image and publishes its port on an ephemeral
 # loopback port only (`!override`, compose 2.24.4+, drops the app's own host ports, which the proxy
@@ -124,9 +147,9 @@ bg_start() {
   step_start "${p}start"
   bg_compose_file "$c" "$sha"
   bg_use "$c"
-  if ! run_child compose up -d --no-deps --no-build --force-recreate "${U_BG_SVC[@]}"; then
+  if ! run_child compose up -d --no-deps --no-build --force-recreate "${U_BG_SVC[@]}" || ! bg_ports "$c"; then
     bg_stop "$c"
-    step_fail "${p}start" "the $c colour did not start" 'see the compose output above'
+    step_fail "${p}start" "the $c colour did not start${U_REASON:+: $U_REASON}" 'see the compose output above'
     return 1
   fi
   printf '%s\n' "$sha" >"$U_BG_DIR/$c.commit"
@@ -174,27 +197,26 @@ bg_proxy_alive() {
   [[ ${stat##*) } != Z* ]]
 }
 
-# bg_proxy_conf COLOUR: write nginx.conf routing every public port to COLOUR's published port.
+# bg_proxy_conf COLOUR: write nginx.conf.new routing every public port to COLOUR's loopback port
+# (recorded by bg_ports when the colour started: a switch needs no Docker).
 bg_proxy_conf() {
-  local c=$1 i hp d=$U_BG_PROXY conf t
-  bg_use "$c"
+  local c=$1 i d=$U_BG_PROXY conf t ports=()
+  [[ -f $U_BG_DIR/$c.ports ]] && mapfile -t ports <"$U_BG_DIR/$c.ports"
+  if ((${#ports[@]} != ${#U_BG_SVC[@]})); then
+    U_REASON="the ports of the $c colour are not recorded: start it again (upsc rollback, or deploy)"
+    return 1
+  fi
   conf="worker_processes 1;pid $d/nginx.pid;worker_shutdown_timeout 30s;events{worker_connections 1024;}"
   conf+="http{access_log off;client_body_temp_path $d/tmp/body;proxy_temp_path $d/tmp/proxy;"
   conf+="fastcgi_temp_path $d/tmp/fcgi;uwsgi_temp_path $d/tmp/uwsgi;scgi_temp_path $d/tmp/scgi;"
   for i in "${!U_BG_SVC[@]}"; do
-    if ! hp=$(compose port "${U_BG_SVC[i]}" "${U_BG_PORT[i]}" 2>&1) || [[ ! ${hp##*:} =~ ^[0-9]+$ ]]; then
-      bg_use ''
-      U_REASON="no published port ${U_BG_PORT[i]} for ${U_BG_SVC[i]} in the $c colour: ${hp//$'\n'/ }"
-      return 1
-    fi
     t=upsc_${U_BG_SVC[i]//[^A-Za-z0-9_]/_}
-    conf+="upstream $t{server 127.0.0.1:${hp##*:};keepalive 16;}"
+    conf+="upstream $t{server 127.0.0.1:${ports[i]};keepalive 16;}"
     conf+="server{listen ${UPSC_BG_LISTEN_HOST:+$UPSC_BG_LISTEN_HOST:}${U_BG_PUB[i]};location /{proxy_pass http://$t;"
     conf+='proxy_http_version 1.1;proxy_set_header Connection "";proxy_set_header Host $host;'
     conf+='proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;proxy_set_header X-Forwarded-Proto $scheme;'
     conf+="add_header X-Upsc-Colour $c always;}}"
   done
-  bg_use ''
   printf '%s}\n' "$conf" >"$d/nginx.conf.new"
 }
 
@@ -334,7 +356,7 @@ bg_probe_checks() {
 # bg_status: P_BG := {strategy, live, liveCommit, idle, idleState, idleCommit, proxy{running, ports}}.
 bg_status() {
   bg_init
-  local i out code colour ports='' running=false strategy lc ic idle=null state=null live
+  local i out code colour items='' running=false strategy lc ic idle=null state=null live
   bg_proxy_alive && running=true
   for i in "${!U_BG_SVC[@]}"; do
     code='' colour=''
@@ -345,7 +367,7 @@ bg_status() {
     fi
     json_n code "$code"
     json_qn colour "$colour"
-    ports+="${ports:+,}{\"service\":\"${U_BG_SVC[i]}\",\"port\":${U_BG_PUB[i]},\"status\":$code,\"colour\":$colour}"
+    items+="${items:+,}{\"service\":\"${U_BG_SVC[i]}\",\"port\":${U_BG_PUB[i]},\"status\":$code,\"colour\":$colour}"
   done
   bg_colour_commit lc "${U_BG_LIVE:-none}"
   if [[ -n $U_BG_LIVE ]]; then
@@ -359,7 +381,7 @@ bg_status() {
   json_qn live "$U_BG_LIVE"
   json_q strategy "${UPSC_STRATEGY:-inPlace}"
   P_BG="{\"strategy\":$strategy,\"live\":$live,\"liveCommit\":$lc,\"idle\":$idle,\"idleState\":$state,\"idleCommit\":$ic"
-  P_BG+=",\"proxy\":{\"running\":$running,\"ports\":[$ports]}}"
+  P_BG+=",\"proxy\":{\"running\":$running,\"ports\":[$items]}}"
 }
 
 # ------------------------------------------------------------------ deploy and rollback
@@ -511,6 +533,10 @@ bg_monitor() {
   iso_now M_LAST
   if bg_running "$U_BG_LIVE"; then
     say "Restarting the proxy on the $U_BG_LIVE colour"
+    # Docker may have restarted the colour's containers on new ports.
+    bg_use "$U_BG_LIVE"
+    bg_ports "$U_BG_LIVE"
+    bg_use ''
     bg_switch "$U_BG_LIVE"
   else
     what=$U_BG_LIVE
@@ -554,24 +580,32 @@ bg_rollback_fail() {
   rollback_finish "$RC_FAILED" failed
 }
 
-# bg_rollback: rollback.sh once the target is known. The idle colour warm on the target commit: the
-# switch comes first (traffic is back at once), then the checkout and the shared services. Else the
-# target starts in the idle colour from its images, is gated, then switched to.
-bg_rollback() {
+# bg_rollback_switch: rollback.sh once the target is known, before Docker is even asked: when the
+# idle colour is warm on the target commit (its ports answer), switch to it at once. bg_rollback
+# then does the rest.
+bg_rollback_switch() {
   bg_init
   mkdir -p -- "$U_BG_DIR" "$U_BG_PROXY/tmp"
   local warm='' from=$U_BG_LIVE
+  U_BG_WARM=0
   bg_colour_commit warm "$U_BG_IDLE"
-  if [[ $warm == "$U_COMMIT" ]] && bg_running "$U_BG_IDLE"; then
-    step_start switch
-    if ! bg_switch "$U_BG_IDLE"; then
-      step_fail switch "$U_REASON" "traffic stays on $from"
-      bg_rollback_fail
-    fi
-    step_ok switch "$from -> $U_BG_IDLE in ${U_BG_SWITCH_MS}ms (warm)"
-    set_current "$U_COMMIT" "$U_BRANCH" "$U_ID"
-    bg_live "$U_BG_IDLE" "$U_ID"
-    U_BG_IDLE=$from
+  [[ $warm == "$U_COMMIT" ]] && bg_warm "$U_BG_IDLE" || return 0
+  step_start switch
+  if ! bg_switch "$U_BG_IDLE"; then
+    step_fail switch "$U_REASON" "traffic stays on $from"
+    bg_rollback_fail
+  fi
+  step_ok switch "$from -> $U_BG_IDLE in ${U_BG_SWITCH_MS}ms (warm)"
+  set_current "$U_COMMIT" "$U_BRANCH" "$U_ID"
+  bg_live "$U_BG_IDLE" "$U_ID"
+  U_BG_IDLE=$from U_BG_WARM=1
+}
+
+# bg_rollback: rollback.sh after the docker step. After a warm switch: the checkout, image tags and
+# shared services of the target. Else the target starts in the idle colour from its images, is
+# gated, then switched to.
+bg_rollback() {
+  if ((U_BG_WARM)); then
     bg_restore || bg_rollback_fail
     step_start shared
     bg_shared || {

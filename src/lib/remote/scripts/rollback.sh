@@ -119,6 +119,8 @@ rollback_main() {
     rollback_finish "$RC_FAILED" failed
   fi
   step_ok target "${U_PREV:0:12} -> ${U_COMMIT:0:12} ($U_TARGET_ID)"
+  # blueGreen (bluegreen.sh): a warm colour on the target takes traffic now, before the docker step.
+  [[ ${UPSC_STRATEGY:-} == blueGreen ]] && bg_rollback_switch
 
   step_start docker
   if ! wait_docker; then
@@ -128,7 +130,7 @@ rollback_main() {
     rollback_finish "$RC_FAILED" failed
   fi
   step_ok docker "server $U_DOCKER_VERSION"
-  # blueGreen strategy (bluegreen.sh): a switch back to the warm colour; bg_rollback finishes the run.
+  # blueGreen (bluegreen.sh): the rest of the rollback through the colours; bg_rollback finishes it.
   [[ ${UPSC_STRATEGY:-} == blueGreen ]] && bg_rollback
 
   if ! switch_to "$U_COMMIT" "$U_BRANCH" ''; then
