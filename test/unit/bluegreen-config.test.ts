@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {userDataTemplate} from '../../src/lib/bootstrap/user-data.js'
 import {parseConfig, selectStage} from '../../src/lib/config.js'
-import {extraLibraries} from '../../src/lib/remote/payload.js'
+import {buildPayload, cachedScripts, extraLibraries, MAX_PAYLOAD_BYTES, payloadBytes, scriptBundle, sha256} from '../../src/lib/remote/payload.js'
 import {stageSettings} from '../../src/lib/remote/settings.js'
 
 const stageWith = (deploy?: unknown) => selectStage(parseConfig(JSON.stringify({stages: {stage2: {region: 'eu-central-1', ...(deploy ? {deploy} : {})}}}), 'upsc.config.json'))
@@ -38,6 +38,15 @@ describe('deploy.strategy in the config', () => {
       UPSC_BG_2_PUBLIC_PORT: 8080,
     })
     expect(['deploy', 'rollback', 'probe', 'history', 'lock', 'exec'].map((e) => extraLibraries(e as 'deploy', settings))).toEqual([['bluegreen'], ['bluegreen'], ['bluegreen'], [], [], []])
+  })
+
+  it('sends a blueGreen deploy through the host script cache, whose install carries lib.sh with bluegreen.sh', () => {
+    const settings = stageSettings(stageWith({strategy: 'blueGreen', services: [{name: 'api', port: 8000, publicPort: 80}]}))
+    const commands = buildPayload('deploy', {...settings, UPSC_BRANCH: 'main'})
+    expect(payloadBytes(commands)).toBeLessThan(MAX_PAYLOAD_BYTES)
+    const cached = cachedScripts(commands)
+    expect(cached?.sha).toBe(sha256(scriptBundle('deploy', undefined, ['bluegreen'])))
+    expect(cached!.installs.length).toBeGreaterThan(0)
   })
 
   it('keeps the services under inPlace for the deploy that leaves blueGreen', () => {
