@@ -1,11 +1,13 @@
 # shellcheck shell=bash
-# bluegreen.sh: the blueGreen strategy of deploy and rollback (docs/BLUE-GREEN.md). The services that
-# face traffic run twice, as compose projects <project>-blue and <project>-green; nginx owns their
-# public ports and routes to the live colour. Everything else keeps one copy in the main project.
-# Bundled with lib.sh only when UPSC_STRATEGY=blueGreen; deploy.sh and rollback.sh call bg_deploy and
-# bg_rollback, which finish the run themselves. Settings: UPSC_BG_* (REMOTE-CONTRACT.md).
-# Globals here are also read by lib.sh and the entry scripts (SC2034), or set there (SC2153); $names in single quotes are
-# nginx's or the reaper's own variables (SC2016).
+# bluegreen.sh: the blueGreen strategy (docs/BLUE-GREEN.md). The services that face traffic run
+# twice, as compose projects <project>-blue and <project>-green; nginx owns their public ports and
+# routes to the live colour. Everything else keeps one copy in the main project. Bundled with
+# lib.sh for deploy, rollback and probe when UPSC_BG_COUNT is set, and installed with it by the
+# bootstrap. Entry points, each called by a one-line hook: bg_deploy (deploy.sh), bg_rollback_switch
+# and bg_rollback (rollback.sh), bg_probe_checks and bg_status (probe.sh), bg_boot (boot.sh),
+# bg_monitor (monitor.sh). Settings: UPSC_BG_* (REMOTE-CONTRACT.md).
+# Globals here are also read by lib.sh and the entry scripts (SC2034), or set there (SC2153);
+# $names in single quotes are nginx's or the reaper's own variables (SC2016).
 # shellcheck disable=SC2034,SC2016,SC2153
 
 # bg_init: U_BG_* := the traffic services (name, container port, public port) and the colour state.
