@@ -97,6 +97,26 @@ export const metricsSchema = section({
   enabled: bool().optional().describe('PutMetricData in UPSC/Deployments after each deploy and rollback'),
 })
 
+/** How a deploy replaces the running version (docs/BLUE-GREEN.md). */
+export const deploySchema = section({
+  strategy: z.enum(['inPlace', 'blueGreen'], {error: expecting('"inPlace" or "blueGreen"')}).describe('`inPlace`: `compose up` over the running stack; `blueGreen`: a second colour behind nginx, then a switch'),
+  services: list(
+    section({
+      name: str(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a compose service name').describe('the compose service'),
+      port: int(1, 65535).describe('the container port it listens on'),
+      publicPort: int(1, 65535).describe('the public port nginx owns for it'),
+    }),
+    1,
+  )
+    .optional()
+    .describe('the compose services that face traffic (required for blueGreen)'),
+  keepWarmSeconds: int(0, 604800).optional().describe('how long the previous colour keeps running after a switch (default 900)'),
+  listenHost: str(/^(\d{1,3}\.){3}\d{1,3}$/, 'an IPv4 address such as 127.0.0.1').optional().describe('the address nginx listens on (default: every address)'),
+}).superRefine((v, ctx) => {
+  if (v.strategy === 'blueGreen' && v.services === undefined)
+    ctx.addIssue({code: 'custom', path: ['services'], message: 'to be set when "strategy" is "blueGreen": the services that face traffic'})
+})
+
 /** One stage. Each key's description is the "meaning" column of docs/CONFIGURATION.md. */
 export const stageSchema = section({
   region: str(REGION, 'an AWS region such as ap-south-1').optional().describe('AWS region'),
@@ -134,6 +154,7 @@ export const stageSchema = section({
   retry: retrySchema.optional().describe('retries of critical steps: waits 2 s, 4 s, 8 s'),
   notify: notifySchema.optional().describe('`snsTopicArn` (a standard SNS topic) and `onSuccess`; see docs/NOTIFY.md'),
   metrics: metricsSchema.optional().describe('`PutMetricData` in `UPSC/Deployments` after each deploy and rollback'),
+  deploy: deploySchema.optional().describe('`strategy` (`inPlace` or `blueGreen`), `services`, `keepWarmSeconds`, `listenHost`; see docs/BLUE-GREEN.md'),
 })
 
 export const configFileSchema = section({
@@ -155,6 +176,7 @@ export type Timeouts = Required<z.infer<typeof timeoutsSchema>>
 export type RetryPolicy = Required<z.infer<typeof retrySchema>>
 export type NotifyConfig = z.infer<typeof notifySchema> & {onSuccess: boolean}
 export type MetricsConfig = Required<z.infer<typeof metricsSchema>>
+export type DeployConfig = z.infer<typeof deploySchema>
 
 export type Problem = {path: string; expected: string}
 

@@ -3,7 +3,7 @@ import {homedir} from 'node:os'
 import {dirname, join, relative, resolve, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {type ConfigFileInput, type HealthCheckConfig, type InstanceSelector, type MetricsConfig, type NotifyConfig, type RetryPolicy, type Timeouts, validateConfig} from './config-schema.js'
+import {type ConfigFileInput, type DeployConfig, type HealthCheckConfig, type InstanceSelector, type MetricsConfig, type NotifyConfig, type RetryPolicy, type Timeouts, validateConfig} from './config-schema.js'
 import {usageError} from './errors.js'
 
 export const CONFIG_FILE_NAME = 'upsc.config.json'
@@ -45,6 +45,7 @@ export interface StageConfig {
   retry: RetryPolicy
   notify: NotifyConfig
   metrics: MetricsConfig
+  deploy: DeployConfig
 }
 
 export interface LoadedConfig {
@@ -75,6 +76,7 @@ export function stageDefaults(name: string): Omit<StageConfig, 'name' | 'instanc
     retry: {tries: 3, baseSeconds: 2},
     notify: {onSuccess: false},
     metrics: {enabled: true},
+    deploy: {strategy: 'inPlace'},
   }
 }
 

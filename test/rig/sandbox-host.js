@@ -424,6 +424,9 @@ function killHostProcesses(root) {
       /* gone */
     }
   }
+  // A daemon that rewrites its environment for its process title (nginx, the blue-green proxy)
+  // still names its files under the host's root on its command line: end its session.
+  for (const pid of findProcesses((proc) => proc.cmdline().includes(`${root}/`) && proc.pgid() === proc.pid)) killGroup(pid, 'SIGKILL');
 }
 
 /**

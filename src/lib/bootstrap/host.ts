@@ -69,8 +69,9 @@ export function hostScripts(read: (name: string) => string = readScript): Record
   const boot = readTemplate('host/boot.sh')
   const monitor = readTemplate('host/monitor.sh')
   const users = [deploy, boot, monitor, readTemplate('user-data.sh')].join('\n')
+  // bluegreen.sh joins lib.sh: deploy.sh and boot.sh call into it on blueGreen stages.
   return {
-    'lib.sh': `${compactScript(reachableLibrary(read('lib'), users))}\n`,
+    'lib.sh': `${compactScript(reachableLibrary(`${read('lib')}\n${read('bluegreen')}`, users))}\n`,
     'deploy.sh': `${compactScript(deploy)}\n`,
     'boot.sh': `${compactScript(boot)}\n`,
     'monitor.sh': `${compactScript(monitor)}\n`,

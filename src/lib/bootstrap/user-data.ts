@@ -31,6 +31,7 @@ export function userDataTemplate(stage: StageConfig, version: string): string {
       ENV_PARAMETER: stage.envParameter ?? '',
       SCRIPTS_SHA256: hostScriptsDocument(stage, version).sha256,
       COMPOSE_VERSION,
+      PROXY_PACKAGE: stage.deploy.strategy === 'blueGreen' ? 'nginx' : '',
       LOG_GROUP: stage.logGroup,
     },
     files: {'settings.env': settingsFile(stage, version), 'cloudwatch-agent.json': cloudwatchAgentJson(stage), ...units},

@@ -17,6 +17,8 @@ export function stageSettings(stage: StageConfig): Settings {
     UPSC_DISK_MIN_FREE_PERCENT: stage.minFreeDiskPercent,
     UPSC_HC_COUNT: stage.healthChecks.length,
   }
+  // Traffic services listed under inPlace: the deploy that leaves blueGreen (docs/BLUE-GREEN.md).
+  if (stage.deploy.services) Object.assign(settings, blueGreenSettings(stage.deploy))
   stage.healthChecks.forEach((check, index) => {
     const n = index + 1
     settings[`UPSC_HC_${n}_NAME`] = check.name
@@ -25,6 +27,23 @@ export function stageSettings(stage: StageConfig): Settings {
     settings[`UPSC_HC_${n}_PORT`] = check.port
     settings[`UPSC_HC_${n}_PATH`] = check.service ? (check.path ?? '/') : undefined
     settings[`UPSC_HC_${n}_EXPECT`] = check.expectStatus
+  })
+  return settings
+}
+
+/** The strategy and the traffic services (UPSC_STRATEGY, UPSC_BG_*) as numbered settings. */
+function blueGreenSettings(deploy: StageConfig['deploy']): Settings {
+  const services = deploy.services ?? []
+  const settings: Settings = {
+    UPSC_STRATEGY: deploy.strategy,
+    UPSC_BG_COUNT: services.length,
+    UPSC_BG_KEEP_WARM_SECONDS: deploy.keepWarmSeconds,
+    UPSC_BG_LISTEN_HOST: deploy.listenHost,
+  }
+  services.forEach((service, index) => {
+    settings[`UPSC_BG_${index + 1}_SERVICE`] = service.name
+    settings[`UPSC_BG_${index + 1}_PORT`] = service.port
+    settings[`UPSC_BG_${index + 1}_PUBLIC_PORT`] = service.publicPort
   })
   return settings
 }

@@ -23,6 +23,10 @@ const STEP_LABELS: Record<string, string> = {
   'rollback-up': 'Rolling back: starting services',
   'rollback-health': 'Rolling back: health gate',
   retention: 'Pruning old images',
+  start: 'Starting the idle colour',
+  gate: 'Health gate (idle colour)',
+  switch: 'Switching the proxy',
+  shared: 'Updating the shared services',
 }
 
 export const stepLabel = (name: string, branch?: string): string => (name === 'fetch' && branch ? `Fetching ${branch}` : (STEP_LABELS[name] ?? name))

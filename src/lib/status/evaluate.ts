@@ -3,7 +3,7 @@
  * Warnings never fail a status; any failing check makes the instance (and the exit code) fail.
  */
 import type {StageConfig} from '../config.js'
-import type {Check, InstanceFacts, InstanceStatus, StatusResult, Verdict} from './types.js'
+import type {BlueGreenProbe, Check, InstanceFacts, InstanceStatus, StatusResult, Verdict} from './types.js'
 
 /** A log stream whose newest event is older than this is "not reaching CloudWatch". */
 export const LOG_STALE_SECONDS = 24 * 3600
@@ -108,12 +108,29 @@ function hostChecks(f: InstanceFacts, stage: StageConfig): Check[] {
     const ok = b.outcome === 'succeeded' || b.ok === true
     checks.push(check('bootstrap', 'Bootstrap', ok ? 'ok' : 'fail', `${String(b.outcome ?? (ok ? 'succeeded' : 'failed'))}${b.finishedAt ? ` at ${String(b.finishedAt)}` : ''}${!ok && b.reason ? `: ${String(b.reason)}` : ''}`))
   }
+  if (p.blueGreen) checks.push(...blueGreenChecks(p.blueGreen))
   const free = p.host?.diskFreePercent
   if (free != null) {
     const verdict: Verdict = free < 2 ? 'fail' : free < stage.minFreeDiskPercent ? 'warn' : 'ok'
     const bytes = p.host?.diskFreeBytes != null ? `${formatBytes(p.host.diskFreeBytes)} free, ` : ''
     checks.push(check('host.disk', 'Free disk', verdict, `${bytes}${free.toFixed(1)}%`))
   }
+  return checks
+}
+
+/** Pure: the live colour, the idle one, and whether the proxy answers from the live colour. */
+export function blueGreenChecks(bg: BlueGreenProbe): Check[] {
+  const at = (commit: string | null) => (commit ? ` @ ${commit.slice(0, 7)}` : '')
+  if (!bg.live) {
+    const verdict: Verdict = bg.strategy === 'blueGreen' ? 'warn' : 'skip'
+    return [check('bluegreen.live', 'Live colour', verdict, 'none yet: the next deploy starts the blue colour and the proxy')]
+  }
+  const idle = bg.idleState === 'running' ? `${bg.idle}${at(bg.idleCommit)} warm (rollback is a switch)` : `${bg.idle} stopped`
+  const checks = [check('bluegreen.live', 'Live colour', bg.strategy === 'blueGreen' ? 'ok' : 'warn', `${bg.live}${at(bg.liveCommit)}; ${idle}${bg.strategy === 'blueGreen' ? '' : '; the stage is inPlace: its next deploy leaves blueGreen'}`)]
+  const wrong = bg.proxy.ports.filter((p) => p.status === null || p.status >= 500 || p.colour !== bg.live)
+  const ports = bg.proxy.ports.map((p) => `:${p.port} ${p.service} -> ${p.colour ?? '?'} (${p.status === null ? 'no answer' : `HTTP ${p.status}`})`).join(', ')
+  if (!bg.proxy.running) checks.push(check('bluegreen.proxy', 'Proxy', 'fail', 'nginx is not running: the public ports are closed (upsc deploy starts it)'))
+  else checks.push(check('bluegreen.proxy', 'Proxy', wrong.length > 0 ? 'fail' : 'ok', `nginx ${ports}`))
   return checks
 }
 

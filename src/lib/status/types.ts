@@ -12,6 +12,18 @@ export interface ProbeDocument {
   units?: {name: string; present: boolean; enabled?: string | null; active?: string | null}[]
   lastDeployment?: Record<string, unknown> | null
   bootstrap?: Record<string, unknown> | null
+  /** Stages with traffic services (docs/BLUE-GREEN.md): the colours and the proxy. */
+  blueGreen?: BlueGreenProbe | null
+}
+
+export interface BlueGreenProbe {
+  strategy: string
+  live: 'blue' | 'green' | null
+  liveCommit: string | null
+  idle: 'blue' | 'green' | null
+  idleState: 'running' | 'stopped' | null
+  idleCommit: string | null
+  proxy: {running: boolean; ports: {service: string; port: number; status: number | null; colour: string | null}[]}
 }
 
 /** Facts gathered about one instance, from EC2, SSM, CloudWatch Logs and the probe. */

@@ -213,12 +213,13 @@ function loadProject(globals) {
     }
     let parsed;
     try {
-      parsed = JSON.parse(text);
+      parsed = parseComposeText(text);
     } catch (error) {
       throw new DockerError(`fake docker: ${file} must be JSON (valid YAML): ${/** @type {Error} */ (error).message}`);
     }
     for (const [name, service] of Object.entries(parsed.services ?? {})) {
-      model.services[name] = { ...model.services[name], ...(/** @type {object} */ (service)) };
+      const own = extendService(/** @type {Record<string, any>} */ (service), path.dirname(file));
+      model.services[name] = withoutOverrideTags({ ...model.services[name], ...own });
     }
     if (parsed.name) model.name = parsed.name;
   }
@@ -226,6 +227,53 @@ function loadProject(globals) {
   const rawName = globals.project ?? process.env.COMPOSE_PROJECT_NAME ?? model.name ?? path.basename(dir);
   const name = rawName.toLowerCase().replace(/[^a-z0-9_-]/g, '');
   return { name, dir, files, services: model.services, model };
+}
+
+/**
+ * `extends: {file, service}`: the base service from another file, overlaid with this one. Like
+ * compose, `ports` lists are merged (not replaced); this fake keys a port by its container port,
+ * so a target published twice is kept once. `depends_on` is never inherited.
+ * @param {Record<string, any>} service
+ * @param {string} dir  the directory of the file that declares it
+ * @returns {Record<string, any>}
+ */
+function extendService(service, dir) {
+  if (!service.extends) return service;
+  const { file, service: baseName } = service.extends;
+  const baseFile = path.resolve(dir, file ?? '');
+  let base;
+  try {
+    base = parseComposeText(fs.readFileSync(baseFile, 'utf8')).services?.[baseName];
+  } catch (error) {
+    throw new DockerError(`extends: cannot read ${baseFile}: ${/** @type {Error} */ (error).message}`);
+  }
+  if (!base) throw new DockerError(`cannot extend service "${baseName}" in ${baseFile}: service not found`);
+  const { extends: _ignored, ...own } = service;
+  const { depends_on: _deps, ...inherited } = extendService(base, path.dirname(baseFile));
+  const merged = { ...inherited, ...own };
+  if (inherited.ports && Array.isArray(own.ports)) {
+    const seen = new Set();
+    merged.ports = [...own.ports, ...inherited.ports].filter((spec) => {
+      const key = publishedPorts({ ports: [spec] })[0];
+      const id = `${key.target}/${key.protocol}`;
+      return !seen.has(id) && seen.add(id);
+    });
+  }
+  return merged;
+}
+
+/**
+ * JSON, plus compose's `!override` YAML tag before a list (compose 2.24.4+: the list replaces the
+ * one it would merge with). The tagged list is read as {"!override": [...]}.
+ * @param {string} text
+ */
+function parseComposeText(text) {
+  return JSON.parse(text.replace(/!override\s*(\[[^\]]*\])/g, '{"!override":$1}'));
+}
+
+/** Unwrap `!override` lists once merging is done. @param {Record<string, any>} service */
+function withoutOverrideTags(service) {
+  return Object.fromEntries(Object.entries(service).map(([k, v]) => [k, v && typeof v === 'object' && '!override' in v ? v['!override'] : v]));
 }
 
 /** @param {string} dir */
@@ -326,6 +374,9 @@ async function cmdCompose(args) {
     case 'restart':
       requireDaemon();
       return composeStart(project, rest, sub === 'restart');
+    case 'rm':
+      requireDaemon();
+      return composeRm(project, rest);
     default:
       throw unsupported();
   }
@@ -699,21 +750,43 @@ async function composeStart(project, args, restart) {
   return 0;
 }
 
+/** `rm -s -f [SERVICE...]`: stop and remove the services' containers. @param {Project} project @param {string[]} args */
+async function composeRm(project, args) {
+  const { opts, positional } = parseOptions(args, { '-s --stop': 'stop', '-f --force': 'force', '-v --volumes': 'volumes' });
+  if (!opts.force) throw unsupported();
+  const names = positional.length ? selectServices(project, positional) : [];
+  await updateState(stateDir(), async (state) => {
+    for (const container of projectContainers(state, project, names)) {
+      if (opts.stop || containerState(container) !== 'running') await removeContainer(state, container);
+    }
+  });
+  return 0;
+}
+
 /** @param {Project} project @param {string[]} args */
 async function composeDown(project, args) {
   parseOptions(args, { '--remove-orphans': 'removeOrphans', '-v --volumes': 'volumes', '-t --timeout=': 'timeout', '--rmi=': 'rmi' });
   await updateState(stateDir(), async (state) => {
-    for (const container of projectContainers(state, project, [])) {
-      err(` Container ${container.name}  Stopping`);
-      await stopContainer(container);
-      err(` Container ${container.name}  Removing`);
-      fs.rmSync(container.dir, { recursive: true, force: true });
-      delete state.containers[container.name];
-      err(` Container ${container.name}  Removed`);
-    }
+    for (const container of projectContainers(state, project, [])) await removeContainer(state, container);
   });
   err(` Network ${project.name}_default  Removed`);
   return 0;
+}
+
+/**
+ * Stop a container (when it runs) and remove it.
+ * @param {import('./docker-state.js').State} state
+ * @param {import('./docker-state.js').Container} container
+ */
+async function removeContainer(state, container) {
+  if (containerState(container) === 'running') {
+    err(` Container ${container.name}  Stopping`);
+    await stopContainer(container);
+  }
+  err(` Container ${container.name}  Removing`);
+  fs.rmSync(container.dir, { recursive: true, force: true });
+  delete state.containers[container.name];
+  err(` Container ${container.name}  Removed`);
 }
 
 // ------------------------------------------------------------------ ps / logs / port

@@ -38,6 +38,7 @@ REPO=@@Q:REPO_URL@@
 ENV_PARAMETER=@@Q:ENV_PARAMETER@@
 SCRIPTS_SHA256=@@Q:SCRIPTS_SHA256@@
 COMPOSE_VERSION=@@Q:COMPOSE_VERSION@@
+PROXY_PACKAGE=@@Q:PROXY_PACKAGE@@
 BIN=$H/bin LOG=$R/var/log/user-data.log B_T0=$SECONDS B_US=${EPOCHREALTIME/./} B_STEP=install B_WARNINGS=() B_COMMIT='' B_ID=''
 T=$(mktemp -d) || T=/tmp
 # The template variables, read from a quoted heredoc: any value is safe here (each is checked below).
@@ -199,7 +200,11 @@ ok "host scripts from $DOCUMENT in $BIN"
 # ------------------------------------------------------------------ packages
 step packages
 if command -v dnf >/dev/null; then P=(docker git); else P=(docker.io git curl); fi
+# blueGreen stages: nginx is the proxy (docs/BLUE-GREEN.md). upsc runs its own nginx (config and pid
+# under UPSC_HOME/proxy); the distribution's service, which Debian starts on port 80, stays off.
+[[ -n $PROXY_PACKAGE ]] && P+=("$PROXY_PACKAGE")
 retry 'package install' pkg "${P[@]}" || fail "could not install ${P[*]}" 'see the package manager output above; check the access to the package repositories'
+[[ -n $PROXY_PACKAGE ]] && { systemctl disable --now nginx.service >/dev/null 2>&1 || true; }
 # install_compose: the Compose plugin from Docker's GitHub release (Amazon Linux 2023 does not
 # package it), checked against the release's sha256 file.
 install_compose() {
@@ -219,7 +224,7 @@ docker compose version >/dev/null 2>&1 || pkg docker-compose-plugin || pkg docke
   fail "could not install the Docker Compose plugin (packages, or release v$COMPOSE_VERSION)" 'see the output above'
 # Verify each, so that a broken install fails here rather than in the middle of the deploy.
 V=()
-for tool in 'docker --version' 'docker compose version --short' 'git --version' 'curl --version' 'flock -V'; do
+for tool in 'docker --version' 'docker compose version --short' 'git --version' 'curl --version' 'flock -V' ${PROXY_PACKAGE:+'nginx -v'}; do
   read -r -a argv <<<"$tool"
   "${argv[@]}" >"$T/v" 2>&1 || fail "$tool failed after the install: $(tail -n 1 "$T/v")" 'see the package manager output above'
   V+=("$(head -n 1 "$T/v")")

@@ -189,6 +189,7 @@ deploy_finish() {
   local extra='' lock=null
   [[ -n $U_LOCK_HOLDER && $1 == "$RC_LOCKED" ]] && lock=$U_LOCK_HOLDER
   extra="\"lock\":$lock,\"rollbackHealthChecks\":${U_RB_HC:-null}"
+  extra+=${U_BG_JSON:+,\"blueGreen\":$U_BG_JSON}
   result_line deploy "$1" "$2" "$extra"
   exit "$1"
 }
@@ -250,6 +251,10 @@ deploy_main() {
   project_images || fail_before_up tag "$U_REASON" 'check the compose file'
   images_retag "$U_COMMIT" save || warn "no image to tag for: ${U_RETAG_MISSING[*]}"
   step_ok tag "$U_RETAGGED images tagged upsc-${U_COMMIT:0:12}"
+
+  # Traffic services configured (bluegreen.sh): blueGreen's cutover finishes the run itself; an
+  # inPlace deploy first retires the colours and the proxy, then goes on below.
+  [[ -n ${UPSC_BG_COUNT:-} ]] && bg_deploy
 
   U_PHASE=up
   set_current "$U_COMMIT" "$U_BRANCH" "$U_ID"

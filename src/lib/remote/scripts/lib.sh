@@ -815,6 +815,7 @@ record_write() {
   json_fields rec outcome:R_OUTCOME failedStep:R_FAILED_STEP reason:R_REASON rolledBackTo:R_ROLLED_BACK_TO
   rec+=",\"auto\":${R_AUTO:-false},\"rebuilt\":${R_REBUILT:-false}"
   json_fields rec caller:UPSC_CALLER commandId:UPSC_COMMAND_ID toolVersion:UPSC_TOOL_VERSION hostname:U_HOSTNAME
+  [[ -z ${R_COLOUR:-} ]] || json_fields rec colour:R_COLOUR # blueGreen: the colour that went live
   record_append "{${rec#,},\"schema\":1}"
 }
 

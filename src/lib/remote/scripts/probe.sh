@@ -228,7 +228,11 @@ probe_main() {
   probe_bg repo probe_repo P_REPO
   probe_bg images probe_images P_IMAGES
   probe_bg services probe_services P_SERVICES P_SERVICES_ERR
-  probe_bg checks probe_checks U_HC_JSON
+  # Traffic services configured (bluegreen.sh): checks see the live colour; the colours and the proxy.
+  local checks=probe_checks
+  P_BG=null
+  [[ -n ${UPSC_BG_COUNT:-} ]] && checks=bg_probe_checks && probe_bg bluegreen bg_status P_BG
+  probe_bg checks "$checks" U_HC_JSON
   probe_bg units probe_units P_UNITS
   probe_last
   wait
@@ -237,10 +241,11 @@ probe_main() {
   probe_collect services P_SERVICES P_SERVICES_ERR
   probe_collect checks U_HC_JSON
   probe_collect units P_UNITS
+  probe_collect bluegreen P_BG
   local serr
   json_qn serr "$P_SERVICES_ERR"
-  printf '::upsc result {"schema":1,"host":%s,"docker":%s,"repo":%s,"images":%s,"services":%s,"servicesError":%s,"healthChecks":%s,"units":%s,"lastDeployment":%s,"bootstrap":%s}\n' \
-    "$P_HOST" "$P_DOCKER" "$P_REPO" "$P_IMAGES" "$P_SERVICES" "$serr" "$U_HC_JSON" "$P_UNITS" "$P_LAST" "$P_BOOT"
+  printf '::upsc result {"schema":1,"host":%s,"docker":%s,"repo":%s,"images":%s,"services":%s,"servicesError":%s,"healthChecks":%s,"units":%s,"lastDeployment":%s,"bootstrap":%s,"blueGreen":%s}\n' \
+    "$P_HOST" "$P_DOCKER" "$P_REPO" "$P_IMAGES" "$P_SERVICES" "$serr" "$U_HC_JSON" "$P_UNITS" "$P_LAST" "$P_BOOT" "$P_BG"
 }
 
 probe_main

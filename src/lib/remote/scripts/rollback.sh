@@ -44,7 +44,7 @@ rollback_finish() {
   [[ -n $U_LOCK_HOLDER && $1 == "$RC_LOCKED" ]] && lock=$U_LOCK_HOLDER
   json_qn tid "$U_TARGET_ID"
   json_b rebuilt "${U_REBUILT:-0}"
-  result_line rollback "$1" "$2" "\"targetId\":$tid,\"rebuilt\":$rebuilt,\"lock\":$lock"
+  result_line rollback "$1" "$2" "\"targetId\":$tid,\"rebuilt\":$rebuilt,\"lock\":$lock${U_BG_JSON:+,\"blueGreen\":$U_BG_JSON}"
   exit "$1"
 }
 
@@ -69,6 +69,8 @@ rollback_main() {
   step_start target
   find_target || rollback_finish "$RC_FAILED" failed
   step_ok target "${U_PREV:0:12} -> ${U_COMMIT:0:12} ($U_TARGET_ID)"
+  # blueGreen (bluegreen.sh): a warm colour on the target takes traffic now, before the docker step.
+  [[ ${UPSC_STRATEGY:-} == blueGreen ]] && bg_rollback_switch
 
   step_start docker
   if ! wait_docker; then
@@ -78,6 +80,8 @@ rollback_main() {
     rollback_finish "$RC_FAILED" failed
   fi
   step_ok docker "server $U_DOCKER_VERSION"
+  # blueGreen (bluegreen.sh): the rest of the rollback through the colours; bg_rollback finishes it.
+  [[ ${UPSC_STRATEGY:-} == blueGreen ]] && bg_rollback
 
   if ! switch_to "$U_COMMIT" "$U_BRANCH" ''; then
     U_RESULT_HC=${U_HC_JSON:-[]}

@@ -40,6 +40,8 @@ boot_main() {
   [[ -f $U_CURRENT ]] && info=$(<"$U_CURRENT")
   json_get U_BRANCH "$info" branch
   json_unq U_BRANCH "$U_BRANCH"
+  # blueGreen (bluegreen.sh): the live colour starts again and the proxy routes to it; bg_boot exits.
+  [[ ${UPSC_STRATEGY:-} == blueGreen ]] && is_sha "$U_COMMIT" && bg_boot
   if is_sha "$U_COMMIT" && switch_to "$U_COMMIT" "$U_BRANCH" ''; then
     U_RESULT_HC=$U_HC_JSON
     result_line boot 0 succeeded

@@ -73,6 +73,8 @@ monitor_main() {
   [[ -f $M_RESULT ]] && json_get M_LAST "$(<"$M_RESULT")" lastRestartAt && json_unq M_LAST "$M_LAST"
   [[ -f $M_COUNTS ]] && while read -r n name; do [[ $n =~ ^[0-9]+$ ]] && M_COUNT[$name]=$n; done <"$M_COUNTS"
   [[ -f $U_CURRENT ]] || monitor_finish idle 'nothing deployed on this host yet' 0
+  # blueGreen (bluegreen.sh): the live colour and the proxy are watched and healed there.
+  [[ ${UPSC_STRATEGY:-} == blueGreen ]] && bg_monitor
   monitor_look
   ((${#M_BAD[@]})) || monitor_finish healthy '' 0
   say "Unhealthy: ${M_WHY[*]}"
