@@ -44,6 +44,7 @@ export interface StageConfigInput {
   retry?: Partial<RetryPolicy>
   notify?: Partial<NotifyConfig>
   metrics?: Partial<MetricsConfig>
+  alerts?: Partial<AlertsConfig>
 }
 
 /** Where deploy and rollback outcomes are announced (docs/readme-sections/notify.md). */
@@ -57,6 +58,16 @@ export interface NotifyConfig {
 export interface MetricsConfig {
   /** PutMetricData in UPSC/Deployments after each deploy and rollback. */
   enabled: boolean
+}
+
+/** What the host announces by itself (docs/HOST-SIGNALS.md). */
+export interface AlertsConfig {
+  /** The host's alerts; unset: notify.snsTopicArn (or the topic the generated Terraform passes). */
+  topicArn?: string
+  /** At most this many alert messages per host and hour; the rest wait. */
+  maxPerHour: number
+  /** This many restarts of one service within an hour is a restart loop. */
+  restartLoop: number
 }
 
 export interface Timeouts {
@@ -215,6 +226,11 @@ const stage = object({
     onSuccess: bool,
   }),
   metrics: object({enabled: bool}),
+  alerts: object({
+    topicArn: str(SNS_TOPIC_ARN, 'the ARN of a standard SNS topic such as arn:aws:sns:eu-central-1:123456789012:upsc-alerts'),
+    maxPerHour: int(1, 100),
+    restartLoop: int(2, 100),
+  }),
 })
 
 const configFile = object(

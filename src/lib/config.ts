@@ -2,7 +2,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 
-import {type ConfigFileInput, type HealthCheckConfig, type InstanceSelector, type MetricsConfig, type NotifyConfig, type RetryPolicy, type Timeouts, validateConfig} from './config-schema.js'
+import {type AlertsConfig, type ConfigFileInput, type HealthCheckConfig, type InstanceSelector, type MetricsConfig, type NotifyConfig, type RetryPolicy, type Timeouts, validateConfig} from './config-schema.js'
 import {usageError} from './errors.js'
 
 export const CONFIG_FILE_NAME = 'upsc.config.json'
@@ -35,6 +35,7 @@ export interface StageConfig {
   retry: RetryPolicy
   notify: NotifyConfig
   metrics: MetricsConfig
+  alerts: AlertsConfig
 }
 
 export interface LoadedConfig {
@@ -63,6 +64,7 @@ export function stageDefaults(name: string): Omit<StageConfig, 'name' | 'instanc
     retry: {tries: 3, baseSeconds: 2},
     notify: {onSuccess: false},
     metrics: {enabled: true},
+    alerts: {maxPerHour: 6, restartLoop: 3},
   }
 }
 
@@ -82,6 +84,7 @@ export function resolveStages(input: ConfigFileInput, file: string): LoadedConfi
       retry: {...d.retry, ...s.retry},
       notify: {...d.notify, ...s.notify},
       metrics: {...d.metrics, ...s.metrics},
+      alerts: {...d.alerts, ...s.alerts},
     }
   }
   const names = Object.keys(stages)

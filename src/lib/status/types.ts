@@ -12,6 +12,17 @@ export interface ProbeDocument {
   units?: {name: string; present: boolean; enabled?: string | null; active?: string | null}[]
   lastDeployment?: Record<string, unknown> | null
   bootstrap?: Record<string, unknown> | null
+  /** UPSC_HOME/monitor.json: the monitor's last run (docs/HOST-SIGNALS.md). */
+  monitor?: MonitorDocument | null
+}
+
+export interface MonitorDocument {
+  checkedAt?: string
+  outcome?: string
+  detail?: string | null
+  restarts24h?: Record<string, number>
+  lastRecoveryAt?: string | null
+  openIncidents?: string[]
 }
 
 /** Facts gathered about one instance, from EC2, SSM, CloudWatch Logs and the probe. */
