@@ -107,6 +107,8 @@ upsc_init() {
 
 on_exit() {
   lock_release
+  # The copy to deploy.log (deploy_log) writes the last lines before the script is over.
+  [[ -n ${U_LOG_PID:-} ]] && exec >&- 2>&- && wait "$U_LOG_PID"
   [[ ${U_TMP:-} == */upsc.?????? ]] && rm -rf -- "$U_TMP"
 }
 
@@ -260,6 +262,23 @@ last_line() { printf -v "$1" '%s' "$(grep -v '^[[:space:]]*$' "$2" 2>/dev/null |
 
 # ------------------------------------------------------------------ report lines
 say() { printf '%s\n' "$*"; }
+
+# deploy_log: copy this run's output, each line timestamped, to UPSC_LOG_DIR/deploy.log, which the
+# CloudWatch agent ships to {instance_id}/deploy: every deploy and rollback, whoever started it
+# (upsc-run already copies the runs it starts: UPSC_LOGGED). A copier that ignores SIGTERM, so that
+# it writes what the script says while it records an interruption.
+deploy_log() {
+  local f
+  f=$(upsc_path "${UPSC_LOG_DIR:-/var/log/upscpro}")/deploy.log
+  [[ -z ${UPSC_LOGGED:-} ]] && mkdir -p -- "${f%/*}" 2>/dev/null && [[ -w ${f%/*} ]] || return 0
+  exec > >(
+    trap '' TERM INT HUP
+    exec 3>>"$f"
+    while IFS= read -r l || [[ -n $l ]]; do printf '%(%Y-%m-%dT%H:%M:%SZ)T %s\n' -1 "$l" >&3; printf '%s\n' "$l"; done
+  ) 2>&1
+  U_LOG_PID=$!
+}
+
 # warn MESSAGE: a `::upsc warn` line (the CLI shows it highlighted).
 warn() { printf '::upsc warn %s\n' "${1//[$'\n\r']/ }"; }
 

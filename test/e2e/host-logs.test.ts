@@ -1,0 +1,93 @@
+/**
+ * What reaches the stage's log group from the host itself, shipped by the CloudWatch agent (the
+ * rig's agent stand-in, driven by the agent config `upsc bootstrap cloudwatch-agent` generates):
+ * every deploy and rollback in `{instance_id}/deploy`, whoever started it, read back with the built CLI.
+ */
+import {rmSync} from 'node:fs'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {cloudwatchAgentConfig} from '../../src/lib/bootstrap/cloudwatch.js'
+import {resolveStages} from '../../src/lib/config.js'
+import type {StageConfigInput} from '../../src/lib/config-schema.js'
+// @ts-expect-error plain JS rig
+import {startCloudWatchAgent} from '../rig/cloudwatch-agent.js'
+// @ts-expect-error plain JS rig
+import {startStandIn} from '../rig/stand-in.js'
+import {runCli, sandboxStage, startCli, writeConfig} from './harness.js'
+
+type StandIn = Awaited<ReturnType<typeof startStandIn>>
+
+describe('the host\'s own streams, shipped by the CloudWatch agent', () => {
+  let standIn: StandIn
+  let agent: {stop(): Promise<void>; problems(): string[]}
+  let instanceId: string
+  let cwd: string
+  const stageInput = sandboxStage()
+
+  beforeAll(async () => {
+    standIn = await startStandIn({hosts: [{name: 'upscpro-stage2-docker'}]})
+    instanceId = standIn.hosts[0].instanceId
+    const stage = resolveStages({stages: {stage2: stageInput as StageConfigInput}}, 'test').stages.stage2!
+    agent = startCloudWatchAgent({root: standIn.hosts[0].host.root, config: cloudwatchAgentConfig(stage), instanceId, motoUrl: standIn.motoUrl, region: standIn.region})
+    cwd = writeConfig({stage2: stageInput})
+  })
+  afterAll(async () => {
+    await agent?.stop()
+    await standIn?.stop()
+  })
+
+  it('a CLI deploy\'s steps and result reach {instance_id}/deploy: upsc logs --stream deploy -f shows it live', async () => {
+    const follow = startCli(['logs', '--stream', 'deploy', '-f', '--since', '5m', '--format', 'json'], cwd, standIn.env)
+    const deploy = await runCli(['deploy', '--branch', 'main', '--json'], {cwd, env: standIn.env, timeoutMs: 120_000})
+    expect(deploy.code, deploy.stderr).toBe(0)
+    const deployId = JSON.parse(deploy.stdout).deployId as string
+    const lines = () => follow.out.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as {stream: string; message: string})
+    await follow.waitFor(() => lines().some((l) => l.message.includes('::upsc result ')), 'the deploy\'s result line', 60_000)
+    expect(await follow.interrupt()).toBe(0)
+    const shown = lines()
+    expect(new Set(shown.map((l) => l.stream))).toEqual(new Set([`${instanceId}/deploy`]))
+    // Each line as the host wrote it: its UTC timestamp first.
+    for (const l of shown) expect(l.message).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ /)
+    const messages = shown.map((l) => l.message.replace(/^\S+ /, ''))
+    for (const step of ['lock', 'fetch', 'build', 'up', 'health']) expect(messages).toContainEqual(expect.stringMatching(new RegExp(`^::upsc step ${step} ok `)))
+    expect(messages).toContainEqual(expect.stringMatching(new RegExp(`^::upsc record \\{"id":"${deployId}","kind":"deploy",.*"outcome":"succeeded"`)))
+    expect(messages.filter((m) => m.startsWith('::upsc result '))).toHaveLength(1)
+    expect(agent.problems()).toEqual([])
+  }, 180_000)
+
+  it('a rollback is there too', async () => {
+    expect((await runCli(['deploy', '--branch', 'feature-x'], {cwd, env: standIn.env, timeoutMs: 120_000})).code).toBe(0)
+    const rollback = await runCli(['rollback', '--yes'], {cwd, env: standIn.env, timeoutMs: 120_000})
+    expect(rollback.code, rollback.stderr).toBe(0)
+    const read = async () => (await runCli(['logs', '--stream', 'deploy', '--since', '5m', '--format', 'json'], {cwd, env: standIn.env})).stdout
+    let out = await read()
+    for (let i = 0; i < 30 && !/::upsc result \{"schema":1,"kind":"rollback"/.test(out); i++) out = await read()
+    expect(out).toMatch(/::upsc record \{\\"id\\":\\"rollback-[^"\\]+\\",\\"kind\\":\\"rollback\\"/)
+  }, 240_000)
+
+  it('history survives the host\'s file: upsc history reads the records from CloudWatch when deployments.jsonl is gone, or with --source cloudwatch', async () => {
+    const {host} = standIn.hosts[0]
+    const onHost = JSON.parse((await runCli(['history', '--json'], {cwd, env: standIn.env})).stdout)
+    expect(onHost.source).toBe('host')
+    const ids = onHost.records.map((r: {id: string}) => r.id)
+    expect(ids).toHaveLength(3)
+    // What CloudWatch has (the agent ships within a moment).
+    let shipped: {source: string; records: {id: string; instanceId: string; outcome: string}[]} = {source: '', records: []}
+    for (let i = 0; i < 30 && shipped.records.length < 3; i++) shipped = JSON.parse((await runCli(['history', '--source', 'cloudwatch', '--json'], {cwd, env: standIn.env})).stdout)
+    expect(shipped.source).toBe('cloudwatch')
+    expect(shipped.records.map((r) => r.id)).toEqual(ids)
+    expect(shipped.records.map(({instanceId}) => instanceId)).toEqual([instanceId, instanceId, instanceId])
+
+    rmSync(host.hostPath('/opt/upscpro/.upsc/deployments.jsonl'))
+    const fallback = await runCli(['history', '--json'], {cwd, env: standIn.env})
+    expect(fallback.code, fallback.stderr).toBe(0)
+    const result = JSON.parse(fallback.stdout)
+    expect(result.source).toBe('cloudwatch')
+    expect(result.records.map((r: {id: string}) => r.id)).toEqual(ids)
+    expect(result.records[0]).toMatchObject({kind: 'rollback', outcome: 'succeeded', commit: host.commitOf('main')})
+    const table = await runCli(['history'], {cwd, env: standIn.env})
+    expect(table.stderr).toContain('From CloudWatch Logs (/aws/ec2/upscpro-stage2-docker, the deploy streams).')
+    expect(table.stdout).toContain('rollback')
+  }, 180_000)
+})

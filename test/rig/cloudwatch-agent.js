@@ -1,0 +1,144 @@
+// The CloudWatch agent of one sandbox host, as far as upsc uses it: the `logs.logs_collected.files`
+// section of an agent config (the one `upsc bootstrap cloudwatch-agent` generates). Each
+// `collect_list` entry's file (host path under the host's root; `*` globs in any segment) is tailed
+// and its new lines put into moto's CloudWatch Logs, group `log_group_name`, stream
+// `log_stream_name` with `{instance_id}` / `{hostname}` filled in; group and stream are created when
+// missing. As the agent does (amazon-cloudwatch-agent, plugins/inputs/logfile): a file is read from
+// its start the first time it is seen (no state file yet), the whole line is the message, the event
+// time comes from `timestamp_format` at the start of the line (else the time it was read), empty
+// lines are dropped, and events are flushed every `force_flush_interval` seconds (here
+// `flushMs`, default 200 ms, so that tests do not wait 5 s).
+import fs from 'node:fs';
+import path from 'node:path';
+import { quietSdkClient } from './util.js';
+
+/** The agent's strftime-like formats upsc uses -> a regexp on the start of a line. */
+const FORMATS = { '%Y-%m-%dT%H:%M:%SZ': /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)Z/ };
+
+/**
+ * @param {{root: string, config: any, instanceId: string, hostname?: string, motoUrl: string, region: string, flushMs?: number}} options
+ */
+export function startCloudWatchAgent({ root, config, instanceId, hostname = 'ip-10-0-0-1', motoUrl, region, flushMs = 200 }) {
+  const entries = config?.logs?.logs_collected?.files?.collect_list ?? [];
+  /** @type {Map<string, {offset: number, partial: string}>} */
+  const files = new Map();
+  const created = new Set();
+  const problems = [];
+  let clientPromise;
+  const logs = () =>
+    (clientPromise ??= import('@aws-sdk/client-cloudwatch-logs').then((m) => ({
+      m,
+      client: quietSdkClient(() => new m.CloudWatchLogsClient({ region, endpoint: motoUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 2 })),
+    })));
+
+  /** Host paths matching a file_path with `*` segments. */
+  function expand(pattern) {
+    let found = [root];
+    for (const segment of pattern.split('/').filter(Boolean)) {
+      const next = [];
+      for (const dir of found) {
+        if (!segment.includes('*')) {
+          next.push(path.join(dir, segment));
+          continue;
+        }
+        const re = new RegExp(`^${segment.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+        try {
+          for (const name of fs.readdirSync(dir)) if (re.test(name)) next.push(path.join(dir, name));
+        } catch {
+          // not there (yet)
+        }
+      }
+      found = next;
+    }
+    return found.filter((f) => {
+      try {
+        return fs.statSync(f).isFile();
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  /** New complete lines of a file since the last read. */
+  function readNew(file) {
+    const state = files.get(file) ?? { offset: 0, partial: '' };
+    files.set(file, state);
+    const size = fs.statSync(file).size;
+    if (size < state.offset) Object.assign(state, { offset: 0, partial: '' }); // truncated or rotated
+    if (size === state.offset) return [];
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buffer = Buffer.alloc(size - state.offset);
+      fs.readSync(fd, buffer, 0, buffer.length, state.offset);
+      state.offset = size;
+      const parts = (state.partial + buffer.toString('utf8')).split('\n');
+      state.partial = parts.pop() ?? '';
+      return parts;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  function eventTime(line, format) {
+    const m = format && FORMATS[format]?.exec(line);
+    return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) : Date.now();
+  }
+
+  async function put(group, stream, events) {
+    const { m, client } = await logs();
+    const key = `${group}\n${stream}`;
+    const ensure = async () => {
+      for (const create of [() => new m.CreateLogGroupCommand({ logGroupName: group }), () => new m.CreateLogStreamCommand({ logGroupName: group, logStreamName: stream })]) {
+        try {
+          await client.send(create());
+        } catch (error) {
+          if (error.name !== 'ResourceAlreadyExistsException') throw error;
+        }
+      }
+      created.add(key);
+    };
+    if (!created.has(key)) await ensure();
+    // PutLogEvents wants the events of a batch in time order.
+    events.sort((a, b) => a.timestamp - b.timestamp);
+    for (let i = 0; i < events.length; i += 5000) {
+      const batch = events.slice(i, i + 5000);
+      const send = () => client.send(new m.PutLogEventsCommand({ logGroupName: group, logStreamName: stream, logEvents: batch }));
+      try {
+        await send();
+      } catch (error) {
+        if (error.name !== 'ResourceNotFoundException') throw error;
+        await ensure();
+        await send();
+      }
+    }
+  }
+
+  async function flush() {
+    for (const entry of entries) {
+      const stream = entry.log_stream_name.replaceAll('{instance_id}', instanceId).replaceAll('{hostname}', hostname);
+      const events = [];
+      for (const file of expand(entry.file_path)) {
+        for (const line of readNew(file)) if (line.trim()) events.push({ timestamp: eventTime(line, entry.timestamp_format), message: line });
+      }
+      if (events.length === 0) continue;
+      try {
+        await put(entry.log_group_name, stream, events);
+      } catch (error) {
+        problems.push(`${entry.log_group_name} ${stream}: ${error.message}`);
+      }
+    }
+  }
+
+  let chain = Promise.resolve();
+  const tick = () => (chain = chain.then(flush));
+  const interval = setInterval(tick, flushMs);
+  return {
+    /** Ship what the files hold now. */
+    flush: () => tick(),
+    problems: () => [...problems],
+    async stop() {
+      clearInterval(interval);
+      await tick();
+    },
+  };
+}
