@@ -5,6 +5,7 @@
  */
 import {rmSync} from 'node:fs'
 
+import {CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand} from '@aws-sdk/client-cloudwatch-logs'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {cloudwatchAgentConfig} from '../../src/lib/bootstrap/cloudwatch.js'
@@ -90,4 +91,21 @@ describe('the host\'s own streams, shipped by the CloudWatch agent', () => {
     expect(table.stderr).toContain('From CloudWatch Logs (/aws/ec2/upscpro-stage2-docker, the deploy streams).')
     expect(table.stdout).toContain('rollback')
   }, 180_000)
+
+  it('upsc logs --service api reads only api\'s container stream; --instance alone reads every stream of the instance', async () => {
+    const logs = new CloudWatchLogsClient({region: standIn.region, endpoint: standIn.motoUrl, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}, maxAttempts: 1})
+    const group = '/aws/ec2/upscpro-stage2-docker'
+    const now = Date.now()
+    for (const [stream, message] of [[`${instanceId}/containers/api`, 'GET /health 200 (api)'], [`${instanceId}/containers/worker`, 'job done (worker)'], [`${instanceId}/monitor`, 'Monitor: healthy'], ['i-0ffffffffffffffff/containers/api', 'another instance']]) {
+      await logs.send(new CreateLogStreamCommand({logGroupName: group, logStreamName: stream}))
+      await logs.send(new PutLogEventsCommand({logGroupName: group, logStreamName: stream, logEvents: [{timestamp: now, message}]}))
+    }
+    const api = await runCli(['logs', '--service', 'api', '--since', '5m', '--format', 'json'], {cwd, env: standIn.env})
+    expect(api.code, api.stderr).toBe(0)
+    expect(api.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((e: {stream: string; message: string}) => [e.stream, e.message])).toEqual([[`${instanceId}/containers/api`, 'GET /health 200 (api)']])
+    const all = await runCli(['logs', '--instance', instanceId, '--since', '5m', '--format', 'json'], {cwd, env: standIn.env})
+    expect(all.code, all.stderr).toBe(0)
+    const streams = new Set(all.stdout.trim().split('\n').map((l) => (JSON.parse(l) as {stream: string}).stream))
+    expect(streams).toEqual(new Set([`${instanceId}/deploy`, `${instanceId}/containers/api`, `${instanceId}/containers/worker`, `${instanceId}/monitor`]))
+  }, 120_000)
 })
