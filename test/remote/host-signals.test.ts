@@ -9,6 +9,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {CloudWatchClient, GetMetricDataCommand} from '@aws-sdk/client-cloudwatch'
+import {CloudWatchLogsClient, FilterLogEventsCommand} from '@aws-sdk/client-cloudwatch-logs'
 import {CreateTopicCommand, SNSClient, SubscribeCommand} from '@aws-sdk/client-sns'
 import {CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient} from '@aws-sdk/client-sqs'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
@@ -30,6 +31,7 @@ let scratch: string
 let sns: SNSClient
 let sqs: SQSClient
 let cloudwatch: CloudWatchClient
+let logs: CloudWatchLogsClient
 let topicArn: string
 let queueUrl: string
 const hosts: SandboxHost[] = []
@@ -52,6 +54,7 @@ beforeAll(async () => {
   sns = new SNSClient(aws)
   sqs = new SQSClient(aws)
   cloudwatch = new CloudWatchClient(aws)
+  logs = new CloudWatchLogsClient(aws)
 })
 afterAll(async () => {
   await imds?.stop()
@@ -91,6 +94,17 @@ async function metricSum(name: string, dimensions: Record<string, string>): Prom
     }),
   )
   return (out.MetricDataResults?.[0]?.Values ?? []).reduce((a, b) => a + b, 0)
+}
+
+/** The messages of a stream of the stage's group once one matches `until` (the agent ships within a moment). */
+async function streamText(stream: string, until: RegExp): Promise<string> {
+  let text = ''
+  for (let i = 0; i < 50 && !until.test(text); i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 200))
+    const out = await logs.send(new FilterLogEventsCommand({logGroupName: '/aws/ec2/upscpro-stage2-docker', logStreamNames: [stream]})).catch(() => ({events: []}))
+    text = (out.events ?? []).map((e) => e.message).join('\n')
+  }
+  return text
 }
 
 function freshHost(options: Record<string, unknown> = {}): SandboxHost {
@@ -145,6 +159,12 @@ describe('alerts and metrics from the monitor', () => {
     // Another healthy check says nothing more.
     await unit('monitor')
     expect(await drain()).toEqual([])
+
+    // The host's log files, shipped by the CloudWatch agent (the rig's stand-in, started by the
+    // bootstrap's agent config): the bootstrap's deploy in the deploy stream, the alerts in the monitor's.
+    const deployStream = await streamText(`${INSTANCE_ID}/deploy`, /::upsc result \{"schema":1,"kind":"deploy",/)
+    expect(deployStream).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ::upsc record \{"id":"bootstrap-/m)
+    expect(await streamText(`${INSTANCE_ID}/monitor`, /Alert sent: \[upsc\] stage2: recovered: worker restarted/)).toContain(`Alert sent: [upsc] stage2: worker restarted on ${INSTANCE_ID}`)
 
     expect(await metricSum('ServiceRestarts', {Stage: 'stage2', InstanceId: INSTANCE_ID, Service: 'worker'})).toBe(4)
     expect(await metricSum('ServiceRestarts', {Stage: 'stage2', Service: 'worker'})).toBe(4)

@@ -142,3 +142,36 @@ export function startCloudWatchAgent({ root, config, instanceId, hostname = 'ip-
     },
   };
 }
+
+/** IMDSv2, as the agent asks it (`-m ec2`): the instance id and the region. */
+async function fromImds(endpoint) {
+  const token = await (await fetch(`${endpoint}/latest/api/token`, { method: 'PUT', headers: { 'X-aws-ec2-metadata-token-ttl-seconds': '60' } })).text();
+  const get = async (p) => {
+    const res = await fetch(`${endpoint}/latest/meta-data/${p}`, { headers: { 'X-aws-ec2-metadata-token': token } });
+    if (!res.ok) throw new Error(`IMDS ${p}: HTTP ${res.status}`);
+    return res.text();
+  };
+  return { instanceId: await get('instance-id'), region: await get('placement/region') };
+}
+
+// CLI, what the bootstrap's fake amazon-cloudwatch-agent-ctl starts in the background:
+//   node cloudwatch-agent.js --root R --config FILE
+// The instance id and region come from IMDS (AWS_EC2_METADATA_SERVICE_ENDPOINT), CloudWatch Logs is
+// AWS_ENDPOINT_URL (moto). Runs until killed (SIGTERM: ships what is left first).
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const arg = (name) => process.argv[process.argv.indexOf(name) + 1];
+  const { instanceId, region } = await fromImds(process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT ?? 'http://169.254.169.254');
+  const agent = startCloudWatchAgent({ root: arg('--root'), config: JSON.parse(fs.readFileSync(arg('--config'), 'utf8')), instanceId, region, motoUrl: process.env.AWS_ENDPOINT_URL });
+  process.on('SIGTERM', () => agent.stop().then(() => process.exit(0)));
+  // Gone with its host: when the host folder is removed or the test process that made it died.
+  const owner = Number(process.env.RIG_OWNER_PID);
+  setInterval(() => {
+    let ownerAlive = true;
+    try {
+      if (owner) process.kill(owner, 0);
+    } catch {
+      ownerAlive = false;
+    }
+    if (!ownerAlive || !fs.existsSync(arg('--root'))) process.exit(0);
+  }, 1000).unref();
+}
