@@ -10,7 +10,7 @@
 // `flushMs`, default 200 ms, so that tests do not wait 5 s).
 import fs from 'node:fs';
 import path from 'node:path';
-import { quietSdkClient } from './util.js';
+import { quietSdkClient, whenRigGone } from './util.js';
 
 /** The agent's strftime-like formats upsc uses -> a regexp on the start of a line. */
 const FORMATS = { '%Y-%m-%dT%H:%M:%SZ': /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)Z/ };
@@ -164,14 +164,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const agent = startCloudWatchAgent({ root: arg('--root'), config: JSON.parse(fs.readFileSync(arg('--config'), 'utf8')), instanceId, region, motoUrl: process.env.AWS_ENDPOINT_URL });
   process.on('SIGTERM', () => agent.stop().then(() => process.exit(0)));
   // Gone with its host: when the host folder is removed or the test process that made it died.
-  const owner = Number(process.env.RIG_OWNER_PID);
-  setInterval(() => {
-    let ownerAlive = true;
-    try {
-      if (owner) process.kill(owner, 0);
-    } catch {
-      ownerAlive = false;
-    }
-    if (!ownerAlive || !fs.existsSync(arg('--root'))) process.exit(0);
-  }, 1000).unref();
+  whenRigGone(arg('--root'), () => process.exit(0));
 }
