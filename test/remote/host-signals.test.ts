@@ -143,7 +143,7 @@ describe('alerts and metrics from the monitor', () => {
     const body = incident[0]!.Message.split('\n')
     expect(body[0]).toBe('upsc monitor on stage2: INCIDENT')
     expect(body).toContain('Stage:     stage2')
-    expect(body.find((l) => l.startsWith('What:'))).toMatch(/^What: {6}worker was down or unhealthy \(worker: exited/)
+    expect(body.find((l) => l.startsWith('What:'))).toMatch(/^What: {6}worker was down or unhealthy \(worker: exited\)$/)
     expect(body.find((l) => l.startsWith('Since:'))).toMatch(/^Since: {5}\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
     expect(body).toContain('upsc did:  restarted worker; the health checks pass again')
     expect(body).toContain(`Look:      upsc status --stage stage2 -i ${INSTANCE_ID}`)

@@ -142,6 +142,7 @@ sig_monitor() {
   setting_int loop UPSC_RESTART_LOOP 3
   for what in "${M_RESTARTED[@]}"; do
     w="$what was down or unhealthy (${M_WHY[*]})"
+    w=${w// )/)}
     [[ $outcome == recovered ]] && d="restarted $what; the health checks pass again" || d="restarted $what; still failing: ${U_GATE_REASON:-see the monitor log}"
     sig_open "restart-$what" "$what restarted" "$w" "$d"
     if ((${in_hour[$what]:-0} >= loop)); then
