@@ -90,6 +90,10 @@ describe('the host\'s own streams, shipped by the CloudWatch agent', () => {
     const table = await runCli(['history'], {cwd, env: standIn.env})
     expect(table.stderr).toContain('From CloudWatch Logs (/aws/ec2/upscpro-stage2-docker, the deploy streams).')
     expect(table.stdout).toContain('rollback')
+    // A rollback has nothing to go back to on this host now, and says where the history is.
+    const rollback = await runCli(['rollback', '--yes'], {cwd, env: standIn.env})
+    expect(rollback.code).toBe(1)
+    expect(rollback.stderr).toContain('`upsc history --source cloudwatch` lists the earlier deployments; `upsc deploy --ref <commit>` builds one of them again.')
   }, 180_000)
 
   it('upsc logs --service api reads only api\'s container stream; --instance alone reads every stream of the instance', async () => {
