@@ -45,6 +45,7 @@ export interface StageConfigInput {
   notify?: Partial<NotifyConfig>
   metrics?: Partial<MetricsConfig>
   alerts?: Partial<AlertsConfig>
+  containerLogs?: 'agent' | 'awslogs'
 }
 
 /** Where deploy and rollback outcomes are announced (docs/readme-sections/notify.md). */
@@ -226,6 +227,7 @@ const stage = object({
     onSuccess: bool,
   }),
   metrics: object({enabled: bool}),
+  containerLogs: str(/^(agent|awslogs)$/, '"agent" (one stream of Docker\'s JSON lines) or "awslogs" (a stream per compose service)'),
   alerts: object({
     topicArn: str(SNS_TOPIC_ARN, 'the ARN of a standard SNS topic such as arn:aws:sns:eu-central-1:123456789012:upsc-alerts'),
     maxPerHour: int(1, 100),

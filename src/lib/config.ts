@@ -36,6 +36,8 @@ export interface StageConfig {
   notify: NotifyConfig
   metrics: MetricsConfig
   alerts: AlertsConfig
+  /** agent: the containers' JSON files, one stream; awslogs: a stream per compose service (docs/HOST-SIGNALS.md). */
+  containerLogs: 'agent' | 'awslogs'
 }
 
 export interface LoadedConfig {
@@ -65,6 +67,7 @@ export function stageDefaults(name: string): Omit<StageConfig, 'name' | 'instanc
     notify: {onSuccess: false},
     metrics: {enabled: true},
     alerts: {maxPerHour: 6, restartLoop: 3},
+    containerLogs: 'agent',
   }
 }
 

@@ -3,7 +3,7 @@
  * rig's agent stand-in, driven by the agent config `upsc bootstrap cloudwatch-agent` generates):
  * every deploy and rollback in `{instance_id}/deploy`, whoever started it, read back with the built CLI.
  */
-import {rmSync} from 'node:fs'
+import {readFileSync, rmSync} from 'node:fs'
 
 import {CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand} from '@aws-sdk/client-cloudwatch-logs'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -112,4 +112,39 @@ describe('the host\'s own streams, shipped by the CloudWatch agent', () => {
     const streams = new Set(all.stdout.trim().split('\n').map((l) => (JSON.parse(l) as {stream: string}).stream))
     expect(streams).toEqual(new Set([`${instanceId}/deploy`, `${instanceId}/containers/api`, `${instanceId}/containers/worker`, `${instanceId}/monitor`]))
   }, 120_000)
+})
+
+describe('per-service container streams (containerLogs: awslogs)', () => {
+  let standIn: StandIn
+  let cwd: string
+
+  beforeAll(async () => {
+    standIn = await startStandIn({hosts: [{name: 'upscpro-stage2-docker'}]})
+    cwd = writeConfig({stage2: sandboxStage({containerLogs: 'awslogs'})})
+  })
+  afterAll(async () => standIn?.stop())
+
+  it('a deploy sends each service\'s containers to {instance_id}/containers/<service>; upsc logs --service api shows only api\'s lines', async () => {
+    const instanceId = standIn.hosts[0].instanceId as string
+    const {host} = standIn.hosts[0]
+    const deploy = await runCli(['deploy', '--branch', 'main'], {cwd, env: standIn.env, timeoutMs: 120_000})
+    expect(deploy.code, deploy.stderr).toBe(0)
+    // The override the deploy wrote, passed to every compose call.
+    const override = JSON.parse(readFileSync(host.hostPath('/opt/upscpro/.upsc/compose.logging.json'), 'utf8'))
+    expect(Object.keys(override.services).sort()).toEqual(['api', 'worker'])
+    expect(override.services.api.logging).toEqual({driver: 'awslogs', options: {'awslogs-group': '/aws/ec2/upscpro-stage2-docker', 'awslogs-region': 'eu-central-1', 'awslogs-stream': `${instanceId}/containers/api`, 'awslogs-create-group': 'true', mode: 'non-blocking'}})
+    // The health gate's requests are in api's log; the driver ships them.
+    type Line = {stream: string; message: string}
+    let lines: Line[] = []
+    for (let i = 0; i < 30 && !lines.some((l) => l.message.includes('GET /health')); i++) {
+      const out = await runCli(['logs', '--service', 'api', '--since', '5m', '--format', 'json'], {cwd, env: standIn.env})
+      expect(out.code, out.stderr).toBe(0)
+      lines = out.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line)
+    }
+    expect(lines.some((l) => l.message.includes('"GET /health HTTP/1.1" 200'))).toBe(true)
+    expect(new Set(lines.map((l) => l.stream))).toEqual(new Set([`${instanceId}/containers/api`]))
+    const worker = await runCli(['logs', '--service', 'worker', '--since', '5m', '--format', 'json'], {cwd, env: standIn.env})
+    expect(worker.stdout).toContain('upscapp-be-worker-1 version')
+    expect(worker.stdout).not.toContain('GET /health')
+  }, 180_000)
 })

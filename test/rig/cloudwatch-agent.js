@@ -16,9 +16,11 @@ import { quietSdkClient, whenRigGone } from './util.js';
 const FORMATS = { '%Y-%m-%dT%H:%M:%SZ': /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)Z/ };
 
 /**
- * @param {{root: string, config: any, instanceId: string, hostname?: string, motoUrl: string, region: string, flushMs?: number}} options
+ * `createGroup: false` (the fake docker's awslogs driver without `awslogs-create-group`): a missing
+ * group is an error, as the driver has it.
+ * @param {{root: string, config: any, instanceId: string, hostname?: string, motoUrl: string, region: string, flushMs?: number, createGroup?: boolean}} options
  */
-export function startCloudWatchAgent({ root, config, instanceId, hostname = 'ip-10-0-0-1', motoUrl, region, flushMs = 200 }) {
+export function startCloudWatchAgent({ root, config, instanceId, hostname = 'ip-10-0-0-1', motoUrl, region, flushMs = 200, createGroup = true }) {
   const entries = config?.logs?.logs_collected?.files?.collect_list ?? [];
   /** @type {Map<string, {offset: number, partial: string}>} */
   const files = new Map();
@@ -88,7 +90,8 @@ export function startCloudWatchAgent({ root, config, instanceId, hostname = 'ip-
     const { m, client } = await logs();
     const key = `${group}\n${stream}`;
     const ensure = async () => {
-      for (const create of [() => new m.CreateLogGroupCommand({ logGroupName: group }), () => new m.CreateLogStreamCommand({ logGroupName: group, logStreamName: stream })]) {
+      const creates = [() => new m.CreateLogGroupCommand({ logGroupName: group }), () => new m.CreateLogStreamCommand({ logGroupName: group, logStreamName: stream })];
+      for (const create of createGroup ? creates : creates.slice(1)) {
         try {
           await client.send(create());
         } catch (error) {
@@ -158,7 +161,15 @@ async function fromImds(endpoint) {
 //   node cloudwatch-agent.js --root R --config FILE
 // The instance id and region come from IMDS (AWS_EC2_METADATA_SERVICE_ENDPOINT), CloudWatch Logs is
 // AWS_ENDPOINT_URL (moto). Runs until killed (SIGTERM: ships what is left first).
-if (import.meta.url === `file://${process.argv[1]}`) {
+//   node cloudwatch-agent.js --file F --group G --stream S --region R [--create-group]
+// The second form is the fake docker's awslogs driver: one file, one stream, no IMDS.
+if (import.meta.url === `file://${process.argv[1]}` && process.argv.includes('--file')) {
+  const arg = (name) => process.argv[process.argv.indexOf(name) + 1];
+  const file = arg('--file');
+  const config = { logs: { logs_collected: { files: { collect_list: [{ file_path: file, log_group_name: arg('--group'), log_stream_name: arg('--stream'), timezone: 'UTC' }] } } } };
+  startCloudWatchAgent({ root: '/', config, instanceId: '', region: arg('--region'), motoUrl: process.env.AWS_ENDPOINT_URL, createGroup: process.argv.includes('--create-group') });
+  whenRigGone(path.dirname(file), () => process.exit(0));
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   const arg = (name) => process.argv[process.argv.indexOf(name) + 1];
   const { instanceId, region } = await fromImds(process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT ?? 'http://169.254.169.254');
   const agent = startCloudWatchAgent({ root: arg('--root'), config: JSON.parse(fs.readFileSync(arg('--config'), 'utf8')), instanceId, region, motoUrl: process.env.AWS_ENDPOINT_URL });

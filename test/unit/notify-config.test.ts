@@ -69,3 +69,13 @@ describe('alerts config (the host\'s own alerts)', () => {
     expect(problemsOf({alerts: {often: true}})).toContain('stages.stage2.alerts.often')
   })
 })
+
+describe('containerLogs', () => {
+  it('defaults to the agent\'s single stream; awslogs adds the settings every host script reads', async () => {
+    const {stageSettings} = await import('../../src/lib/remote/settings.js')
+    expect(stageWith({}).containerLogs).toBe('agent')
+    expect(stageSettings(stageWith({})).UPSC_CONTAINER_LOGS).toBeUndefined()
+    expect(stageSettings(stageWith({containerLogs: 'awslogs'}))).toMatchObject({UPSC_CONTAINER_LOGS: 'awslogs', UPSC_LOG_GROUP: '/aws/ec2/upscpro-stage2-docker', UPSC_LOG_REGION: 'eu-central-1'})
+    expect(problemsOf({containerLogs: 'json-file'})).toContain('stages.stage2.containerLogs: expected "agent" (one stream of Docker\'s JSON lines) or "awslogs" (a stream per compose service)')
+  })
+})

@@ -200,6 +200,8 @@ bash "$T/install-host-scripts.sh" "$BIN" || fail "could not unpack the host scri
 # What signals.sh reads (upsc_init sets them for the other scripts).
 # shellcheck disable=SC2034
 U_STATE=$H U_APP=$APP U_HOSTNAME=${HOSTNAME:-unknown}
+# The instance id (IMDS), also for the deploy's per-service log streams (containerLogs: awslogs).
+sig_init
 # lib.sh's step_ok times the install step from its start.
 # shellcheck disable=SC2034
 U_CUR_STEP=install U_STEP_T0=$B_US

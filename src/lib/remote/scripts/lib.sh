@@ -100,6 +100,8 @@ upsc_init() {
   U_LOCK_FILE=$U_STATE/deploy.lock
   U_LOCK_INFO=$U_STATE/lock.json
   U_CURRENT=$U_STATE/current.json
+  U_CLOG=''
+  [[ ${UPSC_CONTAINER_LOGS:-} == awslogs && -f $U_STATE/compose.logging.json ]] && U_CLOG=$U_STATE/compose.logging.json
   U_HOSTNAME=${HOSTNAME:-unknown}
   U_TMP=$(mktemp -d "${TMPDIR:-/tmp}/upsc.XXXXXX") || U_TMP=$U_STATE
   trap on_exit EXIT
@@ -384,7 +386,32 @@ wait_docker() {
 }
 
 # compose ARGS...: docker compose on the app's project.
-compose() { docker compose -f "$U_CFILE" -p "$U_PROJECT" "$@"; }
+compose() { docker compose -f "$U_CFILE" ${U_CLOG:+-f "$U_CLOG"} -p "$U_PROJECT" "$@"; }
+
+# compose_logging: with UPSC_CONTAINER_LOGS=awslogs, (re)write the compose override U_CLOG for the
+# checked-out compose file: each service's containers to the stream {instance_id}/containers/<service>
+# of UPSC_LOG_GROUP through Docker's awslogs driver (docs/HOST-SIGNALS.md). Never fails: without an
+# instance id or a readable compose file, the logs stay local and it says so.
+compose_logging() {
+  [[ ${UPSC_CONTAINER_LOGS:-} == awslogs ]] || return 0
+  local id=${AWS_SSM_INSTANCE_ID:-} svcs s q st g r out='' f=$U_STATE/compose.logging.json
+  [[ -n $id || ! -f $U_STATE/instance-id ]] || id=$(<"$U_STATE/instance-id")
+  U_CLOG=''
+  if [[ ! $id =~ ^i-[0-9a-f]+$ ]] || ! svcs=$(compose config --services 2>&1); then
+    warn "container logs stay on the host: ${svcs:-no instance id}"
+    rm -f -- "$f"
+    return 0
+  fi
+  json_q g "${UPSC_LOG_GROUP:-}"
+  json_q r "${UPSC_LOG_REGION:-${UPSC_REGION:-${AWS_SSM_REGION_NAME:-}}}"
+  while IFS= read -r s; do
+    valid_service "$s" || continue
+    json_q q "$s"
+    json_q st "$id/containers/$s"
+    out+="${out:+,}$q:{\"logging\":{\"driver\":\"awslogs\",\"options\":{\"awslogs-group\":$g,\"awslogs-region\":$r,\"awslogs-stream\":$st,\"awslogs-create-group\":\"true\",\"mode\":\"non-blocking\"}}}"
+  done <<<"$svcs"
+  mkdir -p -- "$U_STATE" && printf '{"services":{%s}}\n' "$out" >"$f" && U_CLOG=$f
+}
 
 # split_tab LINE: U_F := the tab-separated fields of LINE (empty fields kept).
 split_tab() {
@@ -501,7 +528,7 @@ head_commit() {
 # checkout_commit SHA: the exact commit, detached, tracked files clean. Untracked-but-ignored files
 # (.env and such) are kept.
 checkout_commit() {
-  git_app checkout --quiet --force --detach "$1" && git_app clean -fdq
+  git_app checkout --quiet --force --detach "$1" && git_app clean -fdq && compose_logging
 }
 
 # ------------------------------------------------------------------ health checks
