@@ -117,6 +117,14 @@ export const deploySchema = section({
     ctx.addIssue({code: 'custom', path: ['services'], message: 'to be set when "strategy" is "blueGreen": the services that face traffic'})
 })
 
+export const alertsSchema = section({
+  topicArn: str(SNS_TOPIC_ARN, 'the ARN of a standard SNS topic such as arn:aws:sns:ap-south-1:123456789012:upsc-alerts')
+    .optional()
+    .describe("the host's alerts; unset: notify.snsTopicArn (the generated Terraform passes its own topic)"),
+  maxPerHour: int(1, 100).optional().describe('at most this many alert messages per host and hour; the rest wait'),
+  restartLoop: int(2, 100).optional().describe('this many restarts of one service within an hour is a restart loop'),
+})
+
 /** One stage. Each key's description is the "meaning" column of docs/CONFIGURATION.md. */
 export const stageSchema = section({
   region: str(REGION, 'an AWS region such as ap-south-1').optional().describe('AWS region'),
@@ -155,6 +163,11 @@ export const stageSchema = section({
   notify: notifySchema.optional().describe('`snsTopicArn` (a standard SNS topic) and `onSuccess`; see docs/NOTIFY.md'),
   metrics: metricsSchema.optional().describe('`PutMetricData` in `UPSC/Deployments` after each deploy and rollback'),
   deploy: deploySchema.optional().describe('`strategy` (`inPlace` or `blueGreen`), `services`, `keepWarmSeconds`, `listenHost`; see docs/BLUE-GREEN.md'),
+  alerts: alertsSchema.optional().describe("the host's own alerts: `topicArn`, `maxPerHour`, `restartLoop`; see docs/HOST-SIGNALS.md"),
+  containerLogs: z
+    .enum(['agent', 'awslogs'], {error: '"agent" (one stream of Docker\'s JSON lines) or "awslogs" (a stream per compose service)'})
+    .optional()
+    .describe('`awslogs`: a stream per compose service (`{instance_id}/containers/<service>`); see docs/HOST-SIGNALS.md'),
 })
 
 export const configFileSchema = section({
@@ -177,6 +190,7 @@ export type RetryPolicy = Required<z.infer<typeof retrySchema>>
 export type NotifyConfig = z.infer<typeof notifySchema> & {onSuccess: boolean}
 export type MetricsConfig = Required<z.infer<typeof metricsSchema>>
 export type DeployConfig = z.infer<typeof deploySchema>
+export type AlertsConfig = z.infer<typeof alertsSchema> & {maxPerHour: number; restartLoop: number}
 
 export type Problem = {path: string; expected: string}
 

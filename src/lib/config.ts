@@ -3,7 +3,7 @@ import {homedir} from 'node:os'
 import {dirname, join, relative, resolve, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {type ConfigFileInput, type DeployConfig, type HealthCheckConfig, type InstanceSelector, type MetricsConfig, type NotifyConfig, type RetryPolicy, type Timeouts, validateConfig} from './config-schema.js'
+import {type AlertsConfig, type ConfigFileInput, type DeployConfig, type HealthCheckConfig, type InstanceSelector, type MetricsConfig, type NotifyConfig, type RetryPolicy, type Timeouts, validateConfig} from './config-schema.js'
 import {usageError} from './errors.js'
 
 export const CONFIG_FILE_NAME = 'upsc.config.json'
@@ -46,6 +46,9 @@ export interface StageConfig {
   notify: NotifyConfig
   metrics: MetricsConfig
   deploy: DeployConfig
+  alerts: AlertsConfig
+  /** agent: the containers' JSON files, one stream; awslogs: a stream per compose service (docs/HOST-SIGNALS.md). */
+  containerLogs: 'agent' | 'awslogs'
 }
 
 export interface LoadedConfig {
@@ -77,6 +80,8 @@ export function stageDefaults(name: string): Omit<StageConfig, 'name' | 'instanc
     notify: {onSuccess: false},
     metrics: {enabled: true},
     deploy: {strategy: 'inPlace'},
+    alerts: {maxPerHour: 6, restartLoop: 3},
+    containerLogs: 'agent',
   }
 }
 
@@ -96,6 +101,7 @@ export function resolveStages(input: ConfigFileInput, file: string): LoadedConfi
       retry: {...d.retry, ...s.retry},
       notify: {...d.notify, ...s.notify},
       metrics: {...d.metrics, ...s.metrics},
+      alerts: {...d.alerts, ...s.alerts},
     }
   }
   const names = Object.keys(stages)

@@ -1,4 +1,4 @@
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -46,6 +46,22 @@ describe('upsc status against the stand-in', () => {
     expect(instance.checks.map((c: {id: string}) => c.id)).toEqual(expect.arrayContaining(['ec2.state', 'ssm.agent', 'docker.daemon', 'repo', 'service.api', 'health.api', 'host.disk']))
     expect(instance.probe.schema).toBe(1)
     expect(instance.probe.repo.commit).toMatch(/^[0-9a-f]{40}$/)
+  })
+
+  it('shows the monitor\'s last run from monitor.json: restarts in 24 h, the last recovery, a warning on a restart loop', async () => {
+    const {host} = standIn.hosts[0]
+    const checkedAt = new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z')
+    const monitor = {schema: 1, checkedAt, outcome: 'recovered', detail: 'restarted worker', restarted: ['worker'], restarts: {worker: 4}, totalRestarts: 4, lastRestartAt: checkedAt, healthChecks: [], restarts24h: {worker: 4}, lastRecoveryAt: checkedAt, openIncidents: ['restart-worker', 'loop-worker'], instanceId: standIn.hosts[0].instanceId}
+    writeFileSync(join(host.upscHome, 'monitor.json'), `${JSON.stringify(monitor)}\n`)
+    try {
+      const {code, stdout} = await runCli(['status'], {cwd, env: standIn.env})
+      expect(code).toBe(0)
+      expect(stdout).toMatch(/✔ +Monitor +last check 1m ago: recovered \(restarted worker\)/)
+      expect(stdout).toMatch(/! +Restarts \(24 h\) +worker 4; restart loop: worker/)
+      expect(stdout).toMatch(new RegExp(`✔ +Last recovery +${checkedAt}`))
+    } finally {
+      rmSync(join(host.upscHome, 'monitor.json'))
+    }
   })
 
   it('exits 1 and names the failing service when its health check fails', async () => {

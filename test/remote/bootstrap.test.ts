@@ -11,7 +11,7 @@ import {join} from 'node:path'
 
 import {afterAll, afterEach, beforeAll, describe, expect, it, vi} from 'vitest'
 
-import {BOOTSTRAP_BIN, bootstrapEnv, type Host, makeFresh, putAwsResources, REGION, renderedUserData, runUserData, testStage} from '../fixtures/bootstrap/host.js'
+import {BOOTSTRAP_BIN, bootstrapEnv, type Host, freshSandboxHost, putAwsResources, readHostFile, REGION, renderedUserData, runUserData, testStage} from '../fixtures/bootstrap/host.js'
 // @ts-expect-error plain JS rig
 import {startMoto} from '../rig/moto.js'
 // @ts-expect-error plain JS rig
@@ -67,15 +67,12 @@ afterEach(async () => {
 
 /** A fresh instance (Docker not installed: its daemon starts when the user-data enables it). */
 function freshHost(options: Record<string, unknown> = {}): SandboxHost {
-  const dir = mkdtempSync(join(tmpdir(), 'upsc-bootstrap-host-'))
-  rmdirSync(dir)
-  const host = createSandboxHost({dockerStopped: true, ...options, dir}) as SandboxHost
+  const host = freshSandboxHost<SandboxHost>(options)
   hosts.push(host)
-  makeFresh(host)
   return host
 }
 
-const read = (host: Host, path: string) => readFileSync(join(host.root, path), 'utf8')
+const read = readHostFile
 const bootstrapJson = (host: Host) => JSON.parse(read(host, '/opt/upscpro/.upsc/bootstrap.json'))
 /** The last line of the user-data log, without its timestamp. */
 const lastLogLine = (host: Host) => read(host, '/var/log/user-data.log').trimEnd().split('\n').at(-1)!.replace(/^\S+ /, '')

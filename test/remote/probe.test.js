@@ -24,6 +24,8 @@ describe('probe.sh', () => {
     const deploy = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'main' });
     expect(deploy.code).toBe(0);
     fs.writeFileSync(path.join(host.upscHome, 'bootstrap.json'), '{\n  "completedAt": "2026-11-28T18:00:00Z",\n  "ok": true\n}\n');
+    const monitor = { schema: 1, checkedAt: '2026-11-28T18:03:00Z', outcome: 'healthy', restarts24h: { worker: 2 }, lastRecoveryAt: '2026-11-28T17:00:00Z', openIncidents: [] };
+    fs.writeFileSync(path.join(host.upscHome, 'monitor.json'), `${JSON.stringify(monitor)}\n`);
     fs.mkdirSync(path.join(host.root, 'etc/systemd/system'), { recursive: true });
     fs.writeFileSync(path.join(host.root, 'etc/systemd/system/upscpro-monitor.timer'), '[Timer]\nOnCalendar=*:0/5\n');
 
@@ -64,6 +66,7 @@ describe('probe.sh', () => {
     ]);
     expect(r.lastDeployment).toEqual(deploy.records[0]);
     expect(r.bootstrap).toEqual({ completedAt: '2026-11-28T18:00:00Z', ok: true });
+    expect(r.monitor).toEqual(monitor);
   }, 60_000);
 
   it('reports a restart count and a crashed service', async () => {

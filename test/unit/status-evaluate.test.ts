@@ -106,6 +106,33 @@ describe('evaluateInstance', () => {
     expect(none.checks.find((c) => c.id === 'repo.untracked')).toBeUndefined()
   })
 
+  it('shows the monitor\'s last check, restarts per service in 24 h and the last recovery', () => {
+    const monitor = {checkedAt: '2026-11-28T17:58:00Z', outcome: 'healthy', detail: null, restarts24h: {worker: 2, api: 1}, lastRecoveryAt: '2026-11-28T15:00:00Z', openIncidents: []}
+    const status = evaluateInstance(facts({probe: {...healthyProbe, monitor}}), stage, now)
+    expect(status.checks.filter((c) => c.id.startsWith('monitor.')).map((c) => [c.id, c.label, c.verdict, c.detail])).toEqual([
+      ['monitor.last', 'Monitor', 'ok', 'last check 2m ago: healthy'],
+      ['monitor.restarts', 'Restarts (24 h)', 'ok', 'api 1, worker 2'],
+      ['monitor.recovery', 'Last recovery', 'ok', '2026-11-28T15:00:00Z (3h00m ago)'],
+    ])
+    expect(status.verdict).toBe('ok')
+  })
+
+  it('warns on a restart loop, and on a monitor that has not run within twice its period', () => {
+    const monitor = {checkedAt: '2026-11-28T17:53:59Z', outcome: 'recovered', detail: 'restarted worker', restarts24h: {worker: 7}, openIncidents: ['restart-worker', 'loop-worker']}
+    const status = evaluateInstance(facts({probe: {...healthyProbe, monitor}}), stage, now)
+    expect(status.checks.filter((c) => c.id.startsWith('monitor.')).map((c) => [c.id, c.verdict, c.detail])).toEqual([
+      ['monitor.last', 'warn', 'last check 6m ago (runs every 3m): see systemctl status upscpro-monitor.timer'],
+      ['monitor.restarts', 'warn', 'worker 7; restart loop: worker'],
+    ])
+    expect(status.verdict).toBe('warn')
+    const recent = evaluateInstance(facts({probe: {...healthyProbe, monitor: {...monitor, checkedAt: '2026-11-28T17:54:00Z'}}}), stage, now)
+    expect(recent.checks.find((c) => c.id === 'monitor.last')).toMatchObject({verdict: 'ok', detail: 'last check 6m ago: recovered (restarted worker)'})
+  })
+
+  it('says nothing of a monitor on a host without monitor.json', () => {
+    expect(evaluateInstance(facts(), stage, now).checks.some((c) => c.id.startsWith('monitor.'))).toBe(false)
+  })
+
   it('fails with the reason when the probe could not run', () => {
     const status = evaluateInstance(facts({probe: undefined, probeError: 'the probe timed-out'}), stage, now)
     expect(status.checks.find((c) => c.id === 'host.probe')).toMatchObject({verdict: 'fail', detail: 'the probe timed-out'})

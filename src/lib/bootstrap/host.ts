@@ -1,6 +1,6 @@
 /**
  * Pure: what the bootstrap installs in UPSC_HOME.
- * - The host scripts: the same lib.sh and deploy.sh `upsc deploy` sends, plus boot.sh, monitor.sh and
+ * - The host scripts: the same lib.sh and deploy.sh `upsc deploy` sends, plus boot.sh, monitor.sh, signals.sh and
  *   the upsc-run wrapper the units call. EC2 user data is limited to 16 KB (gzip included) and these
  *   are not, so they travel in an SSM document (`upsc bootstrap host-scripts`, created by Terraform),
  *   which the user-data reads and checks against the sha256 it was generated with. The document is a
@@ -35,13 +35,28 @@ export const ARCHIVE_MARK = 'upsc-host-scripts:'
 const NOT_HOST = ['UPSC_BRANCH', 'UPSC_REF', 'UPSC_DEPLOY_ID', 'UPSC_CALLER', 'UPSC_COMMAND_ID', 'UPSC_UNITS', 'UPSC_DISK_MIN_FREE_PERCENT']
 
 /**
+ * What signals.sh reads (docs/HOST-SIGNALS.md): the alerts' topic (alerts.topicArn, else the
+ * deploy notifications' topic; the user-data's alerts_topic_arn variable overrides it), the
+ * alerts' hourly budget, the restart-loop threshold, the disk alert and whether to put metrics.
+ */
+export function signalSettings(stage: StageConfig): Settings {
+  return {
+    UPSC_ALERTS_TOPIC: stage.alerts.topicArn ?? stage.notify.snsTopicArn ?? '',
+    UPSC_ALERTS_MAX_PER_HOUR: stage.alerts.maxPerHour,
+    UPSC_RESTART_LOOP: stage.alerts.restartLoop,
+    UPSC_DISK_MIN_FREE_PERCENT: stage.minFreeDiskPercent,
+    UPSC_METRICS: stage.metrics.enabled,
+  }
+}
+
+/**
  * The settings every installed script reads: what `upsc deploy` sends for this stage, without the
  * per-run ones (the user-data adds UPSC_BRANCH and UPSC_REGION from its template variables).
  */
 export function hostSettings(stage: StageConfig): Settings {
   const settings: Settings = {...deploySettings(stage, {branch: stage.defaultBranch, caller: '', deployId: '', noRollback: false}), UPSC_LOG_DIR: LOG_DIR}
   for (const key of NOT_HOST) delete settings[key]
-  return settings
+  return {...settings, ...signalSettings(stage)}
 }
 
 export function settingsFile(stage: StageConfig, version: string): string {
@@ -56,25 +71,27 @@ export function settingsFile(stage: StageConfig, version: string): string {
   ].join('\n')
 }
 
-export const HOST_SCRIPT_NAMES = ['lib.sh', 'deploy.sh', 'boot.sh', 'monitor.sh', 'upsc-run'] as const
+export const HOST_SCRIPT_NAMES = ['lib.sh', 'deploy.sh', 'boot.sh', 'monitor.sh', 'signals.sh', 'upsc-run'] as const
 export type HostScriptName = (typeof HOST_SCRIPT_NAMES)[number]
 
 /**
  * The installed scripts, compacted as the CLI's bundle is (no comment lines, blank lines or
- * indentation). lib.sh keeps the functions that deploy.sh, boot.sh, monitor.sh and the user-data
+ * indentation). lib.sh keeps the functions that deploy.sh, boot.sh, monitor.sh, signals.sh and the user-data
  * reach; deploy.sh, boot.sh and monitor.sh source it from beside them.
  */
 export function hostScripts(read: (name: string) => string = readScript): Record<HostScriptName, string> {
   const deploy = read('deploy')
   const boot = readTemplate('host/boot.sh')
   const monitor = readTemplate('host/monitor.sh')
-  const users = [deploy, boot, monitor, readTemplate('user-data.sh')].join('\n')
+  const signals = readTemplate('host/signals.sh')
+  const users = [deploy, boot, monitor, signals, readTemplate('user-data.sh')].join('\n')
   // bluegreen.sh joins lib.sh: deploy.sh and boot.sh call into it on blueGreen stages.
   return {
     'lib.sh': `${compactScript(reachableLibrary(`${read('lib')}\n${read('bluegreen')}`, users))}\n`,
     'deploy.sh': `${compactScript(deploy)}\n`,
     'boot.sh': `${compactScript(boot)}\n`,
     'monitor.sh': `${compactScript(monitor)}\n`,
+    'signals.sh': `${compactScript(signals)}\n`,
     'upsc-run': `#!/bin/bash\n${compactScript(readTemplate('host/upsc-run'))}\n`,
   }
 }

@@ -45,7 +45,12 @@ export async function prepareRollback(ctx: StageContext, to?: string): Promise<P
   if (problems.length > 0)
     throw new UpscError('no-rollback-target', problems.map((p) => `${p.instanceId}: ${p.problem}`).join('\n'), {
       exitCode: ExitCode.failed,
-      hint: to ? 'Run `upsc history` to see the deployments you can roll back to.' : 'Deploy a known good branch instead: upsc deploy --branch <branch>.',
+      hint: hosts.some((h) => h.result?.total === 0)
+        ? // A new or replaced instance: its history (and its images) went with the old one.
+          'A host without any history (a new or replaced instance?): `upsc history --source cloudwatch` lists the earlier deployments; `upsc deploy --ref <commit>` builds one of them again.'
+        : to
+          ? 'Run `upsc history` to see the deployments you can roll back to.'
+          : 'Deploy a known good branch instead: upsc deploy --branch <branch>.',
     })
   return {targets, plans: outcomes as RollbackPlan[]}
 }

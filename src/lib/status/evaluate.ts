@@ -2,8 +2,9 @@
  * Pure: the facts about an instance -> one check per line, each with a verdict and a detail.
  * Warnings never fail a status; any failing check makes the instance (and the exit code) fail.
  */
+import {MONITOR_PERIOD_SECONDS} from '../bootstrap/systemd.js'
 import type {StageConfig} from '../config.js'
-import type {BlueGreenProbe, Check, InstanceFacts, InstanceStatus, StatusResult, Verdict} from './types.js'
+import type {BlueGreenProbe, Check, InstanceFacts, InstanceStatus, MonitorDocument, StatusResult, Verdict} from './types.js'
 
 /** A log stream whose newest event is older than this is "not reaching CloudWatch". */
 export const LOG_STALE_SECONDS = 24 * 3600
@@ -134,6 +135,23 @@ export function blueGreenChecks(bg: BlueGreenProbe): Check[] {
   return checks
 }
 
+/** The monitor's last run: when, restarts per service in 24 h (a restart loop warns), last recovery. */
+function monitorChecks(m: MonitorDocument, now: number): Check[] {
+  const checks: Check[] = []
+  const at = m.checkedAt ? Date.parse(m.checkedAt) : Number.NaN
+  const age = (now - at) / 1000
+  if (Number.isNaN(age)) checks.push(check('monitor.last', 'Monitor', 'warn', 'monitor.json has no checkedAt'))
+  else if (age > 2 * MONITOR_PERIOD_SECONDS)
+    checks.push(check('monitor.last', 'Monitor', 'warn', `last check ${formatDuration(age)} ago (runs every ${formatDuration(MONITOR_PERIOD_SECONDS)}): see systemctl status upscpro-monitor.timer`))
+  else checks.push(check('monitor.last', 'Monitor', m.outcome === 'unhealthy' ? 'warn' : 'ok', `last check ${formatDuration(age)} ago: ${m.outcome ?? 'unknown'}${m.detail ? ` (${m.detail})` : ''}`))
+  const restarts = Object.entries(m.restarts24h ?? {}).sort(([a], [b]) => a.localeCompare(b))
+  const loops = (m.openIncidents ?? []).filter((k) => k.startsWith('loop-')).map((k) => k.slice(5))
+  const listed = restarts.length > 0 ? restarts.map(([name, n]) => `${name} ${n}`).join(', ') : 'none'
+  checks.push(check('monitor.restarts', 'Restarts (24 h)', loops.length > 0 ? 'warn' : 'ok', loops.length > 0 ? `${listed}; restart loop: ${loops.join(', ')}` : listed))
+  if (m.lastRecoveryAt) checks.push(check('monitor.recovery', 'Last recovery', 'ok', `${m.lastRecoveryAt} (${formatDuration((now - Date.parse(m.lastRecoveryAt)) / 1000)} ago)`))
+  return checks
+}
+
 function logChecks(f: InstanceFacts, now: number): Check[] {
   return f.logStreams.map(({alias, stream, lastEventAt}) => {
     if (!lastEventAt) return check(`logs.${alias}`, `Logs ${alias}`, 'warn', `no stream ${stream}`)
@@ -143,7 +161,8 @@ function logChecks(f: InstanceFacts, now: number): Check[] {
 }
 
 export function evaluateInstance(f: InstanceFacts, stage: StageConfig, now: number): InstanceStatus {
-  const checks = [...ec2Checks(f, now), ssmCheck(f), ...hostChecks(f, stage), ...logChecks(f, now)].filter((c) => c.verdict !== 'skip')
+  const monitor = f.probe?.monitor ? monitorChecks(f.probe.monitor, now) : []
+  const checks = [...ec2Checks(f, now), ssmCheck(f), ...hostChecks(f, stage), ...monitor, ...logChecks(f, now)].filter((c) => c.verdict !== 'skip')
   const verdict = checks.some((c) => c.verdict === 'fail') ? 'fail' : checks.some((c) => c.verdict === 'warn') ? 'warn' : 'ok'
   return {instanceId: f.instanceId, ...(f.name ? {name: f.name} : {}), verdict, checks, ...(f.probe ? {probe: f.probe} : {})}
 }

@@ -14,6 +14,17 @@ export interface ProbeDocument {
   bootstrap?: Record<string, unknown> | null
   /** Stages with traffic services (docs/BLUE-GREEN.md): the colours and the proxy. */
   blueGreen?: BlueGreenProbe | null
+  /** UPSC_HOME/monitor.json: the monitor's last run (docs/HOST-SIGNALS.md). */
+  monitor?: MonitorDocument | null
+}
+
+export interface MonitorDocument {
+  checkedAt?: string
+  outcome?: string
+  detail?: string | null
+  restarts24h?: Record<string, number>
+  lastRecoveryAt?: string | null
+  openIncidents?: string[]
 }
 
 export interface BlueGreenProbe {

@@ -631,6 +631,7 @@ function newContainer(project, name, ref, image) {
     healthcheck,
     restartCount: 0,
     dir,
+    logging: service.logging ?? null,
   };
 }
 

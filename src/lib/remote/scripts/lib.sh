@@ -105,6 +105,8 @@ upsc_init() {
   U_LOCK_FILE=$U_STATE/deploy.lock
   U_LOCK_INFO=$U_STATE/lock.json
   U_CURRENT=$U_STATE/current.json
+  U_CLOG=''
+  [[ ${UPSC_CONTAINER_LOGS:-} == awslogs && -f $U_STATE/compose.logging.json ]] && U_CLOG=$U_STATE/compose.logging.json
   U_HOSTNAME=${HOSTNAME:-unknown}
   # The SSM agent runs a command from .../document/orchestration/<command-id>/awsrunShellScript/:
   # that is the Run Command id recorded in lock.json and in history.
@@ -115,6 +117,8 @@ upsc_init() {
 
 on_exit() {
   lock_release
+  # The copy to deploy.log (deploy_log) writes the last lines before the script is over.
+  [[ -n ${U_LOG_PID:-} ]] && exec >&- 2>&- && wait "$U_LOG_PID"
   [[ ${U_TMP:-} == */upsc.?????? ]] && rm -rf -- "$U_TMP"
 }
 
@@ -268,6 +272,23 @@ last_line() { printf -v "$1" '%s' "$(grep -v '^[[:space:]]*$' "$2" 2>/dev/null |
 
 # ------------------------------------------------------------------ report lines
 say() { printf '%s\n' "$*"; }
+
+# deploy_log: copy this run's output, each line timestamped, to UPSC_LOG_DIR/deploy.log, which the
+# CloudWatch agent ships to {instance_id}/deploy: every deploy and rollback, whoever started it
+# (upsc-run already copies the runs it starts: UPSC_LOGGED). A copier that ignores SIGTERM, so that
+# it writes what the script says while it records an interruption.
+deploy_log() {
+  local f
+  f=$(upsc_path "${UPSC_LOG_DIR:-/var/log/upscpro}")/deploy.log
+  [[ -z ${UPSC_LOGGED:-} ]] && mkdir -p -- "${f%/*}" 2>/dev/null && [[ -w ${f%/*} ]] || return 0
+  exec > >(
+    trap '' TERM INT HUP
+    exec 3>>"$f"
+    while IFS= read -r l || [[ -n $l ]]; do printf '%(%Y-%m-%dT%H:%M:%SZ)T %s\n' -1 "$l" >&3; printf '%s\n' "$l"; done
+  ) 2>&1
+  U_LOG_PID=$!
+}
+
 # warn MESSAGE: a `::upsc warn` line (the CLI shows it highlighted).
 warn() { printf '::upsc warn %s\n' "${1//[$'\n\r']/ }"; }
 
@@ -373,7 +394,32 @@ wait_docker() {
 }
 
 # compose ARGS...: docker compose on the app's project.
-compose() { docker compose -f "$U_CFILE" -p "$U_PROJECT" "$@"; }
+compose() { docker compose -f "$U_CFILE" ${U_CLOG:+-f "$U_CLOG"} -p "$U_PROJECT" "$@"; }
+
+# compose_logging: with UPSC_CONTAINER_LOGS=awslogs, (re)write the compose override U_CLOG for the
+# checked-out compose file: each service's containers to the stream {instance_id}/containers/<service>
+# of UPSC_LOG_GROUP through Docker's awslogs driver (docs/HOST-SIGNALS.md). Never fails: without an
+# instance id or a readable compose file, the logs stay local and it says so.
+compose_logging() {
+  [[ ${UPSC_CONTAINER_LOGS:-} == awslogs ]] || return 0
+  local id=${AWS_SSM_INSTANCE_ID:-} svcs s q st g r out='' f=$U_STATE/compose.logging.json
+  [[ -n $id || ! -f $U_STATE/instance-id ]] || id=$(<"$U_STATE/instance-id")
+  U_CLOG=''
+  if [[ ! $id =~ ^i-[0-9a-f]+$ ]] || ! svcs=$(compose config --services 2>&1); then
+    warn "container logs stay on the host: ${svcs:-no instance id}"
+    rm -f -- "$f"
+    return 0
+  fi
+  json_q g "${UPSC_LOG_GROUP:-}"
+  json_q r "${UPSC_LOG_REGION:-${UPSC_REGION:-${AWS_SSM_REGION_NAME:-}}}"
+  while IFS= read -r s; do
+    valid_service "$s" || continue
+    json_q q "$s"
+    json_q st "$id/containers/$s"
+    out+="${out:+,}$q:{\"logging\":{\"driver\":\"awslogs\",\"options\":{\"awslogs-group\":$g,\"awslogs-region\":$r,\"awslogs-stream\":$st,\"awslogs-create-group\":\"true\",\"mode\":\"non-blocking\"}}}"
+  done <<<"$svcs"
+  mkdir -p -- "$U_STATE" && printf '{"services":{%s}}\n' "$out" >"$f" && U_CLOG=$f
+}
 
 # split_tab LINE: U_F := the tab-separated fields of LINE (empty fields kept).
 split_tab() {
@@ -491,7 +537,7 @@ head_commit() {
 # ignored or not (.env and such), are the operator's: never deleted, never overwritten (git refuses
 # and names them when the commit tracks one).
 checkout_commit() {
-  git_app reset --quiet --hard && git_app checkout --quiet --no-overwrite-ignore --detach "$1"
+  git_app reset --quiet --hard && git_app checkout --quiet --no-overwrite-ignore --detach "$1" && compose_logging
 }
 
 # warn_untracked: name the untracked files .gitignore does not list (a build may pick them up).

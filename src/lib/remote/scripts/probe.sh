@@ -173,10 +173,19 @@ probe_units() {
   P_UNITS="[$items]"
 }
 
-# probe_last: the last complete history record, and bootstrap.json (both one line, else null).
+# probe_doc VAR FILE: VAR := the JSON object in FILE on one line, else null.
+probe_doc() {
+  local _pd=''
+  [[ -f $2 ]] && _pd=$(<"$2")
+  _pd=${_pd//[$'\n\r']/ }
+  [[ $_pd =~ ^[[:space:]]*\{.*\}[[:space:]]*$ ]] || _pd=null
+  printf -v "$1" '%s' "$_pd"
+}
+
+# probe_last: the last complete history record; bootstrap.json and monitor.json (else null).
 probe_last() {
-  local lines=() i text=''
-  P_LAST=null P_BOOT=null
+  local lines=() i
+  P_LAST=null
   if [[ -s $U_HISTORY ]]; then
     mapfile -t lines < <(tail -n 5 -- "$U_HISTORY")
     for ((i = ${#lines[@]} - 1; i >= 0; i--)); do
@@ -186,9 +195,8 @@ probe_last() {
       fi
     done
   fi
-  [[ -f $U_STATE/bootstrap.json ]] && text=$(<"$U_STATE/bootstrap.json")
-  text=${text//[$'\n\r']/ }
-  [[ $text =~ ^[[:space:]]*\{.*\}[[:space:]]*$ ]] && P_BOOT=$text
+  probe_doc P_BOOT "$U_STATE/bootstrap.json"
+  probe_doc P_MON "$U_STATE/monitor.json"
 }
 
 probe_checks() {
@@ -244,8 +252,8 @@ probe_main() {
   probe_collect bluegreen P_BG
   local serr
   json_qn serr "$P_SERVICES_ERR"
-  printf '::upsc result {"schema":1,"host":%s,"docker":%s,"repo":%s,"images":%s,"services":%s,"servicesError":%s,"healthChecks":%s,"units":%s,"lastDeployment":%s,"bootstrap":%s,"blueGreen":%s}\n' \
-    "$P_HOST" "$P_DOCKER" "$P_REPO" "$P_IMAGES" "$P_SERVICES" "$serr" "$U_HC_JSON" "$P_UNITS" "$P_LAST" "$P_BOOT" "$P_BG"
+  printf '::upsc result {"schema":1,"host":%s,"docker":%s,"repo":%s,"images":%s,"services":%s,"servicesError":%s,"healthChecks":%s,"units":%s,"lastDeployment":%s,"bootstrap":%s,"blueGreen":%s,"monitor":%s}\n' \
+    "$P_HOST" "$P_DOCKER" "$P_REPO" "$P_IMAGES" "$P_SERVICES" "$serr" "$U_HC_JSON" "$P_UNITS" "$P_LAST" "$P_BOOT" "$P_BG" "$P_MON"
 }
 
 probe_main
