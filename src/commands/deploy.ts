@@ -15,7 +15,7 @@ export default class Deploy extends BaseCommand<typeof Deploy> {
 
 Output streams live from CloudWatch Logs. Ctrl-C stops following, not the deploy: upsc prints how to re-attach (--attach) or cancel (--cancel).
 
-Exit codes: 0 deployed and healthy, 1 failed (the running version is untouched when the failure is before the services start), 4 unreachable, 5 failed and rolled back, 6 another deploy holds the lock, 130 interrupted.`
+Exit codes: 0 deployed and healthy, 1 failed (the running version is untouched when the failure is before the services start), 4 unreachable, 5 failed and rolled back, 6 another deploy holds the lock, 7 following stopped (AWS unreachable or credentials expired: the deploy goes on; re-attach with --attach), 130 interrupted.`
 
   static override examples = [
     {command: '<%= config.bin %> deploy --branch feature-x', description: 'Deploy the tip of origin/feature-x to the default stage.'},
@@ -48,7 +48,7 @@ Exit codes: 0 deployed and healthy, 1 failed (the running version is untouched w
     let result: DeployResult
     try {
       if (flags.cancel) result = await cancelDeploy(ctx, flags.cancel)
-      else if (flags.attach) result = await attachDeploy(ctx, flags.attach, {onLine: (id, line) => progress.line(id, line)}, interrupt.signal)
+      else if (flags.attach) result = await attachDeploy(ctx, flags.attach, {onLine: (id, line) => progress.line(id, line), onNotice: (text) => progress.note(text)}, interrupt.signal)
       else
         result = await runDeploy(
           ctx,
@@ -59,6 +59,7 @@ Exit codes: 0 deployed and healthy, 1 failed (the running version is untouched w
               progress.hosts(ids.length)
             },
             onLine: (id, line) => progress.line(id, line),
+            onNotice: (text) => progress.note(text),
           },
           interrupt.signal,
           flags.detach,

@@ -16,7 +16,7 @@ export default class Rollback extends BaseCommand<typeof Rollback> {
 
   static override description = `Picks the newest succeeded deployment before the running one (or the one --to names), shows what it will do and asks for confirmation. It reuses the images tagged upsc-<sha> when they are still there (no build at all), and rebuilds only when they were removed, saying so. Same lock and health gate as a deploy, and recorded in the history.
 
-Exit codes: 0 rolled back and healthy, 1 failed (nothing to roll back to, unknown target, or the old version is unhealthy), 2 refused (no TTY and no --yes), 4 unreachable, 6 lock held.`
+Exit codes: 0 rolled back and healthy, 1 failed (nothing to roll back to, unknown target, or the old version is unhealthy), 2 refused (no TTY and no --yes), 4 unreachable, 6 lock held, 7 following stopped (the rollback goes on; re-attach with upsc deploy --attach).`
 
   static override examples = [
     {command: '<%= config.bin %> rollback', description: 'Back to the previous good deployment (asks first).'},
@@ -45,7 +45,7 @@ Exit codes: 0 rolled back and healthy, 1 failed (nothing to roll back to, unknow
     const interrupt = interruptSignal()
     let result: RollbackResult
     try {
-      result = await runRollback(ctx, prepared, {onSent: (id, ids) => (progress.hosts(ids.length), progress.note(`Sent rollback to ${ids.join(', ')} (Run Command ${id}).`)), onLine: (id, line) => progress.line(id, line)}, interrupt.signal)
+      result = await runRollback(ctx, prepared, {onSent: (id, ids) => (progress.hosts(ids.length), progress.note(`Sent rollback to ${ids.join(', ')} (Run Command ${id}).`)), onLine: (id, line) => progress.line(id, line), onNotice: (text) => progress.note(text)}, interrupt.signal)
     } finally {
       progress.stop()
       interrupt.dispose()

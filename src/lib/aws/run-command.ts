@@ -8,6 +8,7 @@ import {ExitCode} from '../exit-codes.js'
 import {UpscError} from '../errors.js'
 import {mapPool} from '../pool.js'
 import {describeAwsError} from './errors.js'
+import {sleep} from '../sleep.js'
 
 export const RUN_SHELL_DOCUMENT = 'AWS-RunShellScript'
 /** GetCommandInvocation cuts output at these lengths; CloudWatch output has the rest. */
@@ -125,12 +126,6 @@ export function toInvocationResult(instanceId: string, o: Pick<GetCommandInvocat
   }
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve()
-    const timer = setTimeout(resolve, ms)
-    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), {once: true})
-  })
 
 export async function sendCommand(ssm: SSMClient, request: RunRequest): Promise<string> {
   if (request.instanceIds.length === 0) throw new Error('sendCommand needs at least one instance')

@@ -152,12 +152,19 @@ export async function runExec(ctx: StageContext, request: ExecRequest, events: E
     },
     {onSent: (id) => events.onSent?.(id, instanceIds), onLine: events.onLine},
     signal,
+    {what: 'command'},
   )
   if (run.detached) {
     // Ctrl-C: a one-off command is stopped, not left running: cancel it, then read how each host ended.
-    const {cancelCommand} = await import('../aws/run-command.js')
-    await cancelCommand(await ctx.clients.ssm(), run.commandId)
-    run = await followRemote(ctx.clients, run.commandId, instanceIds, undefined)
+    const {cancelCommand, MAX_INSTANCES_PER_COMMAND} = await import('../aws/run-command.js')
+    const ssm = await ctx.clients.ssm()
+    const ended = await Promise.all(
+      run.commandIds.map(async (commandId, i) => {
+        await cancelCommand(ssm, commandId)
+        return followRemote(ctx.clients, commandId, instanceIds.slice(i * MAX_INSTANCES_PER_COMMAND, (i + 1) * MAX_INSTANCES_PER_COMMAND), undefined)
+      }),
+    )
+    run = {...run, runs: ended.flatMap((r) => r.runs)}
   }
   const hosts = run.runs.map((r) => execHostResult(r, names.get(r.instanceId)))
   const interrupted = signal?.aborted === true

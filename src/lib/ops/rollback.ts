@@ -7,15 +7,16 @@ import type {StageContext} from '../base-command.js'
 import {planRollback, type RollbackPlan} from '../history.js'
 import {UpscError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
+import {MAX_INSTANCES_PER_COMMAND} from '../aws/run-command.js'
 import {buildPayload} from '../remote/payload.js'
 import {stageSettings} from '../remote/settings.js'
 import {toolVersion} from '../version.js'
 import {combinedExitCode, type HostResult, hostResult} from './host-result.js'
 import {readHistories} from './history.js'
 import {callerArn, reachableTargets, type ReachableTarget} from './preflight.js'
-import {runRemote} from './remote-run.js'
+import {newNonce, runRemote} from './remote-run.js'
 import {reportRollback} from './report-outcome.js'
-import type {DeployEvents} from './deploy.js'
+import {type DeployEvents, followOptions} from './deploy.js'
 
 export interface PreparedRollback {
   targets: ReachableTarget[]
@@ -57,8 +58,10 @@ export async function runRollback(ctx: StageContext, prepared: PreparedRollback,
   let detached = false
   const commandOf = new Map<string, string>()
   for (const [targetId, instanceIds] of groups) {
+    const nonce = newNonce()
     const commands = buildPayload('rollback', {
       ...stageSettings(ctx.stage),
+      UPSC_NONCE: nonce,
       UPSC_ROLLBACK_TO: targetId,
       UPSC_CALLER: caller,
       UPSC_TOOL_VERSION: toolVersion,
@@ -78,12 +81,14 @@ export async function runRollback(ctx: StageContext, prepared: PreparedRollback,
         outputLogGroup: ctx.stage.runCommandLogGroup,
         maxConcurrency: '1',
         maxErrors: '0',
+        nonce,
       },
-      {onSent: (id) => events.onSent?.(id, instanceIds), onLine: events.onLine},
+      {onSent: (id) => events.onSent?.(id, instanceIds), onLine: events.onLine, onNotice: events.onNotice},
       signal,
+      followOptions(ctx.stage.name, 'rollback'),
     )
-    commandIds.push(run.commandId)
-    for (const id of instanceIds) commandOf.set(id, run.commandId)
+    commandIds.push(...run.commandIds)
+    for (const [i, id] of instanceIds.entries()) commandOf.set(id, run.commandIds[Math.floor(i / MAX_INSTANCES_PER_COMMAND)] ?? run.commandId)
     hosts.push(...run.runs.map((r) => hostResult(r, names.get(r.instanceId))))
     if (run.detached) {
       detached = true
