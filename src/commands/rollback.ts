@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
+import {rollbackTargetFlag} from '../lib/flags.js'
 import {askConfirm} from '../lib/confirm.js'
 import {usageError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
@@ -24,7 +25,7 @@ Exit codes: 0 rolled back and healthy, 1 failed (nothing to roll back to, unknow
   ]
 
   static override flags = {
-    to: Flags.string({description: 'Deployment id, or commit (or unique prefix) of a succeeded deployment.', helpValue: 'ID|COMMIT'}),
+    to: rollbackTargetFlag({description: 'Deployment id, or commit (or unique prefix) of a succeeded deployment.', helpValue: 'ID|COMMIT'}),
     yes: Flags.boolean({char: 'y', description: 'Do not ask for confirmation (required without a terminal).'}),
   }
 

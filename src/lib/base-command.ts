@@ -4,6 +4,7 @@ import {AwsClients} from './aws/clients.js'
 import {describeAwsError} from './aws/errors.js'
 import {type LoadedConfig, loadConfig, selectStage, type StageConfig} from './config.js'
 import {ExitCode} from './exit-codes.js'
+import {regionFlag} from './flags.js'
 import {UpscError} from './errors.js'
 import {renderError} from './render/error.js'
 
@@ -36,7 +37,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       helpGroup: 'GLOBAL',
     }),
     profile: Flags.string({description: 'AWS profile (default: the stage\'s, then AWS_PROFILE).', helpGroup: 'GLOBAL'}),
-    region: Flags.string({description: 'AWS region (default: the stage\'s, then AWS_REGION).', helpGroup: 'GLOBAL'}),
+    region: regionFlag({description: 'AWS region (default: the stage\'s, then AWS_REGION).', helpGroup: 'GLOBAL'}),
     config: Flags.string({description: 'Config file (default: upsc.config.json here or above, or UPSC_CONFIG).', helpGroup: 'GLOBAL'}),
     verbose: Flags.boolean({description: 'Show AWS request details and stack traces.', helpGroup: 'GLOBAL'}),
   }

@@ -14,6 +14,9 @@ export const RUN_SHELL_DOCUMENT = 'AWS-RunShellScript'
 /** GetCommandInvocation cuts output at these lengths; CloudWatch output has the rest. */
 export const STDOUT_LIMIT = 24_000
 export const STDERR_LIMIT = 8_000
+/** Run Command ids are UUIDs. */
+export const isCommandId = (text: string): boolean => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(text)
+
 /** SendCommand takes at most 50 instance ids. */
 export const MAX_INSTANCES_PER_COMMAND = 50
 

@@ -11,6 +11,7 @@ import {buildPayload} from '../remote/payload.js'
 import {branchNameProblem, commitRefProblem} from '../remote/refname.js'
 import type {ReportLine} from '../remote/report.js'
 import {type Settings, stageSettings} from '../remote/settings.js'
+import {isCommandId} from '../aws/run-command.js'
 import {toolVersion} from '../version.js'
 import {combinedExitCode, type HostResult, hostResult} from './host-result.js'
 import {callerArn, reachableTargets} from './preflight.js'
@@ -140,7 +141,7 @@ export async function cancelDeploy(ctx: StageContext, commandId: string): Promis
 }
 
 async function commandInstances(ctx: StageContext, commandId: string): Promise<string[]> {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(commandId))
+  if (!isCommandId(commandId))
     throw usageError('bad-command-id', `"${commandId}" is not a Run Command id.`, 'Use the id printed by `upsc deploy` (a UUID such as 3f2c...-...).')
   const {paginateListCommandInvocations} = await import('../../sdk/ssm.js')
   const ids: string[] = []
