@@ -261,11 +261,11 @@ last_line() { printf -v "$1" '%s' "$(grep -v '^[[:space:]]*$' "$2" 2>/dev/null |
 # ------------------------------------------------------------------ report lines
 # Report lines carry the run's nonce when the CLI sent one: build or app output cannot forge them.
 # Children never see it.
-U_TAG="::upsc${UPSC_NONCE:+.$UPSC_NONCE}"
+U_MARK="::upsc${UPSC_NONCE:+.$UPSC_NONCE}"
 export -n UPSC_NONCE
 say() { printf '%s\n' "$*"; }
 # warn MESSAGE: a `::upsc warn` line (the CLI shows it highlighted).
-warn() { printf '%s warn %s\n' "$U_TAG" "${1//[$'\n\r']/ }"; }
+warn() { printf '%s warn %s\n' "$U_MARK" "${1//[$'\n\r']/ }"; }
 
 U_STEP_NAMES=() U_STEP_STATUS=() U_STEP_SECS=() U_STEP_DETAILS=()
 U_CUR_STEP='' U_STEP_T0=0 U_FAILED_STEP='' U_REASON='' U_ADVICE=''
@@ -273,7 +273,7 @@ U_CUR_STEP='' U_STEP_T0=0 U_FAILED_STEP='' U_REASON='' U_ADVICE=''
 step_start() {
   U_CUR_STEP=$1
   now_us U_STEP_T0
-  printf '%s step %s start\n' "$U_TAG" "$1"
+  printf '%s step %s start\n' "$U_MARK" "$1"
 }
 
 # _step_end NAME STATUS TEXT: print the step line and keep it for the result and the record.
@@ -284,7 +284,7 @@ _step_end() {
   tenths_since secs "$U_STEP_T0"
   U_STEP_NAMES+=("$1") U_STEP_STATUS+=("$2") U_STEP_SECS+=("$secs") U_STEP_DETAILS+=("$text")
   U_CUR_STEP=''
-  printf '%s step %s %s %ss%s\n' "$U_TAG" "$1" "$2" "$secs" "${text:+ $text}"
+  printf '%s step %s %s %ss%s\n' "$U_MARK" "$1" "$2" "$secs" "${text:+ $text}"
 }
 step_ok() { _step_end "$1" ok "${2-}"; }
 # step_fail NAME REASON [ADVICE]
@@ -758,7 +758,7 @@ record_append() {
   else
     warn "could not append the deployment record to $U_HISTORY"
   fi
-  printf '%s record %s\n' "$U_TAG" "$1"
+  printf '%s record %s\n' "$U_MARK" "$1"
 }
 
 # record_write OUTCOME FROM TO: append the record of an attempt: the steps FROM..TO-1 and the R_*
@@ -927,7 +927,7 @@ result_line() {
   json_fields out branch:U_BRANCH commit:U_COMMIT previousCommit:U_PREV rolledBackTo:U_ROLLED_BACK_TO
   out+=",\"steps\":$steps,\"healthChecks\":${U_RESULT_HC:-[]}"
   json_fields out failedStep:U_FAILED_STEP reason:U_REASON advice:U_ADVICE
-  printf '%s result {"schema":1%s,"durationSeconds":%s%s}\n' "$U_TAG" "$out" "$dur" "${4:+,$4}"
+  printf '%s result {"schema":1%s,"durationSeconds":%s%s}\n' "$U_MARK" "$out" "$dur" "${4:+,$4}"
 }
 
 # usage_fail MESSAGE: an invalid setting reached the host: fail the validate step, exit 2.
