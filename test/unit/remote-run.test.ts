@@ -9,7 +9,10 @@ import {TokenBucket} from '../../src/lib/aws/rate-budget.js'
 import {UpscError} from '../../src/lib/errors.js'
 import {ExitCode} from '../../src/lib/exit-codes.js'
 import {followOptions} from '../../src/lib/ops/deploy.js'
-import {followBackoffMs, followRemote, followTrouble, runRemote, tooManyErrors} from '../../src/lib/ops/remote-run.js'
+import {hostResult} from '../../src/lib/ops/host-result.js'
+import {followBackoffMs, followRemote, followTrouble, missingScriptsOf, runRemote, tooManyErrors} from '../../src/lib/ops/remote-run.js'
+import {buildPayload, needScriptsLine} from '../../src/lib/remote/payload.js'
+import {parseReport} from '../../src/lib/remote/report.js'
 import {sleep} from '../../src/lib/sleep.js'
 
 const ssmMock = mockClient(SSMClient)
@@ -177,7 +180,7 @@ describe('more than 50 instances', () => {
     })
     ssmMock.on(GetCommandInvocationCommand).callsFake((input: {InstanceId: string}) => ({Status: 'Failed', ResponseCode: 1, StandardOutputContent: `failed on ${input.InstanceId}\n`}))
   }
-  const request = {commands: ['true'], comment: 'c', executionTimeoutSeconds: 60, deliveryTimeoutSeconds: 60}
+  const request = {commands: buildPayload('lock', {}), comment: 'c', executionTimeoutSeconds: 60, deliveryTimeoutSeconds: 60}
 
   it('sends batches of 50 at once without a concurrency limit, and collects every result', async () => {
     fleet()
@@ -203,5 +206,33 @@ describe('more than 50 instances', () => {
     expect(tooManyErrors('2', 2, 100)).toBe(false)
     expect(tooManyErrors('10%', 10, 100)).toBe(false)
     expect(tooManyErrors('10%', 11, 100)).toBe(true)
+  })
+})
+
+const sha = 'c0ffee'.repeat(10) + 'c0ff'
+
+describe('missing cached scripts', () => {
+  it("reads the loader's need-scripts line, and nothing else", () => {
+    expect(missingScriptsOf(parseReport(`${needScriptsLine(sha)}\n`))).toBe(sha)
+    expect(missingScriptsOf(parseReport('::upsc step lock start\n::upsc result {}\n'))).toBeUndefined()
+    expect(missingScriptsOf(parseReport(`${needScriptsLine('not-a-sha')}\n`))).toBeUndefined()
+    expect(missingScriptsOf(parseReport(`echo ${needScriptsLine(sha)}\n`))).toBeUndefined()
+  })
+
+  it('a host that ran nothing for lack of its scripts is a failure with a reason, though the loader exited 0', () => {
+    const report = parseReport(`${needScriptsLine(sha)}\n`)
+    const result = hostResult({
+      instanceId: 'i-0aaaaaaaaaaaaaaaa',
+      invocation: {instanceId: 'i-0aaaaaaaaaaaaaaaa', status: 'Success', outcome: 'failed', responseCode: 1, stdout: `${needScriptsLine(sha)}\n`, stderr: '', stdoutTruncated: false},
+      report: {...report, warnings: ['could not install the host scripts: upsc: cannot install host scripts in /opt/upscpro/.upsc/scripts: cannot write chunk 2']},
+      outputSource: 'invocation',
+      missingScripts: sha,
+    })
+    expect(result).toMatchObject({
+      outcome: 'failed',
+      exitCode: 1,
+      reason: 'the host scripts were missing from its script cache: nothing ran there (see the warnings)',
+      warnings: ['could not install the host scripts: upsc: cannot install host scripts in /opt/upscpro/.upsc/scripts: cannot write chunk 2'],
+    })
   })
 })

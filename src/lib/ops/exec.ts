@@ -156,15 +156,16 @@ export async function runExec(ctx: StageContext, request: ExecRequest, events: E
   )
   if (run.detached) {
     // Ctrl-C: a one-off command is stopped, not left running: cancel it, then read how each host ended.
-    const {cancelCommand, MAX_INSTANCES_PER_COMMAND} = await import('../aws/run-command.js')
+    const {cancelCommand} = await import('../aws/run-command.js')
     const ssm = await ctx.clients.ssm()
     const ended = await Promise.all(
-      run.commandIds.map(async (commandId, i) => {
+      run.commandIds.map(async (commandId) => {
         await cancelCommand(ssm, commandId)
-        return followRemote(ctx.clients, commandId, instanceIds.slice(i * MAX_INSTANCES_PER_COMMAND, (i + 1) * MAX_INSTANCES_PER_COMMAND), undefined)
+        return followRemote(ctx.clients, commandId, run.runs.filter((r) => r.commandId === commandId).map((r) => r.instanceId), undefined)
       }),
     )
-    run = {...run, runs: ended.flatMap((r) => r.runs)}
+    const byId = new Map(ended.flatMap((r) => r.runs).map((r) => [r.instanceId, r]))
+    run = {...run, runs: run.runs.map((r) => byId.get(r.instanceId) ?? r)}
   }
   const hosts = run.runs.map((r) => execHostResult(r, names.get(r.instanceId)))
   const interrupted = signal?.aborted === true

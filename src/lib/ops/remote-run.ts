@@ -12,6 +12,9 @@
  * errors and 5xx answers are waited out with backoff. When following cannot go on (credentials
  * expired or gone), it stops with ExitCode.followLost and says how to re-attach: the run goes on
  * on the hosts, so another run is never the advice.
+ *
+ * A payload whose scripts live in the host's script cache (remote/payload.ts) is sent again to
+ * the hosts that reported them missing, once the engine has installed them there.
  */
 import {randomBytes} from 'node:crypto'
 
@@ -20,8 +23,10 @@ import {followStream, type StreamFollower} from '../aws/stream-follow.js'
 import type {AwsClients} from '../aws/clients.js'
 import {UpscError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
+import {type CachedScripts, cachedScripts, needScriptsLine} from '../remote/payload.js'
 import {parseReport, type ParsedReport, type ReportLine, reportReader} from '../remote/report.js'
 import {sleep} from '../sleep.js'
+import {installScripts} from './install-scripts.js'
 
 export interface RemoteRunRequest {
   instanceIds: string[]
@@ -60,10 +65,14 @@ export interface FollowOptions {
 
 export interface InstanceRun {
   instanceId: string
+  /** The command that ran (or tried to run) the script there; empty when it was never sent. */
+  commandId: string
   invocation: InvocationResult
   report: ParsedReport
   /** How the output reached us: live from CloudWatch, or from GetCommandInvocation (maybe truncated). */
   outputSource: 'cloudwatch' | 'invocation'
+  /** The host's script cache lacked this bundle (sha256): the script did not run (outcome failed). */
+  missingScripts?: string
 }
 
 export interface RemoteRunResult {
@@ -84,29 +93,11 @@ export const newNonce = (): string => randomBytes(9).toString('hex')
 export const FOLLOW_PATIENCE_MS = 15 * 60_000
 
 export async function runRemote(clients: AwsClients, request: RemoteRunRequest, events: RemoteRunEvents = {}, signal?: AbortSignal, options: FollowOptions = {}): Promise<RemoteRunResult> {
-  const ssm = await clients.ssm()
   const batches: string[][] = []
   for (let i = 0; i < request.instanceIds.length; i += MAX_INSTANCES_PER_COMMAND) batches.push(request.instanceIds.slice(i, i + MAX_INSTANCES_PER_COMMAND))
-  const send = async (instanceIds: string[]) => {
-    const commandId = await sendCommand(ssm, {
-      instanceIds,
-      commands: request.commands,
-      comment: request.comment,
-      executionTimeoutSeconds: request.executionTimeoutSeconds,
-      deliveryTimeoutSeconds: request.deliveryTimeoutSeconds,
-      cloudWatchLogGroup: request.outputLogGroup,
-      maxConcurrency: request.maxConcurrency,
-      maxErrors: request.maxErrors,
-    })
-    events.onSent?.(commandId)
-    return commandId
-  }
-  const follow = (commandId: string, instanceIds: string[]) => followRemote(clients, commandId, instanceIds, request.outputLogGroup, events, signal, {nonce: request.nonce, ...options})
+  const run = (batch: string[]) => runBatch(clients, request, batch, events, signal, {nonce: request.nonce, ...options})
   const rolling = request.maxConcurrency !== undefined && request.maxConcurrency !== '100%'
-  if (!rolling || batches.length === 1) {
-    const ids = await Promise.all(batches.map(send))
-    return joinResults(await Promise.all(ids.map((id, i) => follow(id, batches[i]!))))
-  }
+  if (!rolling || batches.length === 1) return joinResults(await Promise.all(batches.map(run)))
   const results: RemoteRunResult[] = []
   for (const batch of batches) {
     const done = results.flatMap((r) => r.runs)
@@ -115,9 +106,67 @@ export async function runRemote(clients: AwsClients, request: RemoteRunRequest, 
       results.push({commandId: '', commandIds: [], detached: false, runs: batch.map((id) => notStarted(id))})
       continue
     }
-    results.push(await follow(await send(batch), batch))
+    results.push(await run(batch))
   }
   return joinResults(results)
+}
+
+/** One command for up to 50 instances; hosts missing the cached scripts get them, and the command again. */
+async function runBatch(clients: AwsClients, request: RemoteRunRequest, instanceIds: string[], events: RemoteRunEvents, signal: AbortSignal | undefined, options: FollowOptions): Promise<RemoteRunResult> {
+  const scripts = cachedScripts(request.commands)
+  const first = await sendAndFollow(clients, request, instanceIds, scripts ? untilScriptsRun(scripts, instanceIds, events, signal) : {events, signal}, options)
+  const missing = first.runs.filter((r) => r.missingScripts === scripts?.sha).map((r) => r.instanceId)
+  if (!scripts || missing.length === 0) return first
+  const failed = await installScripts(clients, missing, scripts)
+  const again = missing.filter((id) => !failed.has(id))
+  const second = again.length > 0 ? await sendAndFollow(clients, request, again, {events, signal}, options) : undefined
+  const runs = new Map([...first.runs, ...(second?.runs ?? [])].map((r) => [r.instanceId, r]))
+  for (const [id, invocation] of failed) {
+    const report = parseReport(invocation.stdout)
+    const why = (invocation.stderr.trim().split('\n').at(-1) ?? '') || `install ${invocation.outcome}`
+    runs.set(id, {instanceId: id, commandId: first.commandId, invocation, report: {...report, warnings: [...report.warnings, `could not install the host scripts: ${why}`]}, outputSource: 'invocation', missingScripts: scripts.sha})
+  }
+  return joinResults([{commandId: '', commandIds: [], runs: instanceIds.map((id) => runs.get(id)!), detached: second?.detached ?? first.detached}])
+}
+
+async function sendAndFollow(clients: AwsClients, request: RemoteRunRequest, instanceIds: string[], follow: {events: RemoteRunEvents; signal?: AbortSignal}, options: FollowOptions): Promise<RemoteRunResult> {
+  const ssm = await clients.ssm()
+  const commandId = await sendCommand(ssm, {
+    instanceIds,
+    commands: request.commands,
+    comment: request.comment,
+    executionTimeoutSeconds: request.executionTimeoutSeconds,
+    deliveryTimeoutSeconds: request.deliveryTimeoutSeconds,
+    cloudWatchLogGroup: request.outputLogGroup,
+    maxConcurrency: request.maxConcurrency,
+    maxErrors: request.maxErrors,
+  })
+  follow.events.onSent?.(commandId)
+  return followRemote(clients, commandId, instanceIds, request.outputLogGroup, follow.events, follow.signal, options)
+}
+
+/**
+ * Following a cache-loader payload stops early (Ctrl-C, --detach) only once every host has either
+ * shown output of its scripts or reported them missing: a host that lacks them must get them and
+ * the command again, or the operation would never run there. The need-scripts line is not shown.
+ */
+function untilScriptsRun(scripts: CachedScripts, instanceIds: string[], events: RemoteRunEvents, signal?: AbortSignal): {events: RemoteRunEvents; signal?: AbortSignal} {
+  const settled = new Set<string>()
+  const follow = new AbortController()
+  const stopIfSettled = () => signal?.aborted && instanceIds.every((id) => settled.has(id)) && follow.abort()
+  signal?.addEventListener('abort', stopIfSettled, {once: true})
+  stopIfSettled()
+  return {
+    signal: signal ? follow.signal : undefined,
+    events: {
+      ...events,
+      onLine: (id, line) => {
+        settled.add(id)
+        stopIfSettled()
+        if (!(line.kind === 'log' && line.text === needScriptsLine(scripts.sha))) events.onLine?.(id, line)
+      },
+    },
+  }
 }
 
 /** Pure: has a rolling run over `seen` instances so far met more failures than MaxErrors allows? */
@@ -129,14 +178,16 @@ export function tooManyErrors(maxErrors: string | undefined, failed: number, see
 
 const notStarted = (instanceId: string): InstanceRun => ({
   instanceId,
+  commandId: '',
   invocation: {...emptyInvocation(instanceId), status: 'Cancelled', statusDetails: 'Terminated', outcome: 'cancelled'},
   report: parseReport(''),
   outputSource: 'invocation',
 })
 
 function joinResults(results: RemoteRunResult[]): RemoteRunResult {
-  const commandIds = results.flatMap((r) => r.commandIds)
-  return {commandId: commandIds[0] ?? '', commandIds, runs: results.flatMap((r) => r.runs), detached: results.some((r) => r.detached)}
+  const runs = results.flatMap((r) => r.runs)
+  const commandIds = [...new Set(runs.map((r) => r.commandId).filter(Boolean))]
+  return {commandId: commandIds[0] ?? '', commandIds, runs, detached: results.some((r) => r.detached)}
 }
 
 type Trouble = 'transient' | 'expired' | 'lost'
@@ -213,7 +264,7 @@ export async function followRemote(
           for (const line of message.replace(/\n$/, '').split('\n')) {
             streamed.get(id)!.push(line)
             const parsed = read(line)
-            if (parsed.kind === 'result') finished.add(id)
+            if (parsed.kind === 'result' || line.startsWith(NEED_SCRIPTS)) finished.add(id)
             events.onLine?.(id, parsed)
           }
         }),
@@ -239,11 +290,11 @@ export async function followRemote(
       }
   }
 
-  if (signal?.aborted) return {commandId, commandIds: [commandId], runs: finalRuns(instanceIds, invocations, streamed, followers, finished, options.nonce), detached: true}
+  if (signal?.aborted) return {commandId, commandIds: [commandId], runs: finalRuns(commandId, instanceIds, invocations, streamed, followers, finished, options.nonce), detached: true}
 
   // CloudWatch output trails the command's end by a moment: drain until the result line shows up.
   await keepAt(() => drainStreams(instanceIds, followers, finished, signal))
-  const runs = finalRuns(instanceIds, invocations, streamed, followers, finished, options.nonce)
+  const runs = finalRuns(commandId, instanceIds, invocations, streamed, followers, finished, options.nonce)
   // Without CloudWatch output nothing was shown live: show the invocation's output now.
   for (const run of runs)
     if (run.outputSource === 'invocation' && streamed.get(run.instanceId)!.length === 0) {
@@ -266,7 +317,17 @@ async function drainStreams(instanceIds: string[], followers: Map<string, Stream
   }
 }
 
+const NEED_SCRIPTS = needScriptsLine('')
+
+/** Pure: the bundle sha256 a host's loader reported missing, if it did. */
+export function missingScriptsOf(report: ParsedReport): string | undefined {
+  const line = report.log.find((l) => l.startsWith(NEED_SCRIPTS))
+  const sha = line?.slice(NEED_SCRIPTS.length)
+  return sha && /^[0-9a-f]{64}$/.test(sha) ? sha : undefined
+}
+
 function finalRuns(
+  commandId: string,
   instanceIds: string[],
   invocations: Map<string, InvocationResult>,
   streamed: Map<string, string[]>,
@@ -278,6 +339,9 @@ function finalRuns(
     const invocation = invocations.get(id) ?? emptyInvocation(id)
     const live = followers.get(id)?.seen === true && finished.has(id)
     const report = live ? parseReport(streamed.get(id)!.join('\n'), nonce) : parseReport(invocation.stdout, nonce)
-    return {instanceId: id, invocation, report, outputSource: live ? 'cloudwatch' : 'invocation'}
+    const missingScripts = missingScriptsOf(report)
+    // The loader exits 0 so that a rolling run's MaxErrors does not count it; but nothing ran: a failure.
+    if (missingScripts) return {instanceId: id, commandId, invocation: {...invocation, outcome: 'failed', responseCode: ExitCode.failed}, report, outputSource: live ? 'cloudwatch' : 'invocation', missingScripts}
+    return {instanceId: id, commandId, invocation, report, outputSource: live ? 'cloudwatch' : 'invocation'}
   })
 }

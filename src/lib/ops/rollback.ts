@@ -7,7 +7,6 @@ import type {StageContext} from '../base-command.js'
 import {planRollback, type RollbackPlan} from '../history.js'
 import {UpscError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
-import {MAX_INSTANCES_PER_COMMAND} from '../aws/run-command.js'
 import {buildPayload} from '../remote/payload.js'
 import {stageSettings} from '../remote/settings.js'
 import {toolVersion} from '../version.js'
@@ -88,7 +87,7 @@ export async function runRollback(ctx: StageContext, prepared: PreparedRollback,
       followOptions(ctx.stage.name, 'rollback'),
     )
     commandIds.push(...run.commandIds)
-    for (const [i, id] of instanceIds.entries()) commandOf.set(id, run.commandIds[Math.floor(i / MAX_INSTANCES_PER_COMMAND)] ?? run.commandId)
+    for (const r of run.runs) commandOf.set(r.instanceId, r.commandId)
     hosts.push(...run.runs.map((r) => hostResult(r, names.get(r.instanceId))))
     if (run.detached) {
       detached = true
