@@ -6,6 +6,7 @@ import type {GetCommandInvocationCommandOutput, SSMClient} from '@aws-sdk/client
 
 import {ExitCode} from '../exit-codes.js'
 import {UpscError} from '../errors.js'
+import {redact} from '../redact.js'
 import {mapPool} from '../pool.js'
 import {describeAwsError} from './errors.js'
 import {sleep} from '../sleep.js'
@@ -114,7 +115,9 @@ export function pollDelayMs(attempt: number): number {
 
 export function toInvocationResult(instanceId: string, o: Pick<GetCommandInvocationCommandOutput, 'Status' | 'StatusDetails' | 'ResponseCode' | 'StandardOutputContent' | 'StandardErrorContent' | 'ExecutionStartDateTime' | 'ExecutionEndDateTime'>): InvocationResult {
   const status = o.Status ?? 'Pending'
-  const stdout = o.StandardOutputContent ?? ''
+  const raw = o.StandardOutputContent ?? ''
+  // The host masks credentials already; this is the CLI's second look (defence in depth).
+  const stdout = redact(raw)
   return {
     instanceId,
     status,
@@ -122,8 +125,8 @@ export function toInvocationResult(instanceId: string, o: Pick<GetCommandInvocat
     outcome: outcomeOf(status, o.StatusDetails),
     responseCode: o.ResponseCode ?? -1,
     stdout,
-    stderr: o.StandardErrorContent ?? '',
-    stdoutTruncated: stdout.length >= STDOUT_LIMIT || /--output truncated--/.test(stdout),
+    stderr: redact(o.StandardErrorContent ?? ''),
+    stdoutTruncated: raw.length >= STDOUT_LIMIT || /--output truncated--/.test(raw),
     startedAt: o.ExecutionStartDateTime || undefined,
     finishedAt: o.ExecutionEndDateTime || undefined,
   }

@@ -24,6 +24,7 @@ import type {AwsClients} from '../aws/clients.js'
 import {UpscError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
 import {type CachedScripts, cachedScripts, needScriptsLine} from '../remote/payload.js'
+import {redact} from '../redact.js'
 import {parseReport, type ParsedReport, type ReportLine, reportReader} from '../remote/report.js'
 import {sleep} from '../sleep.js'
 import {installScripts} from './install-scripts.js'
@@ -261,7 +262,7 @@ export async function followRemote(
       followers.set(
         id,
         followStream(logs, outputLogGroup, stdoutStreamName(commandId, id), (message) => {
-          for (const line of message.replace(/\n$/, '').split('\n')) {
+          for (const line of redact(message).replace(/\n$/, '').split('\n')) {
             streamed.get(id)!.push(line)
             const parsed = read(line)
             if (parsed.kind === 'result' || line.startsWith(NEED_SCRIPTS)) finished.add(id)

@@ -201,6 +201,7 @@ deploy_finish() {
 deploy_main() {
   exec 2>&1 # one ordered log stream (build and compose progress go to stderr)
   upsc_init
+  redact_output
   U_STARTED='' U_START_US=''
   now_us U_START_US
   iso_now U_STARTED

@@ -107,6 +107,10 @@ upsc_init() {
 
 on_exit() {
   lock_release
+  if [[ -n ${U_REDACT:-} ]]; then
+    exec >&- 2>&-
+    for _ in {1..250}; do [[ -e $U_TMP/redact.on ]] || break; sleep 0.02; done
+  fi
   [[ ${U_TMP:-} == */upsc.?????? ]] && rm -rf -- "$U_TMP"
 }
 
@@ -257,6 +261,54 @@ tenths_since() {
 
 # last_line VAR FILE: VAR := the last non-empty line of FILE.
 last_line() { printf -v "$1" '%s' "$(grep -v '^[[:space:]]*$' "$2" 2>/dev/null | tail -n 1)"; }
+
+# ------------------------------------------------------------------ redaction
+# redact [SECRETS_FILE]: copy stdin to stdout, line by line, masking what looks like a credential:
+# GitHub tokens, AWS access key ids, NAME=value where NAME has TOKEN, SECRET or PASSWORD in it, and
+# each value (6+ characters, not a number or a JSON word) listed in SECRETS_FILE. The CLI's
+# twin is src/lib/redact.ts; test/remote/redact.test.js holds both to the same cases.
+redact() {
+  # mawk reads a pipe in blocks unless interactive: lines would only show at the end.
+  [[ -n ${U_AWK_MODE-} ]] || { command awk -W version 2>&1 | command grep -q mawk && U_AWK_MODE=interactive || U_AWK_MODE=none; }
+  local i=()
+  [[ $U_AWK_MODE == none ]] || i=(-W interactive)
+  command awk "${i[@]}" -v f="${1-}" '
+BEGIN { while (f != "" && (getline s < f) > 0) if (length(s) > 5 && s !~ /^([0-9.]+|true|false|null)$/) v[++n] = s }
+{ l = $0
+  for (i = 1; i <= n; i++) while ((p = index(l, v[i])) > 0) l = substr(l, 1, p - 1) "***" substr(l, p + length(v[i]))
+  gsub(/(gh[pousr]_|github_pat_)[A-Za-z0-9_]+/, "***", l)
+  gsub(/(AKIA|ASIA)[A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9]/, "***", l)
+  o = ""
+  while (match(l, /[A-Za-z0-9_]*(TOKEN|SECRET|PASSWORD|PASSWD|token|secret|password)[A-Za-z0-9_]*=/)) {
+    o = o substr(l, 1, RSTART + RLENGTH - 1) "***"; l = substr(l, RSTART + RLENGTH)
+    if (match(l, /^("[^"]*"|\047[^\047]*\047|[^ \t"\047,;&]+)/)) l = substr(l, RLENGTH + 1)
+  }
+  print o l; fflush() }'
+}
+
+# env_secrets FILE: the values of FILE's NAME=value lines whose NAME has TOKEN, SECRET or PASSWORD.
+env_secrets() {
+  [[ -r $1 ]] || return 0
+  command sed -nE 's/^[[:space:]]*(export[[:space:]]+)?[A-Za-z0-9_]*(TOKEN|SECRET|PASSWORD|PASSWD|token|secret|password)[A-Za-z0-9_]*[[:space:]]*=[[:space:]]*//p' "$1" |
+    command sed -E "s/^[\"']//; s/[\"'][[:space:]]*$//"
+}
+
+# redact_output: from now on this script's output goes through `redact` with the app's .env
+# secrets; on_exit lets it drain (redact.on goes when it is done). The filter ignores Ctrl-C and
+# cancel signals, so the last lines still pass, and it is not our child (a FIFO, not >(...)):
+# `wait PID` must never wait for it.
+redact_output() {
+  env_secrets "$U_APP/.env" >"$U_TMP/secrets"
+  mkfifo -m 600 "$U_TMP/out" || return 0
+  redact </dev/null # sets U_AWK_MODE once for this script
+  : >"$U_TMP/redact.on"
+  (
+    trap '' TERM INT HUP
+    { redact "$U_TMP/secrets"; rm -f "$U_TMP/redact.on"; } <"$U_TMP/out" &
+  )
+  exec >"$U_TMP/out" 2>&1
+  U_REDACT=1
+}
 
 # ------------------------------------------------------------------ report lines
 # Report lines carry the run's nonce when the CLI sent one: build or app output cannot forge them.
@@ -753,7 +805,7 @@ record_append() {
   local pre=''
   mkdir -p -- "$U_STATE"
   if [[ -s $U_HISTORY && -n $(tail -c 1 -- "$U_HISTORY") ]]; then pre=$'\n'; fi
-  if printf '%s%s\n' "$pre" "$1" >>"$U_HISTORY"; then
+  if printf '%s%s\n' "$pre" "$1" | redact "$U_TMP/secrets" >>"$U_HISTORY"; then
     sync -d -- "$U_HISTORY" 2>/dev/null || sync
   else
     warn "could not append the deployment record to $U_HISTORY"
