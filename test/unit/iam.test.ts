@@ -47,6 +47,7 @@ const SERVICES: Array<[string, string]> = [
   ['@aws-sdk/client-cloudwatch', 'cloudwatch'],
   ['@aws-sdk/client-sns', 'sns'],
   ['@aws-sdk/client-sts', 'sts'],
+  ['@aws-sdk/client-iam', 'iam'],
 ]
 
 /** `new XCommand(` and `paginateX` in src/: the operations the CLI sends, as `service:Action`. */
