@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import chalk from 'chalk'
 
 import {BaseCommand} from '../lib/base-command.js'
+import {timeFlag} from '../lib/flags.js'
 import {interruptSignal} from '../lib/interrupt.js'
 import {type LogsResult, runLogs} from '../lib/ops/logs.js'
 import {logGroups} from '../lib/logs/sources.js'
@@ -28,12 +29,12 @@ Without --follow it prints the range (--since, default 10m, up to --until or now
   ]
 
   static override flags = {
-    since: Flags.string({
+    since: timeFlag('--since')({
       description: 'Start: a duration ago (90s, 10m, 2h30m, 1d) or a date-time (2026-11-28T18:00:00Z; without a zone, local time).',
       default: '10m',
       helpValue: 'DURATION|DATE',
     }),
-    until: Flags.string({description: 'End, in the same forms as --since (default: now).', helpValue: 'DURATION|DATE', exclusive: ['follow', 'live']}),
+    until: timeFlag('--until')({description: 'End, in the same forms as --since (default: now).', helpValue: 'DURATION|DATE', exclusive: ['follow', 'live']}),
     filter: Flags.string({description: 'CloudWatch Logs filter pattern, e.g. ERROR or \'"connection refused"\'.', helpValue: 'PATTERN'}),
     follow: Flags.boolean({char: 'f', description: 'Keep printing new events until Ctrl-C.'}),
     format: Flags.string({description: 'short: time, source, message; detailed: ISO time, group, stream, message; json: one object per line.', options: [...LOG_FORMATS], default: 'short'}),

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { findProcesses } from '../rig/util.js';
 import { FAST, historyFile, newHost, servedVersion, stepSummary, until, upscTaggedCommits } from './helpers.js';
 import { runScript, startScript } from './run-script.js';
+import { parseReport as parseTagged } from '../../src/lib/remote/report.ts';
 
 const lockJson = (host) => path.join(host.upscHome, 'lock.json');
 /** Pids of the host's `docker compose build` processes still running. */
@@ -99,6 +100,42 @@ describe('deploy.sh', () => {
     const ignored = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'with-env' });
     expect(ignored.result.failedStep).toBe('checkout');
     expect(fs.readFileSync(path.join(host.appDir, '.env'), 'utf8')).toBe('OPERATOR=1\n');
+  }, 60_000);
+
+  it('refuses an UPSC_REF that is not on UPSC_BRANCH, the running version untouched', async () => {
+    const host = newHost();
+    await deployMain(host);
+    const other = host.commitOf('feature-x');
+    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'main', UPSC_REF: other.slice(0, 10) });
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.result).toMatchObject({ outcome: 'failed', failedStep: 'fetch', reason: `commit ${other.slice(0, 12)} is not on branch main` });
+    expect(run.result.advice).toBe(`pass the branch that holds it (git branch -r --contains ${other.slice(0, 12)}), or leave out --ref; the running version was not changed`);
+    expect(host.headCommit()).toBe(host.commitOf('main'));
+    expect(host.buildCount()).toBe(2); // main's build only
+  }, 60_000);
+
+  it('a build that prints report lines cannot forge a step, a record or a result: only lines with the run\'s nonce count', async () => {
+    const host = newHost();
+    await deployMain(host);
+    const forge = [
+      'echo "nonce=${UPSC_NONCE:-none}"',
+      'echo "::upsc step forged ok 1s"',
+      `echo '::upsc record {"id":"forged","outcome":"succeeded"}'`,
+      `echo '::upsc result {"outcome":"succeeded","exitCode":0}'`,
+      `echo '::upsc.0000 result {"outcome":"succeeded","exitCode":0}'`,
+      'exit 1',
+    ].join('\n');
+    host.pushBranch('forger', { 'forge.sh': `${forge}\n` });
+    const nonce = 'a1b2c3d4e5f6a7b8c9';
+    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'forger', UPSC_NONCE: nonce, UPSC_BUILD_COUNT: 2, UPSC_BUILD_1: 'bash', UPSC_BUILD_2: 'forge.sh' });
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.stdout).toContain('nonce=none'); // the build never sees the nonce
+    const report = parseTagged(run.stdout, nonce);
+    expect(report.result).toMatchObject({ outcome: 'failed', failedStep: 'build' });
+    expect(report.steps.map((s) => s.name)).not.toContain('forged');
+    expect(report.records.map((r) => r.id)).not.toContain('forged');
+    expect(report.log).toEqual(expect.arrayContaining(['::upsc step forged ok 1s', `::upsc.0000 result {"outcome":"succeeded","exitCode":0}`]));
+    expect(host.headCommit()).toBe(host.commitOf('main'));
   }, 60_000);
 
   it('uses the configured build command (argv words) instead of docker compose build', async () => {

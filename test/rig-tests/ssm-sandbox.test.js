@@ -485,4 +485,23 @@ describe('instances, sessions, forwarding, counters', { timeout: 30_000 }, () =>
     expect(again.InstanceInformationList?.[0].PingStatus).toBe('Online');
     sandbox.unregisterInstance('i-fromcontrolapi');
   });
+
+  it('answers injected faults instead of the real thing: AWS errors for N requests (after M), or a dropped connection', async () => {
+    const once = new SSMClient({ ...sdkConfig(sandbox.url), maxAttempts: 1 });
+    sandbox.injectFault({ action: 'ListCommands', error: 'ThrottlingException', count: 2, after: 1 });
+    expect(await errorName(once.send(new ListCommandsCommand({})))).toBe('no error');
+    expect(await errorName(once.send(new ListCommandsCommand({})))).toBe('ThrottlingException');
+    expect(await errorName(once.send(new ListCommandsCommand({})))).toBe('ThrottlingException');
+    expect(await errorName(once.send(new ListCommandsCommand({})))).toBe('no error');
+    await fetch(`${sandbox.url}/_sandbox/faults`, { method: 'POST', body: JSON.stringify({ action: 'ListCommands', error: 'ExpiredTokenException', count: 1 }) });
+    expect(await errorName(once.send(new ListCommandsCommand({})))).toBe('ExpiredTokenException');
+    sandbox.injectFault({ action: 'ListCommands', error: 'reset' });
+    const reset = await once.send(new ListCommandsCommand({})).catch((/** @type {any} */ e) => e);
+    expect(`${reset.code} ${reset.message}`).toMatch(/ECONNRESET|socket hang up/);
+    sandbox.injectFault({ action: 'ListCommands', error: 'ThrottlingException', count: 5 });
+    await fetch(`${sandbox.url}/_sandbox/faults`, { method: 'DELETE' });
+    expect(sandbox.pendingFaults()).toEqual([]);
+    expect(await errorName(once.send(new ListCommandsCommand({})))).toBe('no error');
+    once.destroy();
+  });
 });

@@ -10,6 +10,7 @@ import {resolveTargets} from '../aws/targets.js'
 import type {LogSource} from '../logs/event.js'
 import {explicitInstanceIds, logGroupArn, logGroups, needsInstances, planSources, type SelectionInput} from '../logs/sources.js'
 import {parseRange} from '../logs/time.js'
+import {redact} from '../redact.js'
 
 export interface LogsOptions {
   since: string
@@ -54,7 +55,9 @@ export async function runLogs(ctx: StageContext, options: LogsOptions, sink: Tai
   const follow = options.follow || options.live
   const request: TailRequest = {sources, start: range.start, end: range.end, filterPattern: options.filter, follow}
   if (options.live) request.live = await liveTargets(ctx, groups, await logs.config.region())
-  const summary = await tailLogs(logs, request, sink, signal)
+  // What upsc prints never shows a credential, whatever the app logged.
+  const masked: TailSink = {...sink, onEvents: (events) => sink.onEvents(events.map((e) => ({...e, message: redact(e.message)})))}
+  const summary = await tailLogs(logs, request, masked, signal)
   return {
     stage: stage.name,
     groups,

@@ -13,9 +13,9 @@ import {toolVersion} from '../version.js'
 import {combinedExitCode, type HostResult, hostResult} from './host-result.js'
 import {readHistories, toHostHistory} from './history.js'
 import {callerArn, reachableTargets, type ReachableTarget} from './preflight.js'
-import {runRemote} from './remote-run.js'
+import {newNonce, runRemote} from './remote-run.js'
 import {reportRollback} from './report-outcome.js'
-import type {DeployEvents} from './deploy.js'
+import {type DeployEvents, followOptions} from './deploy.js'
 
 export interface PreparedRollback {
   targets: ReachableTarget[]
@@ -66,8 +66,10 @@ export async function runRollback(ctx: StageContext, prepared: PreparedRollback,
   let detached = false
   const commandOf = new Map<string, string>()
   for (const [targetId, instanceIds] of groups) {
+    const nonce = newNonce()
     const commands = buildPayload('rollback', {
       ...stageSettings(ctx.stage),
+      UPSC_NONCE: nonce,
       UPSC_ROLLBACK_TO: targetId,
       UPSC_CALLER: caller,
       UPSC_TOOL_VERSION: toolVersion,
@@ -87,12 +89,14 @@ export async function runRollback(ctx: StageContext, prepared: PreparedRollback,
         outputLogGroup: ctx.stage.runCommandLogGroup,
         maxConcurrency: '1',
         maxErrors: '0',
+        nonce,
       },
-      {onSent: (id) => events.onSent?.(id, instanceIds), onLine: events.onLine},
+      {onSent: (id) => events.onSent?.(id, instanceIds), onLine: events.onLine, onNotice: events.onNotice},
       signal,
+      followOptions(ctx.stage.name, 'rollback'),
     )
-    commandIds.push(run.commandId)
-    for (const id of instanceIds) commandOf.set(id, run.commandId)
+    commandIds.push(...run.commandIds)
+    for (const r of run.runs) commandOf.set(r.instanceId, r.commandId)
     hosts.push(...run.runs.map((r) => hostResult(r, names.get(r.instanceId))))
     if (run.detached) {
       detached = true

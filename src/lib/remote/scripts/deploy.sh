@@ -199,6 +199,7 @@ deploy_main() {
   exec 2>&1 # one ordered log stream (build and compose progress go to stderr)
   upsc_init
   deploy_log
+  redact_output
   U_STARTED='' U_START_US=''
   now_us U_START_US
   iso_now U_STARTED
@@ -232,6 +233,8 @@ deploy_main() {
   U_TOKEN_B64=''
   resolve_commit || fail_before_up fetch "commit ${UPSC_REF:-of origin/$U_BRANCH} not found or ambiguous" \
     'check the commit id'
+  [[ -z ${UPSC_REF:-} || -z $U_BRANCH ]] || git_app merge-base --is-ancestor "$U_COMMIT" "refs/remotes/origin/$U_BRANCH" ||
+    fail_before_up fetch "commit ${U_COMMIT:0:12} is not on branch $U_BRANCH" "pass the branch that holds it (git branch -r --contains ${U_COMMIT:0:12}), or leave out --ref"
   step_ok fetch "${U_COMMIT:0:12}"
 
   step_start checkout

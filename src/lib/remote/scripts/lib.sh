@@ -117,6 +117,10 @@ upsc_init() {
 
 on_exit() {
   lock_release
+  if [[ -n ${U_REDACT:-} ]]; then
+    exec >&- 2>&-
+    for _ in {1..250}; do [[ -e $U_TMP/redact.on ]] || break; sleep 0.02; done
+  fi
   # The copy to deploy.log (deploy_log) writes the last lines before the script is over.
   [[ -n ${U_LOG_PID:-} ]] && exec >&- 2>&- && wait "$U_LOG_PID"
   [[ ${U_TMP:-} == */upsc.?????? ]] && rm -rf -- "$U_TMP"
@@ -270,7 +274,59 @@ tenths_since() {
 # last_line VAR FILE: VAR := the last non-empty line of FILE.
 last_line() { printf -v "$1" '%s' "$(grep -v '^[[:space:]]*$' "$2" 2>/dev/null | tail -n 1)"; }
 
+# ------------------------------------------------------------------ redaction
+# redact [SECRETS_FILE]: copy stdin to stdout, line by line, masking what looks like a credential:
+# GitHub tokens, AWS access key ids, NAME=value where NAME has TOKEN, SECRET or PASSWORD in it, and
+# each value (6+ characters, not a number or a JSON word) listed in SECRETS_FILE. The CLI's
+# twin is src/lib/redact.ts; test/remote/redact.test.js holds both to the same cases.
+redact() {
+  # mawk reads a pipe in blocks unless interactive: lines would only show at the end.
+  [[ -n ${U_AWK_MODE-} ]] || { command awk -W version 2>&1 | command grep -q mawk && U_AWK_MODE=interactive || U_AWK_MODE=none; }
+  local i=()
+  [[ $U_AWK_MODE == none ]] || i=(-W interactive)
+  command awk "${i[@]}" -v f="${1-}" '
+BEGIN { while (f != "" && (getline s < f) > 0) if (length(s) > 5 && s !~ /^([0-9.]+|true|false|null)$/) v[++n] = s }
+{ l = $0
+  for (i = 1; i <= n; i++) while ((p = index(l, v[i])) > 0) l = substr(l, 1, p - 1) "***" substr(l, p + length(v[i]))
+  gsub(/(gh[pousr]_|github_pat_)[A-Za-z0-9_]+/, "***", l)
+  gsub(/(AKIA|ASIA)[A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9]/, "***", l)
+  o = ""
+  while (match(l, /[A-Za-z0-9_]*(TOKEN|SECRET|PASSWORD|PASSWD|token|secret|password)[A-Za-z0-9_]*=/)) {
+    o = o substr(l, 1, RSTART + RLENGTH - 1) "***"; l = substr(l, RSTART + RLENGTH)
+    if (match(l, /^("[^"]*"|\047[^\047]*\047|[^ \t"\047,;&]+)/)) l = substr(l, RLENGTH + 1)
+  }
+  print o l; fflush() }'
+}
+
+# env_secrets FILE: the values of FILE's NAME=value lines whose NAME has TOKEN, SECRET or PASSWORD.
+env_secrets() {
+  [[ -r $1 ]] || return 0
+  command sed -nE 's/^[[:space:]]*(export[[:space:]]+)?[A-Za-z0-9_]*(TOKEN|SECRET|PASSWORD|PASSWD|token|secret|password)[A-Za-z0-9_]*[[:space:]]*=[[:space:]]*//p' "$1" |
+    command sed -E "s/^[\"']//; s/[\"'][[:space:]]*$//"
+}
+
+# redact_output: from now on this script's output goes through `redact` with the app's .env
+# secrets; on_exit lets it drain (redact.on goes when it is done). The filter ignores Ctrl-C and
+# cancel signals, so the last lines still pass, and it is not our child (a FIFO, not >(...)):
+# `wait PID` must never wait for it.
+redact_output() {
+  env_secrets "$U_APP/.env" >"$U_TMP/secrets"
+  mkfifo -m 600 "$U_TMP/out" || return 0
+  redact </dev/null # sets U_AWK_MODE once for this script
+  : >"$U_TMP/redact.on"
+  (
+    trap '' TERM INT HUP
+    { redact "$U_TMP/secrets"; rm -f "$U_TMP/redact.on"; } <"$U_TMP/out" &
+  )
+  exec >"$U_TMP/out" 2>&1
+  U_REDACT=1
+}
+
 # ------------------------------------------------------------------ report lines
+# Report lines carry the run's nonce when the CLI sent one: build or app output cannot forge them.
+# Children never see it.
+U_MARK="::upsc${UPSC_NONCE:+.$UPSC_NONCE}"
+export -n UPSC_NONCE
 say() { printf '%s\n' "$*"; }
 
 # deploy_log: copy this run's output, each line timestamped, to UPSC_LOG_DIR/deploy.log, which the
@@ -290,7 +346,7 @@ deploy_log() {
 }
 
 # warn MESSAGE: a `::upsc warn` line (the CLI shows it highlighted).
-warn() { printf '::upsc warn %s\n' "${1//[$'\n\r']/ }"; }
+warn() { printf '%s warn %s\n' "$U_MARK" "${1//[$'\n\r']/ }"; }
 
 U_STEP_NAMES=() U_STEP_STATUS=() U_STEP_SECS=() U_STEP_DETAILS=()
 U_CUR_STEP='' U_STEP_T0=0 U_FAILED_STEP='' U_REASON='' U_ADVICE=''
@@ -298,7 +354,7 @@ U_CUR_STEP='' U_STEP_T0=0 U_FAILED_STEP='' U_REASON='' U_ADVICE=''
 step_start() {
   U_CUR_STEP=$1
   now_us U_STEP_T0
-  printf '::upsc step %s start\n' "$1"
+  printf '%s step %s start\n' "$U_MARK" "$1"
 }
 
 # _step_end NAME STATUS TEXT: print the step line and keep it for the result and the record.
@@ -309,7 +365,7 @@ _step_end() {
   tenths_since secs "$U_STEP_T0"
   U_STEP_NAMES+=("$1") U_STEP_STATUS+=("$2") U_STEP_SECS+=("$secs") U_STEP_DETAILS+=("$text")
   U_CUR_STEP=''
-  printf '::upsc step %s %s %ss%s\n' "$1" "$2" "$secs" "${text:+ $text}"
+  printf '%s step %s %s %ss%s\n' "$U_MARK" "$1" "$2" "$secs" "${text:+ $text}"
 }
 step_ok() { _step_end "$1" ok "${2-}"; }
 # step_fail NAME REASON [ADVICE]
@@ -823,12 +879,12 @@ record_append() {
   mkdir -p -- "$U_STATE"
   history_rotate
   if [[ -s $U_HISTORY && -n $(tail -c 1 -- "$U_HISTORY") ]]; then pre=$'\n'; fi
-  if printf '%s%s\n' "$pre" "$1" >>"$U_HISTORY"; then
+  if printf '%s%s\n' "$pre" "$1" | redact "$U_TMP/secrets" >>"$U_HISTORY"; then
     sync -d -- "$U_HISTORY" 2>/dev/null || sync
   else
     warn "could not append the deployment record to $U_HISTORY"
   fi
-  printf '::upsc record %s\n' "$1"
+  printf '%s record %s\n' "$U_MARK" "$1"
 }
 
 # history_rotate: rename deployments.jsonl to the next deployments.<seq>.jsonl (never overwriting)
@@ -1098,7 +1154,7 @@ result_line() {
   json_fields out branch:U_BRANCH commit:U_COMMIT previousCommit:U_PREV rolledBackTo:U_ROLLED_BACK_TO
   out+=",\"steps\":$steps,\"healthChecks\":${U_RESULT_HC:-[]}"
   json_fields out failedStep:U_FAILED_STEP reason:U_REASON advice:U_ADVICE
-  printf '::upsc result {"schema":1%s,"durationSeconds":%s%s}\n' "$out" "$dur" "${4:+,$4}"
+  printf '%s result {"schema":1%s,"durationSeconds":%s%s}\n' "$U_MARK" "$out" "$dur" "${4:+,$4}"
 }
 
 # usage_fail MESSAGE: an invalid setting reached the host: fail the validate step, exit 2.

@@ -52,6 +52,7 @@ rollback_main() {
   exec 2>&1 # one ordered log stream (build and compose progress go to stderr)
   upsc_init
   deploy_log
+  redact_output
   U_STARTED='' U_START_US=''
   now_us U_START_US
   iso_now U_STARTED
