@@ -648,12 +648,13 @@ health_report() {
 # kernel releases it when that process dies, however it dies. lock.json names the holder.
 U_LOCKED=0 U_LOCK_HOLDER=''
 
-# lock_probe: open the lock file on fd 9 and try to take the lock. 0 = taken, 1 = held by another.
+# lock_probe [WAIT]: open the lock file on fd 9 and take the lock, waiting up to WAIT seconds
+# (default: not at all). 0 = taken, 1 = held by another.
 lock_probe() {
   local i
   for i in 1 2 3; do
     exec 9>>"$U_LOCK_FILE" || return 2
-    flock -n 9 || {
+    flock -w "${1:-0}" 9 || {
       exec 9>&-
       return 1
     }
@@ -695,12 +696,17 @@ lock_acquire() {
   mkdir -p -- "$U_STATE" || return 2
   local rc=0
   lock_probe || rc=$?
+  # Held, but not by a live run: something that looked is repairing an interrupted run: wait.
+  if ((rc == 1)) && ! { lock_holder && ((U_LOCK_ALIVE)); }; then
+    rc=0
+    lock_probe 120 || rc=$?
+  fi
   if ((rc != 0)); then
     ((rc == 1)) && lock_holder
     return "$rc"
   fi
   U_LOCKED=1
-  lock_holder && warn "stale deploy lock: $(lock_describe) died without releasing it; taking it over"
+  lock_holder && repair_interrupted
   local kind=$1 id=$2 branch=$3 since info=''
   iso_now since
   json_fields info kind:kind id:id caller:UPSC_CALLER
@@ -734,6 +740,49 @@ lock_release() {
   flock -u 9 2>/dev/null
   exec 9>&-
   U_LOCKED=0
+}
+
+# ------------------------------------------------------------------ interrupted runs
+# repair_interrupted: the lock is ours and U_LOCK_HOLDER is the lock.json of a run that died holding
+# it (SIGKILL, reboot, power loss: no trap ran). Record that run as interrupted (once), put the
+# checkout and the image tags back on what runs (current.json), and start that again if the dead
+# run had begun to (current.json has its id). 1 when Docker was not there for the tags.
+repair_interrupted() {
+  local h=$U_LOCK_HOLDER kind id branch since run cur='' cid k
+  for k in kind id branch since; do
+    json_get "$k" "$h" "$k"
+    json_unq "$k" "${!k}"
+  done
+  warn "interrupted: $(lock_describe) died holding the deploy lock; recording it and putting back what runs"
+  running_commit run
+  U_REPAIRED=$id
+  [[ -f $U_CURRENT ]] && cur=$(<"$U_CURRENT")
+  json_get cid "$cur" id
+  if [[ $kind == deploy || $kind == rollback ]] && ! tail -n 50 -- "$U_HISTORY" 2>/dev/null | grep -qF "{\"id\":\"$id\","; then
+    R_ID=$id R_KIND=$kind R_BRANCH=$branch R_COMMIT='' R_PREV=$run R_STARTED=$since R_START_US='' R_AUTO=false
+    R_REBUILT=false R_ROLLED_BACK_TO='' R_FAILED_STEP='' R_REASON='the run died without finishing (killed, or the host restarted)'
+    [[ $cid == "\"$id\"" ]] && R_COMMIT=$run
+    record_write interrupted 0 0
+  fi
+  is_sha "$run" || return 0
+  # A git killed mid-checkout leaves its index lock; the dead run was the one using it.
+  rm -f -- "$U_APP/.git/index.lock"
+  checkout_commit "$run" 2>/dev/null
+  docker_ready || wait_docker || return 1
+  project_images && images_retag "$run" restore
+  [[ $cid == "\"$id\"" ]] && run_child compose up -d --remove-orphans --no-build
+  say "Checkout and images back on ${run:0:12}, which runs"
+}
+
+# repair_if_interrupted: for what only looks (status, lock status, the monitor): if a dead run left
+# its lock.json and nobody holds the lock, repair now (a deploy starting meanwhile waits for it).
+# A live holder's lock is not even tried.
+repair_if_interrupted() {
+  lock_holder && ((!U_LOCK_ALIVE)) && lock_probe || return 0
+  U_LOCKED=1
+  local UPSC_DOCKER_WAIT_SECONDS=10
+  lock_holder && repair_interrupted && rm -f -- "$U_LOCK_INFO"
+  lock_release
 }
 
 # ------------------------------------------------------------------ history

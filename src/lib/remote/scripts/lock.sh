@@ -6,13 +6,13 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 [[ -n ${UPSC_LIB_LOADED:-} ]] || . "${BASH_SOURCE[0]%/*}/lib.sh"
 
-# lock_state: L_HELD := 1 when a process holds the flock (probed without keeping it).
+# lock_state: L_HELD := 1 when a process holds the flock. Read from /proc/locks: taking the lock,
+# even for a moment, would make a deploy starting at that moment fail with "lock held".
 lock_state() {
+  local ino
   L_HELD=0
-  [[ -e $U_LOCK_FILE ]] || return 0
-  exec 9<"$U_LOCK_FILE" || return 0
-  flock -n 9 || L_HELD=1
-  exec 9>&-
+  ino=$(stat -c %i -- "$U_LOCK_FILE" 2>/dev/null) || return 0
+  grep -Eq "^[0-9]+: FLOCK +ADVISORY +WRITE +[0-9]+ [0-9a-f]+:[0-9a-f]+:$ino " /proc/locks && L_HELD=1
 }
 
 lock_result() {
@@ -31,6 +31,7 @@ lock_main() {
   upsc_init
   local action=${UPSC_LOCK_ACTION:-status} force=0 msg
   [[ ${UPSC_FORCE:-} == 1 ]] && force=1
+  repair_if_interrupted
   lock_state
   lock_holder
   # Stale: lock.json names a holder but no process holds the lock.
@@ -38,7 +39,9 @@ lock_main() {
   [[ -n $U_LOCK_HOLDER ]] && ((!L_HELD)) && L_STALE=1
   case $action in
     status)
-      if ((L_HELD)); then
+      if [[ -n ${U_REPAIRED:-} ]]; then
+        msg="not held; $U_REPAIRED had died holding it: recorded as interrupted, checkout and images back on what runs"
+      elif ((L_HELD)); then
         msg="held by $(lock_describe)"
         ((U_LOCK_ALIVE)) || msg+=' (that process is gone: a child of it still holds the lock)'
       elif ((L_STALE)); then

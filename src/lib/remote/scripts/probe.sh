@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# probe.sh: read-only snapshot of this host for `upsc status`: one `::upsc result` line. Every part
-# fails soft (its own error, the other parts still reported). It runs on every status, so it keeps
-# subprocesses few and makes one request per health check (no polling).
+# probe.sh: snapshot of this host for `upsc status`: one `::upsc result` line. It changes nothing,
+# except that it first repairs a run that died holding the deploy lock (repair_if_interrupted).
+# Every part fails soft (its own error, the other parts still reported). It runs on every status,
+# so it keeps subprocesses few and makes one request per health check (no polling).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 [[ -n ${UPSC_LIB_LOADED:-} ]] || . "${BASH_SOURCE[0]%/*}/lib.sh"
 
@@ -216,6 +217,7 @@ probe_collect() {
 
 probe_main() {
   upsc_init
+  repair_if_interrupted
   probe_host
   probe_docker
   P_REPO=null P_IMAGES='[]' P_SERVICES='[]' P_SERVICES_ERR='' U_HC_JSON='[]' P_UNITS='[]'
