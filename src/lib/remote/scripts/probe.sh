@@ -63,10 +63,13 @@ probe_docker() {
   P_DOCKER="{\"running\":$running,\"serverVersion\":$version,\"composeVersion\":$compose,\"error\":$err}"
 }
 
-# probe_repo: commit, branch and cleanliness in one `git status`. A deployed checkout is detached:
-# its branch is the one current.json recorded for that commit.
+# probe_repo: commit, branch and cleanliness in one `git status`, and the commit that runs
+# (current.json). A deployed checkout is detached: its branch is the one current.json recorded.
 probe_repo() {
   local out line oid='' head='' clean=1 present=0 err='' info='' cur='' cbranch=''
+  [[ -f $U_CURRENT ]] && info=$(<"$U_CURRENT")
+  json_get cur "$info" commit
+  json_get cbranch "$info" branch
   if [[ ! -d $U_APP ]]; then
     err="app dir $U_APP does not exist"
   elif out=$(git_app status --porcelain=v2 --branch --untracked-files=no 2>&1); then
@@ -82,9 +85,6 @@ probe_repo() {
     [[ $oid == '(initial)' ]] && oid=''
     if [[ $head == '(detached)' ]]; then
       head=''
-      [[ -f $U_CURRENT ]] && info=$(<"$U_CURRENT")
-      json_get cur "$info" commit
-      json_get cbranch "$info" branch
       [[ $cur == "\"$oid\"" ]] && json_unq head "$cbranch"
     fi
   else
@@ -96,7 +96,7 @@ probe_repo() {
   json_qn e "$err"
   json_b p "$present"
   if ((present)); then json_b cl "$clean"; else cl=null; fi
-  P_REPO="{\"present\":$p,\"branch\":$b,\"commit\":$c,\"clean\":$cl,\"error\":$e}"
+  P_REPO="{\"present\":$p,\"branch\":$b,\"commit\":$c,\"running\":${cur:-null},\"clean\":$cl,\"error\":$e}"
 }
 
 # probe_images: the project's images (<project>-*), every tag, newest first.
