@@ -200,6 +200,31 @@ describe('deploy.sh', () => {
     expect((await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'feature-x' })).code).toBe(0);
   }, 60_000);
 
+  it('stops at its own deadline (UPSC_DEADLINE_SECONDS) during a hung build: cleans up, records the attempt, frees the lock', async () => {
+    const host = newHost();
+    await deployMain(host);
+    const hung = host.pushBranch('hung-build', { 'app/VERSION': 'hung-build\n', 'app/BUILD_SLEEP': '600\n' });
+    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'hung-build', UPSC_DEADLINE_SECONDS: 3 }, { timeoutMs: 60_000 });
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.result).toMatchObject({ outcome: 'failed', failedStep: 'build', reason: 'stopped at its deadline (3s), before the Run Command timeout' });
+    expect(run.result.advice).toMatch(/running version was not changed/);
+    expect(historyFile(host).at(-1)).toMatchObject({ outcome: 'failed', commit: hung, failedStep: 'build', reason: expect.stringMatching(/deadline/) });
+    expect(host.headCommit()).toBe(host.commitOf('main'));
+    expect(await servedVersion(host)).toBe('main');
+    expect(fs.existsSync(lockJson(host))).toBe(false);
+  }, 90_000);
+
+  it('a fetch that stalls ends by git\'s low-speed limit and is retried, instead of hanging the deploy', async () => {
+    const host = newHost();
+    await deployMain(host);
+    host.setOriginFaults({ failFetches: 1, failure: 'stall' });
+    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'feature-x', UPSC_GIT_LOW_SPEED_SECONDS: 1 }, { timeoutMs: 60_000 });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain('Operation too slow. Less than 1000 bytes/sec transferred the last 1 seconds');
+    expect(run.warnings).toContain('git fetch failed (attempt 1 of 4); retrying in 0.1s');
+    expect(host.originLog().map((e) => e.result)).toEqual(['ok', 'stall', 'ok']);
+  }, 90_000);
+
   it('stops at once on SIGINT to the script alone, stopping its build, and records it', async () => {
     const host = newHost();
     await deployMain(host);

@@ -31,6 +31,7 @@ describe('an interrupted deploy is found and repaired', () => {
     expect(status.code, status.stdout).toBe(0);
     expect(status.result).toMatchObject({ held: false, stale: false, holder: null });
     expect(status.result.message).toMatch(/killed-1 had died holding it: recorded as interrupted/);
+    expect(status.warnings.join("\n")).toMatch(/interrupted: .*branch slow-build.* died holding the deploy lock/);
     expect(inconsistencies(host)).toEqual([]);
     expect(host.headCommit()).toBe(host.commitOf('main'));
     expect(await servedVersion(host)).toBe('main');
@@ -38,7 +39,7 @@ describe('an interrupted deploy is found and repaired', () => {
     expect(records.map((r) => r.outcome)).toEqual(['succeeded', 'interrupted']);
     expect(records[1]).toMatchObject({
       id: 'killed-1', kind: 'deploy', branch: 'slow-build', commit: null, previousCommit: host.commitOf('main'),
-      outcome: 'interrupted', reason: expect.stringMatching(/died without finishing/),
+      outcome: 'interrupted', reason: 'died without finishing (killed, or a reboot)',
     });
     // Found once: looking again changes nothing.
     expect((await runScript(host, 'lock', {})).result.message).toBe('not held');

@@ -10,7 +10,7 @@ import {usageError} from '../errors.js'
 import {buildPayload} from '../remote/payload.js'
 import {branchNameProblem, commitRefProblem} from '../remote/refname.js'
 import type {ReportLine} from '../remote/report.js'
-import {type Settings, stageSettings} from '../remote/settings.js'
+import {scriptDeadlineSeconds, type Settings, stageSettings} from '../remote/settings.js'
 import {toolVersion} from '../version.js'
 import {combinedExitCode, type HostResult, hostResult} from './host-result.js'
 import {callerArn, reachableTargets} from './preflight.js'
@@ -70,6 +70,7 @@ export function deploySettings(stage: StageConfig, input: {branch: string; ref?:
     UPSC_KEEP_IMAGES: stage.keepImages,
     UPSC_DOCKER_WAIT_SECONDS: stage.timeouts.dockerReadySeconds,
     UPSC_HEALTH_TIMEOUT_SECONDS: stage.timeouts.healthSeconds,
+    UPSC_DEADLINE_SECONDS: scriptDeadlineSeconds(stage.timeouts.commandSeconds),
     UPSC_RETRY_TRIES: stage.retry.tries,
     UPSC_RETRY_BASE_SECONDS: stage.retry.baseSeconds,
     UPSC_BUILD_COUNT: stage.buildCommand?.length,

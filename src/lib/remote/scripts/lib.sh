@@ -48,25 +48,39 @@ kill_child() {
   U_CHILD=
 }
 
-# stop_on_signals RESTORE RECORD FINISH ADVICE: from now on, a signal (Run Command cancel, Ctrl-C)
-# ends this deploy or rollback: stop the running child, undo what is undoable (RESTORE, before
-# `up`), record the attempt as interrupted (RECORD, once the lock is ours), then FINISH with 130.
+# stop_on_signals RESTORE RECORD FINISH ADVICE: from now on, a signal ends this deploy or rollback:
+# SIGTERM/INT/HUP (Ctrl-C, a shutdown): interrupted, 130; SIGUSR1 (`upsc deploy --cancel`, lock.sh):
+# cancelled, 130; SIGALRM (its own deadline, UPSC_DEADLINE_SECONDS, set by the CLI inside the Run
+# Command timeout with room to clean up): failed, 1. Then: stop the running child, undo what is
+# undoable (RESTORE, before `up`), record the attempt (RECORD, once the lock is ours), FINISH.
 # ADVICE is what to tell when `up` had started. The names are this script's own functions.
 stop_on_signals() {
   U_SIG_RESTORE=$1 U_SIG_RECORD=$2 U_SIG_FINISH=$3 U_SIG_ADVICE=$4
-  trap 'on_signal TERM' TERM
-  trap 'on_signal INT' INT
-  trap 'on_signal HUP' HUP
+  local s
+  for s in TERM INT HUP USR1 ALRM; do
+    # shellcheck disable=SC2064 # the signal name, now
+    trap "on_signal $s" "$s"
+  done
+  setting_int s UPSC_DEADLINE_SECONDS 0
+  ((s > 0)) || return 0
+  (
+    exec 9>&- >/dev/null 2>&1
+    command sleep "$s" && kill -ALRM $$
+  ) &
+  U_WATCHDOG=$!
 }
 
 # shellcheck disable=SC2317 # called by the traps
 on_signal() {
-  trap '' TERM INT HUP
+  trap '' TERM INT HUP USR1 ALRM
+  local outcome=interrupted rc=$RC_INTERRUPTED why="interrupted by SIG$1"
+  [[ $1 == USR1 ]] && outcome=cancelled why='cancelled (upsc deploy --cancel)'
+  [[ $1 == ALRM ]] && outcome=failed rc=$RC_FAILED why="stopped at its deadline (${UPSC_DEADLINE_SECONDS}s), before the Run Command timeout"
   kill_child
   if [[ -n $U_CUR_STEP ]]; then
-    step_fail "$U_CUR_STEP" "interrupted by SIG$1"
+    step_fail "$U_CUR_STEP" "$why"
   else
-    U_REASON="interrupted by SIG$1"
+    U_REASON=$why
   fi
   if ((U_LOCKED)); then
     if [[ $U_PHASE == pre ]]; then
@@ -75,9 +89,9 @@ on_signal() {
     else
       U_ADVICE=$U_SIG_ADVICE
     fi
-    "$U_SIG_RECORD" interrupted
+    "$U_SIG_RECORD" "$outcome"
   fi
-  "$U_SIG_FINISH" "$RC_INTERRUPTED" interrupted
+  "$U_SIG_FINISH" "$rc" "$outcome"
 }
 
 # ------------------------------------------------------------------ paths and settings
@@ -106,6 +120,10 @@ upsc_init() {
 }
 
 on_exit() {
+  if [[ -n ${U_WATCHDOG:-} ]]; then
+    pkill -P "$U_WATCHDOG"
+    kill "$U_WATCHDOG"
+  fi 2>/dev/null
   lock_release
   [[ ${U_TMP:-} == */upsc.?????? ]] && rm -rf -- "$U_TMP"
 }
@@ -753,14 +771,14 @@ repair_interrupted() {
     json_get "$k" "$h" "$k"
     json_unq "$k" "${!k}"
   done
-  warn "interrupted: $(lock_describe) died holding the deploy lock; recording it and putting back what runs"
+  warn "interrupted: $(lock_describe) died holding the deploy lock"
   running_commit run
   U_REPAIRED=$id
   [[ -f $U_CURRENT ]] && cur=$(<"$U_CURRENT")
   json_get cid "$cur" id
   if [[ $kind == deploy || $kind == rollback ]] && ! tail -n 50 -- "$U_HISTORY" 2>/dev/null | grep -qF "{\"id\":\"$id\","; then
     R_ID=$id R_KIND=$kind R_BRANCH=$branch R_COMMIT='' R_PREV=$run R_STARTED=$since R_START_US='' R_AUTO=false
-    R_REBUILT=false R_ROLLED_BACK_TO='' R_FAILED_STEP='' R_REASON='the run died without finishing (killed, or the host restarted)'
+    R_REBUILT=false R_ROLLED_BACK_TO='' R_FAILED_STEP='' R_REASON='died without finishing (killed, or a reboot)'
     [[ $cid == "\"$id\"" ]] && R_COMMIT=$run
     record_write interrupted 0 0
   fi
@@ -770,8 +788,7 @@ repair_interrupted() {
   checkout_commit "$run" 2>/dev/null
   docker_ready || wait_docker || return 1
   project_images && images_retag "$run" restore
-  [[ $cid == "\"$id\"" ]] && run_child compose up -d --remove-orphans --no-build
-  say "Checkout and images back on ${run:0:12}, which runs"
+  [[ $cid != "\"$id\"" ]] || run_child compose up -d --remove-orphans --no-build
 }
 
 # repair_if_interrupted: for what only looks (status, lock status, the monitor): if a dead run left
