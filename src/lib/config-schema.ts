@@ -68,6 +68,8 @@ export interface Timeouts {
   commandSeconds: number
   /** Run Command delivery timeout (instance must pick the command up within it). */
   deliverySeconds: number
+  /** `deploy --cancel`: how long the deploy may take to clean up and stop before it is killed (CancelCommand). */
+  cancelSeconds: number
 }
 
 export interface RetryPolicy {
@@ -208,6 +210,7 @@ const stage = object({
     healthSeconds: int(1, 3600),
     commandSeconds: int(30, 172800),
     deliverySeconds: int(30, 2592000),
+    cancelSeconds: int(1, 3600),
   }),
   retry: object({tries: int(1, 10), baseSeconds: int(0, 60)}),
   notify: object({

@@ -88,16 +88,17 @@ describe('lock status and a deploy starting at the same moment', () => {
     fs.mkdirSync(bin);
     const log = path.join(host.root, 'flock.calls');
     fs.writeFileSync(path.join(bin, 'flock'), `#!/bin/bash\necho "$*" >>'${log}'\nexec /usr/bin/flock "$@"\n`, { mode: 0o755 });
-    const env = { ...host.env, PATH: `${bin}:${host.env.PATH}` };
-    const spyHost = { ...host, env, root: host.root };
+    const spyHost = { ...host, env: { ...host.env, PATH: `${bin}:${host.env.PATH}` }, root: host.root };
     expect((await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'main' })).code).toBe(0);
     const handle = startScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'slow-build' });
     await until(() => handle.output().includes('::upsc step build start'), { what: 'the build' });
     const held = await runScript(spyHost, 'lock', {});
     expect(held.result).toMatchObject({ held: true, holder: { branch: 'slow-build', alive: true } });
     expect((await handle.done).code).toBe(0);
+    fs.rmSync(log, { force: true }); // trying a lock a live deploy holds cannot hurt it; taking a free one could
     const free = await runScript(spyHost, 'lock', {});
     expect(free.result).toMatchObject({ held: false, stale: false });
+    expect(fs.existsSync(path.join(host.upscHome, 'deploy.lock'))).toBe(true);
     expect(fs.existsSync(log)).toBe(false);
   }, 60_000);
 
@@ -111,6 +112,55 @@ describe('lock status and a deploy starting at the same moment', () => {
     expect((await looker).code).toBe(0);
     expect(run.code, run.stdout).toBe(0);
     expect(historyFile(host).map((r) => r.outcome)).toEqual(['succeeded', 'interrupted', 'succeeded']);
+    expect(inconsistencies(host)).toEqual([]);
+  }, 60_000);
+});
+
+describe('lock.sh cancel (upsc deploy --cancel)', () => {
+  /** Deploy main, then start a slow deploy of run command cmd-1 and wait until it builds. */
+  async function building(host) {
+    expect((await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'main' })).code).toBe(0);
+    const handle = startScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'slow-build', UPSC_DEPLOY_ID: 'd-cancel', UPSC_COMMAND_ID: 'cmd-1' });
+    await until(() => handle.output().includes('::upsc step build start'), { what: 'the build' });
+    return handle;
+  }
+
+  it('signals the deploy of that command, which cleans up and records cancelled', async () => {
+    const host = newHost();
+    const handle = await building(host);
+    const cancel = await runScript(host, 'lock', { UPSC_LOCK_ACTION: 'cancel', UPSC_CANCEL_COMMAND: 'cmd-1' });
+    expect(cancel.code, cancel.stdout).toBe(0);
+    expect(cancel.result).toMatchObject({ action: 'cancel', released: true, holder: { id: 'd-cancel', branch: 'slow-build', commandId: 'cmd-1' } });
+    const run = await handle.done;
+    expect(run.code).toBe(130);
+    expect(run.result).toMatchObject({ outcome: 'cancelled', failedStep: 'build', reason: 'cancelled (upsc deploy --cancel)' });
+    expect(historyFile(host).at(-1)).toMatchObject({ id: 'd-cancel', outcome: 'cancelled', branch: 'slow-build' });
+    expect(inconsistencies(host)).toEqual([]);
+    expect(await servedVersion(host)).toBe('main');
+  }, 60_000);
+
+  it('leaves alone a deploy of another command', async () => {
+    const host = newHost();
+    const handle = await building(host);
+    const cancel = await runScript(host, 'lock', { UPSC_LOCK_ACTION: 'cancel', UPSC_CANCEL_COMMAND: 'cmd-other' });
+    expect(cancel.code).toBe(0);
+    expect(cancel.result).toMatchObject({ released: false, message: 'no run of command cmd-other holds the deploy lock on this host: nothing to cancel' });
+    expect((await handle.done).code).toBe(0);
+  }, 60_000);
+
+  it('a deploy that does not stop in time: exit 1; once killed (CancelCommand), cancel again repairs it as cancelled', async () => {
+    const host = newHost();
+    const handle = await building(host);
+    process.kill(handle.child.pid, 'SIGSTOP'); // a wedged deploy: the signal waits
+    const first = await runScript(host, 'lock', { UPSC_LOCK_ACTION: 'cancel', UPSC_CANCEL_COMMAND: 'cmd-1', UPSC_CANCEL_WAIT_SECONDS: 1 });
+    expect(first.code).toBe(1);
+    expect(first.result).toMatchObject({ released: false, held: true, message: expect.stringMatching(/did not stop within 1s$/) });
+    process.kill(-handle.child.pid, 'SIGKILL'); // what CancelCommand does
+    await handle.done;
+    const second = await runScript(host, 'lock', { UPSC_LOCK_ACTION: 'cancel', UPSC_CANCEL_COMMAND: 'cmd-1' });
+    expect(second.code, second.stdout).toBe(0);
+    expect(second.result).toMatchObject({ released: true, message: expect.stringMatching(/^d-cancel had been killed \(CancelCommand\): recorded as cancelled/) });
+    expect(second.records).toEqual([expect.objectContaining({ id: 'd-cancel', outcome: 'cancelled', branch: 'slow-build', reason: 'cancelled (upsc deploy --cancel): killed by CancelCommand' })]);
     expect(inconsistencies(host)).toEqual([]);
   }, 60_000);
 });

@@ -12,6 +12,7 @@ import {branchNameProblem, commitRefProblem} from '../remote/refname.js'
 import type {ReportLine} from '../remote/report.js'
 import {scriptDeadlineSeconds, type Settings, stageSettings} from '../remote/settings.js'
 import {toolVersion} from '../version.js'
+import type {CancelledHost} from './cancel.js'
 import {combinedExitCode, type HostResult, hostResult} from './host-result.js'
 import {callerArn, reachableTargets} from './preflight.js'
 import {followRemote, runRemote} from './remote-run.js'
@@ -37,6 +38,8 @@ export interface DeployResult {
   exitCode: number
   /** Metrics or a notification that could not be sent (the outcome stands). */
   warnings?: string[]
+  /** `--cancel`: what happened on each host (ops/cancel.ts). */
+  cancelled?: CancelledHost[]
 }
 
 export interface DeployEvents {
@@ -117,17 +120,7 @@ export async function attachDeploy(ctx: StageContext, commandId: string, events:
   return {stage: ctx.stage.name, commandId, detached: run.detached, hosts, exitCode: combinedExitCode(hosts)}
 }
 
-/** `--cancel <command-id>`: CancelCommand; the host script's trap records "interrupted" and frees the lock. */
-export async function cancelDeploy(ctx: StageContext, commandId: string): Promise<DeployResult> {
-  const instanceIds = await commandInstances(ctx, commandId)
-  const {cancelCommand} = await import('../aws/run-command.js')
-  await cancelCommand(await ctx.clients.ssm(), commandId)
-  const run = await followRemote(ctx.clients, commandId, instanceIds, undefined)
-  const hosts = run.runs.map((r) => hostResult(r))
-  return {stage: ctx.stage.name, commandId, detached: false, hosts, exitCode: combinedExitCode(hosts)}
-}
-
-async function commandInstances(ctx: StageContext, commandId: string): Promise<string[]> {
+export async function commandInstances(ctx: StageContext, commandId: string): Promise<string[]> {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(commandId))
     throw usageError('bad-command-id', `"${commandId}" is not a Run Command id.`, 'Use the id printed by `upsc deploy` (a UUID such as 3f2c...-...).')
   const {paginateListCommandInvocations} = await import('../../sdk/ssm.js')

@@ -75,7 +75,7 @@ on_signal() {
   trap '' TERM INT HUP USR1 ALRM
   local outcome=interrupted rc=$RC_INTERRUPTED why="interrupted by SIG$1"
   [[ $1 == USR1 ]] && outcome=cancelled why='cancelled (upsc deploy --cancel)'
-  [[ $1 == ALRM ]] && outcome=failed rc=$RC_FAILED why="stopped at its deadline (${UPSC_DEADLINE_SECONDS}s), before the Run Command timeout"
+  [[ $1 == ALRM ]] && outcome=failed rc=$RC_FAILED why="stopped at its deadline (${UPSC_DEADLINE_SECONDS}s)"
   kill_child
   if [[ -n $U_CUR_STEP ]]; then
     step_fail "$U_CUR_STEP" "$why"
@@ -691,7 +691,8 @@ lock_holder() {
   info=${info//[$'\n\r']/}
   [[ $info == '{'*'}' ]] || return 1
   json_get U_LOCK_PID "$info" pid
-  [[ $U_LOCK_PID =~ ^[0-9]+$ && -d /proc/$U_LOCK_PID ]] && U_LOCK_ALIVE=1
+  # A zombie (killed, not yet reaped) is not alive.
+  [[ $U_LOCK_PID =~ ^[0-9]+$ && $(<"/proc/$U_LOCK_PID/stat") == *') '[^Z]' '* ]] 2>/dev/null && U_LOCK_ALIVE=1
   local alive
   json_b alive "$U_LOCK_ALIVE"
   U_LOCK_HOLDER="${info%\}},\"alive\":$alive}"
@@ -765,6 +766,7 @@ lock_release() {
 # it (SIGKILL, reboot, power loss: no trap ran). Record that run as interrupted (once), put the
 # checkout and the image tags back on what runs (current.json), and start that again if the dead
 # run had begun to (current.json has its id). 1 when Docker was not there for the tags.
+# U_REPAIR_OUTCOME and U_REPAIR_WHY, when set, replace the record's outcome and reason.
 repair_interrupted() {
   local h=$U_LOCK_HOLDER kind id branch since run cur='' cid k
   for k in kind id branch since; do
@@ -778,9 +780,9 @@ repair_interrupted() {
   json_get cid "$cur" id
   if [[ $kind == deploy || $kind == rollback ]] && ! tail -n 50 -- "$U_HISTORY" 2>/dev/null | grep -qF "{\"id\":\"$id\","; then
     R_ID=$id R_KIND=$kind R_BRANCH=$branch R_COMMIT='' R_PREV=$run R_STARTED=$since R_START_US='' R_AUTO=false
-    R_REBUILT=false R_ROLLED_BACK_TO='' R_FAILED_STEP='' R_REASON='died without finishing (killed, or a reboot)'
+    R_REBUILT=false R_ROLLED_BACK_TO='' R_FAILED_STEP='' R_REASON=${U_REPAIR_WHY:-died without finishing (killed, or a reboot)}
     [[ $cid == "\"$id\"" ]] && R_COMMIT=$run
-    record_write interrupted 0 0
+    record_write "${U_REPAIR_OUTCOME:-interrupted}" 0 0
   fi
   is_sha "$run" || return 0
   # A git killed mid-checkout leaves its index lock; the dead run was the one using it.
@@ -793,9 +795,9 @@ repair_interrupted() {
 
 # repair_if_interrupted: for what only looks (status, lock status, the monitor): if a dead run left
 # its lock.json and nobody holds the lock, repair now (a deploy starting meanwhile waits for it).
-# A live holder's lock is not even tried.
+# Without a lock.json there is nothing to repair: the lock is not even tried.
 repair_if_interrupted() {
-  lock_holder && ((!U_LOCK_ALIVE)) && lock_probe || return 0
+  [[ -f $U_LOCK_INFO ]] && lock_probe || return 0
   U_LOCKED=1
   local UPSC_DOCKER_WAIT_SECONDS=10
   lock_holder && repair_interrupted && rm -f -- "$U_LOCK_INFO"
