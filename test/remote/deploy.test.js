@@ -218,7 +218,8 @@ describe('deploy.sh', () => {
     const host = newHost();
     await deployMain(host);
     host.setOriginFaults({ failFetches: 1, failure: 'stall' });
-    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'feature-x', UPSC_GIT_LOW_SPEED_SECONDS: 1 }, { timeoutMs: 60_000 });
+    // The deploy sets -c http.lowSpeedTime=60; git's environment variable overrides it, to keep the test short.
+    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'feature-x', GIT_HTTP_LOW_SPEED_TIME: 1 }, { timeoutMs: 60_000 });
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toContain('Operation too slow. Less than 1000 bytes/sec transferred the last 1 seconds');
     expect(run.warnings).toContain('git fetch failed (attempt 1 of 4); retrying in 0.1s');

@@ -56,16 +56,17 @@ describe('an interrupted deploy is found and repaired', () => {
     expect(inconsistencies(host)).toEqual([]);
   }, 60_000);
 
-  it('after the stack was being replaced: what current.json names is started again and recorded with its commit', async () => {
+  it('after the stack was being replaced: the unverified version is undone, the newest succeeded one started again', async () => {
     const host = newHost();
     await killedDeploy(host, 'feature-x', /::upsc step health start/);
     expect(currentJson(host)).toMatchObject({ id: 'killed-1', commit: host.commitOf('feature-x') });
     await host.run('docker compose -p upscapp-be stop');
     const status = await runScript(host, 'lock', {});
     expect(status.code, status.stdout).toBe(0);
+    expect(currentJson(host)).toMatchObject({ commit: host.commitOf('main'), branch: 'main' });
     expect(inconsistencies(host)).toEqual([]);
-    expect(await servedVersion(host)).toBe('feature-x');
-    expect(historyFile(host).at(-1)).toMatchObject({ id: 'killed-1', outcome: 'interrupted', commit: host.commitOf('feature-x') });
+    expect(await servedVersion(host)).toBe('main');
+    expect(historyFile(host).at(-1)).toMatchObject({ id: 'killed-1', outcome: 'interrupted', commit: host.commitOf('feature-x'), previousCommit: host.commitOf('main') });
   }, 60_000);
 
   it('a run killed after writing its own record is not recorded twice', async () => {

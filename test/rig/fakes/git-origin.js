@@ -74,7 +74,7 @@ export function decide(stateFile, env) {
 }
 
 /**
- * http.lowSpeedLimit / http.lowSpeedTime as git would see them: `-c` options, else the environment.
+ * http.lowSpeedLimit / http.lowSpeedTime as git would see them: the environment, else `-c` options.
  * @param {string[]} args  git's arguments
  * @param {NodeJS.ProcessEnv} env
  */
@@ -88,8 +88,9 @@ export function lowSpeedSettings(args, env) {
     }
     return value;
   };
-  const limit = Number(fromArgs('http.lowspeedlimit') ?? env.GIT_HTTP_LOW_SPEED_LIMIT ?? 0);
-  const time = Number(fromArgs('http.lowspeedtime') ?? env.GIT_HTTP_LOW_SPEED_TIME ?? 0);
+  // As git's http.c: the environment overrides the config.
+  const limit = Number(env.GIT_HTTP_LOW_SPEED_LIMIT ?? fromArgs('http.lowspeedlimit') ?? 0);
+  const time = Number(env.GIT_HTTP_LOW_SPEED_TIME ?? fromArgs('http.lowspeedtime') ?? 0);
   return limit > 0 && time > 0 ? { limit, time } : undefined;
 }
 

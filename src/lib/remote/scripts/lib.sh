@@ -64,7 +64,7 @@ stop_on_signals() {
   setting_int s UPSC_DEADLINE_SECONDS 0
   ((s > 0)) || return 0
   (
-    exec 9>&- >/dev/null 2>&1
+    exec 9>&- >&-
     command sleep "$s" && kill -ALRM $$
   ) &
   U_WATCHDOG=$!
@@ -763,34 +763,40 @@ lock_release() {
 
 # ------------------------------------------------------------------ interrupted runs
 # repair_interrupted: the lock is ours and U_LOCK_HOLDER is the lock.json of a run that died holding
-# it (SIGKILL, reboot, power loss: no trap ran). Record that run as interrupted (once), put the
-# checkout and the image tags back on what runs (current.json), and start that again if the dead
-# run had begun to (current.json has its id). 1 when Docker was not there for the tags.
+# it (SIGKILL, reboot, power loss: no trap ran). Record that run as interrupted (once) and put the
+# checkout and image tags back on what runs (current.json). If it had begun to start its version
+# (current.json has its id), that version is unverified: go back to the newest succeeded deployment
+# and start it again. 1 when Docker was not there for the tags.
 # U_REPAIR_OUTCOME and U_REPAIR_WHY, when set, replace the record's outcome and reason.
 repair_interrupted() {
-  local h=$U_LOCK_HOLDER kind id branch since run cur='' cid k
+  local h=$U_LOCK_HOLDER kind id branch since run cur='' up=0 k
   for k in kind id branch since; do
     json_get "$k" "$h" "$k"
     json_unq "$k" "${!k}"
   done
   warn "interrupted: $(lock_describe) died holding the deploy lock"
-  running_commit run
   U_REPAIRED=$id
+  running_commit run
   [[ -f $U_CURRENT ]] && cur=$(<"$U_CURRENT")
-  json_get cid "$cur" id
+  if [[ $cur == *"\"id\":\"$id\""* ]]; then
+    up=1 R_COMMIT=$run
+    succeeded_commits
+    run=${U_OK_COMMITS[0]:-$run}
+  fi
   if [[ $kind == deploy || $kind == rollback ]] && ! tail -n 50 -- "$U_HISTORY" 2>/dev/null | grep -qF "{\"id\":\"$id\","; then
-    R_ID=$id R_KIND=$kind R_BRANCH=$branch R_COMMIT='' R_PREV=$run R_STARTED=$since R_START_US='' R_AUTO=false
-    R_REBUILT=false R_ROLLED_BACK_TO='' R_FAILED_STEP='' R_REASON=${U_REPAIR_WHY:-died without finishing (killed, or a reboot)}
-    [[ $cid == "\"$id\"" ]] && R_COMMIT=$run
+    # Unset R_* (first record of this process) are written null/false.
+    R_ID=$id R_KIND=$kind R_BRANCH=$branch R_PREV=$run R_STARTED=$since R_START_US=''
+    R_REASON=${U_REPAIR_WHY:-died without finishing (killed, or a reboot)}
     record_write "${U_REPAIR_OUTCOME:-interrupted}" 0 0
   fi
   is_sha "$run" || return 0
+  ((up)) && set_current "$run" "${U_OK_BRANCHES[0]}" "$id"
   # A git killed mid-checkout leaves its index lock; the dead run was the one using it.
   rm -f -- "$U_APP/.git/index.lock"
   checkout_commit "$run" 2>/dev/null
   docker_ready || wait_docker || return 1
   project_images && images_retag "$run" restore
-  [[ $cid != "\"$id\"" ]] || run_child compose up -d --remove-orphans --no-build
+  ((!up)) || run_child compose up -d --remove-orphans --no-build
 }
 
 # repair_if_interrupted: for what only looks (status, lock status, the monitor): if a dead run left
