@@ -11,11 +11,11 @@ import {runCli, sandboxStage, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
-describe('upsc deploy --cancel against the stand-in (CancelCommand is SIGKILL of the process group)', () => {
+describe('cancel, timeout and a killed deploy against the stand-in (CancelCommand and the timeout are SIGKILL of the process group)', () => {
   let standIn: StandIn
 
   beforeAll(async () => {
-    standIn = await startStandIn({hosts: [{name: 'upscpro-stage2-docker'}, {name: 'upscpro-stage3-docker'}]})
+    standIn = await startStandIn({hosts: ['stage2', 'stage3', 'stage4', 'stage5'].map((s) => ({name: `upscpro-${s}-docker`}))})
   })
   afterAll(async () => standIn?.stop())
 
@@ -56,5 +56,33 @@ describe('upsc deploy --cancel against the stand-in (CancelCommand is SIGKILL of
     expect(await servedVersion(host)).toBe('main')
     const invocation = standIn.sandbox.commands().find((c: {commandId: string}) => c.commandId === commandId)
     expect(invocation.invocations[0].status).toBe('Cancelled')
+  }, 180_000)
+
+  it('a deploy that would outrun the Run Command timeout stops at its own deadline first: exit 1, recorded, host as it was', async () => {
+    const name = 'upscpro-stage4-docker'
+    const cwd = writeConfig({s: sandboxStage({instances: {tags: {Name: name}}, timeouts: {healthSeconds: 10, dockerReadySeconds: 20, commandSeconds: 30}})})
+    const host = standIn.host(name).host
+    expect((await runCli(['deploy', '--branch', 'main'], {cwd, env: standIn.env})).code).toBe(0)
+    host.pushBranch('hung-build', {'app/VERSION': 'hung-build\n', 'app/BUILD_SLEEP': '600\n'})
+    const {code, stdout} = await runCli(['deploy', '--branch', 'hung-build'], {cwd, env: standIn.env})
+    expect(code).toBe(1)
+    expect(stdout).toMatch(/✖ Deploy of hung-build @ \S+ failed at build: stopped at its deadline \(15s\)/)
+    expect(historyFile(host).at(-1)).toMatchObject({branch: 'hung-build', outcome: 'failed', failedStep: 'build', reason: 'stopped at its deadline (15s)'})
+    expect(inconsistencies(host)).toEqual([])
+    expect(await servedVersion(host)).toBe('main')
+  }, 180_000)
+
+  it('a deploy killed outright (power loss, reboot) is found by the next upsc status: recorded interrupted, host put back', async () => {
+    const {cwd, host, pid} = await buildingDeploy('upscpro-stage5-docker', {})
+    const pgid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[2])
+    process.kill(-pgid, 'SIGKILL')
+    await until(() => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '), {what: 'the deploy to die'})
+    expect(host.headCommit()).toBe(host.commitOf('slow-build'))
+    const {code, stdout} = await runCli(['status'], {cwd, env: standIn.env})
+    expect(code, stdout).toBe(0)
+    expect(historyFile(host).at(-1)).toMatchObject({branch: 'slow-build', outcome: 'interrupted', reason: 'died without finishing (killed, or a reboot)'})
+    expect(inconsistencies(host)).toEqual([])
+    const lock = await runCli(['lock', 'status'], {cwd, env: standIn.env})
+    expect(lock.stdout).toMatch(/not held/)
   }, 180_000)
 })
