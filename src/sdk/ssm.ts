@@ -1,8 +1,10 @@
 // The SSM API surface upsc uses (bundled by the build: see ec2.ts).
 export {
   CancelCommandCommand,
+  DescribeParametersCommand,
   GetCommandInvocationCommand,
   paginateDescribeInstanceInformation,
+  paginateDescribeParameters,
   paginateListCommandInvocations,
   SendCommandCommand,
   SSMClient,
