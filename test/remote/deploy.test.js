@@ -76,7 +76,29 @@ describe('deploy.sh', () => {
     expect(host.headCommit()).toBe(first);
     expect(await servedVersion(host)).toBe('feature-x');
     expect(fs.readFileSync(path.join(host.appDir, 'README.md'), 'utf8')).not.toBe('local edit\n');
-    expect(fs.existsSync(path.join(host.appDir, 'stray.txt'))).toBe(false);
+    // Untracked files are the operator's: kept, and named as a possible change to the build.
+    expect(fs.readFileSync(path.join(host.appDir, 'stray.txt'), 'utf8')).toBe('untracked\n');
+    expect(run.warnings).toContain(`1 untracked file(s) in ${host.appDir} not listed in .gitignore may change the build: stray.txt; kept as they are`);
+  }, 60_000);
+
+  it('refuses to overwrite an untracked file the new commit tracks, names it, and changes nothing', async () => {
+    const host = newHost();
+    expect((await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'main' })).code).toBe(0);
+    host.pushBranch('with-env', { '.env': 'FROM_GIT=1\n' });
+    fs.writeFileSync(path.join(host.appDir, '.env'), 'OPERATOR=1\n');
+    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'with-env' });
+    expect(run.code).toBe(1);
+    expect(run.result.failedStep).toBe('checkout');
+    expect(run.result.reason).toMatch(/untracked working tree files would be overwritten by checkout: +\.env /);
+    expect(fs.readFileSync(path.join(host.appDir, '.env'), 'utf8')).toBe('OPERATOR=1\n');
+    expect(host.headCommit()).toBe(host.commitOf('main'));
+    expect(await servedVersion(host)).toBe('main');
+
+    // Ignored files too (git would overwrite an ignored file silently without --no-overwrite-ignore).
+    fs.appendFileSync(path.join(host.appDir, '.git', 'info', 'exclude'), '.env\n');
+    const ignored = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'with-env' });
+    expect(ignored.result.failedStep).toBe('checkout');
+    expect(fs.readFileSync(path.join(host.appDir, '.env'), 'utf8')).toBe('OPERATOR=1\n');
   }, 60_000);
 
   it('uses the configured build command (argv words) instead of docker compose build', async () => {

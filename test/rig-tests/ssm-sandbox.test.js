@@ -112,7 +112,7 @@ describe('SendCommand / GetCommandInvocation', { timeout: 30_000 }, () => {
     const { instanceId, host } = hosts['web-a'];
     const { sent, result, statuses } = await runOn(
       instanceId,
-      ['set -e', 'echo "root=$UPSC_ROOT"', 'pwd', 'echo "ssm=$AWS_ENDPOINT_URL_SSM"', 'echo "ec2=$AWS_ENDPOINT_URL"', 'echo "id=$AWS_SSM_INSTANCE_ID"', 'echo warn >&2', 'sleep 0.3'],
+      ['set -e', 'echo "root=$UPSC_ROOT"', 'pwd', 'echo "id=$AWS_SSM_INSTANCE_ID"', 'echo warn >&2', 'sleep 0.3'],
       { workingDirectory: '/opt/upscpro/upscapp-be' },
     );
     expect(sent.Command?.Status).toBe('Pending');
@@ -120,9 +120,46 @@ describe('SendCommand / GetCommandInvocation', { timeout: 30_000 }, () => {
     expect(statuses).toEqual(['InProgress', 'Success']);
     expect(result).toMatchObject({ Status: 'Success', StatusDetails: 'Success', ResponseCode: 0, StandardErrorContent: 'warn\n' });
     expect(result.StandardOutputContent).toBe(
-      `root=${host.root}\n${host.appDir}\nssm=${sandbox.url}\nec2=${moto.url}\nid=${instanceId}\n`,
+      `root=${host.root}\n${host.appDir}\nid=${instanceId}\n`,
     );
     expect(Date.parse(/** @type {string} */ (result.ExecutionEndDateTime)) - Date.parse(/** @type {string} */ (result.ExecutionStartDateTime))).toBeGreaterThanOrEqual(250);
+  });
+
+  it('gives the environment of the agent: instance id and region, no AWS_REGION, no credentials', async () => {
+    const { instanceId } = hosts['web-a'];
+    const { result } = await runOn(instanceId, ['env | grep ^AWS_ | sort']);
+    expect(result.StandardOutputContent).toBe(`AWS_SSM_INSTANCE_ID=${instanceId}\nAWS_SSM_REGION_NAME=eu-central-1\n`);
+  });
+
+  it('lets host tools reach the stand-in as the instance role, with no region unless given (AWS CLI v1)', async () => {
+    await ssm.send(new PutParameterCommand({ Name: '/rig/role-check', Value: 'from-the-role', Type: 'SecureString', Overwrite: true }));
+    const get = 'aws ssm get-parameter --name /rig/role-check --with-decryption --query Parameter.Value --output text';
+    const { result } = await runOn(hosts['web-b'].instanceId, [`${get} --region "$AWS_SSM_REGION_NAME"`, `${get} || echo "no region: $?"`]);
+    expect(result.StandardOutputContent).toBe('from-the-role\nno region: 255\n');
+    expect(result.StandardErrorContent).toContain('You must specify a region');
+  });
+
+  it('runs the commands from the orchestration folder of the agent, named by the command id', async () => {
+    const { host, instanceId } = hosts['web-a'];
+    const { result, commandId } = await runOn(instanceId, ['#!/bin/bash', 'echo "$0"', 'pwd']);
+    const dir = path.join(host.root, 'var/lib/amazon/ssm', instanceId, 'document/orchestration', commandId, 'awsrunShellScript/0.awsrunShellScript');
+    expect(result.StandardOutputContent).toBe(`${dir}/_script.sh\n${dir}\n`);
+  });
+
+  it('goes Pending, then InProgress, then a final status, after a while of InvocationDoesNotExist', async () => {
+    const slow = await startSsmSandbox({ motoUrl: moto.url, region: 'eu-central-1', invocationVisibleDelayMs: 50, pendingDelayMs: 400 });
+    const client = new SSMClient(sdkConfig(slow.url));
+    try {
+      const { instanceId, host } = hosts['web-b'];
+      slow.registerInstance({ instanceId, host });
+      const sent = await client.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [instanceId], Parameters: { commands: ['sleep 0.3'] } }));
+      const { statuses, notFound } = await waitForInvocation(client, ssmSdk, /** @type {string} */ (sent.Command?.CommandId), instanceId, { intervalMs: 20 });
+      expect(notFound).toBeGreaterThanOrEqual(1);
+      expect(statuses).toEqual(['Pending', 'InProgress', 'Success']);
+    } finally {
+      client.destroy();
+      await slow.stop();
+    }
   });
 
   it('reports Failed with the exit code', async () => {
@@ -139,11 +176,12 @@ describe('SendCommand / GetCommandInvocation', { timeout: 30_000 }, () => {
   it('times out after executionTimeout and kills the whole process group', async () => {
     const { host, instanceId } = hosts['web-a'];
     const pidFile = path.join(host.root, 'tmp', 'timeout.pid');
-    const { result } = await runOn(instanceId, [`sleep 30 & echo $! > "${pidFile}"`, 'echo waiting', 'wait'], { executionTimeout: '1' });
+    const { result } = await runOn(instanceId, [`trap 'echo trapped > "${pidFile}.trapped"' TERM INT HUP EXIT`, `sleep 30 & echo $! > "${pidFile}"`, 'echo waiting', 'wait'], { executionTimeout: '1' });
     expect(result).toMatchObject({ Status: 'TimedOut', StatusDetails: 'Execution Timed Out', ResponseCode: 137, StandardOutputContent: 'waiting\n' });
     // Stopped at the timeout, not before; and the 30 s sleep is dead long before it could have ended.
     expect(Date.parse(/** @type {string} */ (result.ExecutionEndDateTime)) - Date.parse(/** @type {string} */ (result.ExecutionStartDateTime))).toBeGreaterThanOrEqual(1000);
     expect(pidAlive(Number(fs.readFileSync(pidFile, 'utf8')))).toBe(false);
+    expect(fs.existsSync(`${pidFile}.trapped`)).toBe(false); // SIGKILL: no trap ran
   });
 
   it('answers InvocationDoesNotExist right after SendCommand (the known race)', async () => {
@@ -337,7 +375,7 @@ describe('fleet: Targets, MaxConcurrency, MaxErrors, CancelCommand', { timeout: 
       new SendCommandCommand({
         DocumentName: 'AWS-RunShellScript',
         InstanceIds: [instanceId],
-        Parameters: { commands: [`sleep 30 & echo $! > "${pidFile}"`, 'wait'] },
+        Parameters: { commands: [`trap 'echo trapped > "${pidFile}.trapped"' TERM INT HUP EXIT`, `sleep 30 & echo $! > "${pidFile}"`, 'wait'] },
       }),
     );
     const CommandId = /** @type {string} */ (sent.Command?.CommandId);
@@ -349,6 +387,8 @@ describe('fleet: Targets, MaxConcurrency, MaxErrors, CancelCommand', { timeout: 
     const { result } = await waitForInvocation(ssm, ssmSdk, CommandId, instanceId);
     expect(result).toMatchObject({ Status: 'Cancelled', StatusDetails: 'Cancelled' });
     expect(pidAlive(pid)).toBe(false);
+    // SIGKILL: no trap of the script ran.
+    expect(fs.existsSync(`${pidFile}.trapped`)).toBe(false);
     const listed = await ssm.send(new ListCommandsCommand({ CommandId }));
     expect(listed.Commands?.[0].Status).toBe('Cancelled');
     expect(await errorName(ssm.send(new CancelCommandCommand({ CommandId: '11111111-1111-1111-1111-111111111111' })))).toBe('InvalidCommandId');

@@ -84,8 +84,10 @@ describe('startStandIn', { timeout: 40_000 }, () => {
         Targets: [{ Key: 'tag:Stage', Values: ['stage2'] }],
         Parameters: {
           commands: [
+            // As on AWS: the agent runs `sh -c`, bash only through the first line; no AWS_REGION.
+            '#!/bin/bash',
             'set -euo pipefail',
-            'aws ssm get-parameter --name /upsc/stage2/github-token --with-decryption --query Parameter.Value --output text',
+            'aws ssm get-parameter --region "$AWS_SSM_REGION_NAME" --name /upsc/stage2/github-token --with-decryption --query Parameter.Value --output text',
             'docker compose up -d 2>/dev/null',
             `docker compose ps --format '{{.Service}}={{.Health}}' api`,
           ],

@@ -61,7 +61,7 @@ export function checkDeployInput(stage: StageConfig, request: Pick<DeployRequest
 }
 
 /** Pure: the settings deploy.sh reads (docs/REMOTE-CONTRACT.md). */
-export function deploySettings(stage: StageConfig, input: {branch: string; ref?: string; caller: string; deployId: string; noRollback: boolean}): Settings {
+export function deploySettings(stage: StageConfig, input: {branch: string; ref?: string; caller: string; deployId: string; noRollback: boolean; region?: string}): Settings {
   const settings: Settings = {
     ...stageSettings(stage),
     UPSC_BRANCH: input.branch,
@@ -70,6 +70,7 @@ export function deploySettings(stage: StageConfig, input: {branch: string; ref?:
     UPSC_CALLER: input.caller,
     UPSC_TOOL_VERSION: toolVersion,
     UPSC_TOKEN_PARAMETER: stage.githubTokenParameter,
+    UPSC_REGION: input.region,
     UPSC_NO_ROLLBACK: input.noRollback ? 1 : undefined,
     UPSC_KEEP_IMAGES: stage.keepImages,
     UPSC_DOCKER_WAIT_SECONDS: stage.timeouts.dockerReadySeconds,
@@ -86,9 +87,9 @@ export function deploySettings(stage: StageConfig, input: {branch: string; ref?:
 export async function runDeploy(ctx: StageContext, request: DeployRequest, events: DeployEvents = {}, signal?: AbortSignal, detach = false): Promise<DeployResult> {
   const stage = await tokenReadyStage(ctx)
   const input = checkDeployInput(stage, request)
-  const [targets, caller] = await Promise.all([reachableTargets(ctx), callerArn(ctx.clients)])
+  const [targets, caller, region] = await Promise.all([reachableTargets(ctx), callerArn(ctx.clients), ctx.clients.region()])
   const deployId = `d-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`
-  const commands = buildPayload('deploy', deploySettings(stage, {...input, caller, deployId, noRollback: request.noRollback}))
+  const commands = buildPayload('deploy', deploySettings(stage, {...input, caller, deployId, region, noRollback: request.noRollback}))
   const instanceIds = targets.map((t) => t.instanceId)
   const names = new Map(targets.map((t) => [t.instanceId, t.name]))
   // --detach: stop following as soon as the command is accepted.
