@@ -4,9 +4,10 @@ import {BaseCommand} from '../lib/base-command.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {branchFlag, commandIdFlag, commitFlag, maxConcurrencyFlag, maxErrorsFlag} from '../lib/flags.js'
 import {interruptSignal} from '../lib/interrupt.js'
-import {attachDeploy, cancelDeploy, type DeployResult, runDeploy} from '../lib/ops/deploy.js'
+import {cancelDeploy} from '../lib/ops/cancel.js'
+import {attachDeploy, type DeployResult, runDeploy} from '../lib/ops/deploy.js'
 import {Progress} from '../lib/progress.js'
-import {renderHostResults} from '../lib/render/deploy.js'
+import {renderCancel, renderHostResults} from '../lib/render/deploy.js'
 
 export default class Deploy extends BaseCommand<typeof Deploy> {
   static override summary = 'Fetch, build, start and health-check a branch on the stage; roll back automatically if it is unhealthy.'
@@ -23,7 +24,7 @@ Exit codes: 0 deployed and healthy, 1 failed (the running version is untouched w
     {command: '<%= config.bin %> deploy --branch feature-x --no-rollback', description: 'Leave a failing version in place to debug it.'},
     {command: '<%= config.bin %> deploy --branch main --detach', description: 'Send the deploy and return at once with its command id.'},
     {command: '<%= config.bin %> deploy --attach 0b6c5a4e-1d2f-4f57-9a43-6f0e8e4b2a11', description: 'Resume following a deploy.'},
-    {command: '<%= config.bin %> deploy --cancel 0b6c5a4e-1d2f-4f57-9a43-6f0e8e4b2a11', description: 'Cancel a running deploy (the lock is released, the run recorded as interrupted).'},
+    {command: '<%= config.bin %> deploy --cancel 0b6c5a4e-1d2f-4f57-9a43-6f0e8e4b2a11', description: 'Cancel a running deploy: it stops, puts back what runs and is recorded as cancelled (killed by CancelCommand after timeouts.cancelSeconds if it does not stop).'},
   ]
 
   static override flags = {
@@ -73,7 +74,7 @@ Exit codes: 0 deployed and healthy, 1 failed (the running version is untouched w
       process.exitCode = flags.detach ? ExitCode.ok : ExitCode.interrupted
       return result
     }
-    if (!this.jsonEnabled()) this.log(renderHostResults(result.hosts, {verb: flags.cancel ? 'Cancel' : 'Deploy', branch: result.branch, commandId: result.commandId}))
+    if (!this.jsonEnabled()) this.log(result.cancelled ? renderCancel(result.cancelled) : renderHostResults(result.hosts, {verb: 'Deploy', branch: result.branch, commandId: result.commandId}))
     for (const warning of result.warnings ?? []) process.stderr.write(`warning: ${warning}\n`)
     process.exitCode = result.exitCode
     return result

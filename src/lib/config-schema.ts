@@ -79,6 +79,7 @@ export const timeoutsSchema = section({
   healthSeconds: int(1, 3600).optional().describe("bound on the deploy's health gate"),
   commandSeconds: int(30, 172800).optional().describe('Run Command execution timeout'),
   deliverySeconds: int(30, 2592000).optional().describe('Run Command delivery timeout (the instance must pick the command up within it)'),
+  cancelSeconds: int(1, 3600).optional().describe('`deploy --cancel`: how long the deploy may take to stop, put back what runs and record the attempt before it is killed (CancelCommand)'),
 })
 
 export const retrySchema = section({

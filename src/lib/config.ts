@@ -75,7 +75,7 @@ export function stageDefaults(name: string): Omit<StageConfig, 'name' | 'instanc
     units: ['upscpro-deploy.service', 'upscpro-monitor.timer'],
     keepImages: 5,
     minFreeDiskPercent: 10,
-    timeouts: {dockerReadySeconds: 120, healthSeconds: 120, commandSeconds: 3600, deliverySeconds: 600},
+    timeouts: {dockerReadySeconds: 120, healthSeconds: 120, commandSeconds: 3600, deliverySeconds: 600, cancelSeconds: 60},
     retry: {tries: 3, baseSeconds: 2},
     notify: {onSuccess: false},
     metrics: {enabled: true},

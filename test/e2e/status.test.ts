@@ -1,4 +1,4 @@
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -72,6 +72,20 @@ describe('upsc status against the stand-in', () => {
     expect(code).toBe(1)
     expect(stdout).toMatch(/✖ +Health api .*HTTP 500.*expected 200/)
     expect(stdout).toMatch(/failing: upscpro-stage3-docker: .*health\.api/)
+  })
+
+  it('exits 1 naming both commits when the checkout is not what runs (current.json)', async () => {
+    const moved = await standIn.addHost({name: 'upscpro-stage4-docker'})
+    const host = moved.host
+    startAppOnHost(host)
+    const running = host.commitOf('main')
+    mkdirSync(host.upscHome, {recursive: true})
+    writeFileSync(join(host.upscHome, 'current.json'), `${JSON.stringify({commit: running, branch: 'main', id: 'd-1', since: '2026-12-01T00:00:00Z'})}\n`)
+    expect((await host.run('git fetch -q origin && git checkout -q --detach origin/feature-x')).code).toBe(0)
+    const dir = writeConfig({stage4: sandboxStage({instances: {tags: {Name: 'upscpro-stage4-docker'}}})})
+    const {code, stdout} = await runCli(['status'], {cwd: dir, env: standIn.env})
+    expect(code).toBe(1)
+    expect(stdout).toContain(`checkout @ ${host.commitOf('feature-x').slice(0, 12)} is not what runs (${running.slice(0, 12)}, per current.json)`)
   })
 
   it('fails a stopped instance with exit 4 (nothing reachable)', async () => {

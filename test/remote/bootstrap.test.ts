@@ -410,6 +410,21 @@ describe('the installed units\' scripts on a bootstrapped host', () => {
     expect(result.detail).toMatch(/^restarted api; still failing: health checks failed after 2s: api http:\/\/127\.0\.0\.1:\d+\/health: status 503, expected 200/)
   }, 120_000)
 
+  it('monitor: first repairs a deploy that died holding the lock (recorded interrupted, checkout back on what runs)', async () => {
+    const {host, unit} = await bootstrapped()
+    const running = host.headCommit()
+    // As a deploy SIGKILLed after its checkout: the checkout moved, its lock.json names a dead pid.
+    const moved = await host.run('git -c user.name=x -c user.email=x@x commit -q --allow-empty -m half-deployed && git rev-parse HEAD', {cwd: host.hostPath('/opt/upscpro/upscapp-be')})
+    expect(moved.stdout.trim()).not.toBe(running)
+    writeFileSync(host.hostPath('/opt/upscpro/.upsc/lock.json'), '{"kind":"deploy","id":"killed-1","caller":null,"pid":999999999,"since":"2026-12-01T00:00:00Z","branch":"feature-x","commandId":null}\n')
+    expect((await unit('monitor')).code).toBe(0)
+    expect(host.headCommit()).toBe(running)
+    expect(existsSync(host.hostPath('/opt/upscpro/.upsc/lock.json'))).toBe(false)
+    const records = read(host, '/opt/upscpro/.upsc/deployments.jsonl').trim().split('\n').map((l) => JSON.parse(l))
+    expect(records.at(-1)).toMatchObject({id: 'killed-1', kind: 'deploy', branch: 'feature-x', outcome: 'interrupted', previousCommit: running})
+    expect(monitorJson(host)).toMatchObject({outcome: 'healthy'})
+  }, 120_000)
+
   it('boot: after a reboot (daemon restarted, containers gone) starts the same version again without building', async () => {
     const {host, unit} = await bootstrapped()
     const builds = host.buildCount()

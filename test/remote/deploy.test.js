@@ -269,6 +269,32 @@ describe('deploy.sh', () => {
     expect((await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'feature-x' })).code).toBe(0);
   }, 60_000);
 
+  it('stops at its own deadline (UPSC_DEADLINE_SECONDS) during a hung build: cleans up, records the attempt, frees the lock', async () => {
+    const host = newHost();
+    await deployMain(host);
+    const hung = host.pushBranch('hung-build', { 'app/VERSION': 'hung-build\n', 'app/BUILD_SLEEP': '600\n' });
+    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'hung-build', UPSC_DEADLINE_SECONDS: 3 }, { timeoutMs: 60_000 });
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.result).toMatchObject({ outcome: 'failed', failedStep: 'build', reason: 'stopped at its deadline (3s)' });
+    expect(run.result.advice).toMatch(/running version was not changed/);
+    expect(historyFile(host).at(-1)).toMatchObject({ outcome: 'failed', commit: hung, failedStep: 'build', reason: expect.stringMatching(/deadline/) });
+    expect(host.headCommit()).toBe(host.commitOf('main'));
+    expect(await servedVersion(host)).toBe('main');
+    expect(fs.existsSync(lockJson(host))).toBe(false);
+  }, 90_000);
+
+  it('a fetch that stalls ends by git\'s low-speed limit and is retried, instead of hanging the deploy', async () => {
+    const host = newHost();
+    await deployMain(host);
+    host.setOriginFaults({ failFetches: 1, failure: 'stall' });
+    // The deploy sets -c http.lowSpeedTime=60; git's environment variable overrides it, to keep the test short.
+    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'feature-x', GIT_HTTP_LOW_SPEED_TIME: 1 }, { timeoutMs: 60_000 });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain('Operation too slow. Less than 1000 bytes/sec transferred the last 1 seconds');
+    expect(run.warnings).toContain('git fetch failed (attempt 1 of 4); retrying in 0.1s');
+    expect(host.originLog().map((e) => e.result)).toEqual(['ok', 'stall', 'ok']);
+  }, 90_000);
+
   it('stops at once on SIGINT to the script alone, stopping its build, and records it', async () => {
     const host = newHost();
     await deployMain(host);
@@ -284,7 +310,7 @@ describe('deploy.sh', () => {
     expect((await runScript(host, 'lock', {})).result).toMatchObject({ held: false, stale: false });
   }, 60_000);
 
-  it('takes over a stale lock left by a killed deploy (SIGKILL), with a notice', async () => {
+  it('takes over a stale lock left by a killed deploy (SIGKILL): records it interrupted first, with a notice', async () => {
     const host = newHost();
     await deployMain(host);
     const handle = await startSlowDeploy(host, { UPSC_DEPLOY_ID: 'killed-1' });
@@ -292,16 +318,13 @@ describe('deploy.sh', () => {
     await handle.done;
     expect(JSON.parse(fs.readFileSync(lockJson(host), 'utf8'))).toMatchObject({ id: 'killed-1', branch: 'slow-build' });
 
-    const status = await runScript(host, 'lock', {});
-    expect(status.result).toMatchObject({ held: false, stale: true, holder: { id: 'killed-1', alive: false } });
-
     const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'feature-x' });
     expect(run.code, run.stdout).toBe(0);
-    expect(run.warnings.join('\n')).toMatch(/stale deploy lock: .*branch slow-build.* died without releasing it; taking it over/);
+    expect(run.warnings.join('\n')).toMatch(/interrupted: .*branch slow-build.* died holding the deploy lock/);
     // The running version was main (the killed deploy never reached `up`), whatever its checkout.
     expect(run.result.previousCommit).toBe(host.commitOf('main'));
-    // The killed deploy left no record of its own (it was killed before it could write one).
-    expect(historyFile(host).map((r) => r.outcome)).toEqual(['succeeded', 'succeeded']);
+    // The killed deploy is in the history, recorded by the deploy that found it, before its own record.
+    expect(historyFile(host).map((r) => `${r.id === 'killed-1' ? 'killed-1' : r.branch} ${r.outcome}`)).toEqual(['main succeeded', 'killed-1 interrupted', 'feature-x succeeded']);
     expect(await servedVersion(host)).toBe('feature-x');
   }, 60_000);
 

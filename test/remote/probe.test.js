@@ -41,7 +41,7 @@ describe('probe.sh', () => {
     expect(r.host.diskFreePercent).toBeGreaterThan(0);
     expect(r.host.diskFreePercent).toBeLessThanOrEqual(100);
     expect(r.docker).toEqual({ running: true, serverVersion: '27.3.1', composeVersion: '2.29.7', error: null });
-    expect(r.repo).toEqual({ present: true, branch: 'main', commit: host.commitOf('main'), clean: true, untracked: [], untrackedCount: 0, error: null });
+    expect(r.repo).toEqual({ present: true, branch: 'main', commit: host.commitOf('main'), running: host.commitOf('main'), clean: true, untracked: [], untrackedCount: 0, error: null });
     const tags = r.images.map((i) => `${i.repository}:${i.tag}`).sort();
     const sha = host.commitOf('main').slice(0, 12);
     expect(tags).toEqual([`upscapp-be-api:latest`, `upscapp-be-api:upsc-${sha}`, `upscapp-be-worker:latest`, `upscapp-be-worker:upsc-${sha}`]);
@@ -123,7 +123,7 @@ describe('probe.sh', () => {
     fs.rmSync(host.appDir, { recursive: true, force: true });
     const run = await runScript(host, 'probe', {});
     expect(run.code).toBe(0);
-    expect(run.result.repo).toEqual({ present: false, branch: null, commit: null, clean: null, untracked: [], untrackedCount: 0, error: expect.stringMatching(/does not exist/) });
+    expect(run.result.repo).toEqual({ present: false, branch: null, commit: null, running: null, clean: null, untracked: [], untrackedCount: 0, error: expect.stringMatching(/does not exist/) });
     expect(run.result.lastDeployment).toBeNull();
     expect(run.result.healthChecks).toEqual([]);
   }, 30_000);

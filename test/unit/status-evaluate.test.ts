@@ -87,6 +87,18 @@ describe('evaluateInstance', () => {
     expect(status.checks.find((c) => c.id === 'ssm.agent')).toMatchObject({verdict: 'fail', detail: expect.stringContaining('not managed')})
   })
 
+  it('fails, naming both commits, when the checkout is not what runs (current.json)', () => {
+    const probe: ProbeDocument = {...healthyProbe, repo: {present: true, branch: null, commit: '1111111111111111aaaa', running: '2222222222222222bbbb', clean: true}}
+    const status = evaluateInstance(facts({probe}), stage, now)
+    expect(status.verdict).toBe('fail')
+    expect(status.checks.find((c) => c.id === 'repo')).toMatchObject({
+      verdict: 'fail',
+      detail: 'checkout @ 111111111111 is not what runs (222222222222, per current.json): deploy or roll back to settle it',
+    })
+    const same = evaluateInstance(facts({probe: {...probe, repo: {...probe.repo!, running: probe.repo!.commit}}}), stage, now)
+    expect(same.checks.find((c) => c.id === 'repo')?.verdict).toBe('ok')
+  })
+
   it('warns on stale or missing logs, a dirty checkout and low disk', () => {
     const probe: ProbeDocument = {...healthyProbe, repo: {present: true, branch: 'main', commit: 'abcdef1', clean: false}, host: {...healthyProbe.host, diskFreePercent: 5}}
     const status = evaluateInstance(

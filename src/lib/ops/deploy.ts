@@ -10,9 +10,10 @@ import {usageError} from '../errors.js'
 import {buildPayload} from '../remote/payload.js'
 import {branchNameProblem, commitRefProblem} from '../remote/refname.js'
 import type {ReportLine} from '../remote/report.js'
-import {type Settings, stageSettings} from '../remote/settings.js'
+import {scriptDeadlineSeconds, type Settings, stageSettings} from '../remote/settings.js'
 import {isCommandId} from '../aws/run-command.js'
 import {toolVersion} from '../version.js'
+import type {CancelledHost} from './cancel.js'
 import {combinedExitCode, type HostResult, hostResult} from './host-result.js'
 import {callerArn, reachableTargets} from './preflight.js'
 import {type FollowOptions, followRemote, newNonce, runRemote} from './remote-run.js'
@@ -39,6 +40,8 @@ export interface DeployResult {
   exitCode: number
   /** Metrics or a notification that could not be sent (the outcome stands). */
   warnings?: string[]
+  /** `--cancel`: what happened on each host (ops/cancel.ts). */
+  cancelled?: CancelledHost[]
 }
 
 export interface DeployEvents {
@@ -83,6 +86,7 @@ export function deploySettings(stage: StageConfig, input: {branch: string; ref?:
     UPSC_KEEP_IMAGES: stage.keepImages,
     UPSC_DOCKER_WAIT_SECONDS: stage.timeouts.dockerReadySeconds,
     UPSC_HEALTH_TIMEOUT_SECONDS: stage.timeouts.healthSeconds,
+    UPSC_DEADLINE_SECONDS: scriptDeadlineSeconds(stage.timeouts.commandSeconds),
     UPSC_RETRY_TRIES: stage.retry.tries,
     UPSC_RETRY_BASE_SECONDS: stage.retry.baseSeconds,
     UPSC_BUILD_COUNT: stage.buildCommand?.length,
@@ -132,17 +136,7 @@ export async function attachDeploy(ctx: StageContext, commandId: string, events:
   return {stage: ctx.stage.name, commandId, detached: run.detached, hosts, exitCode: combinedExitCode(hosts)}
 }
 
-/** `--cancel <command-id>`: CancelCommand; the host script's trap records "interrupted" and frees the lock. */
-export async function cancelDeploy(ctx: StageContext, commandId: string): Promise<DeployResult> {
-  const instanceIds = await commandInstances(ctx, commandId)
-  const {cancelCommand} = await import('../aws/run-command.js')
-  await cancelCommand(await ctx.clients.ssm(), commandId)
-  const run = await followRemote(ctx.clients, commandId, instanceIds, undefined, {}, undefined, followOptions(ctx.stage.name, 'deploy'))
-  const hosts = run.runs.map((r) => hostResult(r))
-  return {stage: ctx.stage.name, commandId, detached: false, hosts, exitCode: combinedExitCode(hosts)}
-}
-
-async function commandInstances(ctx: StageContext, commandId: string): Promise<string[]> {
+export async function commandInstances(ctx: StageContext, commandId: string): Promise<string[]> {
   if (!isCommandId(commandId))
     throw usageError('bad-command-id', `"${commandId}" is not a Run Command id.`, 'Use the id printed by `upsc deploy` (a UUID such as 3f2c...-...).')
   const {paginateListCommandInvocations} = await import('../../sdk/ssm.js')

@@ -9,11 +9,18 @@ import {type HostResult, hostResult} from './host-result.js'
 import type {ReachableTarget} from './preflight.js'
 import {runRemote} from './remote-run.js'
 
-export async function runHostScript(ctx: StageContext, targets: ReachableTarget[], script: ScriptName, settings: Settings, comment: string): Promise<HostResult[]> {
+export async function runHostScript(
+  ctx: StageContext,
+  targets: Pick<ReachableTarget, 'instanceId' | 'name'>[],
+  script: ScriptName,
+  settings: Settings,
+  comment: string,
+  executionTimeoutSeconds = 120,
+): Promise<HostResult[]> {
   const commands = buildPayload(script, {...stageSettings(ctx.stage), ...settings})
   const names = new Map(targets.map((t) => [t.instanceId, t.name]))
   // runRemote sends batches of 50 instances; at 100% concurrency they all go at once.
   const instanceIds = targets.map((t) => t.instanceId)
-  const run = await runRemote(ctx.clients, {instanceIds, commands, comment, executionTimeoutSeconds: 120, deliveryTimeoutSeconds: 60, maxConcurrency: '100%', maxErrors: '100%'})
+  const run = await runRemote(ctx.clients, {instanceIds, commands, comment, executionTimeoutSeconds, deliveryTimeoutSeconds: 60, maxConcurrency: '100%', maxErrors: '100%'})
   return run.runs.map((r) => hostResult(r, names.get(r.instanceId)))
 }

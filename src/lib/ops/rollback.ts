@@ -8,7 +8,7 @@ import {hostRollbackPlan, type RollbackPlan} from '../history.js'
 import {UpscError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
 import {buildPayload} from '../remote/payload.js'
-import {stageSettings} from '../remote/settings.js'
+import {scriptDeadlineSeconds, stageSettings} from '../remote/settings.js'
 import {toolVersion} from '../version.js'
 import {combinedExitCode, type HostResult, hostResult} from './host-result.js'
 import {readHistories, toHostHistory} from './history.js'
@@ -75,6 +75,7 @@ export async function runRollback(ctx: StageContext, prepared: PreparedRollback,
       UPSC_TOOL_VERSION: toolVersion,
       UPSC_DOCKER_WAIT_SECONDS: ctx.stage.timeouts.dockerReadySeconds,
       UPSC_HEALTH_TIMEOUT_SECONDS: ctx.stage.timeouts.healthSeconds,
+      UPSC_DEADLINE_SECONDS: scriptDeadlineSeconds(ctx.stage.timeouts.commandSeconds),
       UPSC_BUILD_COUNT: ctx.stage.buildCommand?.length,
       ...Object.fromEntries((ctx.stage.buildCommand ?? []).map((w, i) => [`UPSC_BUILD_${i + 1}`, w])),
     })

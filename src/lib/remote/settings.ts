@@ -49,3 +49,12 @@ function blueGreenSettings(deploy: StageConfig['deploy']): Settings {
   })
   return settings
 }
+
+/**
+ * Pure: the deadline a deploy or rollback keeps on the host (UPSC_DEADLINE_SECONDS), inside Run
+ * Command's execution timeout, which SIGKILLs with no cleanup: it leaves 10 % of the timeout (at
+ * least 15 s, at most 5 minutes) to stop the running step, put things back and record the attempt.
+ */
+export function scriptDeadlineSeconds(commandSeconds: number): number {
+  return commandSeconds - Math.min(300, Math.max(15, Math.round(commandSeconds / 10)))
+}

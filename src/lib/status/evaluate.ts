@@ -60,6 +60,9 @@ function hostChecks(f: InstanceFacts, stage: StageConfig): Check[] {
   const r = p.repo
   if (r) {
     if (!r.present) checks.push(check('repo', 'Repository', 'fail', r.error ?? `no git checkout at ${stage.appDir}`))
+    // The checkout is what the next `compose up` (the monitor, a reboot) would start.
+    else if (r.running && r.commit && r.running !== r.commit)
+      checks.push(check('repo', 'Repository', 'fail', `checkout @ ${r.commit.slice(0, 12)} is not what runs (${r.running.slice(0, 12)}, per current.json): deploy or roll back to settle it`))
     else
       checks.push(
         check('repo', 'Repository', r.clean === false ? 'warn' : 'ok', `${r.branch ? r.branch : 'detached'} @ ${(r.commit ?? '?').slice(0, 7)}${r.clean === false ? ', uncommitted changes' : ', clean'}`),

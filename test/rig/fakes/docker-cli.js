@@ -1,5 +1,6 @@
 // The fake `docker` CLI. It implements only the forms the remote scripts use (see
 // test/rig/README.md); anything else fails loudly with "fake docker: unsupported: ...".
+import { killPoint } from './killpoint.js';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -49,8 +50,10 @@ const err = (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}
  */
 export async function main(argv) {
   fullArgv = argv;
+  killPoint('docker', argv, 'before');
   try {
     process.exitCode = (await run(argv)) ?? 0;
+    killPoint('docker', argv, 'after');
   } catch (error) {
     if (error instanceof DockerError) {
       err(error.message);

@@ -56,7 +56,9 @@ fetch_once() {
     local -x GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=http.extraHeader
     local -x GIT_CONFIG_VALUE_0="Authorization: Basic $U_TOKEN_B64"
   fi
-  run_child git_app fetch --no-tags origin "$refspec" 2>"$U_TMP/fetch.err" || rc=$?
+  # A stalled transfer (under 1 KB/s for 60 s) ends instead of hanging the deploy.
+  run_child git_app -c http.lowSpeedLimit=1000 -c http.lowSpeedTime=60 fetch --no-tags origin "$refspec" \
+    2>"$U_TMP/fetch.err" || rc=$?
   err=$(<"$U_TMP/fetch.err")
   [[ -n $err ]] && say "$err"
   ((rc == 0)) && return 0
@@ -73,7 +75,7 @@ fetch_once() {
       return "$RETRY_STOP"
       ;;
     *'Could not resolve host'* | *'Failed to connect'* | *'timed out'* | *'Connection refused'* | \
-      *'Network is unreachable'* | *'Connection reset'* | *'Could not read from remote'*)
+      *'Network is unreachable'* | *'Connection reset'* | *'Could not read from remote'* | *'too slow'*)
       U_FETCH_CLASS=network
       ;;
     *) U_FETCH_CLASS=other ;;

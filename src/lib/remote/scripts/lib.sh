@@ -53,25 +53,39 @@ kill_child() {
   U_CHILD=
 }
 
-# stop_on_signals RESTORE RECORD FINISH ADVICE: from now on, a signal (Run Command cancel, Ctrl-C)
-# ends this deploy or rollback: stop the running child, undo what is undoable (RESTORE, before
-# `up`), record the attempt as interrupted (RECORD, once the lock is ours), then FINISH with 130.
+# stop_on_signals RESTORE RECORD FINISH ADVICE: from now on, a signal ends this deploy or rollback:
+# SIGTERM/INT/HUP (Ctrl-C, a shutdown): interrupted, 130; SIGUSR1 (`upsc deploy --cancel`, lock.sh):
+# cancelled, 130; SIGALRM (its own deadline, UPSC_DEADLINE_SECONDS, set by the CLI inside the Run
+# Command timeout with room to clean up): failed, 1. Then: stop the running child, undo what is
+# undoable (RESTORE, before `up`), record the attempt (RECORD, once the lock is ours), FINISH.
 # ADVICE is what to tell when `up` had started. The names are this script's own functions.
 stop_on_signals() {
   U_SIG_RESTORE=$1 U_SIG_RECORD=$2 U_SIG_FINISH=$3 U_SIG_ADVICE=$4
-  trap 'on_signal TERM' TERM
-  trap 'on_signal INT' INT
-  trap 'on_signal HUP' HUP
+  local s
+  for s in TERM INT HUP USR1 ALRM; do
+    # shellcheck disable=SC2064 # the signal name, now
+    trap "on_signal $s" "$s"
+  done
+  setting_int s UPSC_DEADLINE_SECONDS 0
+  ((s > 0)) || return 0
+  (
+    exec 9>&- >&-
+    command sleep "$s" && kill -ALRM $$
+  ) &
+  U_WATCHDOG=$!
 }
 
 # shellcheck disable=SC2317 # called by the traps
 on_signal() {
-  trap '' TERM INT HUP
+  trap '' TERM INT HUP USR1 ALRM
+  local outcome=interrupted rc=$RC_INTERRUPTED why="interrupted by SIG$1"
+  [[ $1 == USR1 ]] && outcome=cancelled why='cancelled (upsc deploy --cancel)'
+  [[ $1 == ALRM ]] && outcome=failed rc=$RC_FAILED why="stopped at its deadline (${UPSC_DEADLINE_SECONDS}s)"
   kill_child
   if [[ -n $U_CUR_STEP ]]; then
-    step_fail "$U_CUR_STEP" "interrupted by SIG$1"
+    step_fail "$U_CUR_STEP" "$why"
   else
-    U_REASON="interrupted by SIG$1"
+    U_REASON=$why
   fi
   if ((U_LOCKED)); then
     if [[ $U_PHASE == pre ]]; then
@@ -80,9 +94,9 @@ on_signal() {
     else
       U_ADVICE=$U_SIG_ADVICE
     fi
-    "$U_SIG_RECORD" interrupted
+    "$U_SIG_RECORD" "$outcome"
   fi
-  "$U_SIG_FINISH" "$RC_INTERRUPTED" interrupted
+  "$U_SIG_FINISH" "$rc" "$outcome"
 }
 
 # ------------------------------------------------------------------ paths and settings
@@ -116,6 +130,10 @@ upsc_init() {
 }
 
 on_exit() {
+  if [[ -n ${U_WATCHDOG:-} ]]; then
+    pkill -P "$U_WATCHDOG"
+    kill "$U_WATCHDOG"
+  fi 2>/dev/null
   lock_release
   if [[ -n ${U_REDACT:-} ]]; then
     exec >&- 2>&-
@@ -774,12 +792,13 @@ health_report() {
 # kernel releases it when that process dies, however it dies. lock.json names the holder.
 U_LOCKED=0 U_LOCK_HOLDER=''
 
-# lock_probe: open the lock file on fd 9 and try to take the lock. 0 = taken, 1 = held by another.
+# lock_probe [WAIT]: open the lock file on fd 9 and take the lock, waiting up to WAIT seconds
+# (default: not at all). 0 = taken, 1 = held by another.
 lock_probe() {
   local i
   for i in 1 2 3; do
     exec 9>>"$U_LOCK_FILE" || return 2
-    flock -n 9 || {
+    flock -w "${1:-0}" 9 || {
       exec 9>&-
       return 1
     }
@@ -798,7 +817,8 @@ lock_holder() {
   info=${info//[$'\n\r']/}
   [[ $info == '{'*'}' ]] || return 1
   json_get U_LOCK_PID "$info" pid
-  [[ $U_LOCK_PID =~ ^[0-9]+$ && -d /proc/$U_LOCK_PID ]] && U_LOCK_ALIVE=1
+  # A zombie (killed, not yet reaped) is not alive.
+  [[ $U_LOCK_PID =~ ^[0-9]+$ && $(<"/proc/$U_LOCK_PID/stat") == *') '[^Z]' '* ]] 2>/dev/null && U_LOCK_ALIVE=1
   local alive
   json_b alive "$U_LOCK_ALIVE"
   U_LOCK_HOLDER="${info%\}},\"alive\":$alive}"
@@ -821,12 +841,17 @@ lock_acquire() {
   mkdir -p -- "$U_STATE" || return 2
   local rc=0
   lock_probe || rc=$?
+  # Held, but not by a live run: something that looked is repairing an interrupted run: wait.
+  if ((rc == 1)) && ! { lock_holder && ((U_LOCK_ALIVE)); }; then
+    rc=0
+    lock_probe 120 || rc=$?
+  fi
   if ((rc != 0)); then
     ((rc == 1)) && lock_holder
     return "$rc"
   fi
   U_LOCKED=1
-  lock_holder && warn "stale deploy lock: $(lock_describe) died without releasing it; taking it over"
+  lock_holder && repair_interrupted
   local kind=$1 id=$2 branch=$3 since info=''
   iso_now since
   json_fields info kind:kind id:id caller:UPSC_CALLER
@@ -860,6 +885,59 @@ lock_release() {
   flock -u 9 2>/dev/null
   exec 9>&-
   U_LOCKED=0
+}
+
+# ------------------------------------------------------------------ interrupted runs
+# repair_interrupted: the lock is ours and U_LOCK_HOLDER is the lock.json of a run that died holding
+# it (SIGKILL, reboot, power loss: no trap ran). Record that run as interrupted (once) and put the
+# checkout and image tags back on what runs (current.json). If it had begun to start its version
+# (current.json has its id), that version is unverified: go back to the newest succeeded deployment
+# and start it again. 1 when Docker was not there for the tags.
+# U_REPAIR_OUTCOME and U_REPAIR_WHY, when set, replace the record's outcome and reason.
+repair_interrupted() {
+  local h=$U_LOCK_HOLDER kind id branch since run cur='' up=0 k ob=''
+  for k in kind id branch since; do
+    json_get "$k" "$h" "$k"
+    json_unq "$k" "${!k}"
+  done
+  warn "interrupted: $(lock_describe) died holding the deploy lock"
+  U_REPAIRED=$id
+  running_commit run
+  [[ -f $U_CURRENT ]] && cur=$(<"$U_CURRENT")
+  if [[ $cur == *"\"id\":\"$id\""* ]]; then
+    up=1 R_COMMIT=$run
+    succeeded_commits 1
+    if [[ -n ${U_OK_COMMITS[0]:-} ]]; then
+      run=${U_OK_COMMITS[0]}
+      json_get ob "${U_OK_LINES[0]}" branch
+      json_unq ob "$ob"
+    fi
+  fi
+  if [[ $kind == deploy || $kind == rollback ]] && ! tail -n 50 -- "$U_HISTORY" 2>/dev/null | grep -qF "{\"id\":\"$id\","; then
+    # Unset R_* (first record of this process) are written null/false.
+    R_ID=$id R_KIND=$kind R_BRANCH=$branch R_PREV=$run R_STARTED=$since R_START_US=''
+    R_REASON=${U_REPAIR_WHY:-died without finishing (killed, or a reboot)}
+    record_write "${U_REPAIR_OUTCOME:-interrupted}" 0 0
+  fi
+  is_sha "$run" || return 0
+  ((up)) && set_current "$run" "$ob" "$id"
+  # A git killed mid-checkout leaves its index lock; the dead run was the one using it.
+  rm -f -- "$U_APP/.git/index.lock"
+  checkout_commit "$run" 2>/dev/null
+  docker_ready || wait_docker || return 1
+  project_images && images_retag "$run" restore
+  ((!up)) || run_child compose up -d --remove-orphans --no-build
+}
+
+# repair_if_interrupted: for what only looks (status, lock status, the monitor): if a dead run left
+# its lock.json and nobody holds the lock, repair now (a deploy starting meanwhile waits for it).
+# Without a lock.json there is nothing to repair: the lock is not even tried.
+repair_if_interrupted() {
+  [[ -f $U_LOCK_INFO ]] && lock_probe || return 0
+  U_LOCKED=1
+  local UPSC_DOCKER_WAIT_SECONDS=10
+  lock_holder && repair_interrupted && rm -f -- "$U_LOCK_INFO"
+  lock_release
 }
 
 # ------------------------------------------------------------------ history

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# probe.sh: read-only snapshot of this host for `upsc status`: one `::upsc result` line. Every part
-# fails soft (its own error, the other parts still reported). It runs on every status, so it keeps
-# subprocesses few and makes one request per health check (no polling).
+# probe.sh: snapshot of this host for `upsc status`: one `::upsc result` line. It changes nothing,
+# except that it first repairs a run that died holding the deploy lock (repair_if_interrupted).
+# Every part fails soft (its own error, the other parts still reported). It runs on every status,
+# so it keeps subprocesses few and makes one request per health check (no polling).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 [[ -n ${UPSC_LIB_LOADED:-} ]] || . "${BASH_SOURCE[0]%/*}/lib.sh"
 
@@ -64,10 +65,13 @@ probe_docker() {
 
 # probe_repo: commit, branch and cleanliness in one `git status` that never takes .git/index.lock
 # (an operator's git may need it); untracked files that .gitignore does not list: the first 5 names
-# and the count. A deployed checkout is detached:
-# its branch is the one current.json recorded for that commit.
+# and the count; the commit that runs (current.json). A deployed checkout is detached: its branch is
+# the one current.json recorded for that commit.
 probe_repo() {
   local out line oid='' head='' clean=1 present=0 err='' info='' cur='' cbranch='' untracked='' q nu=0
+  [[ -f $U_CURRENT ]] && info=$(<"$U_CURRENT")
+  json_get cur "$info" commit
+  json_get cbranch "$info" branch
   if [[ ! -d $U_APP ]]; then
     err="app dir $U_APP does not exist"
   elif out=$(git_app --no-optional-locks status --porcelain=v2 --branch --untracked-files=normal 2>&1); then
@@ -87,9 +91,6 @@ probe_repo() {
     [[ $oid == '(initial)' ]] && oid=''
     if [[ $head == '(detached)' ]]; then
       head=''
-      [[ -f $U_CURRENT ]] && info=$(<"$U_CURRENT")
-      json_get cur "$info" commit
-      json_get cbranch "$info" branch
       [[ $cur == "\"$oid\"" ]] && json_unq head "$cbranch"
     fi
   else
@@ -101,7 +102,7 @@ probe_repo() {
   json_qn e "$err"
   json_b p "$present"
   if ((present)); then json_b cl "$clean"; else cl=null; fi
-  P_REPO="{\"present\":$p,\"branch\":$b,\"commit\":$c,\"clean\":$cl,\"untracked\":[$untracked],\"untrackedCount\":$nu,\"error\":$e}"
+  P_REPO="{\"present\":$p,\"branch\":$b,\"commit\":$c,\"running\":${cur:-null},\"clean\":$cl,\"untracked\":[$untracked],\"untrackedCount\":$nu,\"error\":$e}"
 }
 
 # probe_images: the project's images (<project>-*), every tag, newest first.
@@ -230,6 +231,7 @@ probe_collect() {
 
 probe_main() {
   upsc_init
+  repair_if_interrupted
   probe_host
   probe_docker
   P_REPO=null P_IMAGES='[]' P_SERVICES='[]' P_SERVICES_ERR='' U_HC_JSON='[]' P_UNITS='[]'

@@ -9,8 +9,8 @@
 #   deployed: a reboot never changes the version.
 # Holds the deploy lock while it works; a deploy already holding it wins (nothing to do, exit 0).
 # Report lines as deploy.sh's (REMOTE-CONTRACT.md), with a `::upsc result` of kind "boot".
-# Globals here are also read by lib.sh (SC2034).
-# shellcheck disable=SC2034
+# Globals here are also read by lib.sh (SC2034), and set by it (SC2153).
+# shellcheck disable=SC2034,SC2153
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 [[ -n ${UPSC_LIB_LOADED:-} ]] || . "${BASH_SOURCE[0]%/*}/lib.sh"
 

@@ -69,6 +69,7 @@ monitor_finish() {
 monitor_main() {
   exec 2>&1
   upsc_init
+  repair_if_interrupted
   hc_load
   new_id U_ID monitor
   M_RESULT=$U_STATE/monitor.json M_COUNTS=$U_STATE/monitor.counts M_LAST='' M_RESTARTED=() U_HC_JSON='[]'
