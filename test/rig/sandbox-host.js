@@ -261,11 +261,13 @@ export function createSandboxHost(options) {
 
     /**
      * Stop/start the fake docker daemon, or change its readiness delay (applies at next start).
-     * Stopping kills the containers, as dockerd does without live-restore.
-     * @param {{running?: boolean, readyDelayMs?: number}} patch
+     * Stopping kills the containers, as dockerd does without live-restore. diskFull: builds fail
+     * with "no space left on device".
+     * @param {{running?: boolean, readyDelayMs?: number, diskFull?: boolean}} patch
      */
-    async setDockerState({ running, readyDelayMs }) {
+    async setDockerState({ running, readyDelayMs, diskFull }) {
       if (readyDelayMs !== undefined) writeDaemon(paths.dockerState, { readyDelayMs });
+      if (diskFull !== undefined) writeDaemon(paths.dockerState, { diskFull });
       if (running === false) await stopDaemon(paths.dockerState);
       if (running === true) startDaemon(paths.dockerState);
     },

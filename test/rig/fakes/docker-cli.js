@@ -13,6 +13,7 @@ import {
   newContainerId,
   newImageId,
   normalizeRef,
+  readDaemon,
   readState,
   readTail,
   startContainerProcess,
@@ -484,6 +485,14 @@ async function buildServices(project, names) {
       err(`#3 [${name} 2/3] RUN wait-for-release\n`);
       while (!fs.existsSync(path.join(dir, 'builds.release'))) await sleep(50);
       err(`#3 DONE ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+    }
+    if (readDaemon(dir).diskFull) {
+      // The daemon's disk is full (SandboxHost.setDockerState({diskFull: true})): BuildKit's own
+      // words when it cannot write a layer (docker/cli#4844).
+      const where = `/tmp/containerd-mount${1_000_000_000 + Math.floor(Math.random() * 1_000_000_000)}`;
+      fs.appendFileSync(path.join(dir, 'builds.jsonl'), `${JSON.stringify({ at: new Date().toISOString(), project: project.name, service: name, image: ref, result: 'failed' })}\n`);
+      err(`#4 [${name} 2/3] COPY . .\n#4 ERROR: failed to compute cache key: mount callback failed on ${where}: write ${where}/app/VERSION: no space left on device\n`);
+      throw new DockerError(`failed to solve: failed to compute cache key: mount callback failed on ${where}: write ${where}/app/VERSION: no space left on device`, 1);
     }
     if ('BUILD_FAIL' in files) {
       const step = 'test ! -f BUILD_FAIL';

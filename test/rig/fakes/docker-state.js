@@ -56,7 +56,7 @@ export function stateDir(dir = process.env.FAKE_DOCKER_STATE) {
 // ---------------------------------------------------------------- daemon
 
 /**
- * @typedef {{running: boolean, readyAt: number, readyDelayMs: number, startedAt: number}} Daemon
+ * @typedef {{running: boolean, readyAt: number, readyDelayMs: number, startedAt: number, diskFull?: boolean}} Daemon
  */
 
 /** @param {string} dir @returns {Daemon} */

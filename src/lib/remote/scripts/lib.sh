@@ -578,18 +578,33 @@ images_retag() {
 # build_images: the configured build command (UPSC_BUILD_COUNT + UPSC_BUILD_<i> argv words, run
 # in the app dir) or `docker compose build`.
 build_images() {
-  local n i v argv=()
+  local n i v argv=() rc=0 fd tee_pid
   setting_int n UPSC_BUILD_COUNT 0
   for ((i = 1; i <= n; i++)); do
     v=UPSC_BUILD_$i
     argv+=("${!v-}")
   done
+  # The output goes on as it comes, and a copy is kept for build_advice (a full disk).
+  exec {fd}> >(exec 9>&- && exec tee "$U_TMP/build.out")
+  tee_pid=$!
   if ((${#argv[@]} > 0)); then
     say "Building with: ${argv[*]}"
-    COMPOSE_FILE=$U_CFILE COMPOSE_PROJECT_NAME=$U_PROJECT run_child build_in_app "${argv[@]}"
+    COMPOSE_FILE=$U_CFILE COMPOSE_PROJECT_NAME=$U_PROJECT run_child build_in_app "${argv[@]}" >&"$fd" 2>&1 || rc=$?
   else
     say "Building with: docker compose build"
-    run_child compose build
+    run_child compose build >&"$fd" 2>&1 || rc=$?
+  fi
+  exec {fd}>&-
+  wait "$tee_pid" 2>/dev/null
+  return "$rc"
+}
+
+# build_advice: what to do after build_images failed.
+build_advice() {
+  if grep -q 'no space left on device' "$U_TMP/build.out" 2>/dev/null; then
+    printf '%s' 'the disk is full: free space on the host (upsc ssh; docker image prune -a, docker builder prune), then deploy again'
+  else
+    printf '%s' 'see the build output above'
   fi
 }
 build_in_app() {
@@ -1167,7 +1182,7 @@ switch_to() {
     U_REBUILT=1
     step_start "${p}build"
     if ! build_images; then
-      step_fail "${p}build" "build of ${sha:0:12} failed" 'see the build output above'
+      step_fail "${p}build" "build of ${sha:0:12} failed" "$(build_advice)"
       return 1
     fi
     step_ok "${p}build"
