@@ -578,34 +578,25 @@ images_retag() {
 # build_images: the configured build command (UPSC_BUILD_COUNT + UPSC_BUILD_<i> argv words, run
 # in the app dir) or `docker compose build`.
 build_images() {
-  local n i v argv=() rc=0 fd tee_pid
+  local n i v argv=()
   setting_int n UPSC_BUILD_COUNT 0
   for ((i = 1; i <= n; i++)); do
     v=UPSC_BUILD_$i
     argv+=("${!v-}")
   done
-  # The output goes on as it comes, and a copy is kept for build_advice (a full disk).
-  exec {fd}> >(exec 9>&- && exec tee "$U_TMP/build.out")
-  tee_pid=$!
   if ((${#argv[@]} > 0)); then
     say "Building with: ${argv[*]}"
-    COMPOSE_FILE=$U_CFILE COMPOSE_PROJECT_NAME=$U_PROJECT run_child build_in_app "${argv[@]}" >&"$fd" 2>&1 || rc=$?
+    COMPOSE_FILE=$U_CFILE COMPOSE_PROJECT_NAME=$U_PROJECT run_child build_in_app "${argv[@]}"
   else
     say "Building with: docker compose build"
-    run_child compose build >&"$fd" 2>&1 || rc=$?
+    run_child compose build
   fi
-  exec {fd}>&-
-  wait "$tee_pid" 2>/dev/null
-  return "$rc"
 }
 
-# build_advice: what to do after build_images failed.
+# build_advice: what to do after build_images failed (the build's own words are in the output above;
+# a full disk is the common cause that is not the app's).
 build_advice() {
-  if grep -q 'no space left on device' "$U_TMP/build.out" 2>/dev/null; then
-    printf '%s' 'the disk is full: free space on the host (upsc ssh; docker image prune -a, docker builder prune), then deploy again'
-  else
-    printf '%s' 'see the build output above'
-  fi
+  printf '%s' 'see the build output above; if it says "no space left on device", free disk space on the host (upsc ssh; docker image prune -a, docker builder prune), then deploy again'
 }
 build_in_app() {
   export COMPOSE_FILE COMPOSE_PROJECT_NAME
