@@ -84,30 +84,33 @@ describe('the fault matrix through the CLI', {timeout: 180_000}, () => {
     expect(inconsistencies(host)).toEqual([])
   })
 
-  it('bad token format: fails at token before any git call, exit 1, the value never shown', async () => {
+  /**
+   * A host running main with a good token (origin accepts only it), then a deploy of feature-x
+   * whose token parameter is `parameter`: the result and the origin's log of that deploy.
+   */
+  async function deployWithToken(parameter: string) {
     const {host} = await runningMain({requiredToken: GOOD}, {githubTokenParameter: '/faults/good'})
-    const dir = writeConfig({s: sandboxStage({instances: {tags: {Name: host.name}}, githubTokenParameter: '/faults/not-a-token'})})
+    const dir = writeConfig({s: sandboxStage({instances: {tags: {Name: host.name}}, githubTokenParameter: parameter})})
     const fetches = host.originLog().length
-    const {code, stdout, stderr} = await runCli(['deploy', '--branch', 'feature-x'], {cwd: dir, env: standIn.env})
-    expect(code, stdout + stderr).toBe(1)
-    expect(stdout + stderr).toContain('failed at token: the value of SSM parameter /faults/not-a-token is not a GitHub token')
-    expect(stdout + stderr).not.toContain(NOT_A_TOKEN)
-    expect(host.originLog()).toHaveLength(fetches)
+    const run = await runCli(['deploy', '--branch', 'feature-x'], {cwd: dir, env: standIn.env})
+    expect(run.code, run.stdout + run.stderr).toBe(1)
     expect(host.headCommit()).toBe(host.commitOf('main'))
     expect(await servedVersion(host)).toBe('main')
+    return {...run, output: run.stdout + run.stderr, origin: host.originLog().slice(fetches).map((e: {result: string}) => e.result)}
+  }
+
+  it('bad token format: fails at token before any git call, exit 1, the value never shown', async () => {
+    const {output, origin} = await deployWithToken('/faults/not-a-token')
+    expect(output).toContain('failed at token: the value of SSM parameter /faults/not-a-token is not a GitHub token')
+    expect(output).not.toContain(NOT_A_TOKEN)
+    expect(origin).toEqual([])
   })
 
   it('token rejected: fails at fetch without retrying, exit 1, the running version untouched', async () => {
-    const {host} = await runningMain({requiredToken: GOOD}, {githubTokenParameter: '/faults/good'})
-    const dir = writeConfig({s: sandboxStage({instances: {tags: {Name: host.name}}, githubTokenParameter: '/faults/wrong'})})
-    const fetches = host.originLog().length
-    const {code, stdout, stderr} = await runCli(['deploy', '--branch', 'feature-x'], {cwd: dir, env: standIn.env})
-    expect(code, stdout + stderr).toBe(1)
-    expect(stdout + stderr).toContain('failed at fetch: origin rejected the GitHub token from SSM parameter /faults/wrong')
-    expect(stdout + stderr).not.toContain(WRONG)
-    expect(host.originLog().slice(fetches).map((e: {result: string}) => e.result)).toEqual(['auth'])
-    expect(host.headCommit()).toBe(host.commitOf('main'))
-    expect(await servedVersion(host)).toBe('main')
+    const {output, origin} = await deployWithToken('/faults/wrong')
+    expect(output).toContain('failed at fetch: origin rejected the GitHub token from SSM parameter /faults/wrong')
+    expect(output).not.toContain(WRONG)
+    expect(origin).toEqual(['auth'])
   })
 
   it('agent offline: the deploy is refused before anything is sent, exit 4', async () => {
@@ -148,6 +151,7 @@ describe('the fault matrix through the CLI', {timeout: 180_000}, () => {
     expect(second.code, second.stdout + second.stderr).toBe(6)
     expect(second.stdout + second.stderr).toMatch(/Another deploy holds the lock: deploy lock held by arn:aws:\S+ \(pid \d+, since \S+, branch held-build, command [0-9a-f-]{36}\)/)
     expect(second.stdout + second.stderr).toContain(commandId)
+    expect(second.stdout).not.toMatch(/Terminated/) // no stray job notice from the deploy's watchdog
     expect(JSON.parse(readFileSync(join(host.upscHome, 'lock.json'), 'utf8'))).toMatchObject({branch: 'held-build', commandId})
 
     host.releaseBuilds()
@@ -164,6 +168,7 @@ describe('the fault matrix through the CLI', {timeout: 180_000}, () => {
     expect(code, stdout + stderr).toBe(1)
     expect(stdout + stderr).toMatch(/failed at build: build of [0-9a-f]{12} failed/)
     expect(stdout).toMatch(/failed to solve: failed to compute cache key: .*: no space left on device/) // Docker's own words
+    expect(stdout).not.toMatch(/Terminated/)
     expect(stdout).toContain(
       'Next:  see the build output above; if it says "no space left on device", free disk space on the host (upsc ssh; docker image prune -a, docker builder prune), then deploy again; the running version was not changed',
     )

@@ -250,7 +250,7 @@ deploy_main() {
 
   step_start build
   U_BUILT=1
-  build_images || fail_before_up build "build of ${U_COMMIT:0:12} failed" "$(build_advice)"
+  build_images || fail_before_up build "build of ${U_COMMIT:0:12} failed" "$U_BUILD_ADVICE"
   step_ok build
 
   step_start tag

@@ -69,7 +69,8 @@ stop_on_signals() {
   setting_int s UPSC_DEADLINE_SECONDS 0
   ((s > 0)) || return 0
   (
-    exec 9>&- >&-
+    # stderr too: when on_exit stops the sleep, bash would print "Terminated" into the deploy's output.
+    exec 9>&- >&- 2>/dev/null
     command sleep "$s" && kill -ALRM $$
   ) &
   U_WATCHDOG=$!
@@ -593,11 +594,9 @@ build_images() {
   fi
 }
 
-# build_advice: what to do after build_images failed (the build's own words are in the output above;
-# a full disk is the common cause that is not the app's).
-build_advice() {
-  printf '%s' 'see the build output above; if it says "no space left on device", free disk space on the host (upsc ssh; docker image prune -a, docker builder prune), then deploy again'
-}
+# What to do after build_images failed (the build's own words are in the output above; a full disk
+# is the common cause that is not the app's).
+U_BUILD_ADVICE='see the build output above; if it says "no space left on device", free disk space on the host (upsc ssh; docker image prune -a, docker builder prune), then deploy again'
 build_in_app() {
   export COMPOSE_FILE COMPOSE_PROJECT_NAME
   cd "$U_APP" && command "$@"
@@ -1173,7 +1172,7 @@ switch_to() {
     U_REBUILT=1
     step_start "${p}build"
     if ! build_images; then
-      step_fail "${p}build" "build of ${sha:0:12} failed" "$(build_advice)"
+      step_fail "${p}build" "build of ${sha:0:12} failed" "$U_BUILD_ADVICE"
       return 1
     fi
     step_ok "${p}build"
