@@ -1,3 +1,5 @@
+import {Flags} from '@oclif/core'
+
 import {AwsClients} from '../lib/aws/clients.js'
 import {resolveRegion} from '../lib/aws/region.js'
 import {BaseCommand} from '../lib/base-command.js'
@@ -11,6 +13,9 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
   static override description = `Checks, in order: Node.js (20 or later); the region (--region, the config, AWS_REGION, the profile, else ap-south-1); credentials (sts:GetCallerIdentity, with the SSO hint when the session has expired); session-manager-plugin and its version (upsc ssh only: a warning); the config; each instance of the stage (found, running, managed by SSM, agent online); the stage's log group; the GitHub token parameter (present, by name; the value is never read); and, with iam:SimulatePrincipalPolicy, the IAM actions upsc needs (docs/IAM.md) and whether the instance role may read the token. A check that cannot run says why (for example: not allowed to simulate policies).
 
 Exit 0 when nothing fails (warnings and skipped checks allowed), 1 when any check fails.`
+
+  // Any text: doctor reports a bad region as a failed check with its fix, instead of refusing it.
+  static override flags = {region: Flags.string({description: BaseCommand.baseFlags.region.description, helpGroup: 'GLOBAL'})}
 
   static override examples = [
     {command: '<%= config.bin %> doctor', description: 'Check the default stage (or the built-in stage2 without a config).'},

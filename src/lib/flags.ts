@@ -63,7 +63,7 @@ export const timeFlag = (flag: string) =>
 
 /** AWS region names: two letters, words, a number (eu-central-1, us-gov-west-1, cn-north-1). */
 export const regionFlag = Flags.custom<string>({
-  parse: checked((v) => (/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(v) ? undefined : 'it is not an AWS region name'), (v, p) => `--region "${v}": ${p}.`, 'Pass a region such as eu-central-1.', 'bad-region'),
+  parse: checked((v) => (/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(v) ? undefined : 'it is not an AWS region name'), (v, p) => `--region "${v}": ${p}.`, 'Pass a region such as ap-south-1.', 'bad-region'),
 })
 
 /** rollback --to: a deployment id or a commit (prefix). */

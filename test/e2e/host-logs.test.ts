@@ -44,16 +44,16 @@ describe('the host\'s own streams, shipped by the CloudWatch agent', () => {
     expect(deploy.code, deploy.stderr).toBe(0)
     const deployId = JSON.parse(deploy.stdout).deployId as string
     const lines = () => follow.out.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as {stream: string; message: string})
-    await follow.waitFor(() => lines().some((l) => l.message.includes('::upsc result ')), 'the deploy\'s result line', 60_000)
+    await follow.waitFor(() => lines().some((l) => /::upsc\.[0-9a-f]+ result /.test(l.message)), 'the deploy\'s result line', 60_000)
     expect(await follow.interrupt()).toBe(0)
     const shown = lines()
     expect(new Set(shown.map((l) => l.stream))).toEqual(new Set([`${instanceId}/deploy`]))
     // Each line as the host wrote it: its UTC timestamp first.
     for (const l of shown) expect(l.message).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ /)
     const messages = shown.map((l) => l.message.replace(/^\S+ /, ''))
-    for (const step of ['lock', 'fetch', 'build', 'up', 'health']) expect(messages).toContainEqual(expect.stringMatching(new RegExp(`^::upsc step ${step} ok `)))
-    expect(messages).toContainEqual(expect.stringMatching(new RegExp(`^::upsc record \\{"id":"${deployId}","kind":"deploy",.*"outcome":"succeeded"`)))
-    expect(messages.filter((m) => m.startsWith('::upsc result '))).toHaveLength(1)
+    for (const step of ['lock', 'fetch', 'build', 'up', 'health']) expect(messages).toContainEqual(expect.stringMatching(new RegExp(`^::upsc\\.[0-9a-f]+ step ${step} ok `)))
+    expect(messages).toContainEqual(expect.stringMatching(new RegExp(`^::upsc\\.[0-9a-f]+ record \\{"id":"${deployId}","kind":"deploy",.*"outcome":"succeeded"`)))
+    expect(messages.filter((m) => /^::upsc\.[0-9a-f]+ result /.test(m))).toHaveLength(1)
     expect(agent.problems()).toEqual([])
   }, 180_000)
 
@@ -63,8 +63,8 @@ describe('the host\'s own streams, shipped by the CloudWatch agent', () => {
     expect(rollback.code, rollback.stderr).toBe(0)
     const read = async () => (await runCli(['logs', '--stream', 'deploy', '--since', '5m', '--format', 'json'], {cwd, env: standIn.env})).stdout
     let out = await read()
-    for (let i = 0; i < 30 && !/::upsc result \{"schema":1,"kind":"rollback"/.test(out); i++) out = await read()
-    expect(out).toMatch(/::upsc record \{\\"id\\":\\"rollback-[^"\\]+\\",\\"kind\\":\\"rollback\\"/)
+    for (let i = 0; i < 30 && !/::upsc\.[0-9a-f]+ result \{"schema":1,"kind":"rollback"/.test(out); i++) out = await read()
+    expect(out).toMatch(/::upsc\.[0-9a-f]+ record \{\\"id\\":\\"rollback-[^"\\]+\\",\\"kind\\":\\"rollback\\"/)
   }, 240_000)
 
   it('history survives the host\'s file: upsc history reads the records from CloudWatch when deployments.jsonl is gone, or with --source cloudwatch', async () => {
@@ -128,7 +128,7 @@ describe('per-service container streams (containerLogs: awslogs)', () => {
     const instanceId = standIn.hosts[0].instanceId as string
     const {host} = standIn.hosts[0]
     const deploy = await runCli(['deploy', '--branch', 'main'], {cwd, env: standIn.env, timeoutMs: 120_000})
-    expect(deploy.code, deploy.stderr).toBe(0)
+    expect(deploy.code, deploy.stderr + deploy.stdout).toBe(0)
     // The override the deploy wrote, passed to every compose call.
     const override = JSON.parse(readFileSync(host.hostPath('/opt/upscpro/.upsc/compose.logging.json'), 'utf8'))
     expect(Object.keys(override.services).sort()).toEqual(['api', 'worker'])

@@ -122,7 +122,7 @@ describe.skipIf(!nginx)('blueGreen deploy and rollback behind nginx (needs nginx
     expect(result.code, result.stdout).toBe(0);
     expect(ended(result)).toEqual(['lock', 'target', 'switch', 'docker', 'restore', 'shared']);
     expect(result.steps.find((s) => s.name === 'switch' && s.status === 'ok').text).toMatch(/^green -> blue in \d+ms \(warm\)$/);
-    expect(host.buildCount()).toBe(builds);
+    expect(host.buildCount(), result.stdout).toBe(builds);
     expect(load.errors + load.non2xx, load.samples.join('; ')).toBe(0);
     expect(await viaProxy(port)).toEqual({ status: 200, body: 'main', colour: 'blue' });
     expect(historyFile(host).at(-1)).toMatchObject({ kind: 'rollback', outcome: 'succeeded', colour: 'blue' });

@@ -22,7 +22,7 @@ describe('historiesFromEvents', () => {
     const match = deployStreamMatcher('{instance_id}/deploy')
     const histories = historiesFromEvents(
       [
-        event('i-0b/deploy', 3, `2026-12-01T10:00:03Z ::upsc record ${rec('d2', '2026-12-01T10:00:02Z')}`),
+        event('i-0b/deploy', 3, `2026-12-01T10:00:03Z ::upsc.0a1b2c record ${rec('d2', '2026-12-01T10:00:02Z')}`),
         event('i-0a/deploy', 1, `2026-12-01T09:00:01Z ::upsc record ${rec('d1', '2026-12-01T09:00:00Z')}`),
         event('i-0a/deploy', 2, `2026-12-01T09:00:01Z ::upsc record ${rec('d1', '2026-12-01T09:00:00Z')}`),
         event('i-0a/deploy', 4, '2026-12-01T09:00:04Z ::upsc record {"id":"torn","kind":"dep'),
@@ -35,6 +35,6 @@ describe('historiesFromEvents', () => {
       {instanceId: 'i-0a', records: [JSON.parse(rec('d1', '2026-12-01T09:00:00Z'))], current: null, skipped: 1},
       {instanceId: 'i-0b', records: [JSON.parse(rec('d2', '2026-12-01T10:00:02Z'))], current: null, skipped: 0},
     ])
-    expect(RECORD_FILTER).toBe('"::upsc record"')
+    expect(RECORD_FILTER).toBe('" record {"')
   })
 })

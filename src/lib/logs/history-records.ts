@@ -6,10 +6,13 @@
 import {type DeploymentRecord, type HostHistory, toRecords} from '../history.js'
 import type {LogEvent} from './event.js'
 
-/** The filter pattern that keeps only record lines (a quoted term: moto supports it too). */
-export const RECORD_FILTER = '"::upsc record"'
+/**
+ * The filter pattern that keeps record lines (a quoted term: moto supports it too). Report lines
+ * carry the run's nonce (`::upsc.<nonce> record`), which a reader of the stream cannot know.
+ */
+export const RECORD_FILTER = '" record {"'
 
-const RECORD = /::upsc record (\{.*)$/
+const RECORD = /::upsc(?:\.[0-9a-f]+)? record (\{.*)$/
 
 /** Pure: the deploy stream alias (e.g. `{instance_id}/deploy`) -> a matcher giving a stream's instance id. */
 export function deployStreamMatcher(pattern: string): (stream: string) => string | undefined {

@@ -9,6 +9,7 @@
 import crypto from 'node:crypto';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findProcesses, isAlive, readJson, sleep, withFileLock, withFileLockAsync, writeJson } from '../util.js';
@@ -259,11 +260,26 @@ export async function stopContainer(container, signal = 'SIGTERM') {
 }
 
 /**
+ * The daemon's AWS endpoint: on EC2 the Docker daemon has the instance role (IMDS), not the
+ * environment of whoever ran `docker`; the stand-in plays that role with the host's ~/.aws/config
+ * (test/rig/README.md), or AWS_ENDPOINT_URL where a test gives one.
+ * @returns {string | undefined}
+ */
+function daemonAwsEndpoint() {
+  if (process.env.AWS_ENDPOINT_URL) return process.env.AWS_ENDPOINT_URL;
+  try {
+    return /^endpoint_url\s*=\s*(\S+)/m.exec(fs.readFileSync(path.join(os.homedir(), '.aws', 'config'), 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The `awslogs` logging driver (compose `logging: {driver: awslogs, options}`): the container's
  * output lines go to CloudWatch Logs, group `awslogs-group` (created only with
  * `awslogs-create-group: "true"`, as the driver does), stream `awslogs-stream`, region
  * `awslogs-region`, through the daemon's AWS endpoint and credentials (here: the environment's
- * AWS_ENDPOINT_URL, moto). The rig's agent stand-in tails the container's log for it, one shipper per
+ * AWS_ENDPOINT_URL or the host's instance profile, moto). The rig's agent stand-in tails the container's log for it, one shipper per
  * container, gone with the container's folder. Without an endpoint the container does not start,
  * as the driver fails to initialise. Other drivers: the log stays local only (json-file).
  * @param {Container} container
@@ -272,11 +288,12 @@ function startLogDriver(container) {
   const logging = /** @type {{driver?: string, options?: Record<string, string>} | null | undefined} */ (container.logging);
   if (logging?.driver !== 'awslogs' || (container.logShipperPid && isAlive(container.logShipperPid))) return;
   const o = logging.options ?? {};
-  if (!process.env.AWS_ENDPOINT_URL || !o['awslogs-group'] || !o['awslogs-region'])
+  const endpoint = daemonAwsEndpoint();
+  if (!endpoint || !o['awslogs-group'] || !o['awslogs-region'])
     throw new Error(`failed to create task for container: failed to initialize logging driver: awslogs needs awslogs-group, awslogs-region and AWS credentials`);
   const agent = path.join(path.dirname(FAKE_SERVICE), 'cloudwatch-agent.js');
   const args = [agent, '--file', path.join(container.dir, 'service.log'), '--group', o['awslogs-group'], '--stream', o['awslogs-stream'] ?? container.id, '--region', o['awslogs-region'], ...(o['awslogs-create-group'] === 'true' ? ['--create-group'] : [])];
-  const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore' });
+  const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore', env: { ...process.env, AWS_ENDPOINT_URL: endpoint } });
   child.unref();
   container.logShipperPid = child.pid ?? null;
 }

@@ -461,7 +461,7 @@ bg_deploy() {
   local keep
   setting_int keep UPSC_KEEP_IMAGES 5
   ((keep >= 2)) || keep=2
-  succeeded_commits
+  succeeded_commits $((keep + 1))
   retention "$keep" "$U_COMMIT"
   step_ok retention "$U_RETENTION_DETAIL"
   bg_json

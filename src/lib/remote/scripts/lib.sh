@@ -136,12 +136,12 @@ on_exit() {
     kill "$U_WATCHDOG"
   fi 2>/dev/null
   lock_release
-  if [[ -n ${U_REDACT:-} ]]; then
+  if [[ -n ${U_FILTERED:-} ]]; then
+    # The output filters (filter_output) write the last lines once every writer has gone; bounded,
+    # as a killed child may still hold a pipe.
     exec >&- 2>&-
-    for _ in {1..250}; do [[ -e $U_TMP/redact.on ]] || break; sleep 0.02; done
+    for _ in {1..250}; do compgen -G "$U_TMP/*.on" >/dev/null || break; sleep 0.02; done
   fi
-  # The copy to deploy.log (deploy_log) writes the last lines before the script is over.
-  [[ -n ${U_LOG_PID:-} ]] && exec >&- 2>&- && wait "$U_LOG_PID"
   [[ ${U_TMP:-} == */upsc.?????? ]] && rm -rf -- "$U_TMP"
 }
 
@@ -324,21 +324,28 @@ env_secrets() {
     command sed -E "s/^[\"']//; s/[\"'][[:space:]]*$//"
 }
 
-# redact_output: from now on this script's output goes through `redact` with the app's .env
-# secrets; on_exit lets it drain (redact.on goes when it is done). The filter ignores Ctrl-C and
-# cancel signals, so the last lines still pass, and it is not our child (a FIFO, not >(...)):
-# `wait PID` must never wait for it.
-redact_output() {
-  env_secrets "$U_APP/.env" >"$U_TMP/secrets"
-  mkfifo -m 600 "$U_TMP/out" || return 0
-  redact </dev/null # sets U_AWK_MODE once for this script
-  : >"$U_TMP/redact.on"
+# filter_output NAME CMD...: from now on this script's output goes through CMD. The filter ignores
+# Ctrl-C and cancel signals, so the last lines still pass, and it is not our child (a FIFO, not
+# >(...), which can leave a cancelled run waiting on it forever). on_exit lets it drain (NAME.on goes
+# when it is done).
+filter_output() {
+  local name=$1
+  shift
+  mkfifo -m 600 "$U_TMP/$name" || return 0
+  : >"$U_TMP/$name.on"
   (
     trap '' TERM INT HUP
-    { redact "$U_TMP/secrets"; rm -f "$U_TMP/redact.on"; } <"$U_TMP/out" &
+    { "$@"; rm -f "$U_TMP/$name.on"; } <"$U_TMP/$name" &
   )
-  exec >"$U_TMP/out" 2>&1
-  U_REDACT=1
+  exec >"$U_TMP/$name" 2>&1
+  U_FILTERED=1
+}
+
+# redact_output: from now on this script's output goes through `redact` with the app's .env secrets.
+redact_output() {
+  env_secrets "$U_APP/.env" >"$U_TMP/secrets"
+  redact </dev/null # sets U_AWK_MODE once for this script
+  filter_output out redact "$U_TMP/secrets"
 }
 
 # ------------------------------------------------------------------ report lines
@@ -351,17 +358,17 @@ say() { printf '%s\n' "$*"; }
 # deploy_log: copy this run's output, each line timestamped, to UPSC_LOG_DIR/deploy.log, which the
 # CloudWatch agent ships to {instance_id}/deploy: every deploy and rollback, whoever started it
 # (upsc-run already copies the runs it starts: UPSC_LOGGED). A copier that ignores SIGTERM, so that
-# it writes what the script says while it records an interruption.
+# it writes what the script says while it records an interruption. Call it before redact_output:
+# the file gets the redacted lines.
 deploy_log() {
   local f
   f=$(upsc_path "${UPSC_LOG_DIR:-/var/log/upscpro}")/deploy.log
   [[ -z ${UPSC_LOGGED:-} ]] && mkdir -p -- "${f%/*}" 2>/dev/null && [[ -w ${f%/*} ]] || return 0
-  exec > >(
-    trap '' TERM INT HUP
-    exec 3>>"$f"
-    while IFS= read -r l || [[ -n $l ]]; do printf '%(%Y-%m-%dT%H:%M:%SZ)T %s\n' -1 "$l" >&3; printf '%s\n' "$l"; done
-  ) 2>&1
-  U_LOG_PID=$!
+  filter_output log copy_log "$f"
+}
+copy_log() {
+  exec 3>>"$1"
+  while IFS= read -r l || [[ -n $l ]]; do printf '%(%Y-%m-%dT%H:%M:%SZ)T %s\n' -1 "$l" >&3; printf '%s\n' "$l"; done
 }
 
 # warn MESSAGE: a `::upsc warn` line (the CLI shows it highlighted).
