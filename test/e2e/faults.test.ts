@@ -170,7 +170,7 @@ describe('the fault matrix through the CLI', {timeout: 180_000}, () => {
     expect(stdout).toMatch(/failed to solve: failed to compute cache key: .*: no space left on device/) // Docker's own words
     expect(stdout).not.toMatch(/Terminated/)
     expect(stdout).toContain(
-      'Next:  see the build output above; if it says "no space left on device", free disk space on the host (upsc ssh; docker image prune -a, docker builder prune), then deploy again; the running version was not changed',
+      'Next:  see the build output above; on "no space left on device": free disk space (upsc ssh; docker image prune -a), then deploy again; the running version was not changed',
     )
     expect(historyFile(host).at(-1)).toMatchObject({branch: 'feature-x', outcome: 'failed', failedStep: 'build'})
     expect(host.headCommit()).toBe(host.commitOf('main'))

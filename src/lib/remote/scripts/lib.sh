@@ -69,7 +69,7 @@ stop_on_signals() {
   setting_int s UPSC_DEADLINE_SECONDS 0
   ((s > 0)) || return 0
   (
-    # stderr too: when on_exit stops the sleep, bash would print "Terminated" into the deploy's output.
+    # 2: no "Terminated" in the output when on_exit stops the sleep
     exec 9>&- >&- 2>/dev/null
     command sleep "$s" && kill -ALRM $$
   ) &
@@ -601,9 +601,8 @@ build_images() {
   fi
 }
 
-# What to do after build_images failed (the build's own words are in the output above; a full disk
-# is the common cause that is not the app's).
-U_BUILD_ADVICE='see the build output above; if it says "no space left on device", free disk space on the host (upsc ssh; docker image prune -a, docker builder prune), then deploy again'
+# A full disk is the common build failure that is not the app's.
+U_BUILD_ADVICE='see the build output above; on "no space left on device": free disk space (upsc ssh; docker image prune -a), then deploy again'
 build_in_app() {
   export COMPOSE_FILE COMPOSE_PROJECT_NAME
   cd "$U_APP" && command "$@"
