@@ -710,11 +710,11 @@ lock_acquire() {
 }
 
 # lock_or_fail KIND BRANCH: lock_acquire for U_ID, or step_fail the lock step and return the
-# exit code to finish with (6 when held).
+# exit code to finish with (6 when held, by a run or by an operator's hold).
 lock_or_fail() {
   local rc=0
   lock_acquire "$1" "$U_ID" "$2" || rc=$?
-  ((rc == 0)) && return 0
+  ((rc == 0)) && { hold_refuses || return 0; return "$RC_LOCKED"; }
   if ((rc == 1)); then
     step_fail lock "deploy lock held by $(lock_describe)" \
       'wait for it to finish (upsc lock status); a stuck lock: upsc lock release'
@@ -734,6 +734,39 @@ lock_release() {
   flock -u 9 2>/dev/null
   exec 9>&-
   U_LOCKED=0
+}
+
+# ------------------------------------------------------------------ operator hold
+# UPSC_HOME/hold.json, written by `upsc lock acquire` (lock.sh): while it is there and not expired,
+# deploys and rollbacks refuse. {"message","caller","since","expiresAt","expires"(epoch s),"commandId"}
+
+# hold_read: U_HOLD := hold.json when in force, else '' (return 1).
+hold_read() {
+  local exp
+  U_HOLD=''
+  [[ -f $U_STATE/hold.json ]] && U_HOLD=$(<"$U_STATE/hold.json")
+  U_HOLD=${U_HOLD//[$'\n\r']/}
+  json_get exp "$U_HOLD" expires
+  [[ $U_HOLD == '{'*'}' ]] && ! [[ $exp =~ ^[0-9]+$ && $exp -le $EPOCHSECONDS ]] && return 0
+  U_HOLD=''
+  return 1
+}
+
+# hold_describe: who holds deploys, since when, until when, and why.
+hold_describe() {
+  local f v caller since expiresAt message
+  for f in caller since expiresAt message; do
+    json_get v "$U_HOLD" "$f"
+    json_unq "$f" "$v"
+  done
+  printf '%s since %s%s: %s' "${caller:-unknown caller}" "${since:-?}" "${expiresAt:+ until $expiresAt}" "$message"
+}
+
+# hold_refuses: with the lock taken, fail the lock step when an operator holds deploys.
+hold_refuses() {
+  hold_read || return 1
+  U_LOCK_HOLDER=$U_HOLD
+  step_fail lock "deploys are held by $(hold_describe)" 'wait until it is lifted, or lift it: upsc lock release'
 }
 
 # ------------------------------------------------------------------ history
