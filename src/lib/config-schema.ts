@@ -44,7 +44,22 @@ export interface StageConfigInput {
   retry?: Partial<RetryPolicy>
   notify?: Partial<NotifyConfig>
   metrics?: Partial<MetricsConfig>
+  hooks?: HooksConfig
 }
+
+/** A command run on the host at a point of a deploy or rollback (docs/DAY-TWO.md). */
+export interface HookConfig {
+  /** argv words, run without a shell (write ["bash", "-c", "..."] for one). */
+  command: string[]
+  /** Default 300. */
+  timeoutSeconds?: number
+  /** postDeploy only: a failure rolls back (default: reported only). */
+  rollbackOnFailure?: boolean
+}
+
+export const HOOK_POINTS = ['preBuild', 'preDeploy', 'postDeploy', 'postRollback'] as const
+export type HookPoint = (typeof HOOK_POINTS)[number]
+export type HooksConfig = Partial<Record<HookPoint, HookConfig[]>>
 
 /** Where deploy and rollback outcomes are announced (docs/readme-sections/notify.md). */
 export interface NotifyConfig {
@@ -174,6 +189,9 @@ const healthCheck = object(
   },
 )
 
+const hook = (post: boolean): Check =>
+  object({command: arrayOf(str(/^[^\0]+$/, 'a non-empty word'), 1), timeoutSeconds: int(1, 86400), ...(post ? {rollbackOnFailure: bool} : {})}, ['command'])
+
 const stage = object({
   region: str(REGION, 'an AWS region such as eu-central-1'),
   profile: str(/^[A-Za-z0-9_.@+-]+$/, 'an AWS profile name'),
@@ -215,6 +233,7 @@ const stage = object({
     onSuccess: bool,
   }),
   metrics: object({enabled: bool}),
+  hooks: object({preBuild: arrayOf(hook(false)), preDeploy: arrayOf(hook(false)), postDeploy: arrayOf(hook(true)), postRollback: arrayOf(hook(false))}),
 })
 
 const configFile = object(

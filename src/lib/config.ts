@@ -2,7 +2,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 
-import {type ConfigFileInput, type HealthCheckConfig, type InstanceSelector, type MetricsConfig, type NotifyConfig, type RetryPolicy, type Timeouts, validateConfig} from './config-schema.js'
+import {type ConfigFileInput, type HealthCheckConfig, type HooksConfig, type InstanceSelector, type MetricsConfig, type NotifyConfig, type RetryPolicy, type Timeouts, validateConfig} from './config-schema.js'
 import {usageError} from './errors.js'
 
 export const CONFIG_FILE_NAME = 'upsc.config.json'
@@ -35,6 +35,8 @@ export interface StageConfig {
   retry: RetryPolicy
   notify: NotifyConfig
   metrics: MetricsConfig
+  /** Commands run on the host around a deploy or rollback. */
+  hooks: HooksConfig
 }
 
 export interface LoadedConfig {
@@ -63,6 +65,7 @@ export function stageDefaults(name: string): Omit<StageConfig, 'name' | 'instanc
     retry: {tries: 3, baseSeconds: 2},
     notify: {onSuccess: false},
     metrics: {enabled: true},
+    hooks: {},
   }
 }
 

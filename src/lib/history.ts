@@ -17,6 +17,8 @@ export interface DeploymentRecord {
   reason?: string | null
   rolledBackTo?: string | null
   auto?: boolean
+  /** The run was told to skip the stage's hooks (--skip-hooks). */
+  hooksSkipped?: boolean
   caller?: string | null
   toolVersion?: string | null
   hostname?: string | null

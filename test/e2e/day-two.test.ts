@@ -1,8 +1,13 @@
+import {execFileSync} from 'node:child_process'
+import {chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../rig/stand-in.js'
-import {runCli, writeConfig} from './harness.js'
+import {RUN, runCli, sandboxStage, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
@@ -55,5 +60,61 @@ describe('day-two operations through the CLI', () => {
       const {code, stderr} = await cli(['lock', 'acquire', ...args])
       expect(code, stderr).toBe(2)
     }
+  })
+
+  describe('validate and the pre-commit hook (local, no AWS)', () => {
+    // The local docker is the rig's fake: compose config validates the file as compose does.
+    const local = () => ({PATH: host.env.PATH, FAKE_DOCKER_STATE: host.env.FAKE_DOCKER_STATE})
+    const app = (compose: unknown) => {
+      const dir = mkdtempSync(join(tmpdir(), 'upsc-app-'))
+      mkdirSync(join(dir, 'app'))
+      writeFileSync(join(dir, 'docker-compose.yml'), typeof compose === 'string' ? compose : JSON.stringify(compose))
+      return dir
+    }
+    const good = {services: {api: {build: './app', ports: ['8000:8000']}, worker: {build: './app'}}}
+
+    it('passes a valid compose file and fails a broken one with compose\'s message (exit 1)', async () => {
+      const ok = await runCli(['validate', '--dir', host.appDir, '--json'], {cwd, env: local()})
+      expect(ok.code, ok.stderr).toBe(0)
+      expect(JSON.parse(ok.stdout)).toMatchObject({ok: true, services: ['api', 'worker'], problems: []})
+
+      const broken = await runCli(['validate', '--dir', app({services: {api: {biuld: './app'}}})], {cwd, env: local()})
+      expect(broken.code).toBe(1)
+      expect(broken.stdout).toContain('services.api Additional property biuld is not allowed')
+    })
+
+    it('catches a health check naming a service compose does not define', async () => {
+      const dir = writeConfig({stage2: sandboxStage({healthChecks: [{name: 'web', service: 'web', port: 80, path: '/health'}]})})
+      const result = await runCli(['validate', '--dir', app(good), '--json'], {cwd: dir, env: local()})
+      expect(result.code).toBe(1)
+      expect(JSON.parse(result.stdout).problems).toEqual([{kind: 'health-check', message: expect.stringMatching(/^health check "web" names service "web", which docker-compose\.yml does not define \(it defines: api, worker\)$/)}])
+    })
+
+    it('bootstrap pre-commit writes a hook that stops a commit of a broken compose file', async () => {
+      const repo = app(good)
+      const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], {cwd: repo, env: {...process.env, ...local(), PATH: `${bin}:${local().PATH}`}, stdio: 'pipe', encoding: 'utf8'})
+      const bin = mkdtempSync(join(tmpdir(), 'upsc-bin-'))
+      writeFileSync(join(bin, 'upsc'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(RUN)} "$@"\n`)
+      chmodSync(join(bin, 'upsc'), 0o755)
+      execFileSync('git', ['init', '-q'], {cwd: repo})
+      const written = await runCli(['bootstrap', 'pre-commit', '--out', join(repo, '.git/hooks')], {cwd, env: local()})
+      expect(written.code, written.stderr).toBe(0)
+      const hook = join(repo, '.git/hooks/pre-commit')
+      expect(statSync(hook).mode & 0o111).not.toBe(0)
+      expect(readFileSync(hook, 'utf8')).toContain(`upsc validate --stage 'stage2' --config '${join(cwd, 'upsc.config.json')}'`)
+
+      git('add', '-A')
+      git('commit', '-q', '-m', 'good')
+      writeFileSync(join(repo, 'docker-compose.yml'), JSON.stringify({services: {api: {build: './app', depends_on: ['db']}}}))
+      git('add', '-A')
+      let failure = ''
+      try {
+        git('commit', '-q', '-m', 'broken')
+      } catch (error) {
+        failure = String((error as {stdout?: string}).stdout) + String((error as {stderr?: string}).stderr)
+      }
+      expect(failure).toContain('service "api" depends on undefined service "db"')
+      expect(git('log', '--format=%s').trim()).toBe('good')
+    })
   })
 })

@@ -10,7 +10,7 @@ import {usageError} from '../errors.js'
 import {buildPayload} from '../remote/payload.js'
 import {branchNameProblem, commitRefProblem} from '../remote/refname.js'
 import type {ReportLine} from '../remote/report.js'
-import {type Settings, stageSettings} from '../remote/settings.js'
+import {hookSettings, type Settings, stageSettings} from '../remote/settings.js'
 import {toolVersion} from '../version.js'
 import {combinedExitCode, type HostResult, hostResult} from './host-result.js'
 import {callerArn, reachableTargets} from './preflight.js'
@@ -21,6 +21,8 @@ export interface DeployRequest {
   branch?: string
   ref?: string
   noRollback: boolean
+  /** --skip-hooks: the stage's hooks do not run (recorded in history). */
+  skipHooks?: boolean
   maxConcurrency: string
   maxErrors: string
 }
@@ -57,9 +59,10 @@ export function checkDeployInput(stage: StageConfig, request: Pick<DeployRequest
 }
 
 /** Pure: the settings deploy.sh reads (docs/REMOTE-CONTRACT.md). */
-export function deploySettings(stage: StageConfig, input: {branch: string; ref?: string; caller: string; deployId: string; noRollback: boolean}): Settings {
+export function deploySettings(stage: StageConfig, input: {branch: string; ref?: string; caller: string; deployId: string; noRollback: boolean; skipHooks?: boolean}): Settings {
   const settings: Settings = {
     ...stageSettings(stage),
+    ...hookSettings(stage, input.skipHooks ?? false),
     UPSC_BRANCH: input.branch,
     UPSC_REF: input.ref,
     UPSC_DEPLOY_ID: input.deployId,
@@ -83,7 +86,7 @@ export async function runDeploy(ctx: StageContext, request: DeployRequest, event
   const input = checkDeployInput(stage, request)
   const [targets, caller] = await Promise.all([reachableTargets(ctx), callerArn(ctx.clients)])
   const deployId = `d-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`
-  const commands = buildPayload('deploy', deploySettings(stage, {...input, caller, deployId, noRollback: request.noRollback}))
+  const commands = buildPayload('deploy', deploySettings(stage, {...input, caller, deployId, noRollback: request.noRollback, skipHooks: request.skipHooks}))
   const instanceIds = targets.map((t) => t.instanceId)
   const names = new Map(targets.map((t) => [t.instanceId, t.name]))
   // --detach: stop following as soon as the command is accepted.

@@ -8,7 +8,7 @@ import {planRollback, type RollbackPlan} from '../history.js'
 import {UpscError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
 import {buildPayload} from '../remote/payload.js'
-import {stageSettings} from '../remote/settings.js'
+import {hookSettings, stageSettings} from '../remote/settings.js'
 import {toolVersion} from '../version.js'
 import {combinedExitCode, type HostResult, hostResult} from './host-result.js'
 import {readHistories} from './history.js'
@@ -46,7 +46,7 @@ export async function prepareRollback(ctx: StageContext, to?: string): Promise<P
   return {targets, plans: outcomes as RollbackPlan[]}
 }
 
-export async function runRollback(ctx: StageContext, prepared: PreparedRollback, events: DeployEvents = {}, signal?: AbortSignal): Promise<RollbackResult> {
+export async function runRollback(ctx: StageContext, prepared: PreparedRollback, events: DeployEvents = {}, signal?: AbortSignal, skipHooks = false): Promise<RollbackResult> {
   const caller = await callerArn(ctx.clients)
   const names = new Map(prepared.targets.map((t) => [t.instanceId, t.name]))
   // Hosts going to the same deployment share one command; SSM runs them one at a time.
@@ -59,6 +59,7 @@ export async function runRollback(ctx: StageContext, prepared: PreparedRollback,
   for (const [targetId, instanceIds] of groups) {
     const commands = buildPayload('rollback', {
       ...stageSettings(ctx.stage),
+      ...hookSettings(ctx.stage, skipHooks),
       UPSC_ROLLBACK_TO: targetId,
       UPSC_CALLER: caller,
       UPSC_TOOL_VERSION: toolVersion,

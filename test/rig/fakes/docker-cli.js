@@ -215,8 +215,12 @@ function loadProject(globals) {
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw new DockerError(`fake docker: ${file} must be JSON (valid YAML): ${/** @type {Error} */ (error).message}`);
+      // Compose's YAML parser names the line; the fixtures are JSON (valid YAML).
+      const at = /position (\d+)/.exec(/** @type {Error} */ (error).message);
+      const line = at ? text.slice(0, Number(at[1])).split('\n').length : 1;
+      throw new DockerError(`yaml: line ${line}: did not find expected node content (fake docker: ${path.basename(file)} must be JSON)`, 15);
     }
+    validateModel(file, parsed);
     for (const [name, service] of Object.entries(parsed.services ?? {})) {
       model.services[name] = { ...model.services[name], ...(/** @type {object} */ (service)) };
     }
@@ -226,6 +230,33 @@ function loadProject(globals) {
   const rawName = globals.project ?? process.env.COMPOSE_PROJECT_NAME ?? model.name ?? path.basename(dir);
   const name = rawName.toLowerCase().replace(/[^a-z0-9_-]/g, '');
   return { name, dir, files, services: model.services, model };
+}
+
+const TOP_KEYS = new Set(['version', 'name', 'services', 'networks', 'volumes', 'configs', 'secrets', 'include']);
+const SERVICE_KEYS = new Set(
+  ('annotations attach build cap_add cap_drop cgroup_parent command configs container_name cpu_count cpus depends_on deploy develop ' +
+    'devices dns entrypoint env_file environment expose extends extra_hosts healthcheck hostname image init ipc labels links logging ' +
+    'mem_limit network_mode networks oom_score_adj pid platform ports privileged profiles pull_policy read_only restart secrets ' +
+    'security_opt shm_size stdin_open stop_grace_period stop_signal sysctls tmpfs tty ulimits user volumes working_dir').split(' '),
+);
+
+/**
+ * The schema checks compose runs on every load (a subset): unknown top-level and service keys, a
+ * service that is not a mapping, depends_on naming an undefined service. Messages as compose prints
+ * them (e.g. docker/docs#15098: `services.volumes Additional property minio is not allowed`).
+ * @param {string} file @param {any} model
+ */
+function validateModel(file, model) {
+  const invalid = (/** @type {string} */ what) => new DockerError(`validating ${file}: ${what}`, 15);
+  if (typeof model !== 'object' || model === null || Array.isArray(model)) throw invalid('(root) must be a mapping');
+  for (const key of Object.keys(model)) if (!TOP_KEYS.has(key) && !key.startsWith('x-')) throw invalid(`(root) Additional property ${key} is not allowed`);
+  const services = model.services ?? {};
+  for (const [name, service] of Object.entries(services)) {
+    if (typeof service !== 'object' || service === null || Array.isArray(service)) throw invalid(`services.${name} must be a mapping`);
+    for (const key of Object.keys(service)) if (!SERVICE_KEYS.has(key) && !key.startsWith('x-')) throw invalid(`services.${name} Additional property ${key} is not allowed`);
+    const deps = Array.isArray(service.depends_on) ? service.depends_on : Object.keys(service.depends_on ?? {});
+    for (const dep of deps) if (!(dep in services)) throw new DockerError(`service "${name}" depends on undefined service "${dep}": invalid compose project`, 15);
+  }
 }
 
 /** @param {string} dir */

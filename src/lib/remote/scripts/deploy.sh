@@ -157,6 +157,7 @@ fail_after_up() {
   iso_now started
   now_us start_us
   switch_to "$target" "$branch" rollback- && ok=1
+  ((ok)) && { hooks_run POST_ROLLBACK "$target" "$U_COMMIT" || post_hook_failed post-rollback-hooks; }
   U_RB_HC=${U_HC_JSON:-[]}
   # The automatic rollback is an attempt of its own in the history, after the deploy's record.
   local rb_failed=$U_FAILED_STEP rb_reason=$U_REASON
@@ -244,6 +245,11 @@ deploy_main() {
   fi
   step_ok checkout "${U_COMMIT:0:12} $(git_app log -1 --format=%s "$U_COMMIT" 2>/dev/null)"
 
+  step_start config
+  compose_check || fail_before_up config "docker compose config: ${U_COMPOSE_ERR:-failed}" 'fix the compose file (upsc validate checks it locally)'
+  step_ok config
+  hooks_run PRE_BUILD || fail_before_up pre-build-hooks "$U_HOOK_ERR" 'fix the hook, or deploy with --skip-hooks'
+
   step_start build
   U_BUILT=1
   build_images || fail_before_up build "build of ${U_COMMIT:0:12} failed" 'see the build output above'
@@ -253,6 +259,7 @@ deploy_main() {
   project_images || fail_before_up tag "$U_REASON" 'check the compose file'
   images_retag "$U_COMMIT" save || warn "no image to tag for: ${U_RETAG_MISSING[*]}"
   step_ok tag "$U_RETAGGED images tagged upsc-${U_COMMIT:0:12}"
+  hooks_run PRE_DEPLOY || fail_before_up pre-deploy-hooks "$U_HOOK_ERR" 'fix the hook, or deploy with --skip-hooks'
 
   U_PHASE=up
   set_current "$U_COMMIT" "$U_BRANCH" "$U_ID"
@@ -264,6 +271,10 @@ deploy_main() {
   health_gate || fail_after_up health "$U_GATE_REASON" 'see the failing checks and service logs above'
   step_ok health "$U_HC_N checks passed"
   U_RESULT_HC=$U_HC_JSON
+  if ! hooks_run POST_DEPLOY; then
+    ((U_HOOK_ROLLBACK)) && fail_after_up post-deploy-hooks "$U_HOOK_ERR" 'the hook is set to roll back on failure'
+    post_hook_failed post-deploy-hooks
+  fi
 
   step_start retention
   local keep

@@ -141,6 +141,7 @@ rollback_main() {
     rollback_finish "$RC_FAILED" failed
   fi
   U_RESULT_HC=$U_HC_JSON
+  hooks_run POST_ROLLBACK || post_hook_failed post-rollback-hooks
   rollback_record succeeded
   rollback_finish "$RC_OK" succeeded
 }

@@ -1,0 +1,75 @@
+import {describe, expect, it} from 'vitest'
+
+import {preCommitHook} from '../../src/lib/bootstrap/pre-commit.js'
+import {validateConfig} from '../../src/lib/config-schema.js'
+import {type StageConfig, stageDefaults} from '../../src/lib/config.js'
+import {checkHold} from '../../src/lib/ops/lock.js'
+import {serviceProblems} from '../../src/lib/ops/validate.js'
+import {hookSettings} from '../../src/lib/remote/settings.js'
+import {renderValidate} from '../../src/lib/render/validate.js'
+
+const stage = (over: Partial<StageConfig> = {}): StageConfig => ({...stageDefaults('stage2'), name: 'stage2', instances: {tags: {Name: 'x'}}, ...over})
+
+describe('checkHold', () => {
+  it('takes a message and a TTL from 1m to 30d', () => {
+    expect(checkHold('  incident 42  ', '2h')).toEqual({message: 'incident 42', ttlSeconds: 7200})
+    expect(checkHold('x')).toEqual({message: 'x'})
+  })
+
+  it('refuses an empty, multi-line or too long message, and a bad TTL (exit 2)', () => {
+    for (const [m, t] of [['', undefined], ['a\nb', undefined], ['x'.repeat(501), undefined], ['x', 'soon'], ['x', '30s'], ['x', '31d']] as const)
+      expect(() => checkHold(m, t)).toThrow(expect.objectContaining({exitCode: 2}))
+  })
+})
+
+describe('serviceProblems', () => {
+  it('names each health check whose service compose does not define', () => {
+    const s = stage({healthChecks: [{name: 'api', service: 'api', port: 8000, expectStatus: 200}, {name: 'web', service: 'web', port: 80, expectStatus: 200}, {name: 'url', url: 'http://localhost/', expectStatus: 200}]})
+    expect(serviceProblems(s, ['api', 'worker'])).toEqual([{kind: 'health-check', message: 'health check "web" names service "web", which docker-compose.yml does not define (it defines: api, worker)'}])
+  })
+})
+
+describe('renderValidate', () => {
+  it('says valid, or lists the problems', () => {
+    process.env.NO_COLOR = '1'
+    expect(renderValidate({stage: 's', dir: '/a', composeFile: '/a/c.yml', services: ['api'], problems: [], ok: true})).toBe('✔ /a/c.yml is valid for stage s (services: api)')
+    expect(renderValidate({stage: 's', dir: '/a', composeFile: '/a/c.yml', services: [], problems: [{kind: 'compose', message: 'yaml: line 2: x'}], ok: false})).toBe(
+      '✖ docker compose config: yaml: line 2: x\n1 problem(s) in /a/c.yml for stage s: a deploy would stop at its config step.',
+    )
+  })
+})
+
+describe('preCommitHook', () => {
+  it('runs upsc validate for the stage and config, quoted', () => {
+    const hook = preCommitHook(stage(), "/home/o'neil/upsc.config.json")
+    expect(hook.startsWith('#!/bin/sh\n')).toBe(true)
+    expect(hook.trimEnd().split('\n').at(-1)).toBe(`exec upsc validate --stage 'stage2' --config '/home/o'\\''neil/upsc.config.json'`)
+  })
+})
+
+describe('hooks in the config', () => {
+  const doc = (hooks: unknown) => ({stages: {stage2: {region: 'eu-central-1', hooks}}})
+
+  it('accepts argv hooks with timeouts, and rollbackOnFailure on postDeploy only', () => {
+    expect(validateConfig(doc({preBuild: [{command: ['cp', '.env', 'docker.env']}], postDeploy: [{command: ['bash', '-c', 'curl -fsS "$HOOK_URL"'], timeoutSeconds: 30, rollbackOnFailure: true}]})).ok).toBe(true)
+    const bad = validateConfig(doc({preDeploy: [{command: 'alembic upgrade head'}, {command: []}, {command: ['x'], rollbackOnFailure: true}], later: []}))
+    expect(bad.ok ? [] : bad.problems.map((p) => p.path)).toEqual([
+      'stages.stage2.hooks.preDeploy[0].command',
+      'stages.stage2.hooks.preDeploy[1].command',
+      'stages.stage2.hooks.preDeploy[2].rollbackOnFailure',
+      'stages.stage2.hooks.later',
+    ])
+  })
+
+  it('travel as numbered settings, each word on its own', () => {
+    const s = stage({hooks: {preDeploy: [{command: ['docker', 'compose', 'run', '--rm', 'api', 'alembic', 'upgrade', 'head'], timeoutSeconds: 600}], postDeploy: [{command: ['true'], rollbackOnFailure: true}]}})
+    expect(hookSettings(s, false)).toEqual({
+      UPSC_SKIP_HOOKS: undefined,
+      UPSC_HOOK_PRE_DEPLOY_COUNT: 1, UPSC_HOOK_PRE_DEPLOY_1_ARGC: 8, UPSC_HOOK_PRE_DEPLOY_1_TIMEOUT: 600, UPSC_HOOK_PRE_DEPLOY_1_ROLLBACK: undefined,
+      UPSC_HOOK_PRE_DEPLOY_1_1: 'docker', UPSC_HOOK_PRE_DEPLOY_1_2: 'compose', UPSC_HOOK_PRE_DEPLOY_1_3: 'run', UPSC_HOOK_PRE_DEPLOY_1_4: '--rm',
+      UPSC_HOOK_PRE_DEPLOY_1_5: 'api', UPSC_HOOK_PRE_DEPLOY_1_6: 'alembic', UPSC_HOOK_PRE_DEPLOY_1_7: 'upgrade', UPSC_HOOK_PRE_DEPLOY_1_8: 'head',
+      UPSC_HOOK_POST_DEPLOY_COUNT: 1, UPSC_HOOK_POST_DEPLOY_1_ARGC: 1, UPSC_HOOK_POST_DEPLOY_1_1: 'true', UPSC_HOOK_POST_DEPLOY_1_TIMEOUT: undefined, UPSC_HOOK_POST_DEPLOY_1_ROLLBACK: 1,
+    })
+    expect(hookSettings(stage(), true)).toEqual({UPSC_SKIP_HOOKS: 1})
+  })
+})
