@@ -5,7 +5,7 @@
 
 export interface DeploymentRecord {
   id: string
-  kind: 'deploy' | 'rollback'
+  kind: 'deploy' | 'rollback' | 'app'
   branch?: string | null
   commit?: string | null
   previousCommit?: string | null

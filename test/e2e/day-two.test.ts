@@ -7,7 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../rig/stand-in.js'
-import {RUN, runCli, sandboxStage, writeConfig} from './harness.js'
+import {RUN, runCli, sandboxStage, startAppOnHost, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
@@ -23,6 +23,10 @@ describe('day-two operations through the CLI', () => {
     cwd = writeConfig()
   })
   afterAll(async () => standIn?.stop())
+  // Tests that need a running app start it as a host deployed before would have it.
+  const startAppOnHostIfNeeded = async () => {
+    if (host.container('api')?.state !== 'running') startAppOnHost(host)
+  }
 
   it('lock acquire holds deploys: a second deploy refuses with the holder and the message (exit 6); release frees it', async () => {
     const acquired = await cli(['lock', 'acquire', '-m', 'incident 42: db failover', '--ttl', '2h', '--json'])
@@ -53,6 +57,51 @@ describe('day-two operations through the CLI', () => {
     expect(JSON.parse(released.stdout).hosts[0]).toMatchObject({released: true, hold: null})
     const deployed = await cli(['deploy', '--branch', 'main'])
     expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0)
+  })
+
+  it('a failing pre-deploy hook stops the deploy before up: the running version is untouched (exit 1)', async () => {
+    const served = async () => (await (await fetch(`http://127.0.0.1:${host.servicePort('api')}/version`)).text()).trim()
+    const hooked = writeConfig({stage2: sandboxStage({hooks: {preDeploy: [{command: ['bash', '-c', 'echo "migration failed for $UPSC_COMMIT"; exit 3'], timeoutSeconds: 60}]}})})
+    const base = await cli(['deploy', '--branch', 'main'])
+    expect(base.code, base.stdout + base.stderr).toBe(0)
+    const apiId = host.container('api').id
+    const run = await runCli(['deploy', '--branch', 'feature-x'], {cwd: hooked, env: standIn.env})
+    expect(run.code).toBe(1)
+    expect(run.stdout + run.stderr).toContain(`migration failed for ${host.commitOf('feature-x')}`)
+    expect(run.stdout + run.stderr).toContain('pre-deploy hook 1 (bash) failed: exit 3')
+    expect(host.container('api').id).toBe(apiId)
+    expect(await served()).toBe('main')
+    const skipped = await runCli(['deploy', '--branch', 'feature-x', '--skip-hooks', '--json'], {cwd: hooked, env: standIn.env})
+    expect(skipped.code, skipped.stderr).toBe(0)
+    expect(await served()).toBe('feature-x')
+    const history = JSON.parse((await cli(['history', '--json'])).stdout)
+    expect(JSON.stringify(history)).toContain('"hooksSkipped":true')
+  })
+
+  it('app ps lists the services; app stop/start/restart act through the lock, gate on health and are in the history', async () => {
+    await startAppOnHostIfNeeded()
+    const ps = await cli(['app', 'ps', '--json'])
+    expect(ps.code, ps.stderr).toBe(0)
+    expect(JSON.parse(ps.stdout).hosts[0].services.map((s: {name: string; state: string}) => `${s.name} ${s.state}`)).toEqual(['api running', 'worker running'])
+
+    const stop = await cli(['app', 'stop', '--service', 'worker', '--json'])
+    expect(stop.code, stop.stderr).toBe(0)
+    expect(JSON.parse(stop.stdout)).toMatchObject({action: 'stop', services: ['worker'], exitCode: 0, hosts: [{outcome: 'succeeded'}]})
+    expect(host.container('worker').state).toBe('exited')
+    const table = await cli(['app', 'ps'])
+    expect(table.stdout).toMatch(/worker +exited/)
+
+    const start = await cli(['app', 'start', '--service', 'worker'])
+    expect(start.code, start.stdout + start.stderr).toBe(0)
+    expect(start.stdout).toContain('health')
+    const restart = await cli(['app', 'restart', '--json'])
+    expect(restart.code).toBe(0)
+    expect(JSON.parse(restart.stdout).hosts[0].result.healthChecks[0]).toMatchObject({name: 'api', ok: true})
+    const history = JSON.parse((await cli(['history', '--json'])).stdout)
+    expect(JSON.stringify(history)).toMatch(/"kind":"app".*"action":"restart"/)
+
+    const bad = await cli(['app', 'stop', '--service', 'x;y'])
+    expect(bad.code).toBe(2)
   })
 
   it('lock acquire refuses a bad --ttl or an empty message before any AWS call (exit 2)', async () => {

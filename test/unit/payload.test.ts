@@ -46,7 +46,7 @@ describe('buildPayload', () => {
     }
     for (let i = 1; i <= 5; i++) Object.assign(settings, {[`UPSC_HC_${i}_NAME`]: `service-${i}`, [`UPSC_HC_${i}_URL`]: `http://localhost:80${i}0/api/v1/health/ready`, [`UPSC_HC_${i}_EXPECT`]: 200})
     const sizes: Record<string, number> = {}
-    for (const name of ['probe', 'deploy', 'rollback', 'history', 'lock', 'exec'] as ScriptName[]) {
+    for (const name of ['probe', 'deploy', 'rollback', 'history', 'lock', 'exec', 'app'] as ScriptName[]) {
       sizes[name] = payloadBytes(buildPayload(name, settings))
     }
     for (const [name, size] of Object.entries(sizes)) expect(size, name).toBeLessThan(MAX_PAYLOAD_BYTES)

@@ -840,7 +840,7 @@ record_append() {
 
 # record_write OUTCOME FROM TO: append the record of an attempt: the steps FROM..TO-1 and the R_*
 # variables R_ID R_KIND R_BRANCH R_COMMIT R_PREV R_STARTED R_START_US (empty: duration null)
-# R_FAILED_STEP R_REASON, and optionally R_ROLLED_BACK_TO R_AUTO R_REBUILT (true/false).
+# R_FAILED_STEP R_REASON, and optionally R_ROLLED_BACK_TO R_AUTO R_REBUILT (true/false), R_EXTRA (,"k":v...).
 record_write() {
   local dur=null steps rec=''
   [[ -n $R_START_US ]] && tenths_since dur "$R_START_US"
@@ -854,6 +854,7 @@ record_write() {
   rec+=",\"auto\":${R_AUTO:-false},\"rebuilt\":${R_REBUILT:-false}"
   json_fields rec caller:UPSC_CALLER commandId:UPSC_COMMAND_ID toolVersion:UPSC_TOOL_VERSION hostname:U_HOSTNAME
   [[ ${UPSC_SKIP_HOOKS:-} == 1 ]] && rec+=',"hooksSkipped":true'
+  rec+=${R_EXTRA:-}
   record_append "{${rec#,},\"schema\":1}"
 }
 
