@@ -45,6 +45,15 @@ export interface StageConfigInput {
   notify?: Partial<NotifyConfig>
   metrics?: Partial<MetricsConfig>
   hooks?: HooksConfig
+  prune?: Partial<PruneConfig>
+}
+
+/** `upsc prune`, and the monitor's prune when the disk is low. */
+export interface PruneConfig {
+  /** Build cache kept by `docker builder prune --keep-storage` (a docker size such as 5GB). */
+  buildCacheKeep: string
+  /** The monitor prunes when free disk falls below minFreeDiskPercent. */
+  onLowDisk: boolean
 }
 
 /** A command run on the host at a point of a deploy or rollback (docs/DAY-TWO.md). */
@@ -233,6 +242,7 @@ const stage = object({
     onSuccess: bool,
   }),
   metrics: object({enabled: bool}),
+  prune: object({buildCacheKeep: str(/^\d{1,6}(\.\d{1,3})?[kMG]?B$/, 'a docker size such as 5GB, 500MB or 0B'), onLowDisk: bool}),
   hooks: object({preBuild: arrayOf(hook(false)), preDeploy: arrayOf(hook(false)), postDeploy: arrayOf(hook(true)), postRollback: arrayOf(hook(false))}),
 })
 

@@ -2,7 +2,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 
-import {type ConfigFileInput, type HealthCheckConfig, type HooksConfig, type InstanceSelector, type MetricsConfig, type NotifyConfig, type RetryPolicy, type Timeouts, validateConfig} from './config-schema.js'
+import {type ConfigFileInput, type HealthCheckConfig, type HooksConfig, type PruneConfig, type InstanceSelector, type MetricsConfig, type NotifyConfig, type RetryPolicy, type Timeouts, validateConfig} from './config-schema.js'
 import {usageError} from './errors.js'
 
 export const CONFIG_FILE_NAME = 'upsc.config.json'
@@ -37,6 +37,7 @@ export interface StageConfig {
   metrics: MetricsConfig
   /** Commands run on the host around a deploy or rollback. */
   hooks: HooksConfig
+  prune: PruneConfig
 }
 
 export interface LoadedConfig {
@@ -66,6 +67,7 @@ export function stageDefaults(name: string): Omit<StageConfig, 'name' | 'instanc
     notify: {onSuccess: false},
     metrics: {enabled: true},
     hooks: {},
+    prune: {buildCacheKeep: '5GB', onLowDisk: false},
   }
 }
 
@@ -85,6 +87,7 @@ export function resolveStages(input: ConfigFileInput, file: string): LoadedConfi
       retry: {...d.retry, ...s.retry},
       notify: {...d.notify, ...s.notify},
       metrics: {...d.metrics, ...s.metrics},
+      prune: {...d.prune, ...s.prune},
     }
   }
   const names = Object.keys(stages)

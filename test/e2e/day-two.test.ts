@@ -104,6 +104,20 @@ describe('day-two operations through the CLI', () => {
     expect(bad.code).toBe(2)
   })
 
+  it('prune --dry-run counts, prune removes and reports what it freed', async () => {
+    await startAppOnHostIfNeeded()
+    await host.run('docker compose stop worker')
+    const dry = await cli(['prune', '--dry-run', '--json'])
+    expect(dry.code, dry.stderr).toBe(0)
+    expect(JSON.parse(dry.stdout)).toMatchObject({dryRun: true, hosts: [{stoppedContainers: 1, reclaimedBytes: null, error: null, exitCode: 0}]})
+    expect(host.container('worker').state).toBe('exited')
+    const run = await cli(['prune'])
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toMatch(/Stopped containers\s+Dangling images\s+Old image tags\s+Build cache\s+Reclaimed\s+Free disk/)
+    expect(host.container('worker')).toBeUndefined()
+    await cli(['app', 'restart'])
+  })
+
   it('lock acquire refuses a bad --ttl or an empty message before any AWS call (exit 2)', async () => {
     for (const args of [['-m', 'x', '--ttl', 'soon'], ['-m', '  '], ['-m', 'x', '--ttl', '40d']]) {
       const {code, stderr} = await cli(['lock', 'acquire', ...args])

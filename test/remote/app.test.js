@@ -29,10 +29,10 @@ describe('app.sh', () => {
     expect(await servedVersion(host)).toBe('main');
 
     const records = historyFile(host);
-    expect(records.slice(1).map((r) => [r.kind, r.action, r.services, r.outcome, r.commit])).toEqual([
-      ['app', 'stop', ['worker'], 'succeeded', commit],
-      ['app', 'start', ['worker'], 'succeeded', commit],
-      ['app', 'restart', [], 'succeeded', commit],
+    expect(records.slice(1).map((r) => [r.kind, r.action, r.services, r.outcome, r.runningCommit, r.commit])).toEqual([
+      ['app', 'stop', ['worker'], 'succeeded', commit, null],
+      ['app', 'start', ['worker'], 'succeeded', commit, null],
+      ['app', 'restart', [], 'succeeded', commit, null],
     ]);
   }, 90_000);
 

@@ -11,7 +11,7 @@ import {usageError} from '../errors.js'
 import {bundleScripts} from './bundle.js'
 import {exportLine} from './quote.js'
 
-export type ScriptName = 'probe' | 'deploy' | 'rollback' | 'history' | 'lock' | 'exec' | 'app'
+export type ScriptName = 'probe' | 'deploy' | 'rollback' | 'history' | 'lock' | 'exec' | 'app' | 'prune'
 
 /**
  * AWS documents no clear size limit for SendCommand parameters and public reports go as low as

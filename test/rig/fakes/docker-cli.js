@@ -5,6 +5,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { freePort, sleep } from '../util.js';
 import {
+  containerAlive,
   containerState,
   countBuild,
   daemonReady,
@@ -135,6 +136,9 @@ async function run(argv) {
       return imageRm(rest);
     case 'inspect':
       return cmdInspect(rest);
+    case 'builder':
+      if (rest[0] === 'prune') return builderPrune(rest.slice(1));
+      throw unsupported();
     default:
       throw unsupported();
   }
@@ -350,6 +354,9 @@ async function cmdCompose(args) {
     case 'down':
       requireDaemon();
       return composeDown(project, rest);
+    case 'rm':
+      requireDaemon();
+      return composeRm(project, rest);
     case 'stop':
       requireDaemon();
       return composeStop(project, rest);
@@ -474,6 +481,8 @@ async function buildServices(project, names) {
       };
       state.images[image.id] = image;
       tagImage(state, image, ref);
+      // BuildKit keeps cache records per build: what `builder prune` removes.
+      (state.buildCache ??= []).push({ id: newImageId().slice(7, 32), size: 80_000_000 + Math.floor(Math.random() * 1_000_000), lastUsed: Date.now() });
       err(`#5 exporting to image\n#5 writing image ${image.id} done\n#5 naming to docker.io/library/${ref} done\n#5 DONE 0.1s\n`);
     });
     fs.appendFileSync(path.join(dir, 'builds.jsonl'), `${JSON.stringify({ at: new Date().toISOString(), project: project.name, service: name, image: ref, result: 'ok' })}\n`);
@@ -737,6 +746,27 @@ async function composeDown(project, args) {
     }
   });
   err(` Network ${project.name}_default  Removed`);
+  return 0;
+}
+
+/** `compose rm -f [services]`: remove the project's stopped containers (running ones stay). @param {Project} project @param {string[]} args */
+async function composeRm(project, args) {
+  const { opts, positional } = parseOptions(args, { '-f --force': 'force', '-v --volumes': 'volumes' });
+  if (!opts.force) throw unsupported(); // would prompt for confirmation
+  const names = selectServices(project, positional);
+  await updateState(stateDir(), (state) => {
+    const stopped = projectContainers(state, project, names).filter((c) => !containerAlive(c));
+    if (stopped.length === 0) {
+      err('No stopped containers');
+      return;
+    }
+    out(`Going to remove ${stopped.map((c) => c.name).join(', ')}`);
+    for (const container of stopped) {
+      fs.rmSync(container.dir, { recursive: true, force: true });
+      delete state.containers[container.name];
+      err(` Container ${container.name}  Removed`);
+    }
+  });
   return 0;
 }
 
@@ -1133,6 +1163,43 @@ async function imagePrune(args) {
   if (deleted.length) out(`Deleted Images:\n${deleted.map((id) => `deleted: ${id}`).join('\n')}\n`);
   out(`Total reclaimed space: ${humanSize(reclaimed)}`);
   return 0;
+}
+
+/**
+ * `docker builder prune -f [--keep-storage SIZE]`: the least recently used cache records go until
+ * the rest fits in SIZE (all without it); docker prints each record, then `Total:\t<size>`.
+ * @param {string[]} args
+ */
+async function builderPrune(args) {
+  requireDaemon();
+  const { opts } = parseOptions(args, { '-f --force': 'force', '-a --all': 'all', '--keep-storage=': 'keep' });
+  if (!opts.force) throw unsupported(); // would prompt for confirmation
+  const keep = last(opts.keep) === undefined ? 0 : parseSize(/** @type {string} */ (last(opts.keep)));
+  let reclaimed = 0;
+  /** @type {string[]} */
+  const lines = [];
+  await updateState(stateDir(), (state) => {
+    const cache = (state.buildCache ?? []).sort((a, b) => a.lastUsed - b.lastUsed);
+    let total = cache.reduce((sum, r) => sum + r.size, 0);
+    while (cache.length && total > keep) {
+      const record = /** @type {{id: string, size: number}} */ (cache.shift());
+      total -= record.size;
+      reclaimed += record.size;
+      lines.push(`${record.id}\ttrue \t${humanSize(record.size)}`);
+    }
+    state.buildCache = cache;
+  });
+  if (lines.length) out(`ID\t\t\t\t\t\tRECLAIMABLE\tSIZE\n${lines.join('\n')}`);
+  out(`Total:\t${humanSize(reclaimed)}`);
+  return 0;
+}
+
+/** "5GB", "500MB", "1.5gb", "1024" (bytes) -> bytes, decimal units as docker's go-units. @param {string} text */
+function parseSize(text) {
+  const m = /^([\d.]+)\s*([kmgt]?i?b?)?$/i.exec(text.trim());
+  if (!m) throw new DockerError(`invalid size: '${text}'`);
+  const unit = (m[2] ?? '').toLowerCase().replace(/i?b$/, '');
+  return Math.round(Number(m[1]) * { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12 }[/** @type {'k'} */ (unit)]);
 }
 
 // ------------------------------------------------------------------ inspect

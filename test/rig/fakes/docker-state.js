@@ -102,7 +102,7 @@ export async function stopDaemon(dir) {
 
 // ---------------------------------------------------------------- state.json
 
-/** @typedef {{images: Record<string, Image>, containers: Record<string, Container>, ports: Record<string, number>}} State */
+/** @typedef {{images: Record<string, Image>, containers: Record<string, Container>, ports: Record<string, number>, buildCache?: {id: string, size: number, lastUsed: number}[]}} State */
 
 /** @param {string} dir @returns {State} */
 export function readState(dir) {

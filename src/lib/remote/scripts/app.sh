@@ -7,11 +7,14 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 [[ -n ${UPSC_LIB_LOADED:-} ]] || . "${BASH_SOURCE[0]%/*}/lib.sh"
 
-# app_record OUTCOME: the history record of this action (commit: what runs).
+# app_record OUTCOME: the history record of this action. Its commit stays null (what runs is
+# "runningCommit"), so that it is never taken for a deployment (rollback target, retention).
 app_record() {
-  R_ID=$U_ID R_KIND=app R_BRANCH=$U_BRANCH R_COMMIT=$U_COMMIT R_PREV=$U_COMMIT R_STARTED=$U_STARTED
+  local running
+  json_qn running "$U_COMMIT"
+  R_ID=$U_ID R_KIND=app R_BRANCH=$U_BRANCH R_COMMIT='' R_PREV='' R_STARTED=$U_STARTED
   R_START_US=$U_START_US R_ROLLED_BACK_TO='' R_AUTO=false R_REBUILT=false
-  R_FAILED_STEP=$U_FAILED_STEP R_REASON=$U_REASON R_EXTRA=$U_APP_EXTRA
+  R_FAILED_STEP=$U_FAILED_STEP R_REASON=$U_REASON R_EXTRA="$U_APP_EXTRA,\"runningCommit\":$running"
   record_write "$1" 0 "${#U_STEP_NAMES[@]}"
 }
 

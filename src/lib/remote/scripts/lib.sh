@@ -988,7 +988,9 @@ retention() {
     tags=$(docker image ls --format '{{.Tag}}' --filter "reference=$U_REPO:upsc-*" 2>/dev/null) || continue
     while IFS= read -r tag; do
       [[ $tag == upsc-* && $keep != *" ${tag#upsc-} "* ]] || continue
-      docker image rm "$U_REPO:$tag" >/dev/null 2>&1 && removed=$((removed + 1))
+      # U_DRY=1 (prune --dry-run): count, remove nothing. U_RM_TAGS: what went.
+      ((${U_DRY:-0})) || docker image rm "$U_REPO:$tag" >/dev/null 2>&1 || continue
+      removed=$((removed + 1)) U_RM_TAGS+=("$U_REPO:$tag")
     done <<<"$tags"
   done
   U_RETENTION_DETAIL="kept the images of $kept commits, removed $removed tags"
