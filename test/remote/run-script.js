@@ -1,10 +1,10 @@
 // Run a remote script for real, as the CLI's payload does (the bundle of lib.sh + the entry
 // script, in one bash), with the settings as environment variables, on a sandbox host (test/rig).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildPayload, scriptBundle } from '../../src/lib/remote/payload.ts';
+import { buildPayload, cachedScripts, scriptBundle } from '../../src/lib/remote/payload.ts';
 
 export const SCRIPTS_DIR = fileURLToPath(new URL('../../src/lib/remote/scripts/', import.meta.url));
 
@@ -78,12 +78,19 @@ function settingsEnv(settings) {
  *   signal: when aborted, SIGTERM goes to the script's process group (as a Run Command cancel);
  *   raw: run lib.sh + entry as written instead of the CLI's bundle;
  *   payload: run the CLI's whole Run Command payload (buildPayload: settings as quoted exports, the
- *   bundle gzip+base64, decoded on the host), instead of passing settings as environment.
+ *   bundle gzip+base64, decoded on the host), instead of passing settings as environment. A payload
+ *   whose scripts go through the host's script cache gets them installed first, from the CLI's install
+ *   commands (the loader's own behaviour is tested in script-cache.test.ts).
  */
 export function startScript(host, name, settings = {}, { timeoutMs = 60_000, signal, raw = false, payload = false, onOutput } = {}) {
   const file = path.join(host.root, 'tmp', `upsc-${name}-${process.hrtime.bigint()}.sh`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const program = payload ? buildPayload(/** @type {any} */ (name), settings).join('\n') : payloadOf(name, { raw });
+  const commands = payload ? buildPayload(/** @type {any} */ (name), settings) : undefined;
+  for (const install of (commands && cachedScripts(commands)?.installs) ?? []) {
+    const installed = runCommandsSync(host, install);
+    if (installed.status !== 0) throw new Error(`installing the host scripts failed: ${installed.stderr}`);
+  }
+  const program = commands ? commands.join('\n') : payloadOf(name, { raw });
   fs.writeFileSync(file, program, { mode: 0o600 });
   const started = Date.now();
   const child = spawn('bash', [file], {
@@ -136,4 +143,21 @@ export function startScript(host, name, settings = {}, { timeoutMs = 60_000, sig
  */
 export function runScript(host, name, settings = {}, opts = {}) {
   return startScript(host, name, settings, opts).done;
+}
+
+/**
+ * Run a Run Command's `commands` on a host as the agent does (joined with newlines into one file,
+ * run by bash in the host's environment), to its end.
+ * @param {{env: Record<string, string>, root: string}} host
+ * @param {string[]} commands
+ */
+export function runCommandsSync(host, commands) {
+  const file = path.join(host.root, 'tmp', `upsc-commands-${process.hrtime.bigint()}.sh`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, commands.join('\n'), { mode: 0o600 });
+  try {
+    return spawnSync('bash', [file], { cwd: host.root, env: host.env, encoding: 'utf8', timeout: 60_000 });
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
 }

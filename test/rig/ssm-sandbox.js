@@ -921,6 +921,7 @@ export async function startSsmSandbox({
   function listCommandsRaw() {
     return [...commands.values()].map((command) => ({
       commandId: command.commandId,
+      comment: command.comment,
       status: commandStatus(command)[0],
       script: command.script,
       invocations: [...command.invocations.values()].map((inv) => ({

@@ -72,7 +72,9 @@ export function hostResult(run: InstanceRun, name?: string): HostResult {
   const reason =
     typeof result?.reason === 'string' && result.reason
       ? result.reason
-      : outcome === 'not-started'
+      : run.missingScripts
+        ? 'the host scripts were missing from its script cache: nothing ran there (see the warnings)'
+        : outcome === 'not-started'
         ? 'not started: the rolling run stopped after too many failed hosts (--max-errors)'
         : outcome === 'succeeded'
           ? undefined

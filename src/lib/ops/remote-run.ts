@@ -3,13 +3,18 @@
  * its output live from CloudWatch Logs while polling its status, and return each instance's
  * invocation with its parsed report. When CloudWatch output never shows up, the invocation's own
  * output is used instead, and the caller is told it may be cut at 24,000 characters.
+ * A payload whose scripts live in the host's script cache (remote/payload.ts) is sent again to
+ * the hosts that reported them missing, once the engine has installed them there.
  */
 import type {SSMClient} from '@aws-sdk/client-ssm'
 
 import {emptyInvocation, type InvocationResult, isTerminal, MAX_INSTANCES_PER_COMMAND, pollDelayMs, pollInvocations, sendCommand} from '../aws/run-command.js'
+import {ExitCode} from '../exit-codes.js'
 import {followStream, type StreamFollower} from '../aws/stream-follow.js'
 import type {AwsClients} from '../aws/clients.js'
+import {type CachedScripts, cachedScripts, needScriptsLine} from '../remote/payload.js'
 import {parseReport, parseReportLine, type ParsedReport, type ReportLine} from '../remote/report.js'
+import {installScripts} from './install-scripts.js'
 
 export interface RemoteRunRequest {
   instanceIds: string[]
@@ -38,6 +43,8 @@ export interface InstanceRun {
   report: ParsedReport
   /** How the output reached us: live from CloudWatch, or from GetCommandInvocation (maybe truncated). */
   outputSource: 'cloudwatch' | 'invocation'
+  /** The host's script cache lacked this bundle (sha256): the script did not run (outcome failed). */
+  missingScripts?: string
 }
 
 export interface RemoteRunResult {
@@ -58,9 +65,26 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 export async function runRemote(clients: AwsClients, request: RemoteRunRequest, events: RemoteRunEvents = {}, signal?: AbortSignal): Promise<RemoteRunResult> {
   if (request.instanceIds.length > MAX_INSTANCES_PER_COMMAND) throw new Error(`at most ${MAX_INSTANCES_PER_COMMAND} instances per command`)
+  const scripts = cachedScripts(request.commands)
+  const first = await sendAndFollow(clients, request, request.instanceIds, events, scripts ? untilScriptsRun(scripts, request.instanceIds, events, signal) : {events, signal})
+  const missing = first.runs.filter((r) => r.missingScripts === scripts?.sha).map((r) => r.instanceId)
+  if (!scripts || missing.length === 0) return first
+  const failed = await installScripts(clients, missing, scripts)
+  const again = missing.filter((id) => !failed.has(id))
+  const second = again.length > 0 ? await sendAndFollow(clients, request, again, events, {events, signal}) : undefined
+  const runs = new Map([...first.runs, ...(second?.runs ?? [])].map((r) => [r.instanceId, r]))
+  for (const [id, invocation] of failed) {
+    const report = parseReport(invocation.stdout)
+    const why = (invocation.stderr.trim().split('\n').at(-1) ?? '') || `install ${invocation.outcome}`
+    runs.set(id, {instanceId: id, invocation, report: {...report, warnings: [...report.warnings, `could not install the host scripts: ${why}`]}, outputSource: 'invocation', missingScripts: scripts.sha})
+  }
+  return {commandId: second?.commandId ?? first.commandId, runs: request.instanceIds.map((id) => runs.get(id)!), detached: second?.detached ?? first.detached}
+}
+
+async function sendAndFollow(clients: AwsClients, request: RemoteRunRequest, instanceIds: string[], events: RemoteRunEvents, follow: {events: RemoteRunEvents; signal?: AbortSignal}): Promise<RemoteRunResult> {
   const ssm = await clients.ssm()
   const commandId = await sendCommand(ssm, {
-    instanceIds: request.instanceIds,
+    instanceIds,
     commands: request.commands,
     comment: request.comment,
     executionTimeoutSeconds: request.executionTimeoutSeconds,
@@ -70,7 +94,31 @@ export async function runRemote(clients: AwsClients, request: RemoteRunRequest, 
     maxErrors: request.maxErrors,
   })
   events.onSent?.(commandId)
-  return followRemote(clients, commandId, request.instanceIds, request.outputLogGroup, events, signal)
+  return followRemote(clients, commandId, instanceIds, request.outputLogGroup, follow.events, follow.signal)
+}
+
+/**
+ * Following a cache-loader payload stops early (Ctrl-C, --detach) only once every host has either
+ * shown output of its scripts or reported them missing: a host that lacks them must get them and
+ * the command again, or the operation would never run there. The need-scripts line is not shown.
+ */
+function untilScriptsRun(scripts: CachedScripts, instanceIds: string[], events: RemoteRunEvents, signal?: AbortSignal): {events: RemoteRunEvents; signal?: AbortSignal} {
+  const settled = new Set<string>()
+  const follow = new AbortController()
+  const stopIfSettled = () => signal?.aborted && instanceIds.every((id) => settled.has(id)) && follow.abort()
+  signal?.addEventListener('abort', stopIfSettled, {once: true})
+  stopIfSettled()
+  return {
+    signal: signal ? follow.signal : undefined,
+    events: {
+      ...events,
+      onLine: (id, line) => {
+        settled.add(id)
+        stopIfSettled()
+        if (!(line.kind === 'log' && line.text === needScriptsLine(scripts.sha))) events.onLine?.(id, line)
+      },
+    },
+  }
 }
 
 /** Follow a command already sent (also `--attach`): stream and poll until every invocation ends. */
@@ -128,7 +176,7 @@ export async function followRemote(
 
 async function drainStreams(instanceIds: string[], followers: Map<string, StreamFollower>, streamed: Map<string, string[]>, signal?: AbortSignal): Promise<void> {
   if (followers.size === 0) return
-  const hasResult = (id: string) => streamed.get(id)!.some((line) => line.startsWith('::upsc result '))
+  const hasResult = (id: string) => streamed.get(id)!.some((line) => line.startsWith('::upsc result ') || line.startsWith(NEED_SCRIPTS))
   const deadline = Date.now() + 10_000
   for (let attempt = 0; Date.now() < deadline && !signal?.aborted; attempt++) {
     const waiting = instanceIds.filter((id) => followers.get(id)!.seen && !hasResult(id))
@@ -140,6 +188,15 @@ async function drainStreams(instanceIds: string[], followers: Map<string, Stream
   }
 }
 
+const NEED_SCRIPTS = needScriptsLine('')
+
+/** Pure: the bundle sha256 a host's loader reported missing, if it did. */
+export function missingScriptsOf(report: ParsedReport): string | undefined {
+  const line = report.log.find((l) => l.startsWith(NEED_SCRIPTS))
+  const sha = line?.slice(NEED_SCRIPTS.length)
+  return sha && /^[0-9a-f]{64}$/.test(sha) ? sha : undefined
+}
+
 function finalRuns(
   instanceIds: string[],
   invocations: Map<string, InvocationResult>,
@@ -149,8 +206,11 @@ function finalRuns(
   return instanceIds.map((id) => {
     const invocation = invocations.get(id) ?? emptyInvocation(id)
     const lines = streamed.get(id)!
-    const live = followers.get(id)?.seen === true && lines.some((l) => l.startsWith('::upsc result '))
+    const live = followers.get(id)?.seen === true && lines.some((l) => l.startsWith('::upsc result ') || l.startsWith(NEED_SCRIPTS))
     const report = live ? parseReport(lines.join('\n')) : parseReport(invocation.stdout)
+    const missingScripts = missingScriptsOf(report)
+    // The loader exits 0 so that a rolling run's MaxErrors does not count it; but nothing ran: a failure.
+    if (missingScripts) return {instanceId: id, invocation: {...invocation, outcome: 'failed', responseCode: ExitCode.failed}, report, outputSource: live ? 'cloudwatch' : 'invocation', missingScripts}
     return {instanceId: id, invocation, report, outputSource: live ? 'cloudwatch' : 'invocation'}
   })
 }

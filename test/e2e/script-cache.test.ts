@@ -1,0 +1,94 @@
+import {existsSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {cachedScripts, decodePayload, INLINE_BUDGET_BYTES, scriptBundle, sha256} from '../../src/lib/remote/payload.js'
+// @ts-expect-error plain JS rig
+import {startStandIn} from '../rig/stand-in.js'
+import {runCli, writeConfig} from './harness.js'
+
+type StandIn = Awaited<ReturnType<typeof startStandIn>>
+interface SentCommand {
+  commandId: string
+  comment: string
+  script: string
+  invocations: {instanceId: string; status: string; responseCode: number}[]
+}
+
+// The deploy bundle is over the inline budget: deploys go through the host's script cache. No
+// threshold is lowered for this test: it is the real deploy bundle.
+describe('deploy through the host script cache', () => {
+  let standIn: StandIn
+  let cwd: string
+  const sha = sha256(scriptBundle('deploy'))
+  const cli = (args: string[]) => runCli(args, {cwd, env: standIn.env, timeoutMs: 120_000})
+  const sent = (): SentCommand[] => standIn.sandbox.commands()
+  const since = (before: number) => sent().slice(before)
+
+  beforeAll(async () => {
+    standIn = await startStandIn({hosts: [{name: 'upscpro-stage2-docker'}]})
+    cwd = writeConfig()
+  })
+  afterAll(async () => standIn?.stop())
+
+  it('first deploy on a fresh host: the loader reports the bundle missing, upsc installs it in chunks and sends the deploy again; the next deploy uses the cache', async () => {
+    const [{instanceId, host}] = standIn.hosts
+    const cacheFile = join(host.upscHome, 'scripts', `${sha}.sh`)
+    expect(existsSync(cacheFile)).toBe(false)
+
+    const first = await cli(['deploy', '--branch', 'main'])
+    expect(first.code, first.stdout + first.stderr).toBe(0)
+    expect(first.stdout).toContain(`✔ Deploy main @ ${host.commitOf('main').slice(0, 7)}`)
+    expect(first.stdout + first.stderr).not.toContain('need-scripts')
+    const round1 = sent()
+    const installs = round1.filter((c) => c.comment.startsWith('upsc install host scripts'))
+    expect(installs.length).toBeGreaterThan(1)
+    expect(installs.map((c) => c.comment).sort()).toEqual(installs.map((_, i) => `upsc install host scripts ${sha.slice(0, 12)} ${i + 1}/${installs.length}`))
+    expect(round1.map((c) => c.comment)).toEqual(['upsc deploy stage2 main', ...installs.map((c) => c.comment), 'upsc deploy stage2 main'])
+    // The first deploy command ran the loader only (exit 0: MaxErrors does not count it); the same command was sent again.
+    expect(round1[0]!.invocations).toEqual([expect.objectContaining({instanceId, status: 'Success', responseCode: 0})])
+    expect(round1.at(-1)!.script).toBe(round1[0]!.script)
+    expect(cachedScripts(round1[0]!.script.split('\n'))?.sha).toBe(sha)
+    for (const c of installs) expect(c.invocations).toEqual([expect.objectContaining({instanceId, status: 'Success'})])
+    expect(existsSync(cacheFile)).toBe(true)
+
+    const second = await cli(['deploy', '--branch', 'feature-x', '--json'])
+    expect(second.code, second.stderr).toBe(0)
+    expect(JSON.parse(second.stdout).hosts[0]).toMatchObject({outcome: 'succeeded', result: {branch: 'feature-x', commit: host.commitOf('feature-x')}})
+    const round2 = since(round1.length)
+    expect(round2.map((c) => c.comment)).toEqual(['upsc deploy stage2 feature-x'])
+    expect(decodePayload(round2[0]!.script.split('\n'))).toContain(`export UPSC_SCRIPTS_SHA='${sha}'`)
+
+    // Every command sent kept its headroom under the 16 KB parameter limit.
+    for (const c of sent()) expect(Buffer.byteLength(c.script), c.comment).toBeLessThanOrEqual(INLINE_BUDGET_BYTES)
+  }, 240_000)
+})
+
+describe('deploy --detach through the host script cache', () => {
+  let standIn: StandIn
+  let cwd: string
+
+  beforeAll(async () => {
+    standIn = await startStandIn({hosts: [{name: 'upscpro-stage2-docker'}]})
+    cwd = writeConfig()
+  })
+  afterAll(async () => standIn?.stop())
+
+  it('on a fresh host still installs the scripts and sends the deploy before returning, and the deploy runs to its end', async () => {
+    const [{instanceId, host}] = standIn.hosts
+    const {code, stdout, stderr} = await runCli(['deploy', '--branch', 'main', '--detach', '--json'], {cwd, env: standIn.env, timeoutMs: 120_000})
+    expect(code, stderr).toBe(0)
+    const result = JSON.parse(stdout)
+    expect(result.detached).toBe(true)
+    const commands: SentCommand[] = standIn.sandbox.commands()
+    expect(commands.filter((c) => c.comment === 'upsc deploy stage2 main')).toHaveLength(2)
+    // The command id returned is the deploy that runs the cached scripts.
+    expect(commands.at(-1)!.commandId).toBe(result.commandId)
+    await standIn.sandbox.waitForCommand(result.commandId)
+    expect(standIn.sandbox.commands().at(-1)!.invocations).toEqual([expect.objectContaining({instanceId, status: 'Success', responseCode: 0})])
+    const history = await runCli(['history', '--json'], {cwd, env: standIn.env})
+    expect(JSON.parse(history.stdout).records[0]).toMatchObject({kind: 'deploy', branch: 'main', outcome: 'succeeded', commit: host.commitOf('main')})
+  }, 240_000)
+})
+
