@@ -2,8 +2,10 @@
 export {
   CancelCommandCommand,
   GetCommandInvocationCommand,
+  GetParameterCommand,
   paginateDescribeInstanceInformation,
   paginateListCommandInvocations,
+  PutParameterCommand,
   SendCommandCommand,
   SSMClient,
   StartSessionCommand,

@@ -118,6 +118,54 @@ describe('day-two operations through the CLI', () => {
     await cli(['app', 'restart'])
   })
 
+  it('env set/show/unset keep the .env in a SecureString, masked; env push writes it through the deploy path, and a bad value rolls back', async () => {
+    const envCwd = writeConfig({stage2: sandboxStage({envParameter: '/upscpro/stage2/env'})})
+    const env = (args: string[]) => runCli(['env', ...args], {cwd: envCwd, env: standIn.env})
+    const served = async () => (await (await fetch(`http://127.0.0.1:${host.servicePort('api')}/version`)).text()).trim()
+    const SECRET = 's3cr3t-value-42'
+    await startAppOnHostIfNeeded()
+    expect((await cli(['deploy', '--branch', 'main'])).code).toBe(0)
+
+    const noTty = await env(['set', 'API_KEY=x'])
+    expect(noTty.code).toBe(2)
+    expect(noTty.stderr).toContain('--yes')
+    const set = await env(['set', 'DATABASE_URL=postgres://db/app', `API_KEY=${SECRET}`, '--yes'])
+    expect(set.code, set.stderr).toBe(0)
+    expect(set.stdout).toContain('+ API_KEY=********')
+    expect(set.stdout + set.stderr).not.toContain(SECRET)
+    const shown = await env(['show'])
+    expect(shown.stdout).toContain('API_KEY=********')
+    expect(shown.stdout).not.toContain(SECRET)
+    const revealed = JSON.parse((await env(['show', '--reveal', '--json'])).stdout)
+    expect(revealed.variables).toEqual([{key: 'DATABASE_URL', value: 'postgres://db/app'}, {key: 'API_KEY', value: SECRET}])
+
+    const apiId = host.container('api').id
+    const builds = host.buildCount()
+    const push = await env(['push'])
+    expect(push.code, push.stdout + push.stderr).toBe(0)
+    expect(readFileSync(join(host.appDir, '.env'), 'utf8')).toBe(`DATABASE_URL=postgres://db/app\nAPI_KEY=${SECRET}\n`)
+    expect(host.container('api').id).not.toBe(apiId) // recreated with the new environment
+    expect(host.buildCount()).toBe(builds)
+    expect(push.stdout + push.stderr).not.toContain(SECRET)
+
+    expect((await env(['set', 'DATABASE_URL=mysql://wrong', '--yes'])).code).toBe(0)
+    const bad = await env(['push', '--json'])
+    expect(bad.code).toBe(5)
+    expect(JSON.parse(bad.stdout).hosts[0].result).toMatchObject({outcome: 'rolled-back', failedStep: 'health'})
+    expect(readFileSync(join(host.appDir, '.env'), 'utf8')).toContain('DATABASE_URL=postgres://db/app')
+    expect(await served()).toBe('main')
+    const health = await fetch(`http://127.0.0.1:${host.servicePort('api')}/health`)
+    expect(health.status).toBe(200)
+
+    expect((await env(['unset', 'API_KEY', '--yes'])).code).toBe(0)
+    expect(JSON.parse((await env(['show', '--json'])).stdout).variables.map((v: {key: string}) => v.key)).toEqual(['DATABASE_URL'])
+
+    // The secret never travelled in a Run Command, nor reached the history.
+    const scripts = execFileSync('bash', ['-c', 'cat "$1"/.sandbox/ssm/*/_script.sh', '_', host.root], {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024})
+    expect(scripts).not.toContain(SECRET)
+    expect(readFileSync(join(host.upscHome, 'deployments.jsonl'), 'utf8')).not.toContain(SECRET)
+  })
+
   it('lock acquire refuses a bad --ttl or an empty message before any AWS call (exit 2)', async () => {
     for (const args of [['-m', 'x', '--ttl', 'soon'], ['-m', '  '], ['-m', 'x', '--ttl', '40d']]) {
       const {code, stderr} = await cli(['lock', 'acquire', ...args])

@@ -31,6 +31,8 @@ const COMPOSE = {
     api: {
       build: './app',
       ports: ['8000:8000'],
+      // The app's settings (written from the envParameter); optional, as compose 2.24+ allows.
+      env_file: [{ path: '.env', required: false }],
       restart: 'unless-stopped',
       healthcheck: {
         test: ['CMD', 'curl', '-fsS', 'http://localhost:8000/health'],
@@ -55,6 +57,9 @@ function baseFiles() {
     'app/health': '200\n',
     'app/VERSION': 'main\n',
     'README.md': '# upscapp-be (sandbox copy)\n',
+    // As in the real app: the .env (written from the envParameter) is never committed, and the
+    // deploy's `git clean` keeps ignored files only.
+    '.gitignore': '.env\n',
   };
 }
 

@@ -3,9 +3,11 @@ import {describe, expect, it} from 'vitest'
 import {preCommitHook} from '../../src/lib/bootstrap/pre-commit.js'
 import {validateConfig} from '../../src/lib/config-schema.js'
 import {type StageConfig, stageDefaults} from '../../src/lib/config.js'
+import {checkKeys, diffEnv, editEnv, parseAssignments, parseEnv} from '../../src/lib/env/dotenv.js'
 import {checkHold} from '../../src/lib/ops/lock.js'
 import {serviceProblems} from '../../src/lib/ops/validate.js'
 import {hookSettings} from '../../src/lib/remote/settings.js'
+import {renderEnv, renderEnvDiff} from '../../src/lib/render/env.js'
 import {renderValidate} from '../../src/lib/render/validate.js'
 
 const stage = (over: Partial<StageConfig> = {}): StageConfig => ({...stageDefaults('stage2'), name: 'stage2', instances: {tags: {Name: 'x'}}, ...over})
@@ -71,5 +73,32 @@ describe('hooks in the config', () => {
       UPSC_HOOK_POST_DEPLOY_COUNT: 1, UPSC_HOOK_POST_DEPLOY_1_ARGC: 1, UPSC_HOOK_POST_DEPLOY_1_1: 'true', UPSC_HOOK_POST_DEPLOY_1_TIMEOUT: undefined, UPSC_HOOK_POST_DEPLOY_1_ROLLBACK: 1,
     })
     expect(hookSettings(stage(), true)).toEqual({UPSC_SKIP_HOOKS: 1})
+  })
+})
+
+describe('dotenv', () => {
+  const text = '# app settings\nDATABASE_URL=postgres://db/app\n\nexport LOG_LEVEL=info\nAPI_KEY="a b"\n'
+
+  it('reads KEY=VALUE lines, skipping comments and blank lines', () => {
+    expect(parseEnv(text)).toEqual([{key: 'DATABASE_URL', value: 'postgres://db/app'}, {key: 'LOG_LEVEL', value: 'info'}, {key: 'API_KEY', value: '"a b"'}])
+  })
+
+  it('sets in place, appends new keys, unsets, and keeps every other line', () => {
+    expect(editEnv(text, [{key: 'LOG_LEVEL', value: 'debug'}, {key: 'NEW', value: 'x=y'}], ['API_KEY'])).toBe('# app settings\nDATABASE_URL=postgres://db/app\n\nLOG_LEVEL=debug\nNEW=x=y\n')
+    expect(editEnv('', [{key: 'A', value: '1'}], [])).toBe('A=1\n')
+    expect(editEnv('A=1\n', [], ['A'])).toBe('')
+  })
+
+  it('describes a change by key only, and renders it masked', () => {
+    const changes = diffEnv(text, editEnv(text, [{key: 'LOG_LEVEL', value: 'debug'}, {key: 'NEW', value: 's3cret'}], ['API_KEY']))
+    expect(changes).toEqual([{key: 'LOG_LEVEL', change: 'changed'}, {key: 'NEW', change: 'added'}, {key: 'API_KEY', change: 'removed'}])
+    expect(renderEnvDiff('/p', changes)).toBe('/p:\n  ~ LOG_LEVEL=********  (changed)\n  + NEW=********  (added)\n  - API_KEY  (removed)')
+    expect(renderEnv('/p', parseEnv(text), false)).toBe('# /p (3 variable(s), values masked: --reveal shows them)\nDATABASE_URL=********\nLOG_LEVEL=********\nAPI_KEY=********')
+  })
+
+  it('refuses assignments that are not KEY=VALUE on one line', () => {
+    expect(parseAssignments(['A=1', 'B=', 'C=x=y'])).toEqual([{key: 'A', value: '1'}, {key: 'B', value: ''}, {key: 'C', value: 'x=y'}])
+    for (const bad of ['A', '1A=x', 'A-B=x', 'A=x\ny', '=x']) expect(() => parseAssignments([bad])).toThrow(expect.objectContaining({exitCode: 2}))
+    expect(() => checkKeys(['OK', 'no-t'])).toThrow(expect.objectContaining({exitCode: 2}))
   })
 })

@@ -23,6 +23,8 @@ export interface DeployRequest {
   noRollback: boolean
   /** --skip-hooks: the stage's hooks do not run (recorded in history). */
   skipHooks?: boolean
+  /** `upsc env push`: deploy each host's running commit again (no fetch, no build), with a fresh .env. */
+  keepCommit?: boolean
   maxConcurrency: string
   maxErrors: string
 }
@@ -69,6 +71,7 @@ export function deploySettings(stage: StageConfig, input: {branch: string; ref?:
     UPSC_CALLER: input.caller,
     UPSC_TOOL_VERSION: toolVersion,
     UPSC_TOKEN_PARAMETER: stage.githubTokenParameter,
+    UPSC_ENV_PARAMETER: stage.envParameter,
     UPSC_NO_ROLLBACK: input.noRollback ? 1 : undefined,
     UPSC_KEEP_IMAGES: stage.keepImages,
     UPSC_DOCKER_WAIT_SECONDS: stage.timeouts.dockerReadySeconds,
@@ -86,7 +89,10 @@ export async function runDeploy(ctx: StageContext, request: DeployRequest, event
   const input = checkDeployInput(stage, request)
   const [targets, caller] = await Promise.all([reachableTargets(ctx), callerArn(ctx.clients)])
   const deployId = `d-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`
-  const commands = buildPayload('deploy', deploySettings(stage, {...input, caller, deployId, noRollback: request.noRollback, skipHooks: request.skipHooks}))
+  const settings = deploySettings(stage, {...input, caller, deployId, noRollback: request.noRollback, skipHooks: request.skipHooks})
+  // The host's AWS CLI reads the token and env parameters in the stage's region.
+  const keep = request.keepCommit ? {UPSC_KEEP_COMMIT: 1, UPSC_BRANCH: undefined, UPSC_REF: undefined} : {}
+  const commands = buildPayload('deploy', {...settings, UPSC_REGION: ctx.region, ...keep})
   const instanceIds = targets.map((t) => t.instanceId)
   const names = new Map(targets.map((t) => [t.instanceId, t.name]))
   // --detach: stop following as soon as the command is accepted.
@@ -96,7 +102,7 @@ export async function runDeploy(ctx: StageContext, request: DeployRequest, event
     {
       instanceIds,
       commands,
-      comment: `upsc deploy ${stage.name} ${input.branch}${input.ref ? ` ${input.ref}` : ''}`,
+      comment: request.keepCommit ? `upsc env push ${stage.name}` : `upsc deploy ${stage.name} ${input.branch}${input.ref ? ` ${input.ref}` : ''}`,
       executionTimeoutSeconds: stage.timeouts.commandSeconds,
       deliveryTimeoutSeconds: stage.timeouts.deliverySeconds,
       outputLogGroup: stage.runCommandLogGroup,

@@ -263,6 +263,39 @@ function validateModel(file, model) {
   }
 }
 
+/**
+ * A service's environment as compose builds it: its `env_file`s (a path, or {path, required}; relative
+ * to the project dir; a missing required one fails like compose), then `environment`.
+ * @param {Project} project @param {string} name @returns {Record<string, string>}
+ */
+function serviceEnv(project, name) {
+  const service = project.services[name];
+  /** @type {Record<string, string>} */
+  const env = {};
+  const files = service.env_file === undefined ? [] : Array.isArray(service.env_file) ? service.env_file : [service.env_file];
+  for (const entry of files) {
+    const file = path.resolve(project.dir, typeof entry === 'string' ? entry : entry.path);
+    const required = typeof entry === 'string' || entry.required !== false;
+    let text;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      if (required) throw new DockerError(`env file ${file} not found: stat ${file}: no such file or directory`, 15);
+      continue;
+    }
+    for (const line of text.split('\n')) {
+      const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*?)\s*$/.exec(line);
+      if (m && !line.trimStart().startsWith('#')) env[m[1]] = m[2].replace(/^(['"])(.*)\1$/, '$2');
+    }
+  }
+  const environment = service.environment ?? {};
+  for (const item of Array.isArray(environment) ? environment : Object.entries(environment).map(([k, v]) => `${k}=${v ?? ''}`)) {
+    const [key, ...rest] = String(item).split('=');
+    env[key] = rest.join('=');
+  }
+  return env;
+}
+
 /** @param {string} dir */
 function findDefaultComposeFile(dir) {
   for (let current = dir; ; current = path.dirname(current)) {
@@ -390,6 +423,7 @@ function composeConfig(project, args) {
     if (typeof service !== 'object' || (!service.image && !service.build)) {
       throw new DockerError(`service "${name}" has neither an image nor a build context specified: invalid compose project`, 15);
     }
+    serviceEnv(project, name);
   }
   if (opts.quiet) return 0;
   if (opts.services) out(names.join('\n'));
@@ -545,7 +579,10 @@ async function upService(state, project, name, opts) {
   const existing = state.containers[containerName];
   const running = existing && containerState(existing) === 'running';
 
-  if (existing && existing.imageId === image.id && !opts.forceRecreate) {
+  // Compose recreates a container whose configuration changed: here, its image or its environment.
+  const env = serviceEnv(project, name);
+  const sameEnv = existing && JSON.stringify(existing.env ?? {}) === JSON.stringify(env);
+  if (existing && existing.imageId === image.id && sameEnv && !opts.forceRecreate) {
     if (running) {
       err(` Container ${containerName}  Running`);
       return;
@@ -570,6 +607,9 @@ async function upService(state, project, name, opts) {
     err(` Container ${containerName}  Created`);
   }
   const container = newContainer(project, name, ref, image);
+  container.env = env;
+  // The process reads its environment from this file (fake-service.js).
+  fs.writeFileSync(path.join(container.dir, 'fs', '.container-env'), Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
   state.containers[containerName] = container;
   err(` Container ${containerName}  Starting`);
   await startWithPorts(state, container, project, name);

@@ -44,6 +44,7 @@ const FAKE_SERVICE = fileURLToPath(new URL('../fake-service.js', import.meta.url
  * @property {{startPeriodMs: number} | null} healthcheck
  * @property {number} restartCount
  * @property {string} dir           containers/<id>
+ * @property {Record<string, string>} [env]  its environment (env_file + environment), as compose resolved it
  */
 
 /** @param {string} [dir] */

@@ -15,10 +15,11 @@ U_TOKEN_B64=''   # base64 of x-access-token:<token>, for one git call's header; 
 deploy_validate() {
   U_BRANCH=${UPSC_BRANCH:-}
   local bad=''
-  [[ -n $U_BRANCH || -n ${UPSC_REF:-} ]] || bad='UPSC_BRANCH (or UPSC_REF) is required'
+  [[ -n $U_BRANCH || -n ${UPSC_REF:-} || ${UPSC_KEEP_COMMIT:-} == 1 ]] || bad='UPSC_BRANCH (or UPSC_REF) is required'
   [[ -z $U_BRANCH ]] || valid_branch "$U_BRANCH" || bad='UPSC_BRANCH is not a valid branch name'
   [[ -z ${UPSC_REF:-} ]] || valid_ref "$UPSC_REF" || bad='UPSC_REF is not a commit id (4 to 64 hex digits)'
   [[ ${UPSC_TOKEN_PARAMETER:-x} =~ ^/?[A-Za-z0-9_.][A-Za-z0-9_./-]*$ ]] || bad='UPSC_TOKEN_PARAMETER is invalid'
+  [[ ${UPSC_ENV_PARAMETER:-x} =~ ^/?[A-Za-z0-9_.][A-Za-z0-9_./-]*$ ]] || bad='UPSC_ENV_PARAMETER is invalid'
   [[ ${UPSC_REGION:-x} =~ ^[a-z0-9-]+$ ]] || bad='UPSC_REGION is invalid'
   [[ -z $bad ]] || usage_fail "$bad"
 }
@@ -112,10 +113,21 @@ resolve_commit() {
   U_COMMIT=$(git_app rev-parse --verify -q "$spec^{commit}" 2>/dev/null) && is_sha "$U_COMMIT"
 }
 
+# keep_commit: UPSC_KEEP_COMMIT=1 (upsc env push): deploy the running commit again, no fetch, no build.
+keep_commit() {
+  local info='' b=''
+  U_COMMIT=$U_PREV
+  [[ -f $U_CURRENT ]] && info=$(<"$U_CURRENT")
+  json_get b "$info" branch
+  json_unq U_BRANCH "$b"
+  is_sha "$U_COMMIT"
+}
+
 # ------------------------------------------------------------------ failure paths
 # restore_running: after a failure before `up`, put the checkout (and the images' tags, which a
 # build moves) back on the running commit, so the host is as it was.
 restore_running() {
+  env_restore
   [[ -n $U_PREV ]] || return 0
   if ((U_MOVED)) && checkout_commit "$U_PREV" 2>/dev/null; then
     say "Checkout back on ${U_PREV:0:12}"
@@ -146,6 +158,9 @@ fail_after_up() {
     target=${U_OK_COMMITS[i]} branch=${U_OK_BRANCHES[i]}
     break
   done
+  # A new .env on the same commit (upsc env push): back to the old .env on that commit.
+  ((${U_ENV_CHANGED:-0})) && [[ $U_COMMIT == "$U_PREV" ]] && target=$U_PREV branch=$U_BRANCH
+  [[ ${UPSC_NO_ROLLBACK:-} == 1 || -z $target ]] || env_restore
   if [[ ${UPSC_NO_ROLLBACK:-} == 1 || -z $target ]]; then
     U_ADVICE='no previous succeeded deployment to roll back to: fix and deploy again'
     [[ -n $target ]] && U_ADVICE='the failed version was left running: fix and deploy again, or upsc rollback'
@@ -227,6 +242,9 @@ deploy_main() {
     step_ok token "from SSM parameter $UPSC_TOKEN_PARAMETER"
   fi
 
+  if [[ ${UPSC_KEEP_COMMIT:-} == 1 ]]; then
+    keep_commit || fail_before_up fetch 'no running commit on this host' 'deploy a branch first'
+  else
   step_start fetch
   git_app rev-parse --git-dir >/dev/null 2>&1 ||
     fail_before_up fetch "$U_APP is not a git checkout" 'bootstrap the host first'
@@ -236,6 +254,7 @@ deploy_main() {
   resolve_commit || fail_before_up fetch "commit ${UPSC_REF:-of origin/$U_BRANCH} not found or ambiguous" \
     'check the commit id'
   step_ok fetch "${U_COMMIT:0:12}"
+  fi
 
   step_start checkout
   U_MOVED=1
@@ -245,15 +264,23 @@ deploy_main() {
   fi
   step_ok checkout "${U_COMMIT:0:12} $(git_app log -1 --format=%s "$U_COMMIT" 2>/dev/null)"
 
+  if [[ -n ${UPSC_ENV_PARAMETER:-} ]]; then
+    step_start env
+    env_refresh || fail_before_up env "$F_REASON" 'check the parameter and that the instance role may read it (ssm:GetParameter, kms:Decrypt)'
+    step_ok env "$( ((U_ENV_CHANGED)) && echo updated || echo unchanged) from SSM parameter $UPSC_ENV_PARAMETER"
+  fi
+
   step_start config
   compose_check || fail_before_up config "docker compose config: ${U_COMPOSE_ERR:-failed}" 'fix the compose file (upsc validate checks it locally)'
   step_ok config
   hooks_run PRE_BUILD || fail_before_up pre-build-hooks "$U_HOOK_ERR" 'fix the hook, or deploy with --skip-hooks'
 
-  step_start build
-  U_BUILT=1
-  build_images || fail_before_up build "build of ${U_COMMIT:0:12} failed" 'see the build output above'
-  step_ok build
+  if [[ ${UPSC_KEEP_COMMIT:-} != 1 ]]; then
+    step_start build
+    U_BUILT=1
+    build_images || fail_before_up build "build of ${U_COMMIT:0:12} failed" 'see the build output above'
+    step_ok build
+  fi
 
   step_start tag
   project_images || fail_before_up tag "$U_REASON" 'check the compose file'
