@@ -8,7 +8,9 @@ import {checkHold} from '../../src/lib/ops/lock.js'
 import {serviceProblems} from '../../src/lib/ops/validate.js'
 import {hookSettings} from '../../src/lib/remote/settings.js'
 import {renderEnv, renderEnvDiff} from '../../src/lib/render/env.js'
+import {fleetRow, renderStatusView} from '../../src/lib/render/status.js'
 import {renderValidate} from '../../src/lib/render/validate.js'
+import type {InstanceStatus, StatusResult} from '../../src/lib/status/types.js'
 
 const stage = (over: Partial<StageConfig> = {}): StageConfig => ({...stageDefaults('stage2'), name: 'stage2', instances: {tags: {Name: 'x'}}, ...over})
 
@@ -100,5 +102,47 @@ describe('dotenv', () => {
     expect(parseAssignments(['A=1', 'B=', 'C=x=y'])).toEqual([{key: 'A', value: '1'}, {key: 'B', value: ''}, {key: 'C', value: 'x=y'}])
     for (const bad of ['A', '1A=x', 'A-B=x', 'A=x\ny', '=x']) expect(() => parseAssignments([bad])).toThrow(expect.objectContaining({exitCode: 2}))
     expect(() => checkKeys(['OK', 'no-t'])).toThrow(expect.objectContaining({exitCode: 2}))
+  })
+})
+
+describe('the fleet view of status', () => {
+  const instance = (id: string, over: Partial<InstanceStatus> = {}): InstanceStatus => ({
+    instanceId: id,
+    name: 'web',
+    verdict: 'ok',
+    checks: [
+      {id: 'service.api', label: 'Service api', verdict: 'ok', detail: 'running'},
+      {id: 'health.api', label: 'Health api', verdict: 'ok', detail: 'HTTP 200'},
+      {id: 'health.admin', label: 'Health admin', verdict: 'ok', detail: 'HTTP 200'},
+    ],
+    probe: {
+      schema: 1,
+      host: {diskFreeBytes: 12_300_000_000, diskFreePercent: 41.6},
+      repo: {present: true, commit: '3a4f2c1b9e0d3a4f2c1b9e0d3a4f2c1b9e0d3a4f'},
+      services: [{name: 'api', state: 'running', health: 'healthy'}, {name: 'worker', state: 'running', health: null}],
+      lastDeployment: {outcome: 'succeeded', finishedAt: '2026-12-01T22:00:00Z'},
+    },
+    ...over,
+  })
+  const result = (instances: InstanceStatus[]): StatusResult => ({schema: 1, stage: 's', checkedAt: '2026-12-01T23:00:00Z', summary: {instances: instances.length, healthy: 1, warnings: 0, failing: 1, failed: []}, instances})
+
+  it('one row per host: verdict, commit, services, health checks, last deploy, disk, failing checks by name', () => {
+    process.env.NO_COLOR = '1'
+    const bad = instance('i-2', {
+      verdict: 'fail',
+      checks: [
+        {id: 'health.api', label: 'Health api', verdict: 'fail', detail: 'HTTP 500'},
+        {id: 'health.admin', label: 'Health admin', verdict: 'ok', detail: 'HTTP 200'},
+        {id: 'service.worker', label: 'Service worker', verdict: 'fail', detail: 'exited'},
+      ],
+      probe: {schema: 1, services: [{name: 'api', state: 'running', health: 'unhealthy'}, {name: 'worker', state: 'exited'}], repo: {present: true, commit: 'abcdef0123'}},
+    })
+    expect(fleetRow(instance('i-1'))).toEqual(['web (i-1)', '✔ ok', '3a4f2c1', '2/2', '2/2', 'succeeded 2026-12-01T22:00:00Z', '11 GiB 42% free', ''])
+    expect(fleetRow(bad)).toEqual(['web (i-2)', '✖ fail', 'abcdef0', '0/2', '1/2', '', '', 'Health api, Service worker'])
+    const text = renderStatusView(result([instance('i-1'), bad]), false)
+    expect(text.split('\n')[1]).toMatch(/^Host\s+Verdict\s+Commit\s+Services\s+Health checks\s+Last deploy\s+Disk\s+Failing$/)
+    expect(text.split('\n')).toHaveLength(5)
+    expect(renderStatusView(result([instance('i-1'), bad]), true)).toContain('Service worker')
+    expect(renderStatusView(result([instance('i-1')]), false)).toContain('Health admin')
   })
 })
