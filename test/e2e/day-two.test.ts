@@ -11,7 +11,8 @@ import {RUN, runCli, sandboxStage, startAppOnHost, writeConfig} from './harness.
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
-describe('day-two operations through the CLI', () => {
+// Each test runs several deploys through the CLI: slow on a loaded machine.
+describe('day-two operations through the CLI', {timeout: 300_000}, () => {
   let standIn: StandIn
   let cwd: string
   let host: StandIn['hosts'][number]['host']
