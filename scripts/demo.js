@@ -8,12 +8,14 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand} from '@aws-sdk/client-cloudwatch-logs'
+
 import {startStandIn} from '../test/rig/stand-in.js'
 
 const RUN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 
 const stage = {
-  region: 'eu-central-1',
+  region: 'ap-south-1',
   instances: {tags: {Name: 'upscpro-stage2-docker'}},
   // Sandbox hosts share this machine, so the health check follows the service's published port.
   healthChecks: [{name: 'api', service: 'api', port: 8000, path: '/health', expectStatus: 200}],
@@ -33,7 +35,39 @@ const steps = [
   {args: ['status'], expect: [0], why: 'healthy again'},
   {args: ['exec', '--', 'git', 'log', '-1', '--oneline'], expect: [0], why: 'a one-off command on every host, through Run Command'},
   {args: ['lock', 'status'], expect: [0], why: 'nobody holds the deploy lock'},
+  {args: ['logs', '--since', '1h'], expect: [0], why: "the stage's CloudWatch streams, merged in time order (-f keeps following)"},
 ]
+
+/**
+ * What the CloudWatch agent of a bootstrapped host has shipped by now (docs/BOOTSTRAP.md): the
+ * user-data log and the deploy log, in the stage's group, one `<instance>/<alias>` stream each.
+ * The stand-in has no agent, so the demo writes them, and status shows fresh streams.
+ */
+async function shipHostLogs(env, instanceId) {
+  const logs = new CloudWatchLogsClient({
+    region: env.AWS_REGION,
+    endpoint: env.AWS_ENDPOINT_URL,
+    credentials: {accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY},
+    maxAttempts: 1,
+  })
+  const group = '/aws/ec2/upscpro-stage2-docker'
+  const now = Date.now()
+  const streams = {
+    'user-data': ['bootstrap: docker ready', 'bootstrap: cloned upscapp-be', 'bootstrap: units enabled', 'bootstrap finished'],
+    deploy: ['upscpro-deploy.service: stack up, health ok'],
+  }
+  try {
+    await logs.send(new CreateLogGroupCommand({logGroupName: group}))
+    for (const [alias, lines] of Object.entries(streams)) {
+      const stream = `${instanceId}/${alias}`
+      await logs.send(new CreateLogStreamCommand({logGroupName: group, logStreamName: stream}))
+      const logEvents = lines.map((message, i) => ({timestamp: now - (lines.length - i) * 1000, message}))
+      await logs.send(new PutLogEventsCommand({logGroupName: group, logStreamName: stream, logEvents}))
+    }
+  } finally {
+    logs.destroy()
+  }
+}
 
 function run(args, env, cwd) {
   return new Promise((resolve) => {
@@ -45,10 +79,11 @@ function run(args, env, cwd) {
 const commandExists = async (name) => (await import('node:fs')).existsSync(new URL(`../dist/commands/${name}.js`, import.meta.url))
 
 console.log('Starting the local AWS stand-in (moto + SSM sandbox + one sandbox host) ...')
-const standIn = await startStandIn({hosts: [{name: 'upscpro-stage2-docker'}]})
+const standIn = await startStandIn({region: 'ap-south-1', hosts: [{name: 'upscpro-stage2-docker'}]})
 const cwd = mkdtempSync(join(tmpdir(), 'upsc-demo-'))
 writeFileSync(join(cwd, 'upsc.config.json'), JSON.stringify({defaultStage: 'stage2', stages: {stage2: stage}}, null, 2))
 const env = {...standIn.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true'}
+await shipHostLogs(env, standIn.hosts[0].instanceId)
 
 let failed = 0
 try {

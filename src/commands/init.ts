@@ -1,45 +1,50 @@
-import {existsSync, writeFileSync} from 'node:fs'
 import {resolve} from 'node:path'
 
-import {Command, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
-import {CONFIG_FILE_NAME, parseConfig} from '../lib/config.js'
-import {ExitCode} from '../lib/exit-codes.js'
-import {usageError} from '../lib/errors.js'
-import {renderError} from '../lib/render/error.js'
-import {starterConfig} from '../lib/starter-config.js'
+import {AwsClients} from '../lib/aws/clients.js'
+import {resolveRegion} from '../lib/aws/region.js'
+import {BaseCommand} from '../lib/base-command.js'
+import {BUILT_IN_STAGE, CONFIG_FILE_NAME} from '../lib/config.js'
+import {askConfirm} from '../lib/confirm.js'
+import {askInitChoices} from '../lib/init-prompts.js'
+import {discoverAccount, type Findings, refuseOverwrite, writeInitConfig} from '../lib/ops/init.js'
+import {renderFindings} from '../lib/render/init.js'
 
-export default class Init extends Command {
-  static override summary = `Write a starter ${CONFIG_FILE_NAME} in the current folder.`
+export default class Init extends BaseCommand<typeof Init> {
+  static override summary = `Look at the account, then write ${CONFIG_FILE_NAME} in the current folder.`
 
-  static override description = `The starter config reproduces the existing stage2 setup: edit the region and the instance selector, then run \`upsc status\`. Every key is documented in the README ("Configuration").
-Refuses to overwrite an existing file unless --force is given.`
+  static override description = `Lists the region's instances (Name tag or SSM-managed, with their SSM ping) and the SecureString parameters that look like a GitHub token (names only, never values). On a terminal it offers them as numbered choices; without one it uses the flags alone (--json prints what it found). The file it writes validates, and its "$schema" lets editors check it; every key is in docs/CONFIGURATION.md. The stage is --stage (default stage2); --instance ids replace the Name tag. Refuses to overwrite an existing file unless --force is given.`
 
   static override examples = [
     '<%= config.bin %> init',
-    '<%= config.bin %> init --stage stage2 --region eu-central-1 --name-tag upscpro-stage2-docker',
+    '<%= config.bin %> init --name-tag upscpro-stage2-docker --token-parameter /upscpro/stage2/github-token --status',
+    '<%= config.bin %> init --instance i-0123456789abcdef0 --region ap-south-1 --json',
   ]
 
   static override flags = {
-    stage: Flags.string({char: 's', description: 'Name of the first stage.', default: 'stage2'}),
-    region: Flags.string({description: 'AWS region of the stage.', default: 'eu-central-1'}),
-    'name-tag': Flags.string({description: 'Name tag of the stage\'s instances (default upscpro-<stage>-docker).'}),
+    'name-tag': Flags.string({description: 'Name tag of the stage\'s instances (default upscpro-<stage>-docker).', exclusive: ['instance']}),
+    'token-parameter': Flags.string({description: 'SSM parameter holding the GitHub token (default /upscpro/<stage>/github-token).'}),
+    status: Flags.boolean({description: 'Run `upsc status` once the file is written.'}),
     force: Flags.boolean({description: 'Overwrite an existing config file.'}),
   }
 
-  public async run(): Promise<{file: string}> {
-    const {flags} = await this.parse(Init)
+  public async run(): Promise<{file: string; found: Findings; config: unknown}> {
+    const {flags} = this
     const file = resolve(process.cwd(), CONFIG_FILE_NAME)
-    try {
-      if (existsSync(file) && !flags.force) throw usageError('config-exists', `${file} already exists.`, 'Edit it, or pass --force to replace it with the starter config.')
-      const text = starterConfig({stage: flags.stage, region: flags.region, nameTag: flags['name-tag'] ?? `upscpro-${flags.stage}-docker`})
-      parseConfig(text, file) // the starter must itself be valid (flags could make it not)
-      writeFileSync(file, text, {mode: 0o644})
-    } catch (error) {
-      process.stderr.write(renderError(error as Error, {verbose: false, known: true}) + '\n')
-      this.exit(ExitCode.usage)
-    }
-    this.log(`Wrote ${file}.\nNext: check the region and instance selector, then run \`upsc status\`.`)
-    return {file}
+    const stage = flags.stage ?? BUILT_IN_STAGE
+    refuseOverwrite(file, flags.force)
+    const region = resolveRegion({flag: flags.region, profile: flags.profile, env: process.env})
+    const clients = new AwsClients({region: region.region, profile: flags.profile})
+    const found = await discoverAccount(clients, region).finally(() => clients.destroy())
+    const tty = Boolean(process.stdin.isTTY && process.stderr.isTTY) && !this.jsonEnabled()
+    const asked = tty && !flags.instance && !flags['name-tag'] ? await askInitChoices(found, stage) : {}
+    if (!tty && !this.jsonEnabled()) process.stderr.write(renderFindings(found) + '\n')
+    const selector = flags.instance ? {ids: flags.instance} : asked.selector
+    const text = writeInitConfig(file, {stage, region: region.region, selector, nameTag: flags['name-tag'], tokenParameter: flags['token-parameter'] ?? asked.tokenParameter})
+    if (!this.jsonEnabled()) this.log(`Wrote ${file}.`)
+    if ((flags.status && !this.jsonEnabled()) || (tty && (await askConfirm('Run `upsc status` now?')))) await this.config.runCommand('status', ['--config', file])
+    else if (!this.jsonEnabled()) this.log('Next: `upsc status`, then `upsc deploy --branch main`.')
+    return {file, found, config: JSON.parse(text)}
   }
 }

@@ -13,7 +13,7 @@ export default class Ssh extends BaseCommand<typeof Ssh> {
 
 Prerequisites:
 - session-manager-plugin on PATH. macOS: brew install --cask session-manager-plugin. Linux and Windows: https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html (upsc prints the commands when it is missing).
-- IAM for you: ssm:StartSession on the instance and on the session document (SSM-SessionManagerRunShell; AWS-StartInteractiveCommand for --user and --cd; AWS-StartPortForwardingSessionToRemoteHost for --forward), ssm:TerminateSession and ssm:ResumeSession on your own sessions, ec2:DescribeInstances and ssm:DescribeInstanceInformation. The README has the policy.
+- IAM for you: ssm:StartSession on the instance and on the session document (SSM-SessionManagerRunShell; AWS-StartInteractiveCommand for --user and --cd; AWS-StartPortForwardingSessionToRemoteHost for --forward), ssm:TerminateSession and ssm:ResumeSession on your own sessions, ec2:DescribeInstances and ssm:DescribeInstanceInformation. docs/IAM.md has the policy.
 - The instance: running, its SSM agent online, and an instance role with AmazonSSMManagedInstanceCore (it grants the ssmmessages channel a session uses). Forwarding to another host needs agent 3.1.1374.0 or later.
 
 One instance: --instance (id or Name tag), or the stage's. When several match, upsc asks which on a terminal, and otherwise lists them and exits 2. The exit code is the plugin's.`

@@ -2,10 +2,12 @@ import {Command, Flags, Interfaces} from '@oclif/core'
 
 import {AwsClients} from './aws/clients.js'
 import {describeAwsError} from './aws/errors.js'
-import {type LoadedConfig, loadConfig, selectStage, type StageConfig} from './config.js'
+import {resolveRegion} from './aws/region.js'
+import {type LoadedConfig, loadConfigOrBuiltIn, selectStage, type StageConfig} from './config.js'
 import {ExitCode} from './exit-codes.js'
 import {UpscError} from './errors.js'
 import {renderError} from './render/error.js'
+import {renderBuiltInNotice} from './render/notice.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 
@@ -16,7 +18,7 @@ export interface StageContext {
   clients: AwsClients
   /** --instance values, if any, overriding the stage's selector. */
   instances: string[]
-  region?: string
+  region: string
   profile?: string
 }
 
@@ -36,8 +38,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       helpGroup: 'GLOBAL',
     }),
     profile: Flags.string({description: 'AWS profile (default: the stage\'s, then AWS_PROFILE).', helpGroup: 'GLOBAL'}),
-    region: Flags.string({description: 'AWS region (default: the stage\'s, then AWS_REGION).', helpGroup: 'GLOBAL'}),
-    config: Flags.string({description: 'Config file (default: upsc.config.json here or above, or UPSC_CONFIG).', helpGroup: 'GLOBAL'}),
+    region: Flags.string({description: 'AWS region (default: the stage\'s, then AWS_REGION, the profile\'s, else ap-south-1).', helpGroup: 'GLOBAL'}),
+    config: Flags.string({description: 'Config file (default: upsc.config.json here or above, or UPSC_CONFIG; none: the built-in stage2).', helpGroup: 'GLOBAL'}),
     verbose: Flags.boolean({description: 'Show AWS request details and stack traces.', helpGroup: 'GLOBAL'}),
   }
 
@@ -58,12 +60,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** Load the config and pick the stage; no AWS call happens here. */
   protected stageContext(): StageContext {
-    const config = loadConfig({flag: this.flags.config, cwd: process.cwd(), env: process.env})
+    const config = loadConfigOrBuiltIn({flag: this.flags.config, cwd: process.cwd(), env: process.env})
     const stage = selectStage(config, this.flags.stage)
-    const region = this.flags.region ?? stage.region
     const profile = this.flags.profile ?? stage.profile
-    this.clients = new AwsClients({region, profile})
-    return {config, stage, clients: this.clients, instances: this.flags.instance ?? [], region, profile}
+    const choice = resolveRegion({flag: this.flags.region, stage: stage.region, profile, env: process.env})
+    const instances = this.flags.instance ?? []
+    if (config.builtIn && !this.jsonEnabled())
+      process.stderr.write(renderBuiltInNotice({stage: stage.name, nameTag: stage.instances.tags?.Name ?? '', instances, region: choice}) + '\n')
+    this.clients = new AwsClients({region: choice.region, profile})
+    return {config, stage, clients: this.clients, instances, region: choice.region, profile}
   }
 
   /** Spinners and progress go to stderr, and only for a human at a terminal. */

@@ -1,11 +1,21 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
-import {dirname, join, resolve} from 'node:path'
+import {dirname, join, relative, resolve, sep} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 import {type ConfigFileInput, type HealthCheckConfig, type HooksConfig, type PruneConfig, type InstanceSelector, type MetricsConfig, type NotifyConfig, type RetryPolicy, type Timeouts, validateConfig} from './config-schema.js'
 import {usageError} from './errors.js'
 
 export const CONFIG_FILE_NAME = 'upsc.config.json'
+
+/** The JSON Schema of the config, shipped in the package (generated from config-schema.ts). */
+export const SCHEMA_FILE = fileURLToPath(new URL('../../schema/upsc.config.schema.json', import.meta.url))
+
+/** Pure: the `$schema` to write into a config at `configFile`: a path relative to it, as editors resolve it. */
+export function schemaReference(configFile: string, schemaFile = SCHEMA_FILE): string {
+  const rel = relative(dirname(configFile), schemaFile).split(sep).join('/')
+  return rel.startsWith('.') ? rel : `./${rel}`
+}
 
 /** A stage with every default applied: what the rest of the code works with. */
 export interface StageConfig {
@@ -43,6 +53,8 @@ export interface StageConfig {
 export interface LoadedConfig {
   /** Where the config came from, for messages. */
   file: string
+  /** No file: the built-in stage (see BUILT_IN_STAGE). */
+  builtIn?: boolean
   defaultStage: string
   stages: Record<string, StageConfig>
 }
@@ -105,7 +117,7 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   const result = validateConfig(doc)
   if (!result.ok) {
     const lines = result.problems.map((p) => `  ${p.path}: ${p.expected.startsWith('unknown key') ? p.expected : `expected ${p.expected}`}`)
-    throw usageError('config-invalid', `${file} has ${result.problems.length} problem(s):\n${lines.join('\n')}`, 'See "Configuration" in the README for every key.')
+    throw usageError('config-invalid', `${file} has ${result.problems.length} problem(s):\n${lines.join('\n')}`, 'docs/CONFIGURATION.md lists every key; editors check the file as you type through its "$schema".')
   }
   return resolveStages(result.config, file)
 }
@@ -150,10 +162,23 @@ export function loadConfig(options: {flag?: string; cwd: string; env: NodeJS.Pro
   return parseConfig(readFileSync(file, 'utf8'), file)
 }
 
+/** With no config file at all, upsc acts on this stage with every default (the seed's setup). */
+export const BUILT_IN_STAGE = 'stage2'
+
+/** The config, or with no file anywhere (and none asked for) the built-in stage. */
+export function loadConfigOrBuiltIn(options: {flag?: string; cwd: string; env: NodeJS.ProcessEnv}): LoadedConfig {
+  const explicit = options.flag ?? options.env.UPSC_CONFIG
+  if (!explicit && !findConfigFile(options.cwd) && !existsSync(userConfigFile(options.env)))
+    return {...resolveStages({stages: {[BUILT_IN_STAGE]: {}}}, `the built-in stage ${BUILT_IN_STAGE}`), builtIn: true}
+  return loadConfig(options)
+}
+
 /** Pick the stage: the flag, else the config's default. */
 export function selectStage(config: LoadedConfig, requested?: string): StageConfig {
   const names = Object.keys(config.stages)
   const name = requested ?? config.defaultStage
+  if (config.builtIn && name !== BUILT_IN_STAGE)
+    throw usageError('config-missing', `No ${CONFIG_FILE_NAME} found, and without one upsc knows only the stage ${BUILT_IN_STAGE}.`, `Run \`upsc init --stage ${name}\` to write a config for "${name}", or point at one with --config or UPSC_CONFIG.`)
   if (!name) throw usageError('stage-missing', `${config.file} has several stages (${names.join(', ')}) and no defaultStage.`, 'Pass --stage <name>, or set "defaultStage" in the config.')
   const stage = config.stages[name]
   if (!stage) throw usageError('stage-unknown', `Unknown stage "${name}" in ${config.file}.`, `Known stages: ${names.join(', ')}. Pass one with --stage.`)

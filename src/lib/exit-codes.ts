@@ -1,5 +1,6 @@
 /**
- * The one table of exit codes. Published in the README: never renumber, only add.
+ * The one table of exit codes. Published in docs/EXIT-CODES.md (rendered from exitCodeTable): never
+ * renumber, only add.
  */
 export const ExitCode = {
   ok: 0,
@@ -21,13 +22,16 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 
-/** Rows for the README and `upsc help`: code, name, meaning. */
+/** Rows for docs/EXIT-CODES.md (and `upsc doctor`): code, meaning. */
 export const exitCodeTable: ReadonlyArray<[number, string]> = [
   [ExitCode.ok, 'ok'],
-  [ExitCode.failed, 'failed, or unhealthy (a status with any failing check)'],
-  [ExitCode.usage, 'usage or configuration error, before any AWS call'],
-  [ExitCode.awsAccess, 'AWS access: credentials, SSO session, permissions, region, throttling'],
-  [ExitCode.unreachable, 'target unreachable: not found, stopped, not managed by SSM, agent offline'],
+  [ExitCode.failed, 'failed, or unhealthy (a status with any failing check; a doctor with any failing check)'],
+  [ExitCode.usage, 'usage or configuration error, before any AWS call (also an unknown command)'],
+  [ExitCode.awsAccess, 'AWS access: no credentials, expired SSO session, no region, access denied, throttling that outlasted retries'],
+  [
+    ExitCode.unreachable,
+    'target unreachable: instance not found, stopped or terminated, not managed by SSM, agent offline (for `status`: when no instance of the stage could be reached at all)',
+  ],
   [ExitCode.rolledBack, 'deploy failed and the host was rolled back to the previous version'],
   [ExitCode.lockHeld, 'another deploy holds the lock'],
   [ExitCode.interrupted, 'interrupted (Ctrl-C); a remote run goes on'],

@@ -1,21 +1,34 @@
 /**
  * Pure: the starter config `upsc init` writes. JSON has no comments (and unknown keys are errors),
- * so the file shows each key with its default value and the README documents every key.
+ * so the file shows each key with its default value; `$schema` points editors at the JSON Schema,
+ * and docs/CONFIGURATION.md documents every key.
  */
-export function starterConfig(options: {stage: string; region: string; nameTag: string}): string {
+export interface StarterOptions {
+  stage: string
+  region: string
+  /** The stage's Name tag, or the instance ids picked. */
+  nameTag?: string
+  instanceIds?: string[]
+  githubTokenParameter?: string
+  /** Where the JSON Schema is, relative to the config file (or a URL). */
+  schema: string
+}
+
+export function starterConfig(options: StarterOptions): string {
+  const instances = options.instanceIds?.length ? {ids: options.instanceIds} : {tags: {Name: options.nameTag ?? `upscpro-${options.stage}-docker`}}
   const config = {
-    $schema: 'https://github.com/upscpro/upsc#configuration',
+    $schema: options.schema,
     defaultStage: options.stage,
     stages: {
       [options.stage]: {
         region: options.region,
-        instances: {tags: {Name: options.nameTag}},
+        instances,
         appDir: '/opt/upscpro/upscapp-be',
         composeFile: 'docker-compose.yml',
         defaultBranch: 'main',
         healthChecks: [{name: 'api', url: 'http://localhost:8000/health', expectStatus: 200}],
         logGroup: `/aws/ec2/upscpro-${options.stage}-docker`,
-        githubTokenParameter: `/upscpro/${options.stage}/github-token`,
+        githubTokenParameter: options.githubTokenParameter ?? `/upscpro/${options.stage}/github-token`,
       },
     },
   }

@@ -1,9 +1,11 @@
 // The SSM API surface upsc uses (bundled by the build: see ec2.ts).
 export {
   CancelCommandCommand,
+  DescribeParametersCommand,
   GetCommandInvocationCommand,
   GetParameterCommand,
   paginateDescribeInstanceInformation,
+  paginateDescribeParameters,
   paginateListCommandInvocations,
   PutParameterCommand,
   SendCommandCommand,

@@ -1,5 +1,5 @@
 /**
- * `upsc bootstrap ...` as a user runs it (the built CLI), then the whole walk of the README's "New
+ * `upsc bootstrap ...` as a user runs it (the built CLI), then the whole walk of docs/BOOTSTRAP.md's "New
  * host": the files it writes, rendered as Terraform renders them, run as user-data on a fresh
  * sandbox host of the stand-in, and `upsc status` showing the bootstrap and the units.
  */

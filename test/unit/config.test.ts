@@ -1,10 +1,10 @@
-import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {findConfigFile, loadConfig, parseConfig, selectStage} from '../../src/lib/config.js'
+import {findConfigFile, loadConfig, loadConfigOrBuiltIn, parseConfig, SCHEMA_FILE, schemaReference, selectStage} from '../../src/lib/config.js'
 import {UpscError} from '../../src/lib/errors.js'
 import {starterConfig} from '../../src/lib/starter-config.js'
 
@@ -44,7 +44,7 @@ describe('parseConfig', () => {
     const error = errorOf(() => parseConfig(JSON.stringify(doc), '/p/upsc.config.json'))
     expect(error.exitCode).toBe(2)
     expect(error.message).toContain('/p/upsc.config.json has 4 problem(s)')
-    expect(error.message).toContain('stages.stage2.region: expected an AWS region such as eu-central-1')
+    expect(error.message).toContain('stages.stage2.region: expected an AWS region such as ap-south-1')
     expect(error.message).toContain('stages.stage2.instances.ids[0]: expected an instance id')
     expect(error.message).toContain('stages.stage2.keepImages: expected an integer from 1 to 100')
     expect(error.message).toContain('stages.stage2.healthChecks[0].url: expected an http:// or https:// URL')
@@ -76,7 +76,7 @@ describe('parseConfig', () => {
   })
 
   it('accepts the starter config init writes', () => {
-    const text = starterConfig({stage: 'stage2', region: 'eu-central-1', nameTag: 'upscpro-stage2-docker'})
+    const text = starterConfig({stage: 'stage2', region: 'ap-south-1', nameTag: 'upscpro-stage2-docker', schema: './schema.json'})
     expect(selectStage(parseConfig(text, 'f.json')).instances).toEqual({tags: {Name: 'upscpro-stage2-docker'}})
   })
 
@@ -114,5 +114,30 @@ describe('config discovery', () => {
 
   it('says so when --config points at nothing', () => {
     expect(errorOf(() => loadConfig({flag: 'nope.json', cwd: '/tmp', env: {}})).code).toBe('config-missing')
+  })
+})
+
+describe('schemaReference', () => {
+  it('points at the shipped JSON Schema relative to the config file, as editors resolve it', () => {
+    expect(schemaReference('/w/app/upsc.config.json', '/w/app/node_modules/upsc/schema/upsc.config.schema.json')).toBe('./node_modules/upsc/schema/upsc.config.schema.json')
+    expect(schemaReference('/w/app/upsc.config.json', '/usr/lib/node_modules/upsc/schema/upsc.config.schema.json')).toBe('../../usr/lib/node_modules/upsc/schema/upsc.config.schema.json')
+    expect(existsSync(SCHEMA_FILE)).toBe(true)
+  })
+})
+
+describe('the built-in stage', () => {
+  it('is stage2 with every default when there is no config file anywhere', () => {
+    const root = mkdtempSync(join(tmpdir(), 'upsc-config-'))
+    const config = loadConfigOrBuiltIn({cwd: root, env: {XDG_CONFIG_HOME: join(root, 'xdg')}})
+    expect(config.builtIn).toBe(true)
+    expect(selectStage(config)).toMatchObject({name: 'stage2', instances: {tags: {Name: 'upscpro-stage2-docker'}}, logGroup: '/aws/ec2/upscpro-stage2-docker'})
+    expect(errorOf(() => selectStage(config, 'prod')).hint).toContain('upsc init --stage prod')
+  })
+
+  it('is not used when a file is asked for, or found', () => {
+    const root = mkdtempSync(join(tmpdir(), 'upsc-config-'))
+    expect(errorOf(() => loadConfigOrBuiltIn({flag: 'nope.json', cwd: root, env: {}})).code).toBe('config-missing')
+    writeFileSync(join(root, 'upsc.config.json'), minimal)
+    expect(loadConfigOrBuiltIn({cwd: root, env: {}}).builtIn).toBeUndefined()
   })
 })

@@ -35,7 +35,7 @@ describe('notify and metrics config', () => {
 
   it('names the key and what is expected for a bad topic ARN', () => {
     for (const arn of ['upsc-deploys', 'arn:aws:sqs:eu-central-1:123456789012:upsc-deploys', 'arn:aws:sns:eu-central-1:1234:upsc-deploys', 'arn:aws:sns:eu-central-1:123456789012:bad name', ''])
-      expect(problemsOf({notify: {snsTopicArn: arn}})).toContain('stages.stage2.notify.snsTopicArn: expected the ARN of a standard SNS topic such as arn:aws:sns:eu-central-1:123456789012:upsc-deploys')
+      expect(problemsOf({notify: {snsTopicArn: arn}})).toContain('stages.stage2.notify.snsTopicArn: expected the ARN of a standard SNS topic such as arn:aws:sns:ap-south-1:123456789012:upsc-deploys')
   })
 
   it('refuses FIFO topics, which cannot deliver to email', () => {

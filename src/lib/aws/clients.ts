@@ -8,6 +8,7 @@
 import type {CloudWatchClient} from '@aws-sdk/client-cloudwatch'
 import type {CloudWatchLogsClient} from '@aws-sdk/client-cloudwatch-logs'
 import type {EC2Client} from '@aws-sdk/client-ec2'
+import type {IAMClient} from '@aws-sdk/client-iam'
 import type {SNSClient} from '@aws-sdk/client-sns'
 import type {SSMClient} from '@aws-sdk/client-ssm'
 import type {STSClient} from '@aws-sdk/client-sts'
@@ -47,6 +48,7 @@ export class AwsClients {
   private logsClient?: Promise<CloudWatchLogsClient>
   private stsClient?: Promise<STSClient>
   private cloudwatchClient?: Promise<CloudWatchClient>
+  private iamClient?: Promise<IAMClient>
   /** By region: a topic may live in another region than the stage. */
   private readonly snsClients = new Map<string, Promise<SNSClient>>()
 
@@ -79,6 +81,11 @@ export class AwsClients {
     return this.cloudwatchClient
   }
 
+  iam(): Promise<IAMClient> {
+    this.iamClient ??= import('../../sdk/iam.js').then((m) => new m.IAMClient(this.options))
+    return this.iamClient
+  }
+
   /** SNS in `region` (a topic's region, from its ARN), else the stage's. */
   sns(region?: string): Promise<SNSClient> {
     const key = region ?? this.options.region ?? ''
@@ -91,6 +98,6 @@ export class AwsClients {
   }
 
   destroy(): void {
-    for (const c of [this.ssmClient, this.ec2Client, this.logsClient, this.stsClient, this.cloudwatchClient, ...this.snsClients.values()]) void c?.then((x) => x.destroy())
+    for (const c of [this.ssmClient, this.ec2Client, this.logsClient, this.stsClient, this.cloudwatchClient, this.iamClient, ...this.snsClients.values()]) void c?.then((x) => x.destroy())
   }
 }

@@ -46,7 +46,7 @@ export function describeAwsError(error: unknown, context: AwsErrorContext = {}):
   if (BAD_CREDENTIALS.has(name))
     return fail('credentials-invalid', `AWS rejected the credentials${action}: ${message}`, 'Check the profile or the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in use.')
   if (ACCESS_DENIED.has(name) || e.$metadata?.httpStatusCode === 403)
-    return fail('access-denied', `Access denied${action}: ${message}`, `Grant${context.action ? ` ${context.action}` : ' the action'} to the caller; the README lists the least-privilege policy.`)
+    return fail('access-denied', `Access denied${action}: ${message}`, `Grant${context.action ? ` ${context.action}` : ' the action'} to the caller; docs/IAM.md lists the least-privilege policy.`)
   if (THROTTLED.has(name))
     return fail('throttled', `AWS kept throttling the request${action} after retries.`, 'Wait a minute and try again; if it persists, run fewer upsc commands at once.')
   // Case-sensitive: "ResourceNotFoundException" must not read as ENOTFOUND.

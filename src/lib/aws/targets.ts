@@ -15,6 +15,8 @@ export interface Target {
   privateIp?: string
   availabilityZone?: string
   instanceType?: string
+  /** The instance profile (its role reads the token parameter on the host). */
+  instanceProfileArn?: string
 }
 
 const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/
@@ -28,6 +30,7 @@ export function toTarget(i: Instance): Target {
     privateIp: i.PrivateIpAddress,
     availabilityZone: i.Placement?.AvailabilityZone,
     instanceType: i.InstanceType,
+    ...(i.IamInstanceProfile?.Arn ? {instanceProfileArn: i.IamInstanceProfile.Arn} : {}),
   }
 }
 
@@ -92,4 +95,14 @@ export async function resolveTargets(ec2: EC2Client, selector: InstanceSelector,
     }),
   )
   return checkTargets(found, selector, explicit, stageName)
+}
+
+/** Every instance in the region that is not terminated (for `upsc init` and `upsc doctor`). */
+export async function listInstances(ec2: EC2Client): Promise<Target[]> {
+  const {paginateDescribeInstances} = await import('../../sdk/ec2.js')
+  const found: Target[] = []
+  const Filters = [{Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped']}]
+  for await (const page of paginateDescribeInstances({client: ec2, pageSize: 1000}, {Filters}))
+    for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) if (i.InstanceId) found.push(toTarget(i))
+  return found.sort((a, b) => (a.name ?? '~').localeCompare(b.name ?? '~') || a.instanceId.localeCompare(b.instanceId))
 }

@@ -16,6 +16,7 @@ import {combinedExitCode, type HostResult, hostResult} from './host-result.js'
 import {callerArn, reachableTargets} from './preflight.js'
 import {followRemote, runRemote} from './remote-run.js'
 import {reportDeploy} from './report-outcome.js'
+import {tokenReadyStage} from './token-parameter.js'
 
 export interface DeployRequest {
   branch?: string
@@ -85,7 +86,7 @@ export function deploySettings(stage: StageConfig, input: {branch: string; ref?:
 }
 
 export async function runDeploy(ctx: StageContext, request: DeployRequest, events: DeployEvents = {}, signal?: AbortSignal, detach = false): Promise<DeployResult> {
-  const {stage} = ctx
+  const stage = await tokenReadyStage(ctx)
   const input = checkDeployInput(stage, request)
   const [targets, caller] = await Promise.all([reachableTargets(ctx), callerArn(ctx.clients)])
   const deployId = `d-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`

@@ -42,7 +42,7 @@ export function hookSettings(stage: StageConfig, skip: boolean): Settings {
       settings[`${prefix}_${i + 1}_ARGC`] = hook.command.length
       hook.command.forEach((word, j) => (settings[`${prefix}_${i + 1}_${j + 1}`] = word))
       settings[`${prefix}_${i + 1}_TIMEOUT`] = hook.timeoutSeconds
-      settings[`${prefix}_${i + 1}_ROLLBACK`] = hook.rollbackOnFailure ? 1 : undefined
+      settings[`${prefix}_${i + 1}_ROLLBACK`] = 'rollbackOnFailure' in hook && hook.rollbackOnFailure ? 1 : undefined
     })
   }
   return settings
