@@ -1,6 +1,6 @@
 /**
  * Pure: deployment history records as the hosts print them (docs/REMOTE-CONTRACT.md), merged
- * across hosts, and the choice of a rollback target.
+ * across hosts, and the rollback target each host chose.
  */
 
 export interface DeploymentRecord {
@@ -56,27 +56,19 @@ export interface RollbackPlan {
 }
 
 /**
- * The host's rule (rollback.sh), decided here first so the user can confirm it: the newest
- * succeeded deployment whose commit is not the running one, or the one `--to` names (an id, or
- * a commit / unique prefix of one). Returns the plan or the reason there is none.
+ * Pure: what a host chose as its rollback target. The rule lives on the host alone
+ * (`rollback_target` in lib.sh: the newest succeeded deployment whose commit is not the running
+ * one, or the one `--to` names); history.sh reports its answer, and this only reads it.
  */
-export function planRollback(history: HostHistory, to?: string): RollbackPlan | {instanceId: string; problem: string} {
-  const running = history.current?.commit ?? history.records.find((r) => r.outcome === 'succeeded')?.commit ?? undefined
-  const succeeded = history.records.filter((r) => r.outcome === 'succeeded' && r.commit)
-  const base = {instanceId: history.instanceId, ...(running ? {fromCommit: running} : {}), ...(history.current?.branch ? {fromBranch: history.current.branch} : {})}
-  if (to) {
-    const byId = succeeded.find((r) => r.id === to)
-    const byCommit = [...new Map(succeeded.filter((r) => r.commit!.startsWith(to)).map((r) => [r.commit!, r])).values()]
-    if (!byId && byCommit.length === 0) {
-      const any = history.records.find((r) => r.id === to || r.commit?.startsWith(to))
-      return {instanceId: history.instanceId, problem: any ? `deployment ${any.id} (${any.commit?.slice(0, 12) ?? 'no commit'}) did not succeed (${any.outcome}); only succeeded deployments can be rolled back to` : `unknown rollback target ${to}: no succeeded deployment has that id or commit`}
-    }
-    if (!byId && byCommit.length > 1) return {instanceId: history.instanceId, problem: `${to} matches ${byCommit.length} deployed commits; give more digits or a deployment id`}
-    const target = byId ?? byCommit[0]!
-    if (target.commit === running) return {instanceId: history.instanceId, problem: `${target.commit!.slice(0, 12)} is already the running commit`}
-    return {...base, to: target}
+export function hostRollbackPlan(instanceId: string, result: Record<string, unknown> | undefined): RollbackPlan | {instanceId: string; problem: string} {
+  const plan = result?.rollback as {running?: string | null; target?: unknown; problem?: string | null} | undefined
+  const [target] = toRecords([plan?.target])
+  if (!plan || !target) return {instanceId, problem: plan?.problem ?? 'the host did not say what it would roll back to'}
+  const current = result?.current as HostHistory['current']
+  return {
+    instanceId,
+    ...(plan.running ? {fromCommit: plan.running} : {}),
+    ...(current?.branch && current.commit === plan.running ? {fromBranch: current.branch} : {}),
+    to: target,
   }
-  const target = succeeded.find((r) => r.commit !== running)
-  if (!target) return {instanceId: history.instanceId, problem: `nothing to roll back to: no succeeded deployment other than the running commit${running ? ` ${running.slice(0, 12)}` : ''}`}
-  return {...base, to: target}
 }

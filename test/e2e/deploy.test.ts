@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../rig/stand-in.js'
-import {RUN, runCli, writeConfig} from './harness.js'
+import {type CliResult, RUN, runCli, stepsOnce, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
@@ -23,19 +23,42 @@ describe('deploy, history, rollback and the lock through the CLI', () => {
   })
   afterAll(async () => standIn?.stop())
 
+  /** One deploy of the shared scenario, with the host's build count around it. */
+  interface Deployed extends CliResult {
+    buildsBefore: number
+    buildsAfter: number
+  }
+  const SCENARIO = [
+    ['deploy', '--branch', 'main'],
+    ['deploy', '--branch', 'feature-x'],
+    ['deploy', '--branch', 'bad-health', '--json'],
+  ]
+  /**
+   * The first n deploys of the scenario the history and rollback tests read (main, then
+   * feature-x, then bad-health, rolled back to feature-x).
+   */
+  const deployed = stepsOnce(
+    SCENARIO.map((args) => async (): Promise<Deployed> => {
+      const buildsBefore = host.buildCount()
+      const run = await cli(args)
+      return {...run, buildsBefore, buildsAfter: host.buildCount()}
+    }),
+  )
+
   it('refuses a hostile branch name before any AWS call (exit 2)', async () => {
     const canary = join(host.root, 'CANARY')
+    const builds = host.buildCount()
     for (const branch of [`$(touch ${canary})`, '`touch${IFS}CANARY`', "main';touch CANARY;'", '-rf', 'a\nb']) {
       const {code, stderr} = await cli(['deploy', '--branch', branch])
       expect(code, stderr).toBe(2)
       expect(stderr).toContain('Cannot deploy branch')
     }
     expect(existsSync(canary)).toBe(false)
-    expect(host.buildCount()).toBe(0)
+    expect(host.buildCount()).toBe(builds)
   })
 
   it('deploys a branch: builds, starts, health-checks, with live step output, and status shows the commit healthy', async () => {
-    const {code, stdout, stderr} = await cli(['deploy', '--branch', 'main'])
+    const [{code, stdout, stderr}] = await deployed(1)
     expect(stderr).toContain('Sent deploy to')
     expect(code).toBe(0)
     // live step lines (plain mode: timestamped) and the summary
@@ -49,12 +72,11 @@ describe('deploy, history, rollback and the lock through the CLI', () => {
     const result = JSON.parse(status.stdout)
     expect(result.instances[0].probe.repo.commit).toBe(commit)
     expect(result.instances[0].checks.find((c: {id: string}) => c.id === 'deploy.last')).toMatchObject({verdict: 'ok'})
-  })
+  }, 300_000)
 
   it('rolls back automatically when the new commit fails its health gate (exit 5), without building', async () => {
-    await cli(['deploy', '--branch', 'feature-x'])
-    const buildsBefore = host.buildCount()
-    const {code, stdout} = await cli(['deploy', '--branch', 'bad-health', '--json'])
+    const [, featureX, {code, stdout, buildsBefore, buildsAfter}] = await deployed(3)
+    expect(featureX!.code, featureX!.stderr).toBe(0)
     expect(code).toBe(5)
     const result = JSON.parse(stdout)
     const [h] = result.hosts
@@ -62,16 +84,17 @@ describe('deploy, history, rollback and the lock through the CLI', () => {
     expect(h.result.commit).toBe(host.commitOf('bad-health'))
     expect(h.result.rolledBackTo).toBe(host.commitOf('feature-x'))
     // builds happened for bad-health only (one per service), none for the rollback
-    const buildsForBadHealth = host.buildCount() - buildsBefore
+    const buildsForBadHealth = buildsAfter - buildsBefore
     expect(h.steps.map((s: {name: string}) => s.name)).not.toContain('rollback-build')
     expect(buildsForBadHealth).toBe(2)
     // feature-x serves again
     const status = await cli(['status', '--json'])
     expect(status.code).toBe(0)
     expect(JSON.parse(status.stdout).instances[0].probe.repo.commit).toBe(host.commitOf('feature-x'))
-  })
+  }, 300_000)
 
   it('lists every attempt newest first in history', async () => {
+    await deployed(3)
     const {code, stdout} = await cli(['history', '--json'])
     expect(code).toBe(0)
     const {records} = JSON.parse(stdout)
@@ -84,7 +107,7 @@ describe('deploy, history, rollback and the lock through the CLI', () => {
     expect(records[0].caller).toMatch(/^arn:aws:/)
     const table = await cli(['history'])
     expect(table.stdout).toMatch(/When +Id +Who +Kind +Branch +Commit +Outcome +Duration/)
-  })
+  }, 300_000)
 
   it('refuses to roll back without a terminal unless --yes', async () => {
     const {code, stderr} = await cli(['rollback'])
@@ -93,6 +116,7 @@ describe('deploy, history, rollback and the lock through the CLI', () => {
   })
 
   it('rolls back to the previous good deployment with zero builds', async () => {
+    await deployed(3)
     const builds = host.buildCount()
     const {code, stdout, stderr} = await cli(['rollback', '--yes'])
     expect(code, stdout + stderr).toBe(0)
@@ -100,7 +124,7 @@ describe('deploy, history, rollback and the lock through the CLI', () => {
     expect(host.buildCount()).toBe(builds)
     const status = await cli(['status', '--json'])
     expect(JSON.parse(status.stdout).instances[0].probe.repo.commit).toBe(host.commitOf('main'))
-  })
+  }, 300_000)
 
   it('fails clearly for an unknown rollback target', async () => {
     const {code, stderr} = await cli(['rollback', '--to', 'deadbeef', '--yes'])

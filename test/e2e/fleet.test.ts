@@ -1,4 +1,4 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../rig/stand-in.js'
@@ -17,25 +17,38 @@ describe('a rolling deploy over four hosts on SSM\'s own fan-out', () => {
     standIn = await startStandIn({hosts: [{name}, {name}, {name}, {name}]})
     // SSM runs the invocations in the order of the instance ids upsc sends: sorted by id.
     hosts = [...standIn.hosts].sort((a, b) => a.instanceId.localeCompare(b.instanceId))
-    // The same branch "release" on every host's origin, except that the second host builds slowly
-    // and the third host's version fails its health check.
+    // The same branch "release" on every host's origin, except that the second host's build is
+    // held until the test releases it and the third host's version fails its health check.
     hosts[0].host.pushBranch('release', {'app/VERSION': 'release\n'})
-    hosts[1].host.pushBranch('release', {'app/VERSION': 'release\n', 'app/BUILD_SLEEP': '15\n'})
+    hosts[1].host.pushBranch('release', {'app/VERSION': 'release\n', 'app/BUILD_HOLD': 'held\n'})
     hosts[2].host.pushBranch('release', {'app/VERSION': 'release\n', 'app/health': '500\n'})
     hosts[3].host.pushBranch('release', {'app/VERSION': 'release\n'})
     cwd = writeConfig({fleet: sandboxStage({instances: {tags: {Name: name}}, timeouts: {healthSeconds: 3, dockerReadySeconds: 20}})})
   })
   afterAll(async () => standIn?.stop())
 
+  let mainRun: ReturnType<typeof cli> | undefined
+  /** main deployed to all four hosts, once, by whichever test needs it first: any test also runs alone. */
+  const mainEverywhere = () => (mainRun ??= cli(['deploy', '--branch', 'main', '--max-concurrency', '4', '--json']))
+
   it('deploys main to all four hosts at once', async () => {
-    const {code, stdout, stderr} = await cli(['deploy', '--branch', 'main', '--max-concurrency', '4', '--json'])
+    const {code, stdout, stderr} = await mainEverywhere()
     expect(code, stdout + stderr).toBe(0)
     const result = JSON.parse(stdout)
     expect(result.hosts.map((h: {outcome: string}) => h.outcome)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded'])
-  })
+  }, 180_000)
 
   it('with concurrency 2 and max-errors 0: the third host fails its gate and rolls back, the fourth is never started', async () => {
-    const {code, stdout, stderr} = await cli(['deploy', '--branch', 'release', '--max-concurrency', '2', '--max-errors', '0'])
+    expect((await mainEverywhere()).code).toBe(0)
+    const running = cli(['deploy', '--branch', 'release', '--max-concurrency', '2', '--max-errors', '0'])
+    // The second host builds until the fourth has been cancelled, however slow the third host is to fail.
+    const cancelled = () =>
+      standIn.sandbox
+        .commands()
+        .some((c: {invocations: {instanceId: string; status: string}[]}) => c.invocations.some((i) => i.instanceId === hosts[3].instanceId && i.status === 'Cancelled'))
+    await vi.waitUntil(cancelled, {timeout: 150_000, interval: 200})
+    hosts[1].host.releaseBuilds()
+    const {code, stdout, stderr} = await running
     expect(code, stdout + stderr).toBe(1)
     // the final table, one row per host
     const row = (i: number) => stdout.split('\n').find((l) => l.startsWith(`upscpro-fleet-docker (${hosts[i].instanceId})  `)) ?? ''
@@ -52,7 +65,7 @@ describe('a rolling deploy over four hosts on SSM\'s own fan-out', () => {
     expect(commitOn(2)).toBe(hosts[2].host.commitOf('main'))
     expect(commitOn(3)).toBe(hosts[3].host.commitOf('main'))
     expect(status.summary).toMatchObject({instances: 4, healthy: 4, failing: 0})
-  })
+  }, 300_000)
 
   it('status shows one row per host, a failing check named in its row; --details every check', async () => {
     hosts[1].host.killService('worker')
@@ -73,6 +86,7 @@ describe('a rolling deploy over four hosts on SSM\'s own fan-out', () => {
   })
 
   it('merges the history of every host, newest first, labelled by instance', async () => {
+    await mainEverywhere()
     const {code, stdout} = await cli(['history', '--json'])
     expect(code).toBe(0)
     const {records, hosts: perHost} = JSON.parse(stdout)
@@ -80,5 +94,5 @@ describe('a rolling deploy over four hosts on SSM\'s own fan-out', () => {
     expect(new Set(records.map((r: {instanceId: string}) => r.instanceId)).size).toBe(4)
     const starts = records.map((r: {startedAt: string}) => r.startedAt)
     expect([...starts].sort().reverse()).toEqual(starts)
-  })
+  }, 180_000)
 })

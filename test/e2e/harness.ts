@@ -67,3 +67,19 @@ export function startAppOnHost(host: {appDir: string; env: Record<string, string
   run('docker', ['compose', 'build'])
   run('docker', ['compose', 'up', '-d', '--remove-orphans'])
 }
+
+/**
+ * Steps that put a stand-in in a known state, each run once and in order by whichever test needs
+ * it first: `upTo(n)` runs what is missing of the first n and resolves with their results. Any
+ * test of a file then also runs alone (`-t`), and a full run pays for each step once.
+ */
+export function stepsOnce<T>(steps: (() => Promise<T>)[]): (n: number) => Promise<T[]> {
+  const runs: Promise<T>[] = []
+  return (n) => {
+    for (let i = runs.length; i < n; i++) {
+      const previous = runs[i - 1]
+      runs.push(previous ? previous.then(() => steps[i]!()) : steps[i]!())
+    }
+    return Promise.all(runs.slice(0, n))
+  }
+}

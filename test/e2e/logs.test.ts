@@ -60,8 +60,10 @@ describe('upsc logs against the stand-in', () => {
   let cwd: string
   let logs: CloudWatchLogsClient
   let instanceId: string
-  /** Every event put, by message: its timestamp. */
-  const t0 = Date.now() - 8 * 60_000
+  /** The first event's timestamp: 8 minutes before the events are put. */
+  let t0: number
+  /** A --since duration that reaches back to t0 now, however long the tests before took. */
+  const sinceT0 = () => `${Math.floor((Date.now() - t0) / 60_000) + 1}m`
 
   const put = async (group: string, stream: string, events: {timestamp: number; message: string}[]) => {
     await logs.send(new CreateLogStreamCommand({logGroupName: group, logStreamName: stream})).catch((error: Error) => {
@@ -75,6 +77,7 @@ describe('upsc logs against the stand-in', () => {
     instanceId = standIn.hosts[0].instanceId
     logs = new CloudWatchLogsClient({endpoint: standIn.motoUrl, region: 'eu-central-1', credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}, maxAttempts: 1})
     for (const group of [G, G2]) await logs.send(new CreateLogGroupCommand({logGroupName: group}))
+    t0 = Date.now() - 8 * 60_000
     // Streams of the stage group and of a second group, interleaved in time (one event per second).
     await put(G, `${instanceId}/user-data`, [0, 4, 8].map((s) => ({timestamp: t0 + s * 1000, message: `user-data ${s}`})))
     await put(G, `${instanceId}/deploy`, [1, 5, 9].map((s) => ({timestamp: t0 + s * 1000, message: `deploy ${s}${s === 5 ? ' ERROR build failed' : ''}`})))
@@ -89,7 +92,7 @@ describe('upsc logs against the stand-in', () => {
   })
 
   it('merges several streams and two groups into one time-ordered output', async () => {
-    const {code, stdout, stderr} = await runCli(['logs', '--since', '10m', '--group', G2, '--format', 'json'], {cwd, env: standIn.env})
+    const {code, stdout, stderr} = await runCli(['logs', '--since', sinceT0(), '--group', G2, '--format', 'json'], {cwd, env: standIn.env})
     expect(stderr).toBe('')
     expect(code).toBe(0)
     const lines = parse(stdout)
@@ -99,7 +102,7 @@ describe('upsc logs against the stand-in', () => {
   })
 
   it('labels each line with its source (and its group when there are several)', async () => {
-    const {code, stdout} = await runCli(['logs', '--since', '10m', '--group', G2], {cwd, env: {...standIn.env, TZ: 'UTC'}})
+    const {code, stdout} = await runCli(['logs', '--since', sinceT0(), '--group', G2], {cwd, env: {...standIn.env, TZ: 'UTC'}})
     expect(code).toBe(0)
     const hms = (s: number) => new Date(t0 + s * 1000).toISOString().slice(11, 19)
     expect(stdout.split('\n').slice(0, 4)).toEqual([
@@ -123,19 +126,20 @@ describe('upsc logs against the stand-in', () => {
   })
 
   it('selects streams by alias (for each instance), by prefix, and by --filter', async () => {
-    const deploy = await runCli(['logs', '--since', '10m', '--stream', 'deploy', '--format', 'json'], {cwd, env: standIn.env})
+    const deploy = await runCli(['logs', '--since', sinceT0(), '--stream', 'deploy', '--format', 'json'], {cwd, env: standIn.env})
     expect(deploy.code).toBe(0)
     expect(parse(deploy.stdout).map((l) => l.stream)).toEqual([`${instanceId}/deploy`, `${instanceId}/deploy`, `${instanceId}/deploy`])
 
-    const app = await runCli(['logs', '--since', '10m', '--stream', 'app/', '--stream', 'user-data', '--format', 'json'], {cwd, env: standIn.env})
+    const app = await runCli(['logs', '--since', sinceT0(), '--stream', 'app/', '--stream', 'user-data', '--format', 'json'], {cwd, env: standIn.env})
     expect(parse(app.stdout).map((l) => l.message)).toEqual(['user-data 0', 'api 2', 'user-data 4', 'api 6', 'user-data 8', 'worker 10'])
 
-    const errors = await runCli(['logs', '--since', '10m', '--group', G2, '--filter', 'ERROR', '--format', 'json'], {cwd, env: standIn.env})
+    const errors = await runCli(['logs', '--since', sinceT0(), '--group', G2, '--filter', 'ERROR', '--format', 'json'], {cwd, env: standIn.env})
     expect(parse(errors.stdout).map((l) => l.message)).toEqual(['deploy 5 ERROR build failed'])
   })
 
   it('follows: picks up events put while tailing, each once, and a late event with an older timestamp', async () => {
-    const cli = startCli(['logs', '--follow', '--since', '2m', '--group', G2, '--format', 'json'], cwd, standIn.env)
+    // Since 5 minutes: room for the late events however long the steps take (the ones put in beforeAll are older).
+    const cli = startCli(['logs', '--follow', '--since', '5m', '--group', G2, '--format', 'json'], cwd, standIn.env)
     const count = (message: string) => parse(cli.out.stdout).filter((l) => l.message === message).length
     await put(G, 'app/api', [{timestamp: Date.now(), message: 'follow 1'}])
     await cli.waitFor(() => count('follow 1') > 0, 'follow 1')
@@ -145,13 +149,14 @@ describe('upsc logs against the stand-in', () => {
     // Shipped late: older than everything printed so far, once by a few seconds, once by 45 s.
     await put(G, 'app/worker', [{timestamp: Date.now() - 45_000, message: 'late by 45 s'}, {timestamp: Date.now() - 5000, message: 'late by 5 s'}])
     await cli.waitFor(() => count('late by 5 s') > 0 && count('late by 45 s') > 0, 'the late events', 25_000)
-    // Long enough for several polls and a long re-read: still no duplicates.
-    await sleep(12_000)
+    // One more long re-read after all of them (only it finds an event 90 s old): still no duplicates.
+    await put(G, 'app/worker', [{timestamp: Date.now() - 90_000, message: 'late by 90 s'}])
+    await cli.waitFor(() => count('late by 90 s') > 0, 'a long re-read after the late events', 25_000)
     const code = await cli.interrupt()
     expect(code).toBe(0)
     expect(cli.out.stderr).toBe('')
     const messages = parse(cli.out.stdout).map((l) => l.message)
-    for (const m of ['follow 1', 'follow 2', 'follow 3', 'late by 5 s', 'late by 45 s']) expect(messages.filter((x) => x === m)).toEqual([m])
+    for (const m of ['follow 1', 'follow 2', 'follow 3', 'late by 5 s', 'late by 45 s', 'late by 90 s']) expect(messages.filter((x) => x === m)).toEqual([m])
     expect(new Set(messages).size).toBe(messages.length)
   }, 90_000)
 

@@ -10,7 +10,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../rig/stand-in.js'
-import {runCli, sandboxStage, writeConfig} from './harness.js'
+import {runCli, sandboxStage, stepsOnce, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
@@ -56,6 +56,21 @@ describe('deploy notifications and metrics through the CLI', () => {
     return (out.MetricDataResults?.[0]?.Values ?? []).reduce((a, b) => a + b, 0)
   }
 
+  interface Deployed {
+    code: number | null
+    stdout: string
+    stderr: string
+    /** What the deploy sent (drained after it). */
+    notifications: Notification[]
+  }
+  const STAGE2_DEPLOYS = [
+    ['deploy', '--branch', 'main'],
+    ['deploy', '--branch', 'bad-health', '--json'],
+    ['deploy', '--branch', 'build-fails', '--json'],
+  ]
+  /** The first n of stage2's deploys (main: ok; bad-health: rolled back; build-fails: failed). */
+  const stage2Deploys = stepsOnce(STAGE2_DEPLOYS.map((args) => async (): Promise<Deployed> => ({...(await cli(args)), notifications: await drain()})))
+
   const metricNames = async (dimensions: {Name: string; Value?: string}[]) =>
     ((await cloudwatch.send(new ListMetricsCommand({Namespace: 'UPSC/Deployments', Dimensions: dimensions}))).Metrics ?? []).map((m) => m.MetricName)
 
@@ -78,10 +93,10 @@ describe('deploy notifications and metrics through the CLI', () => {
   afterAll(async () => standIn?.stop())
 
   it('a successful deploy writes its metrics and, without notify.onSuccess, sends nothing', async () => {
-    const {code, stderr} = await cli(['deploy', '--branch', 'main'])
+    const [{code, stderr, notifications}] = await stage2Deploys(1)
     expect(code, stderr).toBe(0)
     expect(stderr).not.toContain('warning:')
-    expect(await drain()).toEqual([])
+    expect(notifications).toEqual([])
     expect((await metricNames([{Name: 'Stage', Value: 'stage2'}])).sort()).toEqual(
       // Stage-only: outcome counts and durations; the same with InstanceId as well.
       expect.arrayContaining(['BuildDuration', 'DeployDuration', 'DeployFailed', 'DeploySucceeded', 'RolledBack']),
@@ -91,15 +106,14 @@ describe('deploy notifications and metrics through the CLI', () => {
     )
     expect(await metricTotal('DeploySucceeded', 'Sum', {Stage: 'stage2'})).toBe(1)
     expect(await metricTotal('DeployDuration', 'SampleCount', {Stage: 'stage2', InstanceId: instanceId})).toBe(1)
-  })
+  }, 300_000)
 
   it('a deploy that fails its health gate is rolled back (exit 5) and announced with the failing step, who, and the logs command', async () => {
-    const {code, stdout, stderr} = await cli(['deploy', '--branch', 'bad-health', '--json'])
+    const [, {code, stdout, stderr, notifications: messages}] = await stage2Deploys(2)
     expect(code, stderr).toBe(5)
     const result = JSON.parse(stdout)
     expect(result.warnings).toEqual([])
     const commit = host.commitOf('bad-health')
-    const messages = await drain()
     expect(messages).toHaveLength(1)
     const [{Subject, Message}] = messages
     expect(Subject).toBe(`[upsc] stage2: deploy of bad-health @ ${commit.slice(0, 7)} failed at health, rolled back`)
@@ -109,7 +123,8 @@ describe('deploy notifications and metrics through the CLI', () => {
     expect(Message).toContain(`\nCommit:    ${commit}\n`)
     expect(Message).toMatch(/\nWho: {7}arn:aws:[a-z]+::123456789012:\S+\n/)
     expect(Message).toContain('\nOutcome:   rolled back (the new version failed; the previous version serves again)\n')
-    expect(Message).toMatch(/\nDuration:  \d+\.\ds\n/)
+    // Under a minute "12.3s", from a minute on "1m 5s".
+    expect(Message).toMatch(/\nDuration:  (\d{1,2}\.\ds|\d+m \d{1,2}s)\n/)
     expect(Message).toContain(`\nDeploy id: ${result.deployId}\n`)
     expect(Message).toContain(`\nHost upscpro-stage2-docker (${instanceId}): rolled-back\n`)
     expect(Message).toContain('\n  Failed step: health\n')
@@ -123,13 +138,13 @@ describe('deploy notifications and metrics through the CLI', () => {
     const shown = await cli(command!.split(' ').slice(1))
     expect(shown.code, shown.stderr).toBe(0)
     expect(shown.stdout).toContain('::upsc step health fail')
-  })
+  }, 300_000)
 
   it('a deploy whose build fails (exit 1) is announced with the build step and its reason', async () => {
-    const {code, stdout, stderr} = await cli(['deploy', '--branch', 'build-fails', '--json'])
+    const [, , {code, stdout, stderr, notifications}] = await stage2Deploys(3)
     expect(code, stderr).toBe(1)
     const result = JSON.parse(stdout)
-    const [{Subject, Message}, ...more] = await drain()
+    const [{Subject, Message}, ...more] = notifications
     expect(more).toEqual([])
     expect(Subject).toBe(`[upsc] stage2: deploy of build-fails @ ${host.commitOf('build-fails').slice(0, 7)} FAILED at build`)
     expect(Message).toMatch(/^upsc deploy on stage2: FAILED \(exit 1\)\n/)
@@ -138,10 +153,11 @@ describe('deploy notifications and metrics through the CLI', () => {
     expect(result.hosts[0].reason).toBeTruthy()
     expect(Message).toContain(`\n  Reason:      ${result.hosts[0].reason}\n`)
     expect(Message).toContain(`--stream ${result.commandId}/${instanceId}/aws-runShellScript/stdout`)
-  })
+  }, 300_000)
 
   it('counts every deploy once by stage: read back with GetMetricData', async () => {
     // main (ok), bad-health (failed, rolled back), build-fails (failed)
+    await stage2Deploys(3)
     expect(await metricTotal('DeployFailed', 'SampleCount', {Stage: 'stage2'})).toBe(3)
     expect(await metricTotal('DeployFailed', 'Sum', {Stage: 'stage2'})).toBe(2)
     expect(await metricTotal('DeploySucceeded', 'Sum', {Stage: 'stage2'})).toBe(1)
@@ -150,17 +166,19 @@ describe('deploy notifications and metrics through the CLI', () => {
     // bad-health built; build-fails did not finish its build
     expect(await metricTotal('BuildDuration', 'SampleCount', {Stage: 'stage2', InstanceId: instanceId})).toBe(2)
     expect(await metricTotal('DeployDuration', 'SampleCount', {Stage: 'stage2', InstanceId: instanceId})).toBe(3)
-  })
+  }, 300_000)
 
   it('status shows the failure rate of the last deploys', async () => {
+    await stage2Deploys(3)
     const json = await cli(['status', '--json'])
     expect(json.code, json.stderr).toBe(0)
     expect(JSON.parse(json.stdout).summary.deploys).toEqual({window: 20, deploys: 3, failed: 2, failureRate: 0.667})
     const table = await cli(['status'])
     expect(table.stdout).toContain('\nDeploys: 2 of the last 3 failed (66.7%)')
-  })
+  }, 300_000)
 
   it('a rollback is announced and counted as RolledBack', async () => {
+    await stage2Deploys(3)
     expect((await cli(['deploy', '--branch', 'feature-x'])).code).toBe(0)
     const {code, stdout, stderr} = await cli(['rollback', '--yes', '--json'])
     expect(code, stderr).toBe(0)
@@ -174,7 +192,7 @@ describe('deploy notifications and metrics through the CLI', () => {
     expect(await metricTotal('RolledBack', 'Sum', {Stage: 'stage2'})).toBe(2)
     // A rollback is not a deploy: the failure rate counts deploys only.
     expect(await metricTotal('DeployFailed', 'SampleCount', {Stage: 'stage2'})).toBe(4)
-  })
+  }, 300_000)
 
   it('a topic that does not exist gives one warning line, and the exit code stands (0 and 5)', async () => {
     const missing = topicArn.replace(/:upsc-deploys$/, ':no-such-topic')

@@ -8,7 +8,7 @@ import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, sym
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, afterEach, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import {BOOTSTRAP_BIN, bootstrapEnv, type Host, makeFresh, putAwsResources, REGION, renderedUserData, runUserData, testStage} from '../fixtures/bootstrap/host.js'
 // @ts-expect-error plain JS rig
@@ -28,6 +28,7 @@ type SandboxHost = Host & {
   setServiceHealth(service: string, status: number): void
   containers(): {service: string; state: string}[]
   dockerDaemon(): {running: boolean}
+  passTime(ms: number): Promise<void>
   setDockerState(state: {running?: boolean; readyDelayMs?: number}): Promise<void>
 }
 
@@ -121,13 +122,18 @@ describe('the bootstrap user-data on a fresh host', () => {
 
   it('waits for a Docker daemon slow to start', async () => {
     const stage = testStage()
-    const host = freshHost({dockerReadyDelayMs: 3000})
+    // The daemon answers only once the bootstrap is waiting for it and the test lets the fake
+    // engine's clock pass its readiness delay: no race with how fast the steps before it run.
+    const host = freshHost({dockerReadyDelayMs: 10 * 60_000})
     putAwsResources(awsEnv, stage, {}, scratch)
-    const {code} = await runUserData(host, renderedUserData(stage), bootstrapEnv(host, awsEnv))
+    const running = runUserData(host, renderedUserData(stage), bootstrapEnv(host, awsEnv))
+    const waiting = () => existsSync(join(host.root, '/var/log/user-data.log')) && read(host, '/var/log/user-data.log').includes('Waiting for the Docker daemon')
+    await vi.waitUntil(() => waiting() && host.dockerDaemon().running, {timeout: 60_000, interval: 100})
+    await host.passTime(10 * 60_000)
+    const {code} = await running
     expect(code).toBe(0)
     const log = read(host, '/var/log/user-data.log')
-    expect(log).toMatch(/Waiting for the Docker daemon \(service active\)/)
-    expect(log).toMatch(/::upsc step docker ok [3-9]\.\ds server 27\.3\.1/)
+    expect(log).toMatch(/Waiting for the Docker daemon \(service active\)[^]*::upsc step docker ok \d+\.\ds server 27\.3\.1/)
     expect(bootstrapJson(host).outcome).toBe('succeeded')
   }, 120_000)
 
@@ -381,7 +387,8 @@ describe('the installed units\' scripts on a bootstrapped host', () => {
     const commit = host.headCommit()
     await host.setDockerState({running: false})
     await host.setDockerState({running: true})
-    expect(host.containers().every((c) => c.state !== 'running')).toBe(true)
+    // The daemon's stop killed them: both still listed, neither running.
+    expect(host.containers().map((c) => `${c.service}:${c.state}`).sort()).toEqual(['api:exited', 'worker:exited'])
     const {code, stdout} = await unit('boot')
     expect(code, stdout).toBe(0)
     expect(stdout).toMatch(/^::upsc result \{"schema":1,"kind":"boot","id":"boot-[^"]+","outcome":"succeeded","exitCode":0,/m)

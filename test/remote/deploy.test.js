@@ -2,10 +2,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { findProcesses } from '../rig/util.js';
 import { FAST, historyFile, newHost, servedVersion, stepSummary, until, upscTaggedCommits } from './helpers.js';
 import { runScript, startScript } from './run-script.js';
 
 const lockJson = (host) => path.join(host.upscHome, 'lock.json');
+/** Pids of the host's `docker compose build` processes still running. */
+const building = (host) =>
+  findProcesses((proc) => proc.environ().split('\0').includes(`UPSC_ROOT=${host.root}`) && proc.cmdline().split('\0').includes('build'));
 
 /** Deploy main and check it worked: the baseline "running version" of many tests. */
 async function deployMain(host, settings = {}) {
@@ -14,8 +18,12 @@ async function deployMain(host, settings = {}) {
   return run;
 }
 
-/** Start a deploy of slow-build (its build sleeps 4 s) and wait until it is building. */
+/**
+ * Start a deploy of slow-build and wait until it is building. Its build is held until
+ * host.releaseBuilds(), so it is surely still running when the test acts on it.
+ */
 async function startSlowDeploy(host, settings = {}, opts = {}) {
+  host.pushBranch('slow-build', { 'app/BUILD_SLEEP': null, 'app/BUILD_HOLD': 'held until released\n' });
   const handle = startScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'slow-build', ...settings }, opts);
   await until(() => handle.output().includes('::upsc step build start'), { what: 'the slow build to start' });
   return handle;
@@ -68,7 +76,29 @@ describe('deploy.sh', () => {
     expect(host.headCommit()).toBe(first);
     expect(await servedVersion(host)).toBe('feature-x');
     expect(fs.readFileSync(path.join(host.appDir, 'README.md'), 'utf8')).not.toBe('local edit\n');
-    expect(fs.existsSync(path.join(host.appDir, 'stray.txt'))).toBe(false);
+    // Untracked files are the operator's: kept, and named as a possible change to the build.
+    expect(fs.readFileSync(path.join(host.appDir, 'stray.txt'), 'utf8')).toBe('untracked\n');
+    expect(run.warnings).toContain(`1 untracked file(s) in ${host.appDir} not listed in .gitignore may change the build: stray.txt; kept as they are`);
+  }, 60_000);
+
+  it('refuses to overwrite an untracked file the new commit tracks, names it, and changes nothing', async () => {
+    const host = newHost();
+    expect((await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'main' })).code).toBe(0);
+    host.pushBranch('with-env', { '.env': 'FROM_GIT=1\n' });
+    fs.writeFileSync(path.join(host.appDir, '.env'), 'OPERATOR=1\n');
+    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'with-env' });
+    expect(run.code).toBe(1);
+    expect(run.result.failedStep).toBe('checkout');
+    expect(run.result.reason).toMatch(/untracked working tree files would be overwritten by checkout: +\.env /);
+    expect(fs.readFileSync(path.join(host.appDir, '.env'), 'utf8')).toBe('OPERATOR=1\n');
+    expect(host.headCommit()).toBe(host.commitOf('main'));
+    expect(await servedVersion(host)).toBe('main');
+
+    // Ignored files too (git would overwrite an ignored file silently without --no-overwrite-ignore).
+    fs.appendFileSync(path.join(host.appDir, '.git', 'info', 'exclude'), '.env\n');
+    const ignored = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'with-env' });
+    expect(ignored.result.failedStep).toBe('checkout');
+    expect(fs.readFileSync(path.join(host.appDir, '.env'), 'utf8')).toBe('OPERATOR=1\n');
   }, 60_000);
 
   it('uses the configured build command (argv words) instead of docker compose build', async () => {
@@ -168,7 +198,8 @@ describe('deploy.sh', () => {
     expect(second.result.reason).toMatch(/deploy lock held by arn:aws:iam::1:user\/first \(pid \d+, since \d{4}-.*Z, branch slow-build, command cmd-first\)/);
     expect(second.result.lock).toMatchObject({ caller: 'arn:aws:iam::1:user/first', branch: 'slow-build', commandId: 'cmd-first', pid: first.child.pid, alive: true, kind: 'deploy' });
     expect(second.records).toEqual([]);
-    expect(second.elapsedMs).toBeLessThan(3000); // at once, no waiting
+    // At once, no waiting: the first deploy cannot end before its build is released.
+    expect(first.child.exitCode).toBeNull();
 
     const status = await runScript(host, 'lock', { UPSC_LOCK_ACTION: 'status' });
     expect(status.result).toMatchObject({ held: true, stale: false, holder: { branch: 'slow-build', alive: true } });
@@ -176,6 +207,7 @@ describe('deploy.sh', () => {
     expect(refused.code).toBe(6);
     expect(refused.result).toMatchObject({ released: false, held: true });
 
+    host.releaseBuilds();
     const done = await first.done;
     expect(done.code, done.stdout).toBe(0);
     expect(host.commitOf('slow-build')).toBe(host.headCommit());
@@ -204,11 +236,11 @@ describe('deploy.sh', () => {
     const host = newHost();
     await deployMain(host);
     const handle = await startSlowDeploy(host);
-    const sent = Date.now();
-    process.kill(handle.child.pid, 'SIGINT'); // the bash only: the 4 s build must not be waited for
+    expect(building(host)).not.toEqual([]);
+    process.kill(handle.child.pid, 'SIGINT'); // the bash only: the held build must not be waited for
     const run = await handle.done;
-    expect(Date.now() - sent).toBeLessThan(3000);
     expect(run.code).toBe(130);
+    await until(() => building(host).length === 0, { what: 'the build to be stopped' });
     expect(run.result).toMatchObject({ outcome: 'interrupted', failedStep: 'build', reason: 'interrupted by SIGINT' });
     expect(host.headCommit()).toBe(host.commitOf('main'));
     expect(await servedVersion(host)).toBe('main');

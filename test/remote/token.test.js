@@ -69,6 +69,15 @@ describe('deploy.sh with a GitHub token', () => {
     expectTokenNowhere(host, run);
   }, 60_000);
 
+  it('finds its region without UPSC_REGION or AWS_REGION: the agent\'s AWS_SSM_REGION_NAME', async () => {
+    const host = tokenHost({ requiredToken: GOOD });
+    delete host.env.AWS_DEFAULT_REGION;
+    host.env.AWS_SSM_REGION_NAME = 'eu-central-1';
+    const run = await runScript(host, 'deploy', settings('/upsc/good', { UPSC_REGION: undefined }));
+    expect(run.steps.find((s) => s.name === 'token' && s.status !== 'start'), run.stdout).toMatchObject({ status: 'ok' });
+    expect(run.code).toBe(0);
+  }, 60_000);
+
   it('rejects a value that is not a GitHub token before any git call, without showing it', async () => {
     const host = tokenHost();
     const run = await runScript(host, 'deploy', settings('/upsc/not-a-token'));

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxHost } from '../rig/sandbox-host.js';
-import { pidAlive, run, sleep, tempDir } from './helpers.js';
+import { pidAlive, run, tempDir } from './helpers.js';
 
 /** @type {ReturnType<typeof tempDir>} */
 let temp;
@@ -150,9 +150,10 @@ describe('fake docker: build, up, health', { timeout: 30_000 }, () => {
   });
 
   it('reports a bad commit as starting, then unhealthy, with /health answering 500', async () => {
-    // A longer start_period than the app's 1s, so "starting" is observed even on a busy machine.
+    // A start period no busy machine outlasts, so "starting" is what is seen first; then the
+    // fake engine's clock passes it (no sleeping, no racing it).
     const compose = JSON.parse((await host.run('git show origin/main:docker-compose.yml')).stdout);
-    compose.services.api.healthcheck.start_period = '3s';
+    compose.services.api.healthcheck.start_period = '10m';
     host.pushBranch('bad-health-slow', { 'docker-compose.yml': JSON.stringify(compose), 'app/health': '500\n' });
     const result = await onHost('git fetch -q origin bad-health-slow && git checkout -q FETCH_HEAD && docker compose up -d --build api');
     expect(result.code).toBe(0);
@@ -160,8 +161,7 @@ describe('fake docker: build, up, health', { timeout: 30_000 }, () => {
     expect((await get(`http://127.0.0.1:${port}/health`)).status).toBe(500);
     const early = await onHost(`docker compose ps --format '{{.Health}}' api`);
     expect(early.stdout).toBe('starting\n');
-    const startedAt = /** @type {number} */ (host.container('api')?.startedAt);
-    await sleep(Math.max(0, startedAt + 3100 - Date.now()));
+    await host.passTime(10 * 60_000);
     const late = await onHost(`docker compose ps --format '{{.Health}}' api`);
     expect(late.stdout).toBe('unhealthy\n');
     const wait = await onHost('docker compose up -d --wait --wait-timeout 5 api');
@@ -266,14 +266,14 @@ describe('fake docker: containers over time', { timeout: 20_000 }, () => {
 
 describe('fake docker daemon and systemctl', { timeout: 20_000 }, () => {
   it('answers only after its readiness delay', async () => {
-    const slow = createSandboxHost({ dir: path.join(temp.dir, 'slow'), dockerReadyDelayMs: 2000 });
+    const slow = createSandboxHost({ dir: path.join(temp.dir, 'slow'), dockerReadyDelayMs: 10 * 60_000 });
     try {
       const early = await run(`docker info --format '{{.ServerVersion}}'`, { env: slow.env });
       expect(early.code).toBe(1);
       expect(early.stderr).toBe('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n');
       const active = await run('systemctl is-active docker', { env: slow.env });
       expect(active.stdout).toBe('active\n');
-      await sleep(2100);
+      await slow.passTime(10 * 60_000);
       const late = await run(`docker info --format '{{.ServerVersion}}'`, { env: slow.env });
       expect(late.stdout).toBe('27.3.1\n');
     } finally {
@@ -282,19 +282,19 @@ describe('fake docker daemon and systemctl', { timeout: 20_000 }, () => {
   });
 
   it('is started by systemctl start docker, with its delay counted from then', async () => {
-    const stopped = createSandboxHost({ dir: path.join(temp.dir, 'stopped'), dockerStopped: true, dockerReadyDelayMs: 1500 });
+    const stopped = createSandboxHost({ dir: path.join(temp.dir, 'stopped'), dockerStopped: true, dockerReadyDelayMs: 10 * 60_000 });
     try {
       const before = await run(`systemctl is-active docker; docker version --format '{{.Server.Version}}'`, { env: stopped.env });
       expect(before.stdout).toBe('inactive\n');
       expect(before.stderr).toContain('Cannot connect to the Docker daemon');
-      await sleep(300); // a stopped daemon stays down, whatever the delay
+      await stopped.passTime(20 * 60_000); // a stopped daemon stays down, whatever the delay
       const still = await run('docker info', { env: stopped.env });
       expect(still.code).toBe(1);
 
       const start = await run('systemctl enable --now docker && systemctl is-active docker && docker info >/dev/null', { env: stopped.env });
       expect(start.stdout).toBe('active\n');
       expect(start.code).toBe(1); // not ready yet
-      await sleep(1600);
+      await stopped.passTime(10 * 60_000);
       const ready = await run(`docker info --format '{{.ServerVersion}}'`, { env: stopped.env });
       expect(ready.stdout).toBe('27.3.1\n');
       const shown = await run('systemctl show -p ActiveEnterTimestamp docker', { env: stopped.env });

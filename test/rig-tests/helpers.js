@@ -86,3 +86,19 @@ export function pidAlive(pid) {
     return false;
   }
 }
+
+/**
+ * Was a pid SIGKILLed (or is it gone)? Right after kill(2) returns, the target may still show as
+ * running, with SIGKILL pending: that counts. A process that exits by itself later does not.
+ * @param {number} pid
+ */
+export function killedOrGone(pid) {
+  if (!pidAlive(pid)) return true;
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    // Pending-signal masks: bit 9 (0x100) is SIGKILL.
+    return [...status.matchAll(/^(?:SigPnd|ShdPnd):\s*([0-9a-f]+)$/gm)].some((m) => (BigInt(`0x${m[1]}`) & 0x100n) !== 0n);
+  } catch {
+    return true;
+  }
+}

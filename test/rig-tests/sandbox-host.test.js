@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxHost, FAKE_BIN, ORIGIN_URL } from '../rig/sandbox-host.js';
-import { pidAlive, run, tempDir } from './helpers.js';
+import { waitFor } from '../rig/util.js';
+import { killedOrGone, pidAlive, run, tempDir } from './helpers.js';
 
 /** @type {ReturnType<typeof tempDir>} */
 let temp;
@@ -96,11 +97,15 @@ describe('createSandboxHost', { timeout: 20_000 }, () => {
     const other = createSandboxHost({ dir: path.join(temp.dir, 'other') });
     const up = await run('docker compose up -d', { env: other.env, cwd: other.appDir });
     expect(up.code).toBe(0);
-    const pids = other.containers().map((c) => /** @type {number} */ (c.pid));
+    const containers = other.containers();
+    expect(containers.map((c) => c.service).sort()).toEqual(['api', 'worker']);
+    const pids = containers.map((c) => /** @type {number} */ (c.pid));
     expect(pids.every(pidAlive)).toBe(true);
     other.cleanup();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(pids.some(pidAlive)).toBe(false);
+    // Killed by cleanup() itself, not by their own watchdog (which stops them a second after
+    // the folder is gone): right after it returns, each is dead or has SIGKILL pending.
+    expect(pids.filter((pid) => !killedOrGone(pid))).toEqual([]);
+    await waitFor(() => !pids.some(pidAlive), { what: 'the containers to die' });
     expect(fs.existsSync(other.root)).toBe(false);
   });
 });

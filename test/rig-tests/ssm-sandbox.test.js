@@ -8,7 +8,8 @@ import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { startMoto } from '../rig/moto.js';
 import { createSandboxHost } from '../rig/sandbox-host.js';
 import { startSsmSandbox } from '../rig/ssm-sandbox.js';
-import { pidAlive, sdkConfig, sleep, tempDir, waitForInvocation } from './helpers.js';
+import { waitFor } from '../rig/util.js';
+import { pidAlive, sdkConfig, tempDir, waitForInvocation } from './helpers.js';
 
 const {
   CancelCommandCommand,
@@ -111,7 +112,7 @@ describe('SendCommand / GetCommandInvocation', { timeout: 30_000 }, () => {
     const { instanceId, host } = hosts['web-a'];
     const { sent, result, statuses } = await runOn(
       instanceId,
-      ['set -e', 'echo "root=$UPSC_ROOT"', 'pwd', 'echo "ssm=$AWS_ENDPOINT_URL_SSM"', 'echo "ec2=$AWS_ENDPOINT_URL"', 'echo "id=$AWS_SSM_INSTANCE_ID"', 'echo warn >&2', 'sleep 0.3'],
+      ['set -e', 'echo "root=$UPSC_ROOT"', 'pwd', 'echo "id=$AWS_SSM_INSTANCE_ID"', 'echo warn >&2', 'sleep 0.3'],
       { workingDirectory: '/opt/upscpro/upscapp-be' },
     );
     expect(sent.Command?.Status).toBe('Pending');
@@ -119,9 +120,46 @@ describe('SendCommand / GetCommandInvocation', { timeout: 30_000 }, () => {
     expect(statuses).toEqual(['InProgress', 'Success']);
     expect(result).toMatchObject({ Status: 'Success', StatusDetails: 'Success', ResponseCode: 0, StandardErrorContent: 'warn\n' });
     expect(result.StandardOutputContent).toBe(
-      `root=${host.root}\n${host.appDir}\nssm=${sandbox.url}\nec2=${moto.url}\nid=${instanceId}\n`,
+      `root=${host.root}\n${host.appDir}\nid=${instanceId}\n`,
     );
     expect(Date.parse(/** @type {string} */ (result.ExecutionEndDateTime)) - Date.parse(/** @type {string} */ (result.ExecutionStartDateTime))).toBeGreaterThanOrEqual(250);
+  });
+
+  it('gives the environment of the agent: instance id and region, no AWS_REGION, no credentials', async () => {
+    const { instanceId } = hosts['web-a'];
+    const { result } = await runOn(instanceId, ['env | grep ^AWS_ | sort']);
+    expect(result.StandardOutputContent).toBe(`AWS_SSM_INSTANCE_ID=${instanceId}\nAWS_SSM_REGION_NAME=eu-central-1\n`);
+  });
+
+  it('lets host tools reach the stand-in as the instance role, with no region unless given (AWS CLI v1)', async () => {
+    await ssm.send(new PutParameterCommand({ Name: '/rig/role-check', Value: 'from-the-role', Type: 'SecureString', Overwrite: true }));
+    const get = 'aws ssm get-parameter --name /rig/role-check --with-decryption --query Parameter.Value --output text';
+    const { result } = await runOn(hosts['web-b'].instanceId, [`${get} --region "$AWS_SSM_REGION_NAME"`, `${get} || echo "no region: $?"`]);
+    expect(result.StandardOutputContent).toBe('from-the-role\nno region: 255\n');
+    expect(result.StandardErrorContent).toContain('You must specify a region');
+  });
+
+  it('runs the commands from the orchestration folder of the agent, named by the command id', async () => {
+    const { host, instanceId } = hosts['web-a'];
+    const { result, commandId } = await runOn(instanceId, ['#!/bin/bash', 'echo "$0"', 'pwd']);
+    const dir = path.join(host.root, 'var/lib/amazon/ssm', instanceId, 'document/orchestration', commandId, 'awsrunShellScript/0.awsrunShellScript');
+    expect(result.StandardOutputContent).toBe(`${dir}/_script.sh\n${dir}\n`);
+  });
+
+  it('goes Pending, then InProgress, then a final status, after a while of InvocationDoesNotExist', async () => {
+    const slow = await startSsmSandbox({ motoUrl: moto.url, region: 'eu-central-1', invocationVisibleDelayMs: 50, pendingDelayMs: 400 });
+    const client = new SSMClient(sdkConfig(slow.url));
+    try {
+      const { instanceId, host } = hosts['web-b'];
+      slow.registerInstance({ instanceId, host });
+      const sent = await client.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [instanceId], Parameters: { commands: ['sleep 0.3'] } }));
+      const { statuses, notFound } = await waitForInvocation(client, ssmSdk, /** @type {string} */ (sent.Command?.CommandId), instanceId, { intervalMs: 20 });
+      expect(notFound).toBeGreaterThanOrEqual(1);
+      expect(statuses).toEqual(['Pending', 'InProgress', 'Success']);
+    } finally {
+      client.destroy();
+      await slow.stop();
+    }
   });
 
   it('reports Failed with the exit code', async () => {
@@ -138,24 +176,34 @@ describe('SendCommand / GetCommandInvocation', { timeout: 30_000 }, () => {
   it('times out after executionTimeout and kills the whole process group', async () => {
     const { host, instanceId } = hosts['web-a'];
     const pidFile = path.join(host.root, 'tmp', 'timeout.pid');
-    const started = Date.now();
-    const { result } = await runOn(instanceId, [`sleep 30 & echo $! > "${pidFile}"`, 'echo waiting', 'wait'], { executionTimeout: '1' });
-    expect(Date.now() - started).toBeLessThan(5000);
+    const { result } = await runOn(instanceId, [`trap 'echo trapped > "${pidFile}.trapped"' TERM INT HUP EXIT`, `sleep 30 & echo $! > "${pidFile}"`, 'echo waiting', 'wait'], { executionTimeout: '1' });
     expect(result).toMatchObject({ Status: 'TimedOut', StatusDetails: 'Execution Timed Out', ResponseCode: 137, StandardOutputContent: 'waiting\n' });
+    // Stopped at the timeout, not before; and the 30 s sleep is dead long before it could have ended.
+    expect(Date.parse(/** @type {string} */ (result.ExecutionEndDateTime)) - Date.parse(/** @type {string} */ (result.ExecutionStartDateTime))).toBeGreaterThanOrEqual(1000);
     expect(pidAlive(Number(fs.readFileSync(pidFile, 'utf8')))).toBe(false);
+    expect(fs.existsSync(`${pidFile}.trapped`)).toBe(false); // SIGKILL: no trap ran
   });
 
   it('answers InvocationDoesNotExist right after SendCommand (the known race)', async () => {
-    const { instanceId } = hosts['web-a'];
-    const sent = await ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [instanceId], Parameters: { commands: ['true'] } }));
-    const CommandId = /** @type {string} */ (sent.Command?.CommandId);
-    expect(await errorName(ssm.send(new GetCommandInvocationCommand({ CommandId, InstanceId: instanceId })))).toBe('InvocationDoesNotExist');
-    const { result, notFound } = await waitForInvocation(ssm, ssmSdk, CommandId, instanceId);
-    expect(notFound).toBeGreaterThanOrEqual(1);
-    expect(result.Status).toBe('Success');
-    expect(await errorName(ssm.send(new GetCommandInvocationCommand({ CommandId: '00000000-0000-0000-0000-000000000000', InstanceId: instanceId })))).toBe(
-      'InvocationDoesNotExist',
-    );
+    const { host, instanceId } = hosts['web-a'];
+    // A window of 3 s instead of 100 ms, so that "right after" holds on a busy machine too.
+    const slow = await startSsmSandbox({ motoUrl: moto.url, region: 'eu-central-1', invocationVisibleDelayMs: 3000 });
+    const client = new SSMClient(sdkConfig(slow.url));
+    try {
+      slow.registerInstance({ instanceId, host, computerName: 'web-a' });
+      const sent = await client.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [instanceId], Parameters: { commands: ['true'] } }));
+      const CommandId = /** @type {string} */ (sent.Command?.CommandId);
+      expect(await errorName(client.send(new GetCommandInvocationCommand({ CommandId, InstanceId: instanceId })))).toBe('InvocationDoesNotExist');
+      const { result, notFound } = await waitForInvocation(client, ssmSdk, CommandId, instanceId);
+      expect(notFound).toBeGreaterThanOrEqual(1);
+      expect(result.Status).toBe('Success');
+      expect(await errorName(client.send(new GetCommandInvocationCommand({ CommandId: '00000000-0000-0000-0000-000000000000', InstanceId: instanceId })))).toBe(
+        'InvocationDoesNotExist',
+      );
+    } finally {
+      client.destroy();
+      await slow.stop();
+    }
   });
 
   it('cuts StandardOutputContent at 24,000 and StandardErrorContent at 8,000 characters', async () => {
@@ -205,12 +253,14 @@ describe('CloudWatch output', { timeout: 30_000 }, () => {
   }
 
   it('streams stdout lines to moto while the command runs, and stderr to its own stream', async () => {
-    const { instanceId } = hosts['web-b'];
+    const { host, instanceId } = hosts['web-b'];
+    // The script holds until the test has seen its first line in CloudWatch: it is still running then.
+    const go = path.join(host.root, 'tmp', 'stream.go');
     const sent = await ssm.send(
       new SendCommandCommand({
         DocumentName: 'AWS-RunShellScript',
         InstanceIds: [instanceId],
-        Parameters: { commands: ['echo "::upsc step build start"', 'sleep 2.5', 'echo "::upsc step build ok 2.5s"', 'echo oops >&2'] },
+        Parameters: { commands: ['echo "::upsc step build start"', `until [ -e "${go}" ]; do sleep 0.05; done`, 'echo "::upsc step build ok 2.5s"', 'echo oops >&2'] },
         CloudWatchOutputConfig: { CloudWatchOutputEnabled: true },
       }),
     );
@@ -218,16 +268,14 @@ describe('CloudWatch output', { timeout: 30_000 }, () => {
     const group = '/aws/ssm/AWS-RunShellScript';
     const prefix = `${commandId}/${instanceId}/aws-runShellScript`;
 
-    // The first line shows up while the invocation is still running.
-    const deadline = Date.now() + 2000;
-    let early = /** @type {(string | undefined)[]} */ ([]);
-    while (Date.now() < deadline && early.length === 0) {
-      early = await messages(group, `${prefix}/stdout`);
-      await sleep(50);
-    }
+    const early = await waitFor(async () => {
+      const seen = await messages(group, `${prefix}/stdout`);
+      return seen.length > 0 && seen;
+    }, { timeoutMs: 20_000, what: 'the first stdout line in CloudWatch' });
     expect(early).toEqual(['::upsc step build start']);
     const during = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
     expect(during.Status).toBe('InProgress');
+    fs.writeFileSync(go, '');
 
     const { result } = await waitForInvocation(ssm, ssmSdk, commandId, instanceId);
     expect(result.Status).toBe('Success');
@@ -301,11 +349,15 @@ describe('fleet: Targets, MaxConcurrency, MaxErrors, CancelCommand', { timeout: 
   it('runs one host at a time with MaxConcurrency 1, both at once with 2', async () => {
     const serial = await sendToWeb({ MaxConcurrency: '1', Parameters: { commands: ['sleep 0.6'] } });
     const [first, second] = await windows(serial.commandId);
-    expect(second.start).toBeGreaterThanOrEqual(first.end);
+    expect(second.start, `serial windows ${JSON.stringify([first, second])}`).toBeGreaterThanOrEqual(first.end);
 
-    const parallel = await sendToWeb({ MaxConcurrency: '2', Parameters: { commands: ['sleep 0.6'] } });
+    // Each host checks in and waits (15 s at most) for the other: only a run of both at once succeeds.
+    const meet = fs.mkdtempSync(path.join(temp.dir, 'meet-'));
+    const rendezvous = [`touch "${meet}/$SANDBOX_HOST_NAME"`, `for _ in $(seq 300); do [ "$(ls "${meet}" | wc -l)" -ge 2 ] && exit 0; sleep 0.05; done; exit 1`];
+    const parallel = await sendToWeb({ MaxConcurrency: '2', Parameters: { commands: rendezvous } });
+    expect(parallel.invocations.map((inv) => `${inv.Status}: ${inv.CommandPlugins?.[0].Output ?? ''}`)).toEqual(['Success: ', 'Success: ']);
     const [a, b] = await windows(parallel.commandId);
-    expect(b.start).toBeLessThan(a.end);
+    expect(b.start, `parallel windows ${JSON.stringify([a, b])}`).toBeLessThan(a.end);
   });
 
   it('stops sending once errors exceed MaxErrors', async () => {
@@ -323,12 +375,11 @@ describe('fleet: Targets, MaxConcurrency, MaxErrors, CancelCommand', { timeout: 
       new SendCommandCommand({
         DocumentName: 'AWS-RunShellScript',
         InstanceIds: [instanceId],
-        Parameters: { commands: [`sleep 30 & echo $! > "${pidFile}"`, 'wait'] },
+        Parameters: { commands: [`trap 'echo trapped > "${pidFile}.trapped"' TERM INT HUP EXIT`, `sleep 30 & echo $! > "${pidFile}"`, 'wait'] },
       }),
     );
     const CommandId = /** @type {string} */ (sent.Command?.CommandId);
-    const deadline = Date.now() + 5000;
-    while (!fs.existsSync(pidFile) && Date.now() < deadline) await sleep(20);
+    await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').endsWith('\n'), { timeoutMs: 20_000, what: 'the script to start' });
     const pid = Number(fs.readFileSync(pidFile, 'utf8'));
     expect(pidAlive(pid)).toBe(true);
 
@@ -336,6 +387,8 @@ describe('fleet: Targets, MaxConcurrency, MaxErrors, CancelCommand', { timeout: 
     const { result } = await waitForInvocation(ssm, ssmSdk, CommandId, instanceId);
     expect(result).toMatchObject({ Status: 'Cancelled', StatusDetails: 'Cancelled' });
     expect(pidAlive(pid)).toBe(false);
+    // SIGKILL: no trap of the script ran.
+    expect(fs.existsSync(`${pidFile}.trapped`)).toBe(false);
     const listed = await ssm.send(new ListCommandsCommand({ CommandId }));
     expect(listed.Commands?.[0].Status).toBe('Cancelled');
     expect(await errorName(ssm.send(new CancelCommandCommand({ CommandId: '11111111-1111-1111-1111-111111111111' })))).toBe('InvalidCommandId');

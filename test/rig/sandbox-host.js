@@ -275,7 +275,22 @@ export function createSandboxHost(options) {
       if (running === true) startDaemon(paths.dockerState);
     },
     dockerDaemon: () => readDaemon(paths.dockerState),
+    /**
+     * Let ms pass for the fake engine at once: the daemon's readiness and start, and every
+     * container's start, move ms into the past (readiness delays, health start periods), so a
+     * test sees "later" without sleeping.
+     * @param {number} ms
+     */
+    async passTime(ms) {
+      const daemon = readDaemon(paths.dockerState);
+      writeDaemon(paths.dockerState, { readyAt: daemon.readyAt - ms, startedAt: daemon.startedAt - ms });
+      await updateState(paths.dockerState, (state) => {
+        for (const container of Object.values(state.containers)) container.startedAt -= ms;
+      });
+    },
 
+    /** Let builds held by `BUILD_HOLD` in their context go on (and any later one pass at once). */
+    releaseBuilds: () => fs.writeFileSync(path.join(paths.dockerState, 'builds.release'), ''),
     /** Number of image builds attempted on this host. */
     buildCount: () => buildCount(paths.dockerState),
     /** Build log: [{at, project, service, image, result: 'started'|'ok'|'failed'}]. */

@@ -151,6 +151,22 @@ export async function startSsmSandbox({
     if (wasOnline && record.pingStatus !== 'Online') record.lastPing = Date.now();
   }
 
+  /**
+   * The instance role, as the host's tools see it: a shared config and credentials file in the
+   * host's HOME (the AWS CLI reads them; on EC2 the same tools would ask IMDS). Endpoints point at
+   * moto and at this sandbox for SSM. No region: AWS CLI v1 finds none on a real host either.
+   * @param {string} home
+   */
+  function writeInstanceProfile(home) {
+    const dir = path.join(home, '.aws');
+    const config = `[default]\nendpoint_url = ${motoUrl}\nservices = upsc-stand-in\n\n[services upsc-stand-in]\nssm =\n  endpoint_url = ${url}\n`;
+    const file = path.join(dir, 'config');
+    if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === config) return;
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(dir, 'credentials'), '[default]\naws_access_key_id = testing\naws_secret_access_key = testing\n', { mode: 0o600 });
+    fs.writeFileSync(file, config, { mode: 0o600 });
+  }
+
   /** @param {InstanceRecord} record */
   const lastPing = (record) => (record.pingStatus === 'Online' ? Date.now() : record.lastPing);
 
@@ -367,10 +383,13 @@ export async function startSsmSandbox({
     const instance = /** @type {InstanceRecord} */ (instances.get(invocation.instanceId));
     if (instance.canned) return runCanned(command, invocation, instance.canned);
     const { root, env: hostEnv } = instance.host;
-    const scriptDir = path.join(root, '.sandbox', 'ssm', command.commandId);
+    // Where the agent writes the commands: the orchestration folder named by the command id
+    // (agent/plugins/runscript/runscript.go: <orchestration>/<command-id>/awsrunShellScript/0.awsrunShellScript/_script.sh).
+    const scriptDir = path.join(root, 'var/lib/amazon/ssm', invocation.instanceId, 'document/orchestration', command.commandId, 'awsrunShellScript/0.awsrunShellScript');
     fs.mkdirSync(scriptDir, { recursive: true });
     const scriptFile = path.join(scriptDir, '_script.sh');
-    fs.writeFileSync(scriptFile, `${command.script}\n`);
+    fs.writeFileSync(scriptFile, `${command.script}\n`, { mode: 0o755 });
+    writeInstanceProfile(hostEnv.HOME || path.join(root, 'home'));
     invocation.status = 'InProgress';
     invocation.statusDetails = 'InProgress';
     invocation.startedAt = Date.now();
@@ -386,22 +405,13 @@ export async function startSsmSandbox({
     const shipper = command.cloudWatch.CloudWatchOutputEnabled
       ? createShipper(command.cloudWatch.CloudWatchLogGroupName, `${command.commandId}/${invocation.instanceId}/aws-runShellScript`)
       : null;
-    const child = spawn('bash', [scriptFile], {
+    // The agent runs `sh -c <script path>` (runshellscript.go) with its own environment plus
+    // these two (agent/executers): no AWS_REGION, no credentials.
+    const child = spawn('sh', ['-c', scriptFile], {
       cwd,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...hostEnv,
-        AWS_REGION: region,
-        AWS_DEFAULT_REGION: region,
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing',
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_ENDPOINT_URL: motoUrl,
-        AWS_ENDPOINT_URL_SSM: url,
-        AWS_SSM_INSTANCE_ID: invocation.instanceId,
-        AWS_SSM_REGION_NAME: region,
-      },
+      env: { ...hostEnv, AWS_SSM_INSTANCE_ID: invocation.instanceId, AWS_SSM_REGION_NAME: region },
     });
     invocation.child = child;
     invocation.pgid = child.pid ?? null;

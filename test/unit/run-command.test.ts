@@ -109,10 +109,15 @@ describe('waitForCommand', () => {
   })
 
   it('stops following when aborted and reports the command as still running', async () => {
-    ssmMock.on(GetCommandInvocationCommand).resolves({Status: 'InProgress'})
     const controller = new AbortController()
-    setTimeout(() => controller.abort(), 250)
+    // Aborted while following: once the command has been seen running.
+    let polls = 0
+    ssmMock.on(GetCommandInvocationCommand).callsFake(() => {
+      if (++polls === 2) controller.abort()
+      return {Status: 'InProgress'}
+    })
     const [result] = await waitForCommand(client(), 'c-1', ['i-1'], {signal: controller.signal})
+    expect(polls).toBeGreaterThanOrEqual(2)
     expect(result!.outcome).toBe('running')
   })
 

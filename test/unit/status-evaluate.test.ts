@@ -98,6 +98,14 @@ describe('evaluateInstance', () => {
     expect(status.checks.filter((c) => c.verdict === 'warn').map((c) => c.id)).toEqual(['repo', 'host.disk', 'logs.deploy', 'logs.user-data'])
   })
 
+  it('warns about untracked files a build may pick up, naming the first ones', () => {
+    const probe: ProbeDocument = {...healthyProbe, repo: {present: true, branch: 'main', commit: 'abcdef1', clean: true, untracked: ['.env', 'notes.txt'], untrackedCount: 7}}
+    const status = evaluateInstance(facts({probe}), stage, now)
+    expect(status.checks.find((c) => c.id === 'repo.untracked')).toMatchObject({verdict: 'warn', detail: '7 not in .gitignore, may change the build: .env, notes.txt, ...'})
+    const none = evaluateInstance(facts({probe: {...probe, repo: {...probe.repo!, untracked: [], untrackedCount: 0}}}), stage, now)
+    expect(none.checks.find((c) => c.id === 'repo.untracked')).toBeUndefined()
+  })
+
   it('fails with the reason when the probe could not run', () => {
     const status = evaluateInstance(facts({probe: undefined, probeError: 'the probe timed-out'}), stage, now)
     expect(status.checks.find((c) => c.id === 'host.probe')).toMatchObject({verdict: 'fail', detail: 'the probe timed-out'})

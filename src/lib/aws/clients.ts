@@ -61,6 +61,11 @@ export class AwsClients {
     return this.ssmClient
   }
 
+  /** The region the clients resolved (flag, stage, environment or profile): hosts are told it. */
+  async region(): Promise<string | undefined> {
+    return (await this.ssm()).config.region().catch(() => undefined)
+  }
+
   ec2(): Promise<EC2Client> {
     this.ec2Client ??= import('../../sdk/ec2.js').then((m) => new m.EC2Client(this.options))
     return this.ec2Client

@@ -62,7 +62,7 @@ export function checkDeployInput(stage: StageConfig, request: Pick<DeployRequest
 }
 
 /** Pure: the settings deploy.sh reads (docs/REMOTE-CONTRACT.md). */
-export function deploySettings(stage: StageConfig, input: {branch: string; ref?: string; caller: string; deployId: string; noRollback: boolean; skipHooks?: boolean}): Settings {
+export function deploySettings(stage: StageConfig, input: {branch: string; ref?: string; caller: string; deployId: string; noRollback: boolean; skipHooks?: boolean; region?: string}): Settings {
   const settings: Settings = {
     ...stageSettings(stage),
     ...hookSettings(stage, input.skipHooks ?? false),
@@ -73,6 +73,7 @@ export function deploySettings(stage: StageConfig, input: {branch: string; ref?:
     UPSC_TOOL_VERSION: toolVersion,
     UPSC_TOKEN_PARAMETER: stage.githubTokenParameter,
     UPSC_ENV_PARAMETER: stage.envParameter,
+    UPSC_REGION: input.region,
     UPSC_NO_ROLLBACK: input.noRollback ? 1 : undefined,
     UPSC_KEEP_IMAGES: stage.keepImages,
     UPSC_DOCKER_WAIT_SECONDS: stage.timeouts.dockerReadySeconds,
@@ -88,12 +89,11 @@ export function deploySettings(stage: StageConfig, input: {branch: string; ref?:
 export async function runDeploy(ctx: StageContext, request: DeployRequest, events: DeployEvents = {}, signal?: AbortSignal, detach = false): Promise<DeployResult> {
   const stage = await tokenReadyStage(ctx)
   const input = checkDeployInput(stage, request)
-  const [targets, caller] = await Promise.all([reachableTargets(ctx), callerArn(ctx.clients)])
+  const [targets, caller, region] = await Promise.all([reachableTargets(ctx), callerArn(ctx.clients), ctx.clients.region()])
   const deployId = `d-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`
-  const settings = deploySettings(stage, {...input, caller, deployId, noRollback: request.noRollback, skipHooks: request.skipHooks})
-  // The host's AWS CLI reads the token and env parameters in the stage's region.
+  const settings = deploySettings(stage, {...input, caller, deployId, region, noRollback: request.noRollback, skipHooks: request.skipHooks})
   const keep = request.keepCommit ? {UPSC_KEEP_COMMIT: 1, UPSC_BRANCH: undefined, UPSC_REF: undefined} : {}
-  const commands = buildPayload('deploy', {...settings, UPSC_REGION: ctx.region, ...keep})
+  const commands = buildPayload('deploy', {...settings, ...keep})
   const instanceIds = targets.map((t) => t.instanceId)
   const names = new Map(targets.map((t) => [t.instanceId, t.name]))
   // --detach: stop following as soon as the command is accepted.

@@ -1,17 +1,17 @@
 /**
- * `upsc rollback`: decide the target on every host from its history (so the user can confirm
- * "from -> to"), then run rollback.sh, which reuses the `upsc-<sha>` images and rebuilds only
- * when they are gone.
+ * `upsc rollback`: ask every host which target it picks (history.sh, so the user can confirm
+ * "from -> to"), then run rollback.sh to that deployment, which reuses the `upsc-<sha>` images
+ * and rebuilds only when they are gone.
  */
 import type {StageContext} from '../base-command.js'
-import {planRollback, type RollbackPlan} from '../history.js'
+import {hostRollbackPlan, type RollbackPlan} from '../history.js'
 import {UpscError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
 import {buildPayload} from '../remote/payload.js'
 import {hookSettings, stageSettings} from '../remote/settings.js'
 import {toolVersion} from '../version.js'
 import {combinedExitCode, type HostResult, hostResult} from './host-result.js'
-import {readHistories} from './history.js'
+import {readHistories, toHostHistory} from './history.js'
 import {callerArn, reachableTargets, type ReachableTarget} from './preflight.js'
 import {runRemote} from './remote-run.js'
 import {reportRollback} from './report-outcome.js'
@@ -35,8 +35,12 @@ export interface RollbackResult {
 
 export async function prepareRollback(ctx: StageContext, to?: string): Promise<PreparedRollback> {
   const targets = await reachableTargets(ctx)
-  const {histories} = await readHistories(ctx, targets, 200)
-  const outcomes = histories.map((h) => planRollback(h, to))
+  // Each host picks its own target (the one rule, in rollback.sh's lib); no records are read here.
+  const {hosts} = await readHistories(ctx, targets, 0, {UPSC_ROLLBACK_PLAN: 1, UPSC_ROLLBACK_TO: to})
+  const outcomes = hosts.map((h) => {
+    toHostHistory(h) // a host that answered nothing usable is an error of its own
+    return hostRollbackPlan(h.instanceId, h.result)
+  })
   const problems = outcomes.filter((o): o is {instanceId: string; problem: string} => 'problem' in o)
   if (problems.length > 0)
     throw new UpscError('no-rollback-target', problems.map((p) => `${p.instanceId}: ${p.problem}`).join('\n'), {

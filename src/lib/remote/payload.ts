@@ -65,7 +65,8 @@ function encodeProgram(program: string): string[] {
     'umask 077',
     'upsc_script="$(mktemp)" || exit 70',
     `printf '%s' '${encoded}' | base64 -d | gzip -dc > "$upsc_script" || { echo 'upsc: could not decode the script payload (needs base64 and gzip)' >&2; rm -f "$upsc_script"; exit 70; }`,
-    'bash "$upsc_script"; upsc_status=$?',
+    // $0 is where the agent wrote this script: .../orchestration/<command-id>/... (lib.sh reads the id).
+    'UPSC_RUN_SCRIPT="$0" bash "$upsc_script"; upsc_status=$?',
     'rm -f "$upsc_script"',
     'exit "$upsc_status"',
   ]

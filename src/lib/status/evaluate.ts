@@ -63,6 +63,10 @@ function hostChecks(f: InstanceFacts, stage: StageConfig): Check[] {
       checks.push(
         check('repo', 'Repository', r.clean === false ? 'warn' : 'ok', `${r.branch ? r.branch : 'detached'} @ ${(r.commit ?? '?').slice(0, 7)}${r.clean === false ? ', uncommitted changes' : ', clean'}`),
       )
+    const untracked = r.untrackedCount ?? 0
+    // Deploys keep them (they are the operator's), but a build may pick them up.
+    if (r.present && untracked > 0)
+      checks.push(check('repo.untracked', 'Untracked files', 'warn', `${untracked} not in .gitignore, may change the build: ${(r.untracked ?? []).join(', ')}${untracked > (r.untracked?.length ?? 0) ? ', ...' : ''}`))
   }
   if (p.images) {
     const current = p.images.filter((i) => i.tag === 'latest')

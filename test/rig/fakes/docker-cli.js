@@ -496,6 +496,13 @@ async function buildServices(project, names) {
       await sleep(Number.parseFloat(files.BUILD_SLEEP) * 1000 || 0);
       err(`#3 DONE ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
     }
+    if ('BUILD_HOLD' in files) {
+      // Held until the test releases it (SandboxHost.releaseBuilds): interrupt tests need a
+      // build that is surely still running, however slow the machine.
+      err(`#3 [${name} 2/3] RUN wait-for-release\n`);
+      while (!fs.existsSync(path.join(dir, 'builds.release'))) await sleep(50);
+      err(`#3 DONE ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+    }
     if ('BUILD_FAIL' in files) {
       const step = 'test ! -f BUILD_FAIL';
       fs.appendFileSync(path.join(dir, 'builds.jsonl'), `${JSON.stringify({ at: new Date().toISOString(), project: project.name, service: name, image: ref, result: 'failed' })}\n`);

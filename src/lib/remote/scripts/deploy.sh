@@ -28,9 +28,8 @@ deploy_validate() {
 # read_token: the GitHub token from SSM Parameter Store (via the instance role), format-checked;
 # on failure F_REASON and F_ADVICE say why and what to do.
 read_token() {
-  local p=$UPSC_TOKEN_PARAMETER tok err region=()
-  [[ -n ${UPSC_REGION:-} ]] && region=(--region "$UPSC_REGION")
-  if ! tok=$(aws ssm get-parameter "${region[@]}" --name="$p" --with-decryption \
+  local p=$UPSC_TOKEN_PARAMETER tok err
+  if ! tok=$(aws ssm get-parameter --name="$p" --with-decryption \
     --query Parameter.Value --output text 2>"$U_TMP/aws.err"); then
     last_line err "$U_TMP/aws.err"
     F_REASON="could not read the GitHub token from SSM parameter $p: ${err:-aws cli failed}"
@@ -150,14 +149,11 @@ fail_before_up() {
 # succeeded deployment of another commit, reusing its images, unless UPSC_NO_ROLLBACK=1.
 fail_after_up() {
   step_fail "$@"
-  local failed=$1 reason=$2 n=${#U_STEP_NAMES[@]} target='' branch='' i ok=0
+  local failed=$1 reason=$2 n=${#U_STEP_NAMES[@]} target='' branch='' ok=0 commit=$U_COMMIT ub=$U_BRANCH
   U_RESULT_HC=${U_HC_JSON:-[]}
-  succeeded_commits
-  for i in "${!U_OK_COMMITS[@]}"; do
-    [[ ${U_OK_COMMITS[i]} == "$U_COMMIT" ]] && continue
-    target=${U_OK_COMMITS[i]} branch=${U_OK_BRANCHES[i]}
-    break
-  done
+  # The one rollback-target rule, with the failed commit as the running one.
+  if rollback_default "$commit"; then target=$U_COMMIT branch=$U_BRANCH; fi
+  U_COMMIT=$commit U_BRANCH=$ub
   # A new .env on the same commit (upsc env push): back to the old .env on that commit.
   ((${U_ENV_CHANGED:-0})) && [[ $U_COMMIT == "$U_PREV" ]] && target=$U_PREV branch=$U_BRANCH
   [[ ${UPSC_NO_ROLLBACK:-} == 1 || -z $target ]] || env_restore
@@ -259,9 +255,10 @@ deploy_main() {
   step_start checkout
   U_MOVED=1
   if ! checkout_commit "$U_COMMIT" 2>"$U_TMP/git.err"; then
-    last_line F_REASON "$U_TMP/git.err"
-    fail_before_up checkout "git checkout ${U_COMMIT:0:12} failed: $F_REASON" 'see git status in the app dir (upsc ssh)'
+    fail_before_up checkout "git checkout ${U_COMMIT:0:12} failed: $(git_err "$U_TMP/git.err")" \
+      'move the files git names out of the app dir (upsc ssh), then deploy again'
   fi
+  warn_untracked
   step_ok checkout "${U_COMMIT:0:12} $(git_app log -1 --format=%s "$U_COMMIT" 2>/dev/null)"
 
   if [[ -n ${UPSC_ENV_PARAMETER:-} ]]; then
@@ -307,7 +304,7 @@ deploy_main() {
   local keep
   setting_int keep UPSC_KEEP_IMAGES 5
   ((keep >= 1)) || keep=1
-  succeeded_commits
+  succeeded_commits $((keep + 1))
   retention "$keep" "$U_COMMIT"
   step_ok retention "$U_RETENTION_DETAIL"
 

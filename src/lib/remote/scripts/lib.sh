@@ -22,7 +22,12 @@ docker() { command docker "$@" 9>&-; }
 git() { command git "$@" 9>&-; }
 systemctl() { command systemctl "$@" 9>&-; }
 curl() { command curl "$@" 9>&-; }
-aws() { command aws "$@" 9>&-; }
+# Every AWS CLI call names the region: the CLI's UPSC_REGION, else the agent's AWS_SSM_REGION_NAME.
+# Run Command sets no AWS_REGION, and AWS CLI v1 does not ask the instance metadata for one.
+aws() {
+  local r=${UPSC_REGION:-${AWS_SSM_REGION_NAME:-}}
+  command aws ${r:+--region "$r"} "$@" 9>&-
+}
 
 U_CHILD=
 # run_child CMD...: run CMD in the background and wait, so that a signal reaches our trap at once
@@ -101,6 +106,9 @@ upsc_init() {
   U_LOCK_INFO=$U_STATE/lock.json
   U_CURRENT=$U_STATE/current.json
   U_HOSTNAME=${HOSTNAME:-unknown}
+  # The SSM agent runs a command from .../document/orchestration/<command-id>/awsrunShellScript/:
+  # that is the Run Command id recorded in lock.json and in history.
+  [[ ${UPSC_RUN_SCRIPT:-} =~ /orchestration/([0-9a-f-]{36})/ ]] && UPSC_COMMAND_ID=${BASH_REMATCH[1]}
   U_TMP=$(mktemp -d "${TMPDIR:-/tmp}/upsc.XXXXXX") || U_TMP=$U_STATE
   trap on_exit EXIT
 }
@@ -521,10 +529,9 @@ post_hook_failed() {
 # role (values never travel in the command, its output or the history). The old one is kept in
 # UPSC_HOME/env.previous for env_restore. U_ENV_CHANGED=1 when it changed. 1: F_REASON says why.
 env_refresh() {
-  local p=$UPSC_ENV_PARAMETER new=$U_APP/.env.upsc-new region=()
-  [[ -n ${UPSC_REGION:-} ]] && region=(--region "$UPSC_REGION")
+  local p=$UPSC_ENV_PARAMETER new=$U_APP/.env.upsc-new
   U_ENV_CHANGED=0
-  if ! (umask 077 && aws ssm get-parameter "${region[@]}" --name="$p" --with-decryption \
+  if ! (umask 077 && aws ssm get-parameter --name="$p" --with-decryption \
     --query Parameter.Value --output text >"$new" 2>"$U_TMP/aws.err"); then
     rm -f -- "$new"
     last_line F_REASON "$U_TMP/aws.err"
@@ -557,11 +564,27 @@ head_commit() {
   printf -v "$1" '%s' "$_hc"
 }
 
-# checkout_commit SHA: the exact commit, detached, tracked files clean. Untracked-but-ignored files
-# (.env and such) are kept.
+# checkout_commit SHA: the exact commit, detached, tracked files as committed. Untracked files,
+# ignored or not (.env and such), are the operator's: never deleted, never overwritten (git refuses
+# and names them when the commit tracks one).
 checkout_commit() {
-  git_app checkout --quiet --force --detach "$1" && git_app clean -fdq
+  git_app reset --quiet --hard && git_app checkout --quiet --no-overwrite-ignore --detach "$1"
 }
+
+# warn_untracked: name the untracked files .gitignore does not list (a build may pick them up).
+warn_untracked() {
+  local out line n=0 names=''
+  out=$(git_app --no-optional-locks status --porcelain --untracked-files=normal 2>/dev/null) || return 0
+  while IFS= read -r line; do
+    [[ $line == '?? '* ]] || continue
+    n=$((n + 1))
+    ((n > 5)) || names+="${names:+, }${line#?? }"
+  done <<<"$out"
+  ((n == 0)) || warn "$n untracked file(s) in $U_APP not listed in .gitignore may change the build: $names$( ((n <= 5)) || printf ', ...'); kept as they are"
+}
+
+# git_err FILE: git's error output on one line (it names the files it refused to touch).
+git_err() { tr -s '\n\t' '  ' <"$1"; }
 
 # ------------------------------------------------------------------ health checks
 # hc_load: U_HC_* := the UPSC_HC_<i>_* settings (i from 1, at most 100 checks).
@@ -850,7 +873,10 @@ hold_refuses() {
 # ------------------------------------------------------------------ history
 # UPSC_HOME/deployments.jsonl: one JSON object per line, one line per attempt, appended (never
 # rewritten) with a single write and fsync. Every record ends with ,"schema":1} so that a line torn
-# by a power loss is recognised: see record_complete.
+# by a power loss is recognised: see record_complete. Before an append (under the deploy lock) a
+# file holding UPSC_HISTORY_ROTATE_LINES (1000) lines is renamed, whole, to deployments.<seq>.jsonl
+# and a new file starts. No file is ever edited or deleted; every read goes through all of them,
+# newest first, stopping as soon as it has its answer.
 
 # record_complete LINE: 0 when LINE is a whole record.
 record_complete() { [[ $1 == '{'* && $1 == *',"schema":1}' ]]; }
@@ -859,6 +885,7 @@ record_complete() { [[ $1 == '{'* && $1 == *',"schema":1}' ]]; }
 record_append() {
   local pre=''
   mkdir -p -- "$U_STATE"
+  history_rotate
   if [[ -s $U_HISTORY && -n $(tail -c 1 -- "$U_HISTORY") ]]; then pre=$'\n'; fi
   if printf '%s%s\n' "$pre" "$1" >>"$U_HISTORY"; then
     sync -d -- "$U_HISTORY" 2>/dev/null || sync
@@ -866,6 +893,21 @@ record_append() {
     warn "could not append the deployment record to $U_HISTORY"
   fi
   printf '::upsc record %s\n' "$1"
+}
+
+# history_rotate: rename deployments.jsonl to the next deployments.<seq>.jsonl (never overwriting)
+# once it holds UPSC_HISTORY_ROTATE_LINES lines.
+history_rotate() {
+  local last=0 f n max
+  setting_int max UPSC_HISTORY_ROTATE_LINES 1000
+  [[ -f $U_HISTORY ]] && n=$(wc -l <"$U_HISTORY") && ((n >= max)) || return 0
+  history_files
+  f=${U_HFILES[1]-}
+  n=${f##*/deployments.}
+  n=${n%.jsonl}
+  [[ $n =~ ^[0-9]{1,9}$ ]] && last=$((10#$n))
+  printf -v f '%s/deployments.%06d.jsonl' "$U_STATE" $((last + 1))
+  if ! mv -n -- "$U_HISTORY" "$f" || [[ -e $U_HISTORY ]]; then warn "could not rotate $U_HISTORY to $f"; fi
 }
 
 # record_write OUTCOME FROM TO: append the record of an attempt: the steps FROM..TO-1 and the R_*
@@ -888,39 +930,124 @@ record_write() {
   record_append "{${rec#,},\"schema\":1}"
 }
 
-# history_lines: U_LINES := the complete records, oldest first (torn lines skipped: U_SKIPPED).
-history_lines() {
-  local all=() line
-  U_LINES=() U_SKIPPED=0
-  [[ -f $U_HISTORY ]] || return 0
-  mapfile -t all <"$U_HISTORY"
-  for line in "${all[@]}"; do
-    line=${line%$'\r'}
-    [[ -n $line ]] || continue
-    if record_complete "$line"; then U_LINES+=("$line"); else U_SKIPPED=$((U_SKIPPED + 1)); fi
-  done
+# history_files: U_HFILES := the history files, newest first: deployments.jsonl, then the rotated
+# deployments.<seq>.jsonl, highest seq first.
+history_files() {
+  local f old=()
+  U_HFILES=()
+  [[ -f $U_HISTORY ]] && U_HFILES+=("$U_HISTORY")
+  for f in "$U_STATE"/deployments.[0-9]*.jsonl; do [[ -f $f ]] && old=("$f" "${old[@]}"); done
+  U_HFILES+=("${old[@]}")
 }
 
-# succeeded_commits: U_OK_COMMITS := commits of succeeded deployments/rollbacks, newest first,
-# each once; U_OK_IDS, U_OK_BRANCHES := the id and branch of the newest record of each.
+# history_newest: every line of the history, newest first. Each file gets a final newline, so a
+# torn last line never joins the line before it.
+history_newest() {
+  local f
+  history_files
+  for f in "${U_HFILES[@]}"; do { cat -- "$f" 2>/dev/null; printf '\n'; } | tac; done
+}
+
+# history_count: U_TOTAL := the complete records, U_SKIPPED := torn lines, in every history file.
+history_count() {
+  local all
+  history_files
+  U_TOTAL=0 U_SKIPPED=0
+  ((${#U_HFILES[@]})) || return 0
+  U_TOTAL=$(cat -- "${U_HFILES[@]}" | grep -c '^{.*,"schema":1}$')
+  all=$(cat -- "${U_HFILES[@]}" | grep -c '[^[:space:]]')
+  U_SKIPPED=$((all - U_TOTAL))
+}
+
+# succeeded_commits MAX: U_OK_COMMITS := the commits of the newest MAX distinct succeeded
+# deployments/rollbacks, newest first, U_OK_LINES := the newest record of each (the history is
+# read no further).
 succeeded_commits() {
-  local i line outcome commit id branch seen=' '
-  U_OK_COMMITS=() U_OK_IDS=() U_OK_BRANCHES=()
-  history_lines
-  for ((i = ${#U_LINES[@]} - 1; i >= 0; i--)); do
-    line=${U_LINES[i]}
+  local line outcome commit seen=' '
+  U_OK_COMMITS=() U_OK_LINES=()
+  while ((${#U_OK_COMMITS[@]} < $1)) && IFS= read -r line; do
+    record_complete "$line" || continue
     json_get outcome "$line" outcome
     [[ $outcome == '"succeeded"' ]] || continue
     json_get commit "$line" commit
     json_unq commit "$commit"
     if ! is_sha "$commit" || [[ $seen == *" $commit "* ]]; then continue; fi
     seen+="$commit "
-    json_get id "$line" id
-    json_unq id "$id"
-    json_get branch "$line" branch
-    json_unq branch "$branch"
-    U_OK_COMMITS+=("$commit") U_OK_IDS+=("$id") U_OK_BRANCHES+=("$branch")
+    U_OK_COMMITS+=("$commit") U_OK_LINES+=("$line")
+  done < <(history_newest)
+}
+
+# rollback_default RUNNING: THE rollback-target rule (upsc rollback shows what it picks, rollback.sh
+# and the automatic rollback of deploy.sh use it): the newest succeeded deployment or rollback
+# whose commit is not RUNNING. RUNNING is running_commit's answer (current.json, else the
+# checkout's HEAD); when it is empty, the newest succeeded record. Reads two succeeded commits at
+# most. Sets what target_set sets, or U_TARGET_PROBLEM and returns 1.
+rollback_default() {
+  local i
+  succeeded_commits 2
+  for i in "${!U_OK_COMMITS[@]}"; do
+    [[ ${U_OK_COMMITS[i]} == "$1" ]] || {
+      target_set "${U_OK_LINES[i]}"
+      return 0
+    }
   done
+  U_TARGET_PROBLEM="nothing to roll back to: no succeeded deployment other than the running commit ${1:0:12}"
+  return 1
+}
+
+# target_set RECORD: U_TARGET_LINE, U_TARGET_ID, U_COMMIT, U_BRANCH := the record and its fields.
+target_set() {
+  U_TARGET_LINE=$1
+  json_get U_TARGET_ID "$1" id
+  json_unq U_TARGET_ID "$U_TARGET_ID"
+  json_get U_COMMIT "$1" commit
+  json_unq U_COMMIT "$U_COMMIT"
+  json_get U_BRANCH "$1" branch
+  json_unq U_BRANCH "$U_BRANCH"
+}
+
+# rollback_target RUNNING [TO]: rollback_default without TO. TO names the target: the deployment
+# with that id (it must have succeeded), else the succeeded record of the one commit TO (a commit
+# or a unique prefix) names; refused when it is RUNNING. Sets what target_set sets, or
+# U_TARGET_PROBLEM and returns 1.
+rollback_target() {
+  local run=$1 to=${2:-} want line id outcome commit seen=' ' match='' n=0
+  U_TARGET_PROBLEM=''
+  [[ -n $to ]] || {
+    rollback_default "$run"
+    return
+  }
+  json_q want "$to"
+  while IFS= read -r line; do
+    record_complete "$line" || continue
+    json_get id "$line" id
+    json_get outcome "$line" outcome
+    json_get commit "$line" commit
+    json_unq commit "$commit"
+    if [[ $id == "$want" ]]; then
+      if [[ $outcome != '"succeeded"' ]] || ! is_sha "$commit"; then
+        U_TARGET_PROBLEM="deployment $to did not succeed (outcome ${outcome//\"/}): it is not a rollback target"
+        return 1
+      fi
+      match=$line n=1
+      break
+    fi
+    if [[ $outcome == '"succeeded"' ]] && is_sha "$commit" && valid_ref "$to" && [[ $commit == "${to,,}"* && $seen != *" $commit "* ]]; then
+      seen+="$commit "
+      n=$((n + 1))
+      [[ -n $match ]] || match=$line
+    fi
+  done < <(history_newest)
+  if ((n != 1)); then
+    U_TARGET_PROBLEM="$to matches $n deployed commits: give more digits of the commit, or the deployment id"
+    ((n)) || U_TARGET_PROBLEM="unknown rollback target $to: no succeeded deployment has that id or commit"
+    return 1
+  fi
+  target_set "$match"
+  [[ $U_COMMIT != "$run" ]] || {
+    U_TARGET_PROBLEM="${U_COMMIT:0:12} is already the running commit"
+    return 1
+  }
 }
 
 # running_commit VAR: VAR := the commit the stack was last started from (current.json), else HEAD.
@@ -951,7 +1078,7 @@ switch_to() {
   U_REBUILT=0
   step_start "${p}checkout"
   if ! checkout_commit "$sha" 2>"$U_TMP/git.err"; then
-    step_fail "${p}checkout" "git checkout ${sha:0:12} failed: $(tail -n 1 "$U_TMP/git.err")" \
+    step_fail "${p}checkout" "git checkout ${sha:0:12} failed: $(git_err "$U_TMP/git.err")" \
       'deploy it again (upsc deploy --ref)'
     return 1
   fi

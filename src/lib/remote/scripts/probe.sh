@@ -62,18 +62,24 @@ probe_docker() {
   P_DOCKER="{\"running\":$running,\"serverVersion\":$version,\"composeVersion\":$compose,\"error\":$err}"
 }
 
-# probe_repo: commit, branch and cleanliness in one `git status`. A deployed checkout is detached:
+# probe_repo: commit, branch and cleanliness in one `git status` that never takes .git/index.lock
+# (an operator's git may need it); untracked files that .gitignore does not list: the first 5 names
+# and the count. A deployed checkout is detached:
 # its branch is the one current.json recorded for that commit.
 probe_repo() {
-  local out line oid='' head='' clean=1 present=0 err='' info='' cur='' cbranch=''
+  local out line oid='' head='' clean=1 present=0 err='' info='' cur='' cbranch='' untracked='' q nu=0
   if [[ ! -d $U_APP ]]; then
     err="app dir $U_APP does not exist"
-  elif out=$(git_app status --porcelain=v2 --branch --untracked-files=no 2>&1); then
+  elif out=$(git_app --no-optional-locks status --porcelain=v2 --branch --untracked-files=normal 2>&1); then
     present=1
     while IFS= read -r line; do
       case $line in
         '# branch.oid '*) oid=${line#'# branch.oid '} ;;
         '# branch.head '*) head=${line#'# branch.head '} ;;
+        '? '*)
+          nu=$((nu + 1))
+          ((nu > 5)) || { json_q q "${line#? }" && untracked+="${untracked:+,}$q"; }
+          ;;
         '#'* | '') ;;
         *) clean=0 ;;
       esac
@@ -95,7 +101,7 @@ probe_repo() {
   json_qn e "$err"
   json_b p "$present"
   if ((present)); then json_b cl "$clean"; else cl=null; fi
-  P_REPO="{\"present\":$p,\"branch\":$b,\"commit\":$c,\"clean\":$cl,\"error\":$e}"
+  P_REPO="{\"present\":$p,\"branch\":$b,\"commit\":$c,\"clean\":$cl,\"untracked\":[$untracked],\"untrackedCount\":$nu,\"error\":$e}"
 }
 
 # probe_images: the project's images (<project>-*), every tag, newest first.

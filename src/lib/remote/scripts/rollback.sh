@@ -1,8 +1,7 @@
 # shellcheck shell=bash
 # rollback.sh: put this host back on an earlier succeeded deployment, reusing the images tagged
 # upsc-<sha> when it was deployed (no build; a rebuild only when they are gone, with a warning).
-# Target: UPSC_ROLLBACK_TO (a deployment id, or a commit / unique prefix of one), else the newest
-# succeeded deployment whose commit is not the running one. Runs after lib.sh in the same bash.
+# Target: rollback_target (lib.sh), with UPSC_ROLLBACK_TO when given. Runs after lib.sh in the same bash.
 # Globals here are also read by lib.sh, some indirectly (SC2034).
 # shellcheck disable=SC2034
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -16,56 +15,11 @@ rollback_validate() {
     usage_fail 'UPSC_ROLLBACK_TO is not a deployment id or commit'
 }
 
-# find_target: U_COMMIT, U_TARGET_ID, U_BRANCH := the deployment to go back to, or step_fail.
+# find_target: U_COMMIT, U_TARGET_ID, U_BRANCH := the deployment to go back to (the one rule,
+# rollback_target in lib.sh), or step_fail.
 find_target() {
-  local to=${UPSC_ROLLBACK_TO:-} i line id want outcome commit matches=()
-  succeeded_commits
-  if [[ -z $to ]]; then
-    for i in "${!U_OK_COMMITS[@]}"; do
-      [[ ${U_OK_COMMITS[i]} == "$U_PREV" ]] && continue
-      U_COMMIT=${U_OK_COMMITS[i]} U_TARGET_ID=${U_OK_IDS[i]} U_BRANCH=${U_OK_BRANCHES[i]}
-      return 0
-    done
-    step_fail target "nothing to roll back to: no succeeded deployment other than the running commit ${U_PREV:0:12}" \
-      'see upsc history; deploy a branch instead'
-    return 1
-  fi
-  # A deployment id names one record, which must have succeeded.
-  json_q want "$to"
-  for ((i = ${#U_LINES[@]} - 1; i >= 0; i--)); do
-    line=${U_LINES[i]}
-    json_get id "$line" id
-    [[ $id == "$want" ]] || continue
-    json_get outcome "$line" outcome
-    json_get commit "$line" commit
-    json_unq commit "$commit"
-    if [[ $outcome != '"succeeded"' ]] || ! is_sha "$commit"; then
-      step_fail target "deployment $to did not succeed (outcome $outcome): it is not a rollback target" \
-        'choose a succeeded deployment from upsc history'
-      return 1
-    fi
-    json_get U_BRANCH "$line" branch
-    json_unq U_BRANCH "$U_BRANCH"
-    U_COMMIT=$commit U_TARGET_ID=$to
-    return 0
-  done
-  # Else a commit (or a unique prefix) of a succeeded deployment.
-  if valid_ref "$to"; then
-    for i in "${!U_OK_COMMITS[@]}"; do
-      [[ ${U_OK_COMMITS[i]} == "${to,,}"* ]] && matches+=("$i")
-    done
-  fi
-  if ((${#matches[@]} == 1)); then
-    i=${matches[0]}
-    U_COMMIT=${U_OK_COMMITS[i]} U_TARGET_ID=${U_OK_IDS[i]} U_BRANCH=${U_OK_BRANCHES[i]}
-    return 0
-  fi
-  if ((${#matches[@]} > 1)); then
-    step_fail target "$to matches ${#matches[@]} deployed commits" 'give more digits of the commit, or the deployment id'
-  else
-    step_fail target "unknown rollback target $to: no succeeded deployment has that id or commit" \
-      'choose a succeeded deployment from upsc history'
-  fi
+  rollback_target "$U_PREV" "${UPSC_ROLLBACK_TO:-}" && return 0
+  step_fail target "$U_TARGET_PROBLEM" 'choose a succeeded deployment from upsc history, or deploy a branch instead'
   return 1
 }
 
@@ -114,10 +68,6 @@ rollback_main() {
   running_commit U_PREV
   step_start target
   find_target || rollback_finish "$RC_FAILED" failed
-  if [[ $U_COMMIT == "$U_PREV" ]]; then
-    step_fail target "${U_COMMIT:0:12} is already the running commit" 'nothing to do; see upsc history for other targets'
-    rollback_finish "$RC_FAILED" failed
-  fi
   step_ok target "${U_PREV:0:12} -> ${U_COMMIT:0:12} ($U_TARGET_ID)"
 
   step_start docker
