@@ -59,7 +59,7 @@ prune_main() {
   U_DRY=$dry U_RM_TAGS=()
   running_commit cur
   if project_images; then
-    succeeded_commits
+    succeeded_commits $((keep + 1))
     retention "$keep" "$cur"
     say "upsc-<sha> tags: $U_RETENTION_DETAIL${U_RM_TAGS[*]:+ (${U_RM_TAGS[*]})}"
   fi
