@@ -162,7 +162,9 @@ describe('day-two operations through the CLI', {timeout: 300_000}, () => {
     expect(JSON.parse((await env(['show', '--json'])).stdout).variables.map((v: {key: string}) => v.key)).toEqual(['DATABASE_URL'])
 
     // The secret never travelled in a Run Command, nor reached the history.
-    const scripts = execFileSync('bash', ['-c', 'cat "$1"/.sandbox/ssm/*/_script.sh', '_', host.root], {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024})
+    // Every script the agent wrote (<root>/var/lib/amazon/ssm/<instance>/document/orchestration/<command>/...).
+    const scripts = execFileSync('bash', ['-c', 'shopt -s globstar; cat "$1"/var/lib/amazon/ssm/**/_script.sh', '_', host.root], {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024})
+    expect(scripts).toContain('upsc_script')
     expect(scripts).not.toContain(SECRET)
     expect(readFileSync(join(host.upscHome, 'deployments.jsonl'), 'utf8')).not.toContain(SECRET)
   })
