@@ -57,9 +57,6 @@ function baseFiles() {
     'app/health': '200\n',
     'app/VERSION': 'main\n',
     'README.md': '# upscapp-be (sandbox copy)\n',
-    // As in the real app: the .env (written from the envParameter) is never committed, and the
-    // deploy's `git clean` keeps ignored files only.
-    '.gitignore': '.env\n',
   };
 }
 
