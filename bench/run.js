@@ -3,7 +3,7 @@
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 
-const MODULES = ['startup', 'status', 'logs', 'rollback', 'fleet']
+const MODULES = ['startup', 'status', 'logs', 'rollback', 'fleet', 'bluegreen']
 const only = process.argv.slice(2)
 const log = (text) => process.stderr.write(`${text}\n`)
 

@@ -2,11 +2,12 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
 import {ExitCode} from '../lib/exit-codes.js'
-import {usageError} from '../lib/errors.js'
+import {branchFlag, commandIdFlag, commitFlag, maxConcurrencyFlag, maxErrorsFlag} from '../lib/flags.js'
 import {interruptSignal} from '../lib/interrupt.js'
-import {attachDeploy, cancelDeploy, type DeployResult, runDeploy} from '../lib/ops/deploy.js'
+import {cancelDeploy} from '../lib/ops/cancel.js'
+import {attachDeploy, type DeployResult, runDeploy} from '../lib/ops/deploy.js'
 import {Progress} from '../lib/progress.js'
-import {renderHostResults} from '../lib/render/deploy.js'
+import {renderCancel, renderHostResults} from '../lib/render/deploy.js'
 
 export default class Deploy extends BaseCommand<typeof Deploy> {
   static override summary = 'Fetch, build, start and health-check a branch on the stage; roll back automatically if it is unhealthy.'
@@ -15,7 +16,7 @@ export default class Deploy extends BaseCommand<typeof Deploy> {
 
 Output streams live from CloudWatch Logs. Ctrl-C stops following, not the deploy: upsc prints how to re-attach (--attach) or cancel (--cancel).
 
-Exit codes: 0 deployed and healthy, 1 failed (the running version is untouched when the failure is before the services start), 4 unreachable, 5 failed and rolled back, 6 another deploy holds the lock, 130 interrupted.`
+Exit codes: 0 deployed and healthy, 1 failed (the running version is untouched when the failure is before the services start), 4 unreachable, 5 failed and rolled back, 6 another deploy holds the lock, 7 following stopped (AWS unreachable or credentials expired: the deploy goes on; re-attach with --attach), 130 interrupted.`
 
   static override examples = [
     {command: '<%= config.bin %> deploy --branch feature-x', description: 'Deploy the tip of origin/feature-x to the default stage.'},
@@ -23,25 +24,23 @@ Exit codes: 0 deployed and healthy, 1 failed (the running version is untouched w
     {command: '<%= config.bin %> deploy --branch feature-x --no-rollback', description: 'Leave a failing version in place to debug it.'},
     {command: '<%= config.bin %> deploy --branch main --detach', description: 'Send the deploy and return at once with its command id.'},
     {command: '<%= config.bin %> deploy --attach 0b6c5a4e-1d2f-4f57-9a43-6f0e8e4b2a11', description: 'Resume following a deploy.'},
-    {command: '<%= config.bin %> deploy --cancel 0b6c5a4e-1d2f-4f57-9a43-6f0e8e4b2a11', description: 'Cancel a running deploy (the lock is released, the run recorded as interrupted).'},
+    {command: '<%= config.bin %> deploy --cancel 0b6c5a4e-1d2f-4f57-9a43-6f0e8e4b2a11', description: 'Cancel a running deploy: it stops, puts back what runs and is recorded as cancelled (killed by CancelCommand after timeouts.cancelSeconds if it does not stop).'},
   ]
 
   static override flags = {
-    branch: Flags.string({char: 'b', description: 'Branch to deploy (default: the stage\'s defaultBranch).'}),
-    ref: Flags.string({description: 'Exact commit of the branch to deploy (default: the tip of origin/<branch>).', helpValue: 'SHA'}),
+    branch: branchFlag({char: 'b', description: 'Branch to deploy (default: the stage\'s defaultBranch).'}),
+    ref: commitFlag({description: 'Exact commit of the branch to deploy (default: the tip of origin/<branch>).', helpValue: 'SHA'}),
     'no-rollback': Flags.boolean({description: 'On a failed health gate, leave the new version running for debugging.'}),
     'skip-hooks': Flags.boolean({description: 'Do not run the stage\'s hooks (emergencies); recorded in history.'}),
     detach: Flags.boolean({description: 'Send the deploy, print its command id and how to follow it, and exit.'}),
-    attach: Flags.string({description: 'Resume following a running deploy by its command id.', helpValue: 'COMMAND_ID', exclusive: ['branch', 'ref', 'cancel', 'detach']}),
-    cancel: Flags.string({description: 'Cancel a running deploy by its command id.', helpValue: 'COMMAND_ID', exclusive: ['branch', 'ref', 'attach', 'detach']}),
-    'max-concurrency': Flags.string({description: 'Hosts deployed at once: a number or a percentage (SSM MaxConcurrency).', default: '1', helpValue: 'N|N%'}),
-    'max-errors': Flags.string({description: 'Failed hosts tolerated before the rest are not started (SSM MaxErrors).', default: '0', helpValue: 'N|N%'}),
+    attach: commandIdFlag({description: 'Resume following a running deploy by its command id.', helpValue: 'COMMAND_ID', exclusive: ['branch', 'ref', 'cancel', 'detach']}),
+    cancel: commandIdFlag({description: 'Cancel a running deploy by its command id.', helpValue: 'COMMAND_ID', exclusive: ['branch', 'ref', 'attach', 'detach']}),
+    'max-concurrency': maxConcurrencyFlag({description: 'Hosts deployed at once: a number or a percentage (SSM MaxConcurrency).', default: '1', helpValue: 'N|N%'}),
+    'max-errors': maxErrorsFlag({description: 'Failed hosts tolerated before the rest are not started (SSM MaxErrors).', default: '0', helpValue: 'N|N%'}),
   }
 
   public async run(): Promise<DeployResult> {
     const {flags} = this
-    checkRate('--max-concurrency', flags['max-concurrency'])
-    checkRate('--max-errors', flags['max-errors'])
     const ctx = this.stageContext()
     const progress = new Progress(this.jsonEnabled() ? 'quiet' : this.interactive ? 'tty' : 'plain', {branch: flags.branch ?? ctx.stage.defaultBranch})
     await progress.start()
@@ -49,7 +48,7 @@ Exit codes: 0 deployed and healthy, 1 failed (the running version is untouched w
     let result: DeployResult
     try {
       if (flags.cancel) result = await cancelDeploy(ctx, flags.cancel)
-      else if (flags.attach) result = await attachDeploy(ctx, flags.attach, {onLine: (id, line) => progress.line(id, line)}, interrupt.signal)
+      else if (flags.attach) result = await attachDeploy(ctx, flags.attach, {onLine: (id, line) => progress.line(id, line), onNotice: (text) => progress.note(text)}, interrupt.signal)
       else
         result = await runDeploy(
           ctx,
@@ -60,6 +59,7 @@ Exit codes: 0 deployed and healthy, 1 failed (the running version is untouched w
               progress.hosts(ids.length)
             },
             onLine: (id, line) => progress.line(id, line),
+            onNotice: (text) => progress.note(text),
           },
           interrupt.signal,
           flags.detach,
@@ -75,7 +75,7 @@ Exit codes: 0 deployed and healthy, 1 failed (the running version is untouched w
       process.exitCode = flags.detach ? ExitCode.ok : ExitCode.interrupted
       return result
     }
-    if (!this.jsonEnabled()) this.log(renderHostResults(result.hosts, {verb: flags.cancel ? 'Cancel' : 'Deploy', branch: result.branch, commandId: result.commandId}))
+    if (!this.jsonEnabled()) this.log(result.cancelled ? renderCancel(result.cancelled) : renderHostResults(result.hosts, {verb: 'Deploy', branch: result.branch, commandId: result.commandId}))
     for (const warning of result.warnings ?? []) process.stderr.write(`warning: ${warning}\n`)
     process.exitCode = result.exitCode
     return result
@@ -87,7 +87,3 @@ Exit codes: 0 deployed and healthy, 1 failed (the running version is untouched w
   }
 }
 
-function checkRate(flag: string, value: string): void {
-  if (!/^(\d+%?)$/.test(value) || (value.endsWith('%') && Number(value.slice(0, -1)) > 100))
-    throw usageError('bad-rate', `${flag} must be a number or a percentage such as 2 or 50%; got "${value}".`, 'For a rolling deploy one host at a time, leave the defaults.')
-}

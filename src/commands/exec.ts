@@ -43,7 +43,7 @@ Output streams live from CloudWatch Logs, prefixed by instance when there are se
         ctx,
         {argv, timeoutSeconds: this.flags.timeout, mergeStderr: !json},
         {
-          onSent: (_id, ids) => (output = new ExecOutput(ids.length > 1)),
+          onSent: (_id, ids) => (output ??= new ExecOutput(ids.length > 1)),
           onLine: (id, line) => {
             if (!json && output) for (const text of output.push(id, line)) process.stdout.write(`${text}\n`)
           },

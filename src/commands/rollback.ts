@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
+import {rollbackTargetFlag} from '../lib/flags.js'
 import {askConfirm} from '../lib/confirm.js'
 import {usageError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
@@ -16,7 +17,7 @@ export default class Rollback extends BaseCommand<typeof Rollback> {
 
   static override description = `Picks the newest succeeded deployment before the running one (or the one --to names), shows what it will do and asks for confirmation. It reuses the images tagged upsc-<sha> when they are still there (no build at all), and rebuilds only when they were removed, saying so. Same lock and health gate as a deploy, and recorded in the history.
 
-Exit codes: 0 rolled back and healthy, 1 failed (nothing to roll back to, unknown target, or the old version is unhealthy), 2 refused (no TTY and no --yes), 4 unreachable, 6 lock held.`
+Exit codes: 0 rolled back and healthy, 1 failed (nothing to roll back to, unknown target, or the old version is unhealthy), 2 refused (no TTY and no --yes), 4 unreachable, 6 lock held, 7 following stopped (the rollback goes on; re-attach with upsc deploy --attach).`
 
   static override examples = [
     {command: '<%= config.bin %> rollback', description: 'Back to the previous good deployment (asks first).'},
@@ -24,7 +25,7 @@ Exit codes: 0 rolled back and healthy, 1 failed (nothing to roll back to, unknow
   ]
 
   static override flags = {
-    to: Flags.string({description: 'Deployment id, or commit (or unique prefix) of a succeeded deployment.', helpValue: 'ID|COMMIT'}),
+    to: rollbackTargetFlag({description: 'Deployment id, or commit (or unique prefix) of a succeeded deployment.', helpValue: 'ID|COMMIT'}),
     yes: Flags.boolean({char: 'y', description: 'Do not ask for confirmation (required without a terminal).'}),
     'skip-hooks': Flags.boolean({description: 'Do not run the stage\'s post-rollback hooks; recorded in history.'}),
   }
@@ -46,7 +47,7 @@ Exit codes: 0 rolled back and healthy, 1 failed (nothing to roll back to, unknow
     const interrupt = interruptSignal()
     let result: RollbackResult
     try {
-      result = await runRollback(ctx, prepared, {onSent: (id, ids) => (progress.hosts(ids.length), progress.note(`Sent rollback to ${ids.join(', ')} (Run Command ${id}).`)), onLine: (id, line) => progress.line(id, line)}, interrupt.signal, this.flags['skip-hooks'])
+      result = await runRollback(ctx, prepared, {onSent: (id, ids) => (progress.hosts(ids.length), progress.note(`Sent rollback to ${ids.join(', ')} (Run Command ${id}).`)), onLine: (id, line) => progress.line(id, line), onNotice: (text) => progress.note(text)}, interrupt.signal, this.flags['skip-hooks'])
     } finally {
       progress.stop()
       interrupt.dispose()

@@ -5,6 +5,7 @@ import {describeAwsError} from './aws/errors.js'
 import {resolveRegion} from './aws/region.js'
 import {type LoadedConfig, loadConfigOrBuiltIn, selectStage, type StageConfig} from './config.js'
 import {ExitCode} from './exit-codes.js'
+import {regionFlag} from './flags.js'
 import {UpscError} from './errors.js'
 import {renderError} from './render/error.js'
 import {renderBuiltInNotice} from './render/notice.js'
@@ -38,7 +39,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       helpGroup: 'GLOBAL',
     }),
     profile: Flags.string({description: 'AWS profile (default: the stage\'s, then AWS_PROFILE).', helpGroup: 'GLOBAL'}),
-    region: Flags.string({description: 'AWS region (default: the stage\'s, then AWS_REGION, the profile\'s, else ap-south-1).', helpGroup: 'GLOBAL'}),
+    region: regionFlag({description: 'AWS region (default: the stage\'s, then AWS_REGION, the profile\'s, else ap-south-1).', helpGroup: 'GLOBAL'}),
     config: Flags.string({description: 'Config file (default: upsc.config.json here or above, or UPSC_CONFIG; none: the built-in stage2).', helpGroup: 'GLOBAL'}),
     verbose: Flags.boolean({description: 'Show AWS request details and stack traces.', helpGroup: 'GLOBAL'}),
   }

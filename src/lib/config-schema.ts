@@ -79,6 +79,7 @@ export const timeoutsSchema = section({
   healthSeconds: int(1, 3600).optional().describe("bound on the deploy's health gate"),
   commandSeconds: int(30, 172800).optional().describe('Run Command execution timeout'),
   deliverySeconds: int(30, 2592000).optional().describe('Run Command delivery timeout (the instance must pick the command up within it)'),
+  cancelSeconds: int(1, 3600).optional().describe('`deploy --cancel`: how long the deploy may take to stop, put back what runs and record the attempt before it is killed (CancelCommand)'),
 })
 
 export const retrySchema = section({
@@ -115,6 +116,34 @@ export const hooksSchema = section({
 export const pruneSchema = section({
   buildCacheKeep: str(/^\d{1,6}(\.\d{1,3})?[kMG]?B$/, 'a docker size such as 5GB, 500MB or 0B').optional().describe('build cache `upsc prune` keeps (default 5GB)'),
   onLowDisk: bool().optional().describe('the monitor prunes when free disk is below minFreeDiskPercent (default false)'),
+})
+
+/** How a deploy replaces the running version (docs/BLUE-GREEN.md). */
+export const deploySchema = section({
+  strategy: z.enum(['inPlace', 'blueGreen'], {error: expecting('"inPlace" or "blueGreen"')}).describe('`inPlace`: `compose up` over the running stack; `blueGreen`: a second colour behind nginx, then a switch'),
+  services: list(
+    section({
+      name: str(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a compose service name').describe('the compose service'),
+      port: int(1, 65535).describe('the container port it listens on'),
+      publicPort: int(1, 65535).describe('the public port nginx owns for it'),
+    }),
+    1,
+  )
+    .optional()
+    .describe('the compose services that face traffic (required for blueGreen)'),
+  keepWarmSeconds: int(0, 604800).optional().describe('how long the previous colour keeps running after a switch (default 900)'),
+  listenHost: str(/^(\d{1,3}\.){3}\d{1,3}$/, 'an IPv4 address such as 127.0.0.1').optional().describe('the address nginx listens on (default: every address)'),
+}).superRefine((v, ctx) => {
+  if (v.strategy === 'blueGreen' && v.services === undefined)
+    ctx.addIssue({code: 'custom', path: ['services'], message: 'to be set when "strategy" is "blueGreen": the services that face traffic'})
+})
+
+export const alertsSchema = section({
+  topicArn: str(SNS_TOPIC_ARN, 'the ARN of a standard SNS topic such as arn:aws:sns:ap-south-1:123456789012:upsc-alerts')
+    .optional()
+    .describe("the host's alerts; unset: notify.snsTopicArn (the generated Terraform passes its own topic)"),
+  maxPerHour: int(1, 100).optional().describe('at most this many alert messages per host and hour; the rest wait'),
+  restartLoop: int(2, 100).optional().describe('this many restarts of one service within an hour is a restart loop'),
 })
 
 /** One stage. Each key's description is the "meaning" column of docs/CONFIGURATION.md. */
@@ -156,6 +185,12 @@ export const stageSchema = section({
   metrics: metricsSchema.optional().describe('`PutMetricData` in `UPSC/Deployments` after each deploy and rollback'),
   hooks: hooksSchema.optional().describe('`preBuild`, `preDeploy`, `postDeploy`, `postRollback`: argv hooks run on the host; see docs/DAY-TWO.md'),
   prune: pruneSchema.optional().describe('`buildCacheKeep`, `onLowDisk`; see docs/DAY-TWO.md'),
+  deploy: deploySchema.optional().describe('`strategy` (`inPlace` or `blueGreen`), `services`, `keepWarmSeconds`, `listenHost`; see docs/BLUE-GREEN.md'),
+  alerts: alertsSchema.optional().describe("the host's own alerts: `topicArn`, `maxPerHour`, `restartLoop`; see docs/HOST-SIGNALS.md"),
+  containerLogs: z
+    .enum(['agent', 'awslogs'], {error: '"agent" (one stream of Docker\'s JSON lines) or "awslogs" (a stream per compose service)'})
+    .optional()
+    .describe('`awslogs`: a stream per compose service (`{instance_id}/containers/<service>`); see docs/HOST-SIGNALS.md'),
 })
 
 export const configFileSchema = section({
@@ -182,6 +217,8 @@ export type HooksConfig = z.infer<typeof hooksSchema>
 export const HOOK_POINTS = ['preBuild', 'preDeploy', 'postDeploy', 'postRollback'] as const
 export type HookPoint = (typeof HOOK_POINTS)[number]
 export type PruneConfig = Required<z.infer<typeof pruneSchema>>
+export type DeployConfig = z.infer<typeof deploySchema>
+export type AlertsConfig = z.infer<typeof alertsSchema> & {maxPerHour: number; restartLoop: number}
 
 export type Problem = {path: string; expected: string}
 

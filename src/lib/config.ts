@@ -3,7 +3,7 @@ import {homedir} from 'node:os'
 import {dirname, join, relative, resolve, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {type ConfigFileInput, type HealthCheckConfig, type HooksConfig, type PruneConfig, type InstanceSelector, type MetricsConfig, type NotifyConfig, type RetryPolicy, type Timeouts, validateConfig} from './config-schema.js'
+import {type AlertsConfig, type ConfigFileInput, type DeployConfig, type HealthCheckConfig, type HooksConfig, type InstanceSelector, type MetricsConfig, type NotifyConfig, type PruneConfig, type RetryPolicy, type Timeouts, validateConfig} from './config-schema.js'
 import {usageError} from './errors.js'
 
 export const CONFIG_FILE_NAME = 'upsc.config.json'
@@ -48,6 +48,10 @@ export interface StageConfig {
   /** Commands run on the host around a deploy or rollback. */
   hooks: HooksConfig
   prune: PruneConfig
+  deploy: DeployConfig
+  alerts: AlertsConfig
+  /** agent: the containers' JSON files, one stream; awslogs: a stream per compose service (docs/HOST-SIGNALS.md). */
+  containerLogs: 'agent' | 'awslogs'
 }
 
 export interface LoadedConfig {
@@ -74,12 +78,15 @@ export function stageDefaults(name: string): Omit<StageConfig, 'name' | 'instanc
     units: ['upscpro-deploy.service', 'upscpro-monitor.timer'],
     keepImages: 5,
     minFreeDiskPercent: 10,
-    timeouts: {dockerReadySeconds: 120, healthSeconds: 120, commandSeconds: 3600, deliverySeconds: 600},
+    timeouts: {dockerReadySeconds: 120, healthSeconds: 120, commandSeconds: 3600, deliverySeconds: 600, cancelSeconds: 60},
     retry: {tries: 3, baseSeconds: 2},
     notify: {onSuccess: false},
     metrics: {enabled: true},
     hooks: {},
     prune: {buildCacheKeep: '5GB', onLowDisk: false},
+    deploy: {strategy: 'inPlace'},
+    alerts: {maxPerHour: 6, restartLoop: 3},
+    containerLogs: 'agent',
   }
 }
 
@@ -100,6 +107,7 @@ export function resolveStages(input: ConfigFileInput, file: string): LoadedConfi
       notify: {...d.notify, ...s.notify},
       metrics: {...d.metrics, ...s.metrics},
       prune: {...d.prune, ...s.prune},
+      alerts: {...d.alerts, ...s.alerts},
     }
   }
   const names = Object.keys(stages)

@@ -16,6 +16,8 @@ export const ExitCode = {
   rolledBack: 5,
   /** Another deploy holds the host's lock. */
   lockHeld: 6,
+  /** Following a remote run had to stop (AWS unreachable, credentials gone); the run goes on on the hosts. */
+  followLost: 7,
   /** Interrupted by the user (Ctrl-C). */
   interrupted: 130,
 } as const
@@ -34,5 +36,6 @@ export const exitCodeTable: ReadonlyArray<[number, string]> = [
   ],
   [ExitCode.rolledBack, 'deploy failed and the host was rolled back to the previous version'],
   [ExitCode.lockHeld, 'another deploy holds the lock'],
+  [ExitCode.followLost, 'following stopped (AWS unreachable too long, credentials expired): the deploy or rollback goes on on the hosts; re-attach with `upsc deploy --attach ID`'],
   [ExitCode.interrupted, 'interrupted (Ctrl-C); a remote run goes on'],
 ]

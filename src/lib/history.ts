@@ -22,6 +22,8 @@ export interface DeploymentRecord {
   caller?: string | null
   toolVersion?: string | null
   hostname?: string | null
+  /** blueGreen stages: the colour serving after this attempt (docs/BLUE-GREEN.md). */
+  colour?: 'blue' | 'green'
   /** Added by the CLI: which instance the record comes from. */
   instanceId?: string
 }

@@ -83,7 +83,7 @@ describe('upsc bootstrap', () => {
     aws(motoEnv, ['ssm', 'create-document', '--region', REGION, '--name', 'upsc-stage2-host-scripts', '--document-type', 'Command', '--document-format', 'JSON', '--content', `file://${join(out, 'upsc-host-scripts.json')}`])
     aws(motoEnv, ['ssm', 'put-parameter', '--region', REGION, '--name', '/upscpro/stage2/env', '--type', 'SecureString', '--value', 'APP_ENV=stage2'])
     aws(motoEnv, ['ssm', 'put-parameter', '--region', REGION, '--name', '/upscpro/stage2/github-token', '--type', 'SecureString', '--value', 'ghp_e2eToken0123456789abcdefABCDEF0123'])
-    const userData = renderTemplatefile(readFileSync(join(out, 'upsc-user-data.sh.tpl'), 'utf8'), {region: REGION, branch: 'main', host_scripts_document: 'upsc-stage2-host-scripts'})
+    const userData = renderTemplatefile(readFileSync(join(out, 'upsc-user-data.sh.tpl'), 'utf8'), {region: REGION, branch: 'main', host_scripts_document: 'upsc-stage2-host-scripts', alerts_topic_arn: ''})
     const run = await runUserData(host, userData, bootstrapEnv(host, standIn.env))
     expect(run.code, run.stdout).toBe(0)
 
@@ -107,7 +107,7 @@ describe('upsc bootstrap', () => {
     mkdirSync(out)
     expect((await runCli(['bootstrap', 'user-data', '--out', out], {cwd: dir, env: {}})).code).toBe(0)
     aws(motoEnv, ['ssm', 'create-document', '--region', REGION, '--name', 'upsc-stage3-host-scripts', '--document-type', 'Command', '--document-format', 'JSON', '--content', `file://${join(out, 'upsc-host-scripts.json')}`])
-    const userData = renderTemplatefile(readFileSync(join(out, 'upsc-user-data.sh.tpl'), 'utf8'), {region: REGION, branch: '', host_scripts_document: 'upsc-stage3-host-scripts'})
+    const userData = renderTemplatefile(readFileSync(join(out, 'upsc-user-data.sh.tpl'), 'utf8'), {region: REGION, branch: '', host_scripts_document: 'upsc-stage3-host-scripts', alerts_topic_arn: ''})
     expect((await runUserData(spec.host, userData, bootstrapEnv(spec.host, standIn.env))).code).toBe(1)
 
     const {code, stdout} = await runCli(['status'], {cwd: dir, env: standIn.env})

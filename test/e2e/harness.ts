@@ -68,6 +68,34 @@ export function startAppOnHost(host: {appDir: string; env: Record<string, string
   run('docker', ['compose', 'up', '-d', '--remove-orphans'])
 }
 
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** The built CLI in the background, for --follow: read its output as it comes, stop it with Ctrl-C. */
+export function startCli(args: string[], cwd: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, [RUN, ...args], {cwd, env: {PATH: process.env.PATH!, HOME: cwd, NO_COLOR: '1', CI: 'true', ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+  const out = {stdout: '', stderr: ''}
+  child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()))
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+  return {
+    out,
+    async waitFor(check: () => boolean, what: string, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs
+      while (!check()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nstdout:\n${out.stdout}\nstderr:\n${out.stderr}`)
+        await sleep(100)
+      }
+    },
+    async interrupt() {
+      child.kill('SIGINT')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+      const code = await exited
+      clearTimeout(timer)
+      return code
+    },
+  }
+}
+
 /**
  * Steps that put a stand-in in a known state, each run once and in order by whichever test needs
  * it first: `upTo(n)` runs what is missing of the first n and resolves with their results. Any

@@ -1,11 +1,9 @@
-import {spawn} from 'node:child_process'
-
 import {CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand} from '@aws-sdk/client-cloudwatch-logs'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../rig/stand-in.js'
-import {RUN, runCli, writeConfig} from './harness.js'
+import {runCli, sleep, startCli, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
@@ -26,34 +24,6 @@ const parse = (stdout: string): JsonLine[] =>
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as JsonLine)
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** The built CLI in the background, for --follow: read its output as it comes, stop it with Ctrl-C. */
-function startCli(args: string[], cwd: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, [RUN, ...args], {cwd, env: {PATH: process.env.PATH!, HOME: cwd, NO_COLOR: '1', CI: 'true', ...env}, stdio: ['ignore', 'pipe', 'pipe']})
-  const out = {stdout: '', stderr: ''}
-  child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()))
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
-  return {
-    out,
-    async waitFor(check: () => boolean, what: string, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs
-      while (!check()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nstdout:\n${out.stdout}\nstderr:\n${out.stderr}`)
-        await sleep(100)
-      }
-    },
-    async interrupt() {
-      child.kill('SIGINT')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-      const code = await exited
-      clearTimeout(timer)
-      return code
-    },
-  }
-}
 
 describe('upsc logs against the stand-in', () => {
   let standIn: StandIn

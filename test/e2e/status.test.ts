@@ -1,4 +1,4 @@
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -48,6 +48,22 @@ describe('upsc status against the stand-in', () => {
     expect(instance.probe.repo.commit).toMatch(/^[0-9a-f]{40}$/)
   })
 
+  it('shows the monitor\'s last run from monitor.json: restarts in 24 h, the last recovery, a warning on a restart loop', async () => {
+    const {host} = standIn.hosts[0]
+    const checkedAt = new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z')
+    const monitor = {schema: 1, checkedAt, outcome: 'recovered', detail: 'restarted worker', restarted: ['worker'], restarts: {worker: 4}, totalRestarts: 4, lastRestartAt: checkedAt, healthChecks: [], restarts24h: {worker: 4}, lastRecoveryAt: checkedAt, openIncidents: ['restart-worker', 'loop-worker'], instanceId: standIn.hosts[0].instanceId}
+    writeFileSync(join(host.upscHome, 'monitor.json'), `${JSON.stringify(monitor)}\n`)
+    try {
+      const {code, stdout} = await runCli(['status'], {cwd, env: standIn.env})
+      expect(code).toBe(0)
+      expect(stdout).toMatch(/✔ +Monitor +last check 1m ago: recovered \(restarted worker\)/)
+      expect(stdout).toMatch(/! +Restarts \(24 h\) +worker 4; restart loop: worker/)
+      expect(stdout).toMatch(new RegExp(`✔ +Last recovery +${checkedAt}`))
+    } finally {
+      rmSync(join(host.upscHome, 'monitor.json'))
+    }
+  })
+
   it('exits 1 and names the failing service when its health check fails', async () => {
     const failing = await standIn.addHost({name: 'upscpro-stage3-docker'})
     startAppOnHost(failing.host, 'bad-health')
@@ -56,6 +72,20 @@ describe('upsc status against the stand-in', () => {
     expect(code).toBe(1)
     expect(stdout).toMatch(/✖ +Health api .*HTTP 500.*expected 200/)
     expect(stdout).toMatch(/failing: upscpro-stage3-docker: .*health\.api/)
+  })
+
+  it('exits 1 naming both commits when the checkout is not what runs (current.json)', async () => {
+    const moved = await standIn.addHost({name: 'upscpro-stage4-docker'})
+    const host = moved.host
+    startAppOnHost(host)
+    const running = host.commitOf('main')
+    mkdirSync(host.upscHome, {recursive: true})
+    writeFileSync(join(host.upscHome, 'current.json'), `${JSON.stringify({commit: running, branch: 'main', id: 'd-1', since: '2026-12-01T00:00:00Z'})}\n`)
+    expect((await host.run('git fetch -q origin && git checkout -q --detach origin/feature-x')).code).toBe(0)
+    const dir = writeConfig({stage4: sandboxStage({instances: {tags: {Name: 'upscpro-stage4-docker'}}})})
+    const {code, stdout} = await runCli(['status'], {cwd: dir, env: standIn.env})
+    expect(code).toBe(1)
+    expect(stdout).toContain(`checkout @ ${host.commitOf('feature-x').slice(0, 12)} is not what runs (${running.slice(0, 12)}, per current.json)`)
   })
 
   it('fails a stopped instance with exit 4 (nothing reachable)', async () => {

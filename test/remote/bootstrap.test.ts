@@ -4,17 +4,20 @@
  * fake systemctl and docker, a fake CloudWatch agent, and the real AWS CLI against moto for the SSM
  * document of the host scripts and Parameter Store.
  */
+import {spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {afterAll, afterEach, beforeAll, describe, expect, it, vi} from 'vitest'
 
-import {BOOTSTRAP_BIN, bootstrapEnv, type Host, makeFresh, putAwsResources, REGION, renderedUserData, runUserData, testStage} from '../fixtures/bootstrap/host.js'
+import {BOOTSTRAP_BIN, bootstrapEnv, type Host, freshSandboxHost, putAwsResources, readHostFile, REGION, renderedUserData, runUserData, testStage} from '../fixtures/bootstrap/host.js'
 // @ts-expect-error plain JS rig
 import {startMoto} from '../rig/moto.js'
 // @ts-expect-error plain JS rig
 import {createSandboxHost} from '../rig/sandbox-host.js'
+// @ts-expect-error plain JS rig
+import {freePort} from '../rig/util.js'
 
 type SandboxHost = Host & {
   cleanup(): void
@@ -33,6 +36,7 @@ type SandboxHost = Host & {
 }
 
 const TOKEN = 'ghp_bootstrapTestToken0123456789abcdefABCD'
+const HAS_NGINX = spawnSync('bash', ['-c', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v nginx']).status === 0
 
 let moto: {url: string; stop(): Promise<void>; reset(): Promise<void>}
 let awsEnv: Record<string, string>
@@ -63,15 +67,12 @@ afterEach(async () => {
 
 /** A fresh instance (Docker not installed: its daemon starts when the user-data enables it). */
 function freshHost(options: Record<string, unknown> = {}): SandboxHost {
-  const dir = mkdtempSync(join(tmpdir(), 'upsc-bootstrap-host-'))
-  rmdirSync(dir)
-  const host = createSandboxHost({dockerStopped: true, ...options, dir}) as SandboxHost
+  const host = freshSandboxHost<SandboxHost>(options)
   hosts.push(host)
-  makeFresh(host)
   return host
 }
 
-const read = (host: Host, path: string) => readFileSync(join(host.root, path), 'utf8')
+const read = readHostFile
 const bootstrapJson = (host: Host) => JSON.parse(read(host, '/opt/upscpro/.upsc/bootstrap.json'))
 /** The last line of the user-data log, without its timestamp. */
 const lastLogLine = (host: Host) => read(host, '/var/log/user-data.log').trimEnd().split('\n').at(-1)!.replace(/^\S+ /, '')
@@ -337,6 +338,48 @@ describe('the installed units\' scripts on a bootstrapped host', () => {
   }
   const monitorJson = (host: Host) => JSON.parse(read(host, '/opt/upscpro/.upsc/monitor.json'))
 
+  // blueGreen: the user-data installs nginx and its first deploy puts the api behind it; the units
+  // keep it serving (monitor starts a dead proxy again, boot brings the live colour back).
+  async function bootstrappedBlueGreen() {
+    const port = await freePort()
+    const stage = testStage({deploy: {strategy: 'blueGreen', services: [{name: 'api', port: 8000, publicPort: port}], listenHost: '127.0.0.1'}})
+    return {port, ...(await bootstrapped(stage))}
+  }
+  const viaProxy = async (port: number) => {
+    const response = await fetch(`http://127.0.0.1:${port}/version`, {signal: AbortSignal.timeout(3000)})
+    return {status: response.status, body: (await response.text()).trim(), colour: response.headers.get('x-upsc-colour')}
+  }
+  const killProxy = (host: Host) => process.kill(-Number(read(host, '/opt/upscpro/.upsc/proxy/nginx.pid')), 'SIGKILL')
+
+  it.skipIf(!HAS_NGINX)('blueGreen: installs nginx and deploys the default branch into the blue colour behind it (needs nginx; .ci/run installs it)', async () => {
+    const {host, port} = await bootstrappedBlueGreen()
+    expect(read(host, '/.sandbox/packages/log')).toContain('dnf install -y -q docker git nginx')
+    expect(await viaProxy(port)).toEqual({status: 200, body: 'main', colour: 'blue'})
+    expect(read(host, '/opt/upscpro/.upsc/deployments.jsonl')).toContain('"colour":"blue"')
+  }, 180_000)
+
+  it.skipIf(!HAS_NGINX)('blueGreen: monitor starts a dead proxy again on the live colour; boot brings the colour and the proxy back after a reboot (needs nginx; .ci/run installs it)', async () => {
+    const {host, port, unit} = await bootstrappedBlueGreen()
+    killProxy(host)
+    await expect(viaProxy(port)).rejects.toThrow()
+    const monitor = await unit('monitor')
+    expect(monitor.code, monitor.stdout).toBe(0)
+    expect(JSON.parse(read(host, '/opt/upscpro/.upsc/monitor.json')), monitor.stdout).toMatchObject({outcome: 'recovered', restarted: ['proxy']})
+    expect(await viaProxy(port)).toEqual({status: 200, body: 'main', colour: 'blue'})
+
+    // A reboot: the daemon restarts without the containers, and nginx is gone.
+    killProxy(host)
+    await host.setDockerState({running: false})
+    await host.setDockerState({running: true})
+    const builds = host.buildCount()
+    const boot = await unit('boot')
+    expect(boot.code, boot.stdout).toBe(0)
+    expect(boot.stdout).toMatch(/::upsc result \{"schema":1,"kind":"boot",.*"outcome":"succeeded"/)
+    expect(host.buildCount()).toBe(builds)
+    expect(await viaProxy(port)).toEqual({status: 200, body: 'main', colour: 'blue'})
+    expect(host.containers().find((c) => c.service === 'worker')?.state).toBe('running')
+  }, 180_000)
+
   it('monitor: healthy stack, nothing restarted', async () => {
     const {host, unit} = await bootstrapped()
     const {code} = await unit('monitor')
@@ -379,6 +422,21 @@ describe('the installed units\' scripts on a bootstrapped host', () => {
     expect(host.container('worker')).toBeUndefined()
     // The monitor then sees a service gone and brings it back.
     expect(host.container('api').state).toBe('running')
+  }, 120_000)
+
+  it('monitor: first repairs a deploy that died holding the lock (recorded interrupted, checkout back on what runs)', async () => {
+    const {host, unit} = await bootstrapped()
+    const running = host.headCommit()
+    // As a deploy SIGKILLed after its checkout: the checkout moved, its lock.json names a dead pid.
+    const moved = await host.run('git -c user.name=x -c user.email=x@x commit -q --allow-empty -m half-deployed && git rev-parse HEAD', {cwd: host.hostPath('/opt/upscpro/upscapp-be')})
+    expect(moved.stdout.trim()).not.toBe(running)
+    writeFileSync(host.hostPath('/opt/upscpro/.upsc/lock.json'), '{"kind":"deploy","id":"killed-1","caller":null,"pid":999999999,"since":"2026-12-01T00:00:00Z","branch":"feature-x","commandId":null}\n')
+    expect((await unit('monitor')).code).toBe(0)
+    expect(host.headCommit()).toBe(running)
+    expect(existsSync(host.hostPath('/opt/upscpro/.upsc/lock.json'))).toBe(false)
+    const records = read(host, '/opt/upscpro/.upsc/deployments.jsonl').trim().split('\n').map((l) => JSON.parse(l))
+    expect(records.at(-1)).toMatchObject({id: 'killed-1', kind: 'deploy', branch: 'feature-x', outcome: 'interrupted', previousCommit: running})
+    expect(monitorJson(host)).toMatchObject({outcome: 'healthy'})
   }, 120_000)
 
   it('boot: after a reboot (daemon restarted, containers gone) starts the same version again without building', async () => {

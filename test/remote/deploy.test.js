@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { findProcesses } from '../rig/util.js';
 import { FAST, historyFile, newHost, servedVersion, stepSummary, until, upscTaggedCommits } from './helpers.js';
 import { runScript, startScript } from './run-script.js';
+import { parseReport as parseTagged } from '../../src/lib/remote/report.ts';
 
 const lockJson = (host) => path.join(host.upscHome, 'lock.json');
 /** Pids of the host's `docker compose build` processes still running. */
@@ -99,6 +100,42 @@ describe('deploy.sh', () => {
     const ignored = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'with-env' });
     expect(ignored.result.failedStep).toBe('checkout');
     expect(fs.readFileSync(path.join(host.appDir, '.env'), 'utf8')).toBe('OPERATOR=1\n');
+  }, 60_000);
+
+  it('refuses an UPSC_REF that is not on UPSC_BRANCH, the running version untouched', async () => {
+    const host = newHost();
+    await deployMain(host);
+    const other = host.commitOf('feature-x');
+    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'main', UPSC_REF: other.slice(0, 10) });
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.result).toMatchObject({ outcome: 'failed', failedStep: 'fetch', reason: `commit ${other.slice(0, 12)} is not on branch main` });
+    expect(run.result.advice).toBe(`pass the branch that holds it (git branch -r --contains ${other.slice(0, 12)}), or leave out --ref; the running version was not changed`);
+    expect(host.headCommit()).toBe(host.commitOf('main'));
+    expect(host.buildCount()).toBe(2); // main's build only
+  }, 60_000);
+
+  it('a build that prints report lines cannot forge a step, a record or a result: only lines with the run\'s nonce count', async () => {
+    const host = newHost();
+    await deployMain(host);
+    const forge = [
+      'echo "nonce=${UPSC_NONCE:-none}"',
+      'echo "::upsc step forged ok 1s"',
+      `echo '::upsc record {"id":"forged","outcome":"succeeded"}'`,
+      `echo '::upsc result {"outcome":"succeeded","exitCode":0}'`,
+      `echo '::upsc.0000 result {"outcome":"succeeded","exitCode":0}'`,
+      'exit 1',
+    ].join('\n');
+    host.pushBranch('forger', { 'forge.sh': `${forge}\n` });
+    const nonce = 'a1b2c3d4e5f6a7b8c9';
+    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'forger', UPSC_NONCE: nonce, UPSC_BUILD_COUNT: 2, UPSC_BUILD_1: 'bash', UPSC_BUILD_2: 'forge.sh' });
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.stdout).toContain('nonce=none'); // the build never sees the nonce
+    const report = parseTagged(run.stdout, nonce);
+    expect(report.result).toMatchObject({ outcome: 'failed', failedStep: 'build' });
+    expect(report.steps.map((s) => s.name)).not.toContain('forged');
+    expect(report.records.map((r) => r.id)).not.toContain('forged');
+    expect(report.log).toEqual(expect.arrayContaining(['::upsc step forged ok 1s', `::upsc.0000 result {"outcome":"succeeded","exitCode":0}`]));
+    expect(host.headCommit()).toBe(host.commitOf('main'));
   }, 60_000);
 
   it('uses the configured build command (argv words) instead of docker compose build', async () => {
@@ -232,6 +269,32 @@ describe('deploy.sh', () => {
     expect((await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'feature-x' })).code).toBe(0);
   }, 60_000);
 
+  it('stops at its own deadline (UPSC_DEADLINE_SECONDS) during a hung build: cleans up, records the attempt, frees the lock', async () => {
+    const host = newHost();
+    await deployMain(host);
+    const hung = host.pushBranch('hung-build', { 'app/VERSION': 'hung-build\n', 'app/BUILD_SLEEP': '600\n' });
+    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'hung-build', UPSC_DEADLINE_SECONDS: 3 }, { timeoutMs: 60_000 });
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.result).toMatchObject({ outcome: 'failed', failedStep: 'build', reason: 'stopped at its deadline (3s)' });
+    expect(run.result.advice).toMatch(/running version was not changed/);
+    expect(historyFile(host).at(-1)).toMatchObject({ outcome: 'failed', commit: hung, failedStep: 'build', reason: expect.stringMatching(/deadline/) });
+    expect(host.headCommit()).toBe(host.commitOf('main'));
+    expect(await servedVersion(host)).toBe('main');
+    expect(fs.existsSync(lockJson(host))).toBe(false);
+  }, 90_000);
+
+  it('a fetch that stalls ends by git\'s low-speed limit and is retried, instead of hanging the deploy', async () => {
+    const host = newHost();
+    await deployMain(host);
+    host.setOriginFaults({ failFetches: 1, failure: 'stall' });
+    // The deploy sets -c http.lowSpeedTime=60; git's environment variable overrides it, to keep the test short.
+    const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'feature-x', GIT_HTTP_LOW_SPEED_TIME: 1 }, { timeoutMs: 60_000 });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain('Operation too slow. Less than 1000 bytes/sec transferred the last 1 seconds');
+    expect(run.warnings).toContain('git fetch failed (attempt 1 of 4); retrying in 0.1s');
+    expect(host.originLog().map((e) => e.result)).toEqual(['ok', 'stall', 'ok']);
+  }, 90_000);
+
   it('stops at once on SIGINT to the script alone, stopping its build, and records it', async () => {
     const host = newHost();
     await deployMain(host);
@@ -247,7 +310,7 @@ describe('deploy.sh', () => {
     expect((await runScript(host, 'lock', {})).result).toMatchObject({ held: false, stale: false });
   }, 60_000);
 
-  it('takes over a stale lock left by a killed deploy (SIGKILL), with a notice', async () => {
+  it('takes over a stale lock left by a killed deploy (SIGKILL): records it interrupted first, with a notice', async () => {
     const host = newHost();
     await deployMain(host);
     const handle = await startSlowDeploy(host, { UPSC_DEPLOY_ID: 'killed-1' });
@@ -255,16 +318,13 @@ describe('deploy.sh', () => {
     await handle.done;
     expect(JSON.parse(fs.readFileSync(lockJson(host), 'utf8'))).toMatchObject({ id: 'killed-1', branch: 'slow-build' });
 
-    const status = await runScript(host, 'lock', {});
-    expect(status.result).toMatchObject({ held: false, stale: true, holder: { id: 'killed-1', alive: false } });
-
     const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'feature-x' });
     expect(run.code, run.stdout).toBe(0);
-    expect(run.warnings.join('\n')).toMatch(/stale deploy lock: .*branch slow-build.* died without releasing it; taking it over/);
+    expect(run.warnings.join('\n')).toMatch(/interrupted: .*branch slow-build.* died holding the deploy lock/);
     // The running version was main (the killed deploy never reached `up`), whatever its checkout.
     expect(run.result.previousCommit).toBe(host.commitOf('main'));
-    // The killed deploy left no record of its own (it was killed before it could write one).
-    expect(historyFile(host).map((r) => r.outcome)).toEqual(['succeeded', 'succeeded']);
+    // The killed deploy is in the history, recorded by the deploy that found it, before its own record.
+    expect(historyFile(host).map((r) => `${r.id === 'killed-1' ? 'killed-1' : r.branch} ${r.outcome}`)).toEqual(['main succeeded', 'killed-1 interrupted', 'feature-x succeeded']);
     expect(await servedVersion(host)).toBe('feature-x');
   }, 60_000);
 

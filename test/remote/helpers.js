@@ -94,3 +94,29 @@ export async function until(check, { timeoutMs = 20_000, intervalMs = 50, what =
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** current.json of a host: what its stack was last started from, or undefined. */
+export function currentJson(host) {
+  const file = path.join(host.upscHome, 'current.json');
+  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined;
+}
+
+/**
+ * What disagrees with what runs (current.json) on a host: the checkout, the images' `latest` tags
+ * (each must be the image tagged upsc-<sha12> of the running commit), a lock.json left behind.
+ * [] when the host is consistent.
+ */
+export function inconsistencies(host) {
+  const run = currentJson(host)?.commit;
+  if (!run) return ['no current.json'];
+  const problems = [];
+  const head = host.headCommit();
+  if (head !== run) problems.push(`checkout ${head.slice(0, 12)} is not the running ${run.slice(0, 12)}`);
+  for (const image of host.images()) {
+    const latest = image.tags.find((tag) => /^upscapp-be-[a-z]+:latest$/.test(tag));
+    if (latest && !image.tags.includes(latest.replace(':latest', `:upsc-${run.slice(0, 12)}`)))
+      problems.push(`${latest} is not the image of ${run.slice(0, 12)} (tags ${image.tags.join(' ')})`);
+  }
+  if (fs.existsSync(path.join(host.upscHome, 'lock.json'))) problems.push('lock.json left behind');
+  return problems;
+}

@@ -24,6 +24,8 @@ describe('probe.sh', () => {
     const deploy = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'main' });
     expect(deploy.code).toBe(0);
     fs.writeFileSync(path.join(host.upscHome, 'bootstrap.json'), '{\n  "completedAt": "2026-11-28T18:00:00Z",\n  "ok": true\n}\n');
+    const monitor = { schema: 1, checkedAt: '2026-11-28T18:03:00Z', outcome: 'healthy', restarts24h: { worker: 2 }, lastRecoveryAt: '2026-11-28T17:00:00Z', openIncidents: [] };
+    fs.writeFileSync(path.join(host.upscHome, 'monitor.json'), `${JSON.stringify(monitor)}\n`);
     fs.mkdirSync(path.join(host.root, 'etc/systemd/system'), { recursive: true });
     fs.writeFileSync(path.join(host.root, 'etc/systemd/system/upscpro-monitor.timer'), '[Timer]\nOnCalendar=*:0/5\n');
 
@@ -39,7 +41,7 @@ describe('probe.sh', () => {
     expect(r.host.diskFreePercent).toBeGreaterThan(0);
     expect(r.host.diskFreePercent).toBeLessThanOrEqual(100);
     expect(r.docker).toEqual({ running: true, serverVersion: '27.3.1', composeVersion: '2.29.7', error: null });
-    expect(r.repo).toEqual({ present: true, branch: 'main', commit: host.commitOf('main'), clean: true, untracked: [], untrackedCount: 0, error: null });
+    expect(r.repo).toEqual({ present: true, branch: 'main', commit: host.commitOf('main'), running: host.commitOf('main'), clean: true, untracked: [], untrackedCount: 0, error: null });
     const tags = r.images.map((i) => `${i.repository}:${i.tag}`).sort();
     const sha = host.commitOf('main').slice(0, 12);
     expect(tags).toEqual([`upscapp-be-api:latest`, `upscapp-be-api:upsc-${sha}`, `upscapp-be-worker:latest`, `upscapp-be-worker:upsc-${sha}`]);
@@ -64,6 +66,7 @@ describe('probe.sh', () => {
     ]);
     expect(r.lastDeployment).toEqual(deploy.records[0]);
     expect(r.bootstrap).toEqual({ completedAt: '2026-11-28T18:00:00Z', ok: true });
+    expect(r.monitor).toEqual(monitor);
   }, 60_000);
 
   it('reports a restart count and a crashed service', async () => {
@@ -120,7 +123,7 @@ describe('probe.sh', () => {
     fs.rmSync(host.appDir, { recursive: true, force: true });
     const run = await runScript(host, 'probe', {});
     expect(run.code).toBe(0);
-    expect(run.result.repo).toEqual({ present: false, branch: null, commit: null, clean: null, untracked: [], untrackedCount: 0, error: expect.stringMatching(/does not exist/) });
+    expect(run.result.repo).toEqual({ present: false, branch: null, commit: null, running: null, clean: null, untracked: [], untrackedCount: 0, error: expect.stringMatching(/does not exist/) });
     expect(run.result.lastDeployment).toBeNull();
     expect(run.result.healthChecks).toEqual([]);
   }, 30_000);

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildPayload, cachedScripts, scriptBundle } from '../../src/lib/remote/payload.ts';
+import { buildPayload, cachedScripts, extraLibraries, scriptBundle } from '../../src/lib/remote/payload.ts';
 
 export const SCRIPTS_DIR = fileURLToPath(new URL('../../src/lib/remote/scripts/', import.meta.url));
 
@@ -14,15 +14,16 @@ export const SCRIPTS_DIR = fileURLToPath(new URL('../../src/lib/remote/scripts/'
  *   part of lib.sh, then the entry script, comments and indentation dropped);
  * - raw: lib.sh and the entry script as written, concatenated.
  * @param {string} name
- * @param {{raw?: boolean}} [opts]
+ * - settings: the run's settings (a stage with traffic services also bundles bluegreen.sh).
+ * @param {{raw?: boolean, settings?: Record<string, unknown>}} [opts]
  */
 export function payloadOf(name, opts = {}) {
+  const extra = extraLibraries(/** @type {any} */ (name), opts.settings ?? {});
   if (opts.raw) {
-    const lib = fs.readFileSync(path.join(SCRIPTS_DIR, 'lib.sh'), 'utf8');
-    const entry = fs.readFileSync(path.join(SCRIPTS_DIR, `${name}.sh`), 'utf8');
-    return `${lib}\n${entry}`;
+    const read = (/** @type {string} */ file) => fs.readFileSync(path.join(SCRIPTS_DIR, `${file}.sh`), 'utf8');
+    return [read('lib'), ...extra.map(read), read(name)].join('\n');
   }
-  return scriptBundle(/** @type {any} */ (name));
+  return scriptBundle(/** @type {any} */ (name), undefined, extra);
 }
 
 /**
@@ -90,7 +91,7 @@ export function startScript(host, name, settings = {}, { timeoutMs = 60_000, sig
     const installed = runCommandsSync(host, install);
     if (installed.status !== 0) throw new Error(`installing the host scripts failed: ${installed.stderr}`);
   }
-  const program = commands ? commands.join('\n') : payloadOf(name, { raw });
+  const program = commands ? commands.join('\n') : payloadOf(name, { raw, settings });
   fs.writeFileSync(file, program, { mode: 0o600 });
   const started = Date.now();
   const child = spawn('bash', [file], {

@@ -316,7 +316,18 @@ describe('fleet: Targets, MaxConcurrency, MaxErrors, CancelCommand', { timeout: 
   /** Execution window of each invocation. @param {string} commandId */
   async function windows(commandId) {
     const ids = [hosts['web-a'].instanceId, hosts['web-b'].instanceId];
-    const results = await Promise.all(ids.map((InstanceId) => ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId }))));
+    // A fast command can end inside the InvocationDoesNotExist window: ask again, as a real client must.
+    const get = async (/** @type {string} */ InstanceId) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId }));
+        } catch (error) {
+          if (/** @type {Error} */ (error).name !== 'InvocationDoesNotExist' || attempt >= 50) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+    };
+    const results = await Promise.all(ids.map(get));
     return results
       .map((r) => ({ start: Date.parse(/** @type {string} */ (r.ExecutionStartDateTime)), end: Date.parse(/** @type {string} */ (r.ExecutionEndDateTime)) }))
       .sort((a, b) => a.start - b.start);
@@ -473,5 +484,24 @@ describe('instances, sessions, forwarding, counters', { timeout: 30_000 }, () =>
     const again = await ssm.send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: ['i-fromcontrolapi'] }] }));
     expect(again.InstanceInformationList?.[0].PingStatus).toBe('Online');
     sandbox.unregisterInstance('i-fromcontrolapi');
+  });
+
+  it('answers injected faults instead of the real thing: AWS errors for N requests (after M), or a dropped connection', async () => {
+    const once = new SSMClient({ ...sdkConfig(sandbox.url), maxAttempts: 1 });
+    sandbox.injectFault({ action: 'ListCommands', error: 'ThrottlingException', count: 2, after: 1 });
+    expect(await errorName(once.send(new ListCommandsCommand({})))).toBe('no error');
+    expect(await errorName(once.send(new ListCommandsCommand({})))).toBe('ThrottlingException');
+    expect(await errorName(once.send(new ListCommandsCommand({})))).toBe('ThrottlingException');
+    expect(await errorName(once.send(new ListCommandsCommand({})))).toBe('no error');
+    await fetch(`${sandbox.url}/_sandbox/faults`, { method: 'POST', body: JSON.stringify({ action: 'ListCommands', error: 'ExpiredTokenException', count: 1 }) });
+    expect(await errorName(once.send(new ListCommandsCommand({})))).toBe('ExpiredTokenException');
+    sandbox.injectFault({ action: 'ListCommands', error: 'reset' });
+    const reset = await once.send(new ListCommandsCommand({})).catch((/** @type {any} */ e) => e);
+    expect(`${reset.code} ${reset.message}`).toMatch(/ECONNRESET|socket hang up/);
+    sandbox.injectFault({ action: 'ListCommands', error: 'ThrottlingException', count: 5 });
+    await fetch(`${sandbox.url}/_sandbox/faults`, { method: 'DELETE' });
+    expect(sandbox.pendingFaults()).toEqual([]);
+    expect(await errorName(once.send(new ListCommandsCommand({})))).toBe('no error');
+    once.destroy();
   });
 });

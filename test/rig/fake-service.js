@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { whenRigGone } from './util.js';
 
 /** @param {string[]} argv */
 function parseArgs(argv) {
@@ -90,19 +91,10 @@ try {
 
 // A container must not outlive the rig: stop when the process that created the host is
 // gone (even if it was SIGKILLed) or when the host folder was removed.
-const owner = Number(process.env.RIG_OWNER_PID);
-setInterval(() => {
-  let ownerAlive = true;
-  try {
-    if (owner) process.kill(owner, 0);
-  } catch {
-    ownerAlive = false;
-  }
-  if (!ownerAlive || !fs.existsSync(opts.fs)) {
-    log('INFO: rig gone, shutting down');
-    process.exit(0);
-  }
-}, 1000).unref();
+whenRigGone(opts.fs, () => {
+  log('INFO: rig gone, shutting down');
+  process.exit(0);
+});
 
 for (const signal of /** @type {NodeJS.Signals[]} */ (['SIGTERM', 'SIGINT'])) {
   process.on(signal, () => {

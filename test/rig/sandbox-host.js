@@ -118,7 +118,7 @@ function writeFiles(dir, files) {
  * @property {number} [dockerReadyDelayMs]   the docker daemon answers only this long after it started
  * @property {boolean} [dockerStopped]       the docker service starts stopped
  * @property {number} [failFetches]          the next N git network operations fail
- * @property {'network' | 'auth'} [fetchFailure]
+ * @property {'network' | 'auth' | 'stall'} [fetchFailure]
  * @property {string} [requiredToken]        origin accepts only this GitHub token (see README)
  */
 
@@ -247,7 +247,7 @@ export function createSandboxHost(options) {
 
     /**
      * Change the origin's faults: {failFetches, failure, requiredToken}. requiredToken: null removes it.
-     * @param {{failFetches?: number, failure?: 'network' | 'auth', requiredToken?: string | null}} patch
+     * @param {{failFetches?: number, failure?: 'network' | 'auth' | 'stall', requiredToken?: string | null}} patch
      */
     setOriginFaults(patch) {
       withFileLock(paths.originState, () => {
@@ -426,6 +426,9 @@ function killHostProcesses(root) {
       /* gone */
     }
   }
+  // A daemon that rewrites its environment for its process title (nginx, the blue-green proxy)
+  // still names its files under the host's root on its command line: end its session.
+  for (const pid of findProcesses((proc) => proc.cmdline().includes(`${root}/`) && proc.pgid() === proc.pid)) killGroup(pid, 'SIGKILL');
 }
 
 /**

@@ -872,6 +872,25 @@ export async function startSsmSandbox({
   const count = (action) => (counts[action] = (counts[action] ?? 0) + 1);
 
   /**
+   * Faults to answer instead of the real thing, for tests of what the CLI does under them:
+   * `{action, error, count, after?}` answers the next `count` requests of `action` (after `after`
+   * more pass) with `error`: an AWS error code (HTTP 400 with its `__type`, as the JSON protocol
+   * sends ThrottlingException or ExpiredTokenException) or `'reset'` (the connection is dropped).
+   * @type {{action: string, error: string, count: number, after: number}[]}
+   */
+  let faults = [];
+  /** @param {{action: string, error: string, count?: number, after?: number}} fault */
+  const injectFault = (fault) => faults.push({ count: 1, after: 0, ...fault });
+  /** The fault this request of `action` meets, if any. @param {string} action */
+  function takeFault(action) {
+    const fault = faults.find((f) => f.action === action && f.count > 0);
+    if (!fault) return undefined;
+    if (fault.after > 0) return void fault.after--;
+    fault.count--;
+    return fault.error;
+  }
+
+  /**
    * Pass a request to moto unchanged and relay its answer.
    * @param {http.IncomingMessage} req
    * @param {http.ServerResponse} res
@@ -925,6 +944,8 @@ export async function startSsmSandbox({
     if (route === 'GET /_sandbox/sessions') return reply(200, [...sessions.values()]);
     if (route === 'GET /_sandbox/commands') return reply(200, listCommandsRaw());
     if (route === 'GET /_sandbox/problems') return reply(200, problems);
+    if (route === 'POST /_sandbox/faults') return reply(200, (injectFault(input), {}));
+    if (route === 'DELETE /_sandbox/faults') return reply(200, ((faults = []), {}));
     return reply(404, { error: `no route ${route}` });
   }
 
@@ -952,6 +973,9 @@ export async function startSsmSandbox({
       const target = String(req.headers['x-amz-target'] ?? '');
       const action = target.startsWith('AmazonSSM.') ? target.slice('AmazonSSM.'.length) : '';
       count(action || `${req.method} ${reqUrl.pathname}`);
+      const fault = takeFault(action);
+      if (fault === 'reset') return req.socket.destroy();
+      if (fault) throw new SsmError(fault, fault === 'ThrottlingException' ? 'Rate exceeded' : fault === 'ExpiredTokenException' ? 'The security token included in the request is expired' : fault);
       const handler = Object.hasOwn(actions, action) ? actions[action] : undefined;
       const body = await readBody(req);
       if (!handler) return await forward(req, res, body);
@@ -997,6 +1021,12 @@ export async function startSsmSandbox({
     async waitForCommand(commandId) {
       await commands.get(commandId)?.finished;
     },
+    injectFault,
+    clearFaults: () => {
+      faults = [];
+    },
+    /** Faults not yet used up. */
+    pendingFaults: () => faults.filter((f) => f.count > 0).map((f) => ({ ...f })),
     /** Problems hit in the background (CloudWatch upload errors, ...). */
     problems: () => [...problems],
     /** Kill running scripts (their process groups) and close the server. */

@@ -48,6 +48,20 @@ export async function waitFor(check, { timeoutMs = 10_000, intervalMs = 50, what
 }
 
 /**
+ * Call `onGone` (checked every second) once the rig is gone: the process that created the host
+ * (RIG_OWNER_PID) died, even SIGKILLed, or the host folder `dir` was removed. For the processes a
+ * host leaves running (fake containers, the agent stand-in), which must not outlive the rig.
+ * @param {string} dir
+ * @param {() => void} onGone
+ */
+export function whenRigGone(dir, onGone) {
+  const owner = Number(process.env.RIG_OWNER_PID);
+  setInterval(() => {
+    if ((owner && !isAlive(owner)) || !fs.existsSync(dir)) onGone();
+  }, 1000).unref();
+}
+
+/**
  * True when `pid` is a live (non-zombie) process. Orphaned children may linger as zombies
  * until init reaps them; those count as dead.
  * @param {number | undefined | null} pid

@@ -19,7 +19,7 @@ const SCRIPTS = fileURLToPath(new URL('../../src/lib/remote/scripts/', import.me
 describe('hostSettings / settingsFile', () => {
   const stage = testStage({githubTokenParameter: '/upscpro/stage2/github-token', buildCommand: ['./docker-build.sh', "it's"]})
 
-  it('are the settings upsc deploy sends, less those of one run and of the probe, plus the log folder', () => {
+  it('are the settings upsc deploy sends, less those of one run, plus the log folder and what signals.sh reads', () => {
     const settings = hostSettings(stage)
     expect(settings).toEqual({
       UPSC_STAGE: 'stage2',
@@ -46,6 +46,11 @@ describe('hostSettings / settingsFile', () => {
       UPSC_BUILD_1: './docker-build.sh',
       UPSC_BUILD_2: "it's",
       UPSC_LOG_DIR: '/var/log/upscpro',
+      UPSC_ALERTS_TOPIC: '',
+      UPSC_ALERTS_MAX_PER_HOUR: 6,
+      UPSC_RESTART_LOOP: 3,
+      UPSC_DISK_MIN_FREE_PERCENT: 10,
+      UPSC_METRICS: true,
     })
   })
 
@@ -84,11 +89,11 @@ describe('hostScripts', () => {
     expect(scripts['upsc-run'].startsWith('#!/bin/bash\n')).toBe(true)
   })
 
-  it.skipIf(!HAS_SHELLCHECK)('boot.sh, monitor.sh and upsc-run are shellcheck-clean as written (lib.sh followed) (needs shellcheck; .ci/run installs it)', () => {
+  it.skipIf(!HAS_SHELLCHECK)('boot.sh, monitor.sh, signals.sh and upsc-run are shellcheck-clean as written (lib.sh followed) (needs shellcheck; .ci/run installs it)', () => {
     const dir = tempDir('hostsc')
     copyFileSync(join(SCRIPTS, 'lib.sh'), join(dir, 'lib.sh'))
-    for (const name of ['boot.sh', 'monitor.sh', 'upsc-run']) copyFileSync(join(TEMPLATES, name), join(dir, name))
-    expect(shellcheck(['boot.sh', 'monitor.sh', 'upsc-run'], dir)).toBe('')
+    for (const name of ['boot.sh', 'monitor.sh', 'signals.sh', 'upsc-run']) copyFileSync(join(TEMPLATES, name), join(dir, name))
+    expect(shellcheck(['boot.sh', 'monitor.sh', 'signals.sh', 'upsc-run'], dir)).toBe('')
   })
 })
 

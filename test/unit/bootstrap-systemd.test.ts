@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {systemdUnits, systemdWord} from '../../src/lib/bootstrap/systemd.js'
+import {MONITOR_PERIOD_SECONDS, systemdUnits, systemdWord} from '../../src/lib/bootstrap/systemd.js'
 import {testStage, VERSION} from '../fixtures/bootstrap/host.js'
 import {HAS_SYSTEMD_ANALYZE, tempDir} from '../fixtures/bootstrap/tools.js'
 
@@ -24,6 +24,11 @@ function directives(text: string): Record<string, string[]> {
 }
 
 describe('systemdUnits', () => {
+  it('the timer runs the monitor every MONITOR_PERIOD_SECONDS (what upsc status measures its age against)', () => {
+    const timer = systemdUnits(testStage(), VERSION).find((u) => u.name === 'upscpro-monitor.timer')!.text
+    expect(timer).toContain(`\nOnUnitInactiveSec=${MONITOR_PERIOD_SECONDS / 60}min\n`)
+  })
+
   it('upscpro-deploy.service: a oneshot after Docker and the network, run at boot, timed like a Run Command', () => {
     expect(directives(units['upscpro-deploy.service']!)).toEqual({
       Unit: ['Description=upsc: start the app stack of stage stage2 at boot', 'Wants=network-online.target docker.service', 'After=network-online.target docker.service'],

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {hclString, resourceName, terraformSnippet} from '../../src/lib/bootstrap/terraform.js'
 import {testStage, VERSION} from '../fixtures/bootstrap/host.js'
-import {HAS_TERRAFORM, terraformFmt} from '../fixtures/bootstrap/tools.js'
+import {HAS_TERRAFORM, TERRAFORM_AWS_MIRROR, terraformFmt, terraformValidate} from '../fixtures/bootstrap/tools.js'
 
 const withParameters = testStage({githubTokenParameter: '/upscpro/stage2/github-token', envParameter: 'upscpro-stage2-env'})
 const hcl = terraformSnippet(withParameters, VERSION)
@@ -17,20 +17,21 @@ describe('terraformSnippet', () => {
       '#',
       '#   iam_instance_profile        = aws_iam_instance_profile.upsc_stage2.name',
       '#   user_data_base64            = local.upsc_stage2_user_data',
-      '#   user_data_replace_on_change = true',
+      '#   user_data_replace_on_change = var.upsc_stage2_replace_on_user_data_change',
       '#   metadata_options { http_tokens = "required" }',
       '#   tags                        = { Name = "upscpro-stage2-docker" } # how upsc finds it',
       '#',
     ])
   })
 
-  it('renders the user-data with templatefile() and its three variables, gzipped', () => {
+  it('renders the user-data with templatefile() and its four variables, gzipped', () => {
     expect(hcl).toContain(
       [
         '  upsc_stage2_user_data = base64gzip(templatefile("${path.module}/upsc-user-data.sh.tpl", {',
         '    region                = local.upsc_stage2_region',
         '    branch                = "main"',
         '    host_scripts_document = aws_ssm_document.upsc_stage2_host_scripts.name',
+        '    alerts_topic_arn      = aws_sns_topic.upsc_stage2_alerts.arn',
         '  }))',
       ].join('\n'),
     )
@@ -52,7 +53,27 @@ describe('terraformSnippet', () => {
       '      { Sid = "DecryptParameters", Effect = "Allow", Action = ["kms:Decrypt"], Resource = "*", Condition = { StringEquals = { "kms:ViaService" = "ssm.${local.upsc_stage2_region}.amazonaws.com" } } },',
       '      { Sid = "ShipLogs", Effect = "Allow", Action = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource = ["${aws_cloudwatch_log_group.upsc_stage2.arn}:*", "arn:${local.upsc_stage2_partition}:logs:${local.upsc_stage2_region}:${local.upsc_stage2_account}:log-group:/aws/ssm/AWS-RunShellScript:*"] },',
       '      { Sid = "FindLogGroups", Effect = "Allow", Action = ["logs:DescribeLogGroups", "logs:CreateLogGroup"], Resource = ["arn:${local.upsc_stage2_partition}:logs:${local.upsc_stage2_region}:${local.upsc_stage2_account}:log-group:*"] },',
+      '      { Sid = "PublishAlerts", Effect = "Allow", Action = ["sns:Publish"], Resource = [aws_sns_topic.upsc_stage2_alerts.arn] },',
+      '      { Sid = "PutMetrics", Effect = "Allow", Action = ["cloudwatch:PutMetricData"], Resource = "*", Condition = { StringEquals = { "cloudwatch:namespace" = "UPSC/Deployments" } } },',
     ])
+  })
+
+  it('makes replacing the instance on a user-data change an explicit choice, off by default', () => {
+    expect(hcl).toContain('variable "upsc_stage2_replace_on_user_data_change" {\n  description = "Replace the stage\'s instance when its user-data changes (loses its images and local history)"\n  type        = bool\n  default     = false\n}')
+  })
+
+  it('creates the alerts topic, an optional email subscription and the three alarms on it', () => {
+    expect(hcl).toContain('resource "aws_sns_topic" "upsc_stage2_alerts" {\n  name = "upsc-stage2-alerts"\n}')
+    expect(hcl).toContain('  count     = var.upsc_stage2_alerts_email == "" ? 0 : 1\n  topic_arn = aws_sns_topic.upsc_stage2_alerts.arn\n  protocol  = "email"\n  endpoint  = var.upsc_stage2_alerts_email\n')
+    const alarms = [...hcl.matchAll(/resource "aws_cloudwatch_metric_alarm" "(\w+)" \{\n([\s\S]*?\n)\}/g)].map((m) => [m[1], m[2]!.split('\n').filter((l) => /^ {2}(metric_name|statistic|period|evaluation_periods|threshold|comparison_operator|treat_missing_data) /.test(l)).map((l) => l.trim().replace(/ +=/, ' ='))])
+    expect(alarms).toEqual([
+      ['upsc_stage2_deploy_failed', ['metric_name = "DeployFailed"', 'statistic = "Sum"', 'period = 300', 'evaluation_periods = 1', 'threshold = 0', 'comparison_operator = "GreaterThanThreshold"', 'treat_missing_data = "notBreaching"']],
+      ['upsc_stage2_restarts', ['metric_name = "ServiceRestarts"', 'statistic = "Sum"', 'period = 3600', 'evaluation_periods = 1', 'threshold = var.upsc_stage2_restarts_alarm_threshold', 'comparison_operator = "GreaterThanThreshold"', 'treat_missing_data = "notBreaching"']],
+      ['upsc_stage2_heartbeat', ['metric_name = "MonitorHeartbeat"', 'statistic = "SampleCount"', 'period = 300', 'evaluation_periods = 3', 'threshold = 1', 'comparison_operator = "LessThanThreshold"', 'treat_missing_data = "breaching"']],
+    ])
+    expect(hcl.match(/^ {2}dimensions {10}= \{ Stage = "stage2" \}$/gm)).toHaveLength(3)
+    expect(hcl.match(/^ {2}alarm_actions {7}= \[aws_sns_topic\.upsc_stage2_alerts\.arn\]$/gm)).toHaveLength(3)
+    expect(hcl).toContain('variable "upsc_stage2_restarts_alarm_threshold" {\n  description = "Alarm when the monitor restarts services more than this many times in an hour"\n  type        = number\n  default     = 3\n}')
   })
 
   it('grants no parameter read when the stage has no parameters', () => {
@@ -75,4 +96,20 @@ describe('terraformSnippet', () => {
       expect(fmt.out).toBe(text)
     }
   })
+
+  it.skipIf(!HAS_TERRAFORM || !TERRAFORM_AWS_MIRROR)('passes terraform validate with the aws provider, next to an aws_instance wired as its header says (needs terraform and a local mirror of hashicorp/aws: TF_PLUGIN_MIRROR or /opt/tf-plugins; skipped where missing)', () => {
+    const instance = `resource "aws_instance" "app" {
+  ami                         = "ami-12c6146b"
+  instance_type               = "t3.small"
+  iam_instance_profile        = aws_iam_instance_profile.upsc_stage2.name
+  user_data_base64            = local.upsc_stage2_user_data
+  user_data_replace_on_change = var.upsc_stage2_replace_on_user_data_change
+  metadata_options {
+    http_tokens = "required"
+  }
+}
+`
+    const result = terraformValidate({'upsc-bootstrap.tf': hcl, 'app.tf': instance, 'upsc-user-data.sh.tpl': '#!/bin/bash\n', 'upsc-host-scripts.json': '{}\n'})
+    expect(result.ok, result.out).toBe(true)
+  }, 120_000)
 })

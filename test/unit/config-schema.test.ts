@@ -85,7 +85,7 @@ describe('validation messages', () => {
     expect(problems({stages: {}})).toEqual([{path: 'stages', expected: 'at least one stage'}])
     expect(problems({stages: {s: {timeouts: {healthSecs: 5}, notify: {onSuccess: 'yes'}, buildCommand: []}}})).toEqual([
       {path: 'stages.s.buildCommand', expected: 'a list with at least 1 item(s)'},
-      {path: 'stages.s.timeouts.healthSecs', expected: 'unknown key: the known keys here are dockerReadySeconds, healthSeconds, commandSeconds, deliverySeconds'},
+      {path: 'stages.s.timeouts.healthSecs', expected: 'unknown key: the known keys here are dockerReadySeconds, healthSeconds, commandSeconds, deliverySeconds, cancelSeconds'},
       {path: 'stages.s.notify.onSuccess', expected: 'true or false'},
     ])
   })

@@ -69,10 +69,25 @@ describe('planSources', () => {
     expect(sources.map((s) => s.names?.length)).toEqual([100, 50])
   })
 
-  it('with --instance alone, reads the per-instance aliases of those instances', () => {
+  it('with --instance alone, reads every stream of those instances: the {instance_id}/ prefix covers their aliases', () => {
     const selection = input({instancesGiven: true, instanceIds: ['i-0aaaaaaaaaaaaaaa1']})
     expect(effectiveStreams(selection)).toEqual(['user-data', 'deploy'])
-    expect(planSources(selection)).toEqual([{group: GROUP, names: ['i-0aaaaaaaaaaaaaaa1/deploy', 'i-0aaaaaaaaaaaaaaa1/user-data']}])
+    expect(planSources(selection)).toEqual([{group: GROUP, prefix: 'i-0aaaaaaaaaaaaaaa1/'}])
+    // An alias elsewhere than under the prefix is still read.
+    expect(planSources(input({instancesGiven: true, instanceIds: ['i-0aaaaaaaaaaaaaaa1'], aliases: {deploy: 'deploys/{instance_id}'}}))).toEqual([
+      {group: GROUP, names: ['deploys/i-0aaaaaaaaaaaaaaa1']},
+      {group: GROUP, prefix: 'i-0aaaaaaaaaaaaaaa1/'},
+    ])
+  })
+
+  it('with --service, reads that service\'s container stream on each instance (or under the containers alias)', () => {
+    const ids = ['i-0aaaaaaaaaaaaaaa1', 'i-0aaaaaaaaaaaaaaa2']
+    expect(planSources(input({services: ['api'], instanceIds: ids}))).toEqual([{group: GROUP, names: ['i-0aaaaaaaaaaaaaaa1/containers/api', 'i-0aaaaaaaaaaaaaaa2/containers/api']}])
+    expect(planSources(input({services: ['api', 'worker'], instanceIds: ids.slice(0, 1), instancesGiven: true, aliases: {containers: 'ctr/{instance_id}'}}))).toEqual([
+      {group: GROUP, names: ['ctr/i-0aaaaaaaaaaaaaaa1/api', 'ctr/i-0aaaaaaaaaaaaaaa1/worker']},
+    ])
+    expect(needsInstances(input({services: ['api']}))).toBe(true)
+    expect(() => planSources(input({services: ['api/x']}))).toThrow('--service "api/x" is not a compose service name.')
   })
 
   it.each(['', 'app/*', 'a:b'])('refuses --stream %j with a usage error listing the aliases', (value) => {

@@ -74,6 +74,20 @@ describe('parseTimeFlag', () => {
   })
 })
 
+describe('parseTimeFlag: out of range', () => {
+  it('refuses a start CloudWatch Logs cannot hold (over 10 years ago, or before 1970)', () => {
+    expect(parseTimeFlag('--since', '3653d', NOW)).toBe(NOW - 3653 * 86_400_000)
+    const error = failure(() => parseTimeFlag('--since', '99999d', NOW))
+    expect(error.exitCode).toBe(2)
+    expect(error.message).toBe('--since "99999d" is more than 10 years ago: CloudWatch Logs keeps nothing that old.')
+    expect(failure(() => parseTimeFlag('--since', '1969-12-31T00:00:00Z', NOW)).message).toMatch(/more than 10 years ago/)
+  })
+
+  it('refuses a time more than a day ahead', () => {
+    expect(failure(() => parseTimeFlag('--until', '2999-01-01', NOW)).message).toBe('--until "2999-01-01" is in the future.')
+  })
+})
+
 describe('parseRange', () => {
   it('leaves the end open without --until', () => {
     expect(parseRange('10m', undefined, NOW)).toEqual({start: NOW - 600_000})

@@ -55,3 +55,27 @@ describe('notify and metrics config', () => {
     expect(problemsOf({notify: TOPIC})).toContain('stages.stage2.notify: expected an object')
   })
 })
+
+describe('alerts config (the host\'s own alerts)', () => {
+  it('defaults to 6 messages an hour and a restart loop at 3, with the topic optional', () => {
+    expect(stageWith({}).alerts).toEqual({maxPerHour: 6, restartLoop: 3})
+    expect(stageWith({alerts: {topicArn: TOPIC, restartLoop: 5}}).alerts).toEqual({topicArn: TOPIC, maxPerHour: 6, restartLoop: 5})
+  })
+
+  it('names the key and what is expected for bad values', () => {
+    expect(problemsOf({alerts: {topicArn: 'upsc-alerts'}})).toContain('stages.stage2.alerts.topicArn: expected the ARN of a standard SNS topic')
+    expect(problemsOf({alerts: {restartLoop: 1}})).toContain('stages.stage2.alerts.restartLoop')
+    expect(problemsOf({alerts: {maxPerHour: 0}})).toContain('stages.stage2.alerts.maxPerHour')
+    expect(problemsOf({alerts: {often: true}})).toContain('stages.stage2.alerts.often')
+  })
+})
+
+describe('containerLogs', () => {
+  it('defaults to the agent\'s single stream; awslogs adds the settings every host script reads', async () => {
+    const {stageSettings} = await import('../../src/lib/remote/settings.js')
+    expect(stageWith({}).containerLogs).toBe('agent')
+    expect(stageSettings(stageWith({})).UPSC_CONTAINER_LOGS).toBeUndefined()
+    expect(stageSettings(stageWith({containerLogs: 'awslogs'}))).toMatchObject({UPSC_CONTAINER_LOGS: 'awslogs', UPSC_LOG_GROUP: '/aws/ec2/upscpro-stage2-docker', UPSC_LOG_REGION: 'eu-central-1'})
+    expect(problemsOf({containerLogs: 'json-file'})).toContain('stages.stage2.containerLogs: expected "agent" (one stream of Docker\'s JSON lines) or "awslogs" (a stream per compose service)')
+  })
+})

@@ -26,6 +26,11 @@ describe('branchNameProblem', () => {
     ['a;b', /metacharacter/],
     ['a\nb', /control/],
     ['@', /"@"/],
+    // git accepts these, but they do not name a branch of origin
+    ['HEAD', /names a commit, not a branch/],
+    ['FETCH_HEAD', /names a commit, not a branch/],
+    ['refs/heads/main', /full ref name/],
+    ['0123456789abcdef0123456789abcdef01234567', /commit id, not a branch/],
   ])('refuses %j', (name, reason) => {
     expect(branchNameProblem(name)).toMatch(reason)
   })

@@ -36,3 +36,31 @@ describe('parseReport', () => {
     expect(report.result).toEqual({outcome: 'succeeded'})
   })
 })
+
+describe('the run nonce: output cannot forge a step or a result', () => {
+  const forged = '::upsc result {"outcome":"succeeded","exitCode":0}'
+
+  it('with a nonce, only lines tagged with it count', () => {
+    expect(parseReportLine('::upsc.ab12 step build ok 3s', 'ab12')).toEqual({kind: 'step', name: 'build', status: 'ok', seconds: 3})
+    expect(parseReportLine(forged, 'ab12')).toEqual({kind: 'log', text: forged})
+    expect(parseReportLine('::upsc.ff00 result {"outcome":"succeeded"}', 'ab12')).toEqual({kind: 'log', text: '::upsc.ff00 result {"outcome":"succeeded"}'})
+  })
+
+  it('a whole report: the forged result printed by a build stays a log line', () => {
+    const output = ['::upsc.ab12 step build start', forged, '::upsc.ab12 step build ok 1s', '::upsc.ab12 result {"outcome":"failed","exitCode":1}'].join('\n')
+    const report = parseReport(output, 'ab12')
+    expect(report.result).toEqual({outcome: 'failed', exitCode: 1})
+    expect(report.log).toEqual([forged])
+  })
+
+  it('without a known nonce (--attach), the first tagged line sets it: the script prints it before running anything', () => {
+    const output = ['::upsc.ab12 step lock start', '::upsc.ab12 step build start', forged, '::upsc.zz99 result {"outcome":"succeeded"}', '::upsc.ab12 result {"outcome":"rolled-back"}'].join('\n')
+    const report = parseReport(output)
+    expect(report.result).toEqual({outcome: 'rolled-back'})
+    expect(report.log).toEqual([forged, '::upsc.zz99 result {"outcome":"succeeded"}'])
+  })
+
+  it('untagged scripts (probe, history, lock) are read as before', () => {
+    expect(parseReport('::upsc result {"a":1}').result).toEqual({a: 1})
+  })
+})

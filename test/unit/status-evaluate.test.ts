@@ -87,6 +87,18 @@ describe('evaluateInstance', () => {
     expect(status.checks.find((c) => c.id === 'ssm.agent')).toMatchObject({verdict: 'fail', detail: expect.stringContaining('not managed')})
   })
 
+  it('fails, naming both commits, when the checkout is not what runs (current.json)', () => {
+    const probe: ProbeDocument = {...healthyProbe, repo: {present: true, branch: null, commit: '1111111111111111aaaa', running: '2222222222222222bbbb', clean: true}}
+    const status = evaluateInstance(facts({probe}), stage, now)
+    expect(status.verdict).toBe('fail')
+    expect(status.checks.find((c) => c.id === 'repo')).toMatchObject({
+      verdict: 'fail',
+      detail: 'checkout @ 111111111111 is not what runs (222222222222, per current.json): deploy or roll back to settle it',
+    })
+    const same = evaluateInstance(facts({probe: {...probe, repo: {...probe.repo!, running: probe.repo!.commit}}}), stage, now)
+    expect(same.checks.find((c) => c.id === 'repo')?.verdict).toBe('ok')
+  })
+
   it('warns on stale or missing logs, a dirty checkout and low disk', () => {
     const probe: ProbeDocument = {...healthyProbe, repo: {present: true, branch: 'main', commit: 'abcdef1', clean: false}, host: {...healthyProbe.host, diskFreePercent: 5}}
     const status = evaluateInstance(
@@ -104,6 +116,33 @@ describe('evaluateInstance', () => {
     expect(status.checks.find((c) => c.id === 'repo.untracked')).toMatchObject({verdict: 'warn', detail: '7 not in .gitignore, may change the build: .env, notes.txt, ...'})
     const none = evaluateInstance(facts({probe: {...probe, repo: {...probe.repo!, untracked: [], untrackedCount: 0}}}), stage, now)
     expect(none.checks.find((c) => c.id === 'repo.untracked')).toBeUndefined()
+  })
+
+  it('shows the monitor\'s last check, restarts per service in 24 h and the last recovery', () => {
+    const monitor = {checkedAt: '2026-11-28T17:58:00Z', outcome: 'healthy', detail: null, restarts24h: {worker: 2, api: 1}, lastRecoveryAt: '2026-11-28T15:00:00Z', openIncidents: []}
+    const status = evaluateInstance(facts({probe: {...healthyProbe, monitor}}), stage, now)
+    expect(status.checks.filter((c) => c.id.startsWith('monitor.')).map((c) => [c.id, c.label, c.verdict, c.detail])).toEqual([
+      ['monitor.last', 'Monitor', 'ok', 'last check 2m ago: healthy'],
+      ['monitor.restarts', 'Restarts (24 h)', 'ok', 'api 1, worker 2'],
+      ['monitor.recovery', 'Last recovery', 'ok', '2026-11-28T15:00:00Z (3h00m ago)'],
+    ])
+    expect(status.verdict).toBe('ok')
+  })
+
+  it('warns on a restart loop, and on a monitor that has not run within twice its period', () => {
+    const monitor = {checkedAt: '2026-11-28T17:53:59Z', outcome: 'recovered', detail: 'restarted worker', restarts24h: {worker: 7}, openIncidents: ['restart-worker', 'loop-worker']}
+    const status = evaluateInstance(facts({probe: {...healthyProbe, monitor}}), stage, now)
+    expect(status.checks.filter((c) => c.id.startsWith('monitor.')).map((c) => [c.id, c.verdict, c.detail])).toEqual([
+      ['monitor.last', 'warn', 'last check 6m ago (runs every 3m): see systemctl status upscpro-monitor.timer'],
+      ['monitor.restarts', 'warn', 'worker 7; restart loop: worker'],
+    ])
+    expect(status.verdict).toBe('warn')
+    const recent = evaluateInstance(facts({probe: {...healthyProbe, monitor: {...monitor, checkedAt: '2026-11-28T17:54:00Z'}}}), stage, now)
+    expect(recent.checks.find((c) => c.id === 'monitor.last')).toMatchObject({verdict: 'ok', detail: 'last check 6m ago: recovered (restarted worker)'})
+  })
+
+  it('says nothing of a monitor on a host without monitor.json', () => {
+    expect(evaluateInstance(facts(), stage, now).checks.some((c) => c.id.startsWith('monitor.'))).toBe(false)
   })
 
   it('fails with the reason when the probe could not run', () => {

@@ -25,6 +25,7 @@ import {groupFromIdentifier} from '../logs/sources.js'
 import {planSlices} from '../logs/slices.js'
 import {mapPool} from '../pool.js'
 import {describeAwsError} from './errors.js'
+import {sleep} from '../sleep.js'
 
 /**
  * Events per FilterLogEvents page. The API allows 10,000 (and stops at 1 MB, about 4,000 events
@@ -73,17 +74,6 @@ interface Context {
 
 const sdk = () => import('../../sdk/logs.js')
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve()
-    const timer = setTimeout(done, ms)
-    function done() {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    signal?.addEventListener('abort', done, {once: true})
-  })
 
 const errorName = (error: unknown) => (error as {name?: string})?.name ?? 'Error'
 

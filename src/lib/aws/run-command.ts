@@ -6,13 +6,18 @@ import type {GetCommandInvocationCommandOutput, SSMClient} from '@aws-sdk/client
 
 import {ExitCode} from '../exit-codes.js'
 import {UpscError} from '../errors.js'
+import {redact} from '../redact.js'
 import {mapPool} from '../pool.js'
 import {describeAwsError} from './errors.js'
+import {sleep} from '../sleep.js'
 
 export const RUN_SHELL_DOCUMENT = 'AWS-RunShellScript'
 /** GetCommandInvocation cuts output at these lengths; CloudWatch output has the rest. */
 export const STDOUT_LIMIT = 24_000
 export const STDERR_LIMIT = 8_000
+/** Run Command ids are UUIDs. */
+export const isCommandId = (text: string): boolean => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(text)
+
 /** SendCommand takes at most 50 instance ids. */
 export const MAX_INSTANCES_PER_COMMAND = 50
 
@@ -110,7 +115,9 @@ export function pollDelayMs(attempt: number): number {
 
 export function toInvocationResult(instanceId: string, o: Pick<GetCommandInvocationCommandOutput, 'Status' | 'StatusDetails' | 'ResponseCode' | 'StandardOutputContent' | 'StandardErrorContent' | 'ExecutionStartDateTime' | 'ExecutionEndDateTime'>): InvocationResult {
   const status = o.Status ?? 'Pending'
-  const stdout = o.StandardOutputContent ?? ''
+  const raw = o.StandardOutputContent ?? ''
+  // The host masks credentials already; this is the CLI's second look (defence in depth).
+  const stdout = redact(raw)
   return {
     instanceId,
     status,
@@ -118,19 +125,13 @@ export function toInvocationResult(instanceId: string, o: Pick<GetCommandInvocat
     outcome: outcomeOf(status, o.StatusDetails),
     responseCode: o.ResponseCode ?? -1,
     stdout,
-    stderr: o.StandardErrorContent ?? '',
-    stdoutTruncated: stdout.length >= STDOUT_LIMIT || /--output truncated--/.test(stdout),
+    stderr: redact(o.StandardErrorContent ?? ''),
+    stdoutTruncated: raw.length >= STDOUT_LIMIT || /--output truncated--/.test(raw),
     startedAt: o.ExecutionStartDateTime || undefined,
     finishedAt: o.ExecutionEndDateTime || undefined,
   }
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve()
-    const timer = setTimeout(resolve, ms)
-    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), {once: true})
-  })
 
 export async function sendCommand(ssm: SSMClient, request: RunRequest): Promise<string> {
   if (request.instanceIds.length === 0) throw new Error('sendCommand needs at least one instance')

@@ -6,6 +6,7 @@
 import type {CloudWatchLogsClient} from '@aws-sdk/client-cloudwatch-logs'
 
 import {describeAwsError} from './errors.js'
+import {getLogEventsBudget, type TokenBucket} from './rate-budget.js'
 
 export interface StreamFollower {
   /** Read whatever is new now; returns the number of events delivered. */
@@ -14,7 +15,13 @@ export interface StreamFollower {
   readonly seen: boolean
 }
 
-export function followStream(logs: CloudWatchLogsClient, group: string, stream: string, onEvent: (message: string, timestamp: number) => void): StreamFollower {
+export function followStream(
+  logs: CloudWatchLogsClient,
+  group: string,
+  stream: string,
+  onEvent: (message: string, timestamp: number) => void,
+  budget: TokenBucket = getLogEventsBudget,
+): StreamFollower {
   let token: string | undefined
   let seen = false
   return {
@@ -26,6 +33,7 @@ export function followStream(logs: CloudWatchLogsClient, group: string, stream: 
       let delivered = 0
       for (;;) {
         let out
+        await budget.take()
         try {
           out = await logs.send(new GetLogEventsCommand({logGroupName: group, logStreamName: stream, startFromHead: true, ...(token ? {nextToken: token} : {})}))
         } catch (error) {

@@ -1,6 +1,6 @@
 /**
  * Pure: what the bootstrap installs in UPSC_HOME.
- * - The host scripts: the same lib.sh and deploy.sh `upsc deploy` sends, plus boot.sh, monitor.sh and
+ * - The host scripts: the same lib.sh and deploy.sh `upsc deploy` sends, plus boot.sh, monitor.sh, signals.sh and
  *   the upsc-run wrapper the units call. EC2 user data is limited to 16 KB (gzip included) and these
  *   are not, so they travel in an SSM document (`upsc bootstrap host-scripts`, created by Terraform),
  *   which the user-data reads and checks against the sha256 it was generated with. The document is a
@@ -29,10 +29,25 @@ export const COMPOSE_VERSION = '2.29.7'
 export const ARCHIVE_MARK = 'upsc-host-scripts:'
 
 /**
- * Not host settings: those of one run (set by whoever runs a script), and the probe's (the CLI
- * sends the probe with its own settings).
+ * Not host settings: those of one run (set by whoever runs a script), the deadline inside a Run
+ * Command's timeout (the units have none), and the probe's (the CLI sends the probe with its own).
  */
-const NOT_HOST = ['UPSC_BRANCH', 'UPSC_REF', 'UPSC_DEPLOY_ID', 'UPSC_CALLER', 'UPSC_COMMAND_ID', 'UPSC_UNITS', 'UPSC_DISK_MIN_FREE_PERCENT']
+const NOT_HOST = ['UPSC_BRANCH', 'UPSC_REF', 'UPSC_DEPLOY_ID', 'UPSC_CALLER', 'UPSC_COMMAND_ID', 'UPSC_DEADLINE_SECONDS', 'UPSC_UNITS', 'UPSC_DISK_MIN_FREE_PERCENT']
+
+/**
+ * What signals.sh reads (docs/HOST-SIGNALS.md): the alerts' topic (alerts.topicArn, else the
+ * deploy notifications' topic; the user-data's alerts_topic_arn variable overrides it), the
+ * alerts' hourly budget, the restart-loop threshold, the disk alert and whether to put metrics.
+ */
+export function signalSettings(stage: StageConfig): Settings {
+  return {
+    UPSC_ALERTS_TOPIC: stage.alerts.topicArn ?? stage.notify.snsTopicArn ?? '',
+    UPSC_ALERTS_MAX_PER_HOUR: stage.alerts.maxPerHour,
+    UPSC_RESTART_LOOP: stage.alerts.restartLoop,
+    UPSC_DISK_MIN_FREE_PERCENT: stage.minFreeDiskPercent,
+    UPSC_METRICS: stage.metrics.enabled,
+  }
+}
 
 /**
  * The settings every installed script reads: what `upsc deploy` sends for this stage, without the
@@ -47,7 +62,7 @@ export function hostSettings(stage: StageConfig): Settings {
     UPSC_PRUNE_BUILD_CACHE_KEEP: stage.prune.onLowDisk ? stage.prune.buildCacheKeep : undefined,
   }
   for (const key of NOT_HOST) delete settings[key]
-  return settings
+  return {...settings, ...signalSettings(stage)}
 }
 
 export function settingsFile(stage: StageConfig, version: string): string {
@@ -62,26 +77,29 @@ export function settingsFile(stage: StageConfig, version: string): string {
   ].join('\n')
 }
 
-export const HOST_SCRIPT_NAMES = ['lib.sh', 'deploy.sh', 'boot.sh', 'monitor.sh', 'prune.sh', 'upsc-run'] as const
+export const HOST_SCRIPT_NAMES = ['lib.sh', 'deploy.sh', 'boot.sh', 'monitor.sh', 'prune.sh', 'signals.sh', 'upsc-run'] as const
 export type HostScriptName = (typeof HOST_SCRIPT_NAMES)[number]
 
 /**
  * The installed scripts, compacted as the CLI's bundle is (no comment lines, blank lines or
- * indentation). lib.sh keeps the functions that deploy.sh, boot.sh, monitor.sh, prune.sh and the
- * user-data reach; those scripts source it from beside them.
+ * indentation). lib.sh keeps the functions that deploy.sh, boot.sh, monitor.sh, prune.sh, signals.sh
+ * and the user-data reach; those scripts source it from beside them.
  */
 export function hostScripts(read: (name: string) => string = readScript): Record<HostScriptName, string> {
   const deploy = read('deploy')
   const boot = readTemplate('host/boot.sh')
   const monitor = readTemplate('host/monitor.sh')
   const prune = read('prune')
-  const users = [deploy, boot, monitor, prune, readTemplate('user-data.sh')].join('\n')
+  const signals = readTemplate('host/signals.sh')
+  const users = [deploy, boot, monitor, prune, signals, readTemplate('user-data.sh')].join('\n')
+  // bluegreen.sh joins lib.sh: deploy.sh and boot.sh call into it on blueGreen stages.
   return {
-    'lib.sh': `${compactScript(reachableLibrary(read('lib'), users))}\n`,
+    'lib.sh': `${compactScript(reachableLibrary(`${read('lib')}\n${read('bluegreen')}`, users))}\n`,
     'deploy.sh': `${compactScript(deploy)}\n`,
     'boot.sh': `${compactScript(boot)}\n`,
     'monitor.sh': `${compactScript(monitor)}\n`,
     'prune.sh': `${compactScript(prune)}\n`,
+    'signals.sh': `${compactScript(signals)}\n`,
     'upsc-run': `#!/bin/bash\n${compactScript(readTemplate('host/upsc-run'))}\n`,
   }
 }

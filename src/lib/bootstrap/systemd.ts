@@ -15,6 +15,9 @@ export interface GeneratedFile {
 
 export const UNIT_NAMES = ['upscpro-deploy.service', 'upscpro-monitor.service', 'upscpro-monitor.timer'] as const
 
+/** upscpro-monitor.timer's period (OnUnitInactiveSec=3min): `upsc status` warns after twice this. */
+export const MONITOR_PERIOD_SECONDS = 180
+
 /** A systemd command-line word: double-quoted, with `%` specifiers and `$` variables escaped. */
 export function systemdWord(value: string): string {
   if (/^[A-Za-z0-9/_.:@+-]+$/.test(value)) return value

@@ -13,6 +13,7 @@ export const TEMPLATE_VARIABLES = {
   region: "the instance's AWS region, e.g. data.aws_region.current.name (empty: the stage's region)",
   branch: "the branch of the first deploy (empty: the stage's defaultBranch)",
   host_scripts_document: 'the name of the SSM document holding the host scripts (aws_ssm_document.<name>.name)',
+  alerts_topic_arn: "the SNS topic of the host's alerts (aws_sns_topic.<name>.arn; empty: the stage's alerts.topicArn, else notify.snsTopicArn)",
 } as const
 
 /** `upsc bootstrap user-data`: the templatefile() template. */
@@ -31,6 +32,7 @@ export function userDataTemplate(stage: StageConfig, version: string): string {
       ENV_PARAMETER: stage.envParameter ?? '',
       SCRIPTS_SHA256: hostScriptsDocument(stage, version).sha256,
       COMPOSE_VERSION,
+      PROXY_PACKAGE: stage.deploy.strategy === 'blueGreen' ? 'nginx' : '',
       LOG_GROUP: stage.logGroup,
     },
     files: {'settings.env': settingsFile(stage, version), 'cloudwatch-agent.json': cloudwatchAgentJson(stage), ...units},

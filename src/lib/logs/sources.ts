@@ -22,8 +22,18 @@ export interface SelectionInput {
   aliases: Record<string, string>
   /** Instances to expand {instance_id} with. */
   instanceIds: string[]
-  /** True when --instance was given: without --stream it selects the aliases of those instances. */
+  /** True when --instance was given: without --stream or --service it selects every stream of those instances. */
   instancesGiven: boolean
+  /** --service values: each one's container stream on every instance. */
+  services?: string[]
+}
+
+/** A compose service name (what the host names a container stream by). */
+const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/
+
+/** The stream of one service's containers on one instance: `{instance_id}/containers/<service>` (or the `containers` alias's). */
+export function serviceStream(aliases: Record<string, string>, instanceId: string, service: string): string {
+  return `${(aliases.containers ?? '{instance_id}/containers').replaceAll('{instance_id}', instanceId)}/${service}`
 }
 
 /** The group list: the stage's own, then each --group once. */
@@ -31,15 +41,15 @@ export function logGroups(stageGroup: string, extra: string[]): string[] {
   return [...new Set([stageGroup, ...extra])]
 }
 
-/** The --stream values in effect: --instance alone means every per-instance alias. */
-export function effectiveStreams(input: Pick<SelectionInput, 'streams' | 'aliases' | 'instancesGiven'>): string[] {
-  if (input.streams.length > 0 || !input.instancesGiven) return input.streams
+/** The --stream values in effect: --instance alone (no --service either) means every per-instance alias. */
+export function effectiveStreams(input: Pick<SelectionInput, 'streams' | 'aliases' | 'instancesGiven' | 'services'>): string[] {
+  if (input.streams.length > 0 || !input.instancesGiven || (input.services ?? []).length > 0) return input.streams
   return Object.keys(input.aliases).filter((alias) => input.aliases[alias]!.includes('{instance_id}'))
 }
 
 /** True when resolving the selection needs the stage's instance ids (an alias uses {instance_id}). */
-export function needsInstances(input: Pick<SelectionInput, 'streams' | 'aliases' | 'instancesGiven'>): boolean {
-  return effectiveStreams(input).some((s) => input.aliases[s]?.includes('{instance_id}'))
+export function needsInstances(input: Pick<SelectionInput, 'streams' | 'aliases' | 'instancesGiven' | 'services'>): boolean {
+  return (input.services ?? []).length > 0 || effectiveStreams(input).some((s) => input.aliases[s]?.includes('{instance_id}'))
 }
 
 /** --instance values that are all instance ids need no EC2 lookup (and work for terminated instances). */
@@ -49,9 +59,16 @@ export function explicitInstanceIds(values: string[]): string[] | undefined {
 
 export function planSources(input: SelectionInput): LogSource[] {
   const streams = effectiveStreams(input)
-  if (streams.length === 0) return input.groups.map((group) => ({group}))
+  const services = input.services ?? []
+  // --instance alone: every stream of those instances (`{instance_id}/...`), besides their aliases.
+  const wholeInstances = input.instancesGiven && input.streams.length === 0 && services.length === 0
+  if (streams.length === 0 && services.length === 0 && !wholeInstances) return input.groups.map((group) => ({group}))
   const names = new Set<string>()
-  const prefixes = new Set<string>()
+  const prefixes = new Set<string>(wholeInstances ? input.instanceIds.map((id) => `${id}/`) : [])
+  for (const service of services) {
+    if (!SERVICE.test(service)) throw usageError('bad-service', `--service "${service}" is not a compose service name.`, 'Give a service of the compose file, such as api (letters, digits, _ . -).')
+    for (const id of input.instanceIds) names.add(serviceStream(input.aliases, id, service))
+  }
   for (const value of streams) {
     if (value === '' || /[:*]/.test(value))
       throw usageError('bad-stream', `--stream "${value}" is not a stream name, prefix or alias.`, `Stream names cannot contain ":" or "*"; a prefix such as app/ matches app/api and app/worker. Aliases of this stage: ${Object.keys(input.aliases).join(', ') || 'none'}.`)

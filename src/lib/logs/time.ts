@@ -32,13 +32,23 @@ export function parseDateTime(text: string): number | undefined {
   return Date.UTC(y, mo - 1, d, h, mi, s, ms) - offset * 60_000
 }
 
+/**
+ * CloudWatch Logs keeps events at most 10 years (3653 days, the longest retention PutRetentionPolicy
+ * takes): an earlier start finds nothing, and one before 1970 is refused by the API.
+ */
+export const MAX_LOOKBACK_MS = 3653 * 86_400_000
+
 /** A --since or --until value -> epoch ms, or a usage error (exit 2) with examples of valid values. */
 export function parseTimeFlag(flag: string, value: string, now: number): number {
   const text = value.trim()
   const duration = parseDuration(text)
-  if (duration !== undefined) return now - duration
-  const at = parseDateTime(text)
-  if (at !== undefined) return at
+  const at = duration !== undefined ? now - duration : parseDateTime(text)
+  if (at !== undefined) {
+    if (now - at > MAX_LOOKBACK_MS)
+      throw usageError('bad-time', `${flag} "${value}" is more than 10 years ago: CloudWatch Logs keeps nothing that old.`, "Use a time within the log group's retention, e.g. --since 7d.")
+    if (at - now > 86_400_000) throw usageError('bad-time', `${flag} "${value}" is in the future.`, 'Use a past time, e.g. --since 1h, or a date-time before now.')
+    return at
+  }
   throw usageError(
     'bad-time',
     `${flag} "${value}" is neither a duration ago nor a date-time.`,

@@ -10,11 +10,13 @@ import {usageError} from '../errors.js'
 import {buildPayload} from '../remote/payload.js'
 import {branchNameProblem, commitRefProblem} from '../remote/refname.js'
 import type {ReportLine} from '../remote/report.js'
-import {hookSettings, type Settings, stageSettings} from '../remote/settings.js'
+import {hookSettings, scriptDeadlineSeconds, type Settings, stageSettings} from '../remote/settings.js'
+import {isCommandId} from '../aws/run-command.js'
 import {toolVersion} from '../version.js'
+import type {CancelledHost} from './cancel.js'
 import {combinedExitCode, type HostResult, hostResult} from './host-result.js'
 import {callerArn, reachableTargets} from './preflight.js'
-import {followRemote, runRemote} from './remote-run.js'
+import {type FollowOptions, followRemote, newNonce, runRemote} from './remote-run.js'
 import {reportDeploy} from './report-outcome.js'
 import {tokenReadyStage} from './token-parameter.js'
 
@@ -42,12 +44,23 @@ export interface DeployResult {
   exitCode: number
   /** Metrics or a notification that could not be sent (the outcome stands). */
   warnings?: string[]
+  /** `--cancel`: what happened on each host (ops/cancel.ts). */
+  cancelled?: CancelledHost[]
 }
 
 export interface DeployEvents {
   onSent?: (commandId: string, instanceIds: string[]) => void
   onLine?: (instanceId: string, line: ReportLine) => void
+  /** Following waits out a transient AWS error. */
+  onNotice?: (text: string) => void
 }
+
+/** How a deploy or rollback is followed: its nonce, and how to re-attach when following must stop. */
+export const followOptions = (stage: string, what: 'deploy' | 'rollback', nonce?: string): FollowOptions => ({
+  nonce,
+  what,
+  resume: (commandId) => `upsc deploy --stage ${stage} --attach ${commandId}`,
+})
 
 /** Pure: the branch and ref are checked before any AWS call (git's ref rules, plus no shell metacharacters). */
 export function checkDeployInput(stage: StageConfig, request: Pick<DeployRequest, 'branch' | 'ref'>): {branch: string; ref?: string} {
@@ -62,10 +75,11 @@ export function checkDeployInput(stage: StageConfig, request: Pick<DeployRequest
 }
 
 /** Pure: the settings deploy.sh reads (docs/REMOTE-CONTRACT.md). */
-export function deploySettings(stage: StageConfig, input: {branch: string; ref?: string; caller: string; deployId: string; noRollback: boolean; skipHooks?: boolean; region?: string}): Settings {
+export function deploySettings(stage: StageConfig, input: {branch: string; ref?: string; caller: string; deployId: string; noRollback: boolean; skipHooks?: boolean; region?: string; nonce?: string}): Settings {
   const settings: Settings = {
     ...stageSettings(stage),
     ...hookSettings(stage, input.skipHooks ?? false),
+    UPSC_NONCE: input.nonce,
     UPSC_BRANCH: input.branch,
     UPSC_REF: input.ref,
     UPSC_DEPLOY_ID: input.deployId,
@@ -78,6 +92,7 @@ export function deploySettings(stage: StageConfig, input: {branch: string; ref?:
     UPSC_KEEP_IMAGES: stage.keepImages,
     UPSC_DOCKER_WAIT_SECONDS: stage.timeouts.dockerReadySeconds,
     UPSC_HEALTH_TIMEOUT_SECONDS: stage.timeouts.healthSeconds,
+    UPSC_DEADLINE_SECONDS: scriptDeadlineSeconds(stage.timeouts.commandSeconds),
     UPSC_RETRY_TRIES: stage.retry.tries,
     UPSC_RETRY_BASE_SECONDS: stage.retry.baseSeconds,
     UPSC_BUILD_COUNT: stage.buildCommand?.length,
@@ -91,7 +106,8 @@ export async function runDeploy(ctx: StageContext, request: DeployRequest, event
   const input = checkDeployInput(stage, request)
   const [targets, caller, region] = await Promise.all([reachableTargets(ctx), callerArn(ctx.clients), ctx.clients.region()])
   const deployId = `d-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`
-  const settings = deploySettings(stage, {...input, caller, deployId, region, noRollback: request.noRollback, skipHooks: request.skipHooks})
+  const nonce = newNonce()
+  const settings = deploySettings(stage, {...input, caller, deployId, region, noRollback: request.noRollback, skipHooks: request.skipHooks, nonce})
   const keep = request.keepCommit ? {UPSC_KEEP_COMMIT: 1, UPSC_BRANCH: undefined, UPSC_REF: undefined} : {}
   const commands = buildPayload('deploy', {...settings, ...keep})
   const instanceIds = targets.map((t) => t.instanceId)
@@ -109,9 +125,11 @@ export async function runDeploy(ctx: StageContext, request: DeployRequest, event
       outputLogGroup: stage.runCommandLogGroup,
       maxConcurrency: request.maxConcurrency,
       maxErrors: request.maxErrors,
+      nonce,
     },
-    {onSent: (id) => events.onSent?.(id, instanceIds), onLine: events.onLine},
+    {onSent: (id) => events.onSent?.(id, instanceIds), onLine: events.onLine, onNotice: events.onNotice},
     detachSignal,
+    followOptions(stage.name, 'deploy'),
   )
   const hosts = run.runs.map((r) => hostResult(r, names.get(r.instanceId)))
   const result: DeployResult = {stage: stage.name, commandId: run.commandId, deployId, ...input, detached: run.detached, hosts, exitCode: run.detached ? 0 : combinedExitCode(hosts)}
@@ -121,23 +139,13 @@ export async function runDeploy(ctx: StageContext, request: DeployRequest, event
 /** `--attach <command-id>`: resume following a deploy already running. */
 export async function attachDeploy(ctx: StageContext, commandId: string, events: DeployEvents = {}, signal?: AbortSignal): Promise<DeployResult> {
   const instanceIds = await commandInstances(ctx, commandId)
-  const run = await followRemote(ctx.clients, commandId, instanceIds, ctx.stage.runCommandLogGroup, {onLine: events.onLine}, signal)
+  const run = await followRemote(ctx.clients, commandId, instanceIds, ctx.stage.runCommandLogGroup, {onLine: events.onLine, onNotice: events.onNotice}, signal, followOptions(ctx.stage.name, 'deploy'))
   const hosts = run.runs.map((r) => hostResult(r))
   return {stage: ctx.stage.name, commandId, detached: run.detached, hosts, exitCode: combinedExitCode(hosts)}
 }
 
-/** `--cancel <command-id>`: CancelCommand; the host script's trap records "interrupted" and frees the lock. */
-export async function cancelDeploy(ctx: StageContext, commandId: string): Promise<DeployResult> {
-  const instanceIds = await commandInstances(ctx, commandId)
-  const {cancelCommand} = await import('../aws/run-command.js')
-  await cancelCommand(await ctx.clients.ssm(), commandId)
-  const run = await followRemote(ctx.clients, commandId, instanceIds, undefined)
-  const hosts = run.runs.map((r) => hostResult(r))
-  return {stage: ctx.stage.name, commandId, detached: false, hosts, exitCode: combinedExitCode(hosts)}
-}
-
-async function commandInstances(ctx: StageContext, commandId: string): Promise<string[]> {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(commandId))
+export async function commandInstances(ctx: StageContext, commandId: string): Promise<string[]> {
+  if (!isCommandId(commandId))
     throw usageError('bad-command-id', `"${commandId}" is not a Run Command id.`, 'Use the id printed by `upsc deploy` (a UUID such as 3f2c...-...).')
   const {paginateListCommandInvocations} = await import('../../sdk/ssm.js')
   const ids: string[] = []

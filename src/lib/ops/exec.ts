@@ -152,12 +152,20 @@ export async function runExec(ctx: StageContext, request: ExecRequest, events: E
     },
     {onSent: (id) => events.onSent?.(id, instanceIds), onLine: events.onLine},
     signal,
+    {what: 'command'},
   )
   if (run.detached) {
     // Ctrl-C: a one-off command is stopped, not left running: cancel it, then read how each host ended.
     const {cancelCommand} = await import('../aws/run-command.js')
-    await cancelCommand(await ctx.clients.ssm(), run.commandId)
-    run = await followRemote(ctx.clients, run.commandId, instanceIds, undefined)
+    const ssm = await ctx.clients.ssm()
+    const ended = await Promise.all(
+      run.commandIds.map(async (commandId) => {
+        await cancelCommand(ssm, commandId)
+        return followRemote(ctx.clients, commandId, run.runs.filter((r) => r.commandId === commandId).map((r) => r.instanceId), undefined)
+      }),
+    )
+    const byId = new Map(ended.flatMap((r) => r.runs).map((r) => [r.instanceId, r]))
+    run = {...run, runs: run.runs.map((r) => byId.get(r.instanceId) ?? r)}
   }
   const hosts = run.runs.map((r) => execHostResult(r, names.get(r.instanceId)))
   const interrupted = signal?.aborted === true

@@ -54,7 +54,7 @@ export function hostResult(run: InstanceRun, name?: string): HostResult {
   switch (invocation.outcome) {
     case 'succeeded':
     case 'failed':
-      outcome = OUTCOME_BY_EXIT[invocation.responseCode] ?? (typeof result?.outcome === 'string' && result.outcome === 'interrupted' ? 'interrupted' : 'failed')
+      outcome = OUTCOME_BY_EXIT[invocation.responseCode] ?? (result?.outcome === 'interrupted' || result?.outcome === 'cancelled' ? result.outcome : 'failed')
       break
     case 'cancelled':
       // SSM cancels the invocations it never started once MaxErrors is exceeded.

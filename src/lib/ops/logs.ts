@@ -10,6 +10,7 @@ import {resolveTargets} from '../aws/targets.js'
 import type {LogSource} from '../logs/event.js'
 import {explicitInstanceIds, logGroupArn, logGroups, needsInstances, planSources, type SelectionInput} from '../logs/sources.js'
 import {parseRange} from '../logs/time.js'
+import {redact} from '../redact.js'
 
 export interface LogsOptions {
   since: string
@@ -22,6 +23,8 @@ export interface LogsOptions {
   streams: string[]
   /** --group values, read besides the stage's group. */
   groups: string[]
+  /** --service values: those services' container streams. */
+  services?: string[]
 }
 
 export interface LogsResult {
@@ -43,7 +46,7 @@ export async function runLogs(ctx: StageContext, options: LogsOptions, sink: Tai
   const {stage} = ctx
   const range = parseRange(options.since, options.until, Date.now())
   const groups = logGroups(stage.logGroup, options.groups)
-  const selection: SelectionInput = {groups, streams: options.streams, aliases: stage.logStreams, instanceIds: [], instancesGiven: ctx.instances.length > 0}
+  const selection: SelectionInput = {groups, streams: options.streams, aliases: stage.logStreams, instanceIds: [], instancesGiven: ctx.instances.length > 0, services: options.services ?? []}
   planSources(selection) // a bad --stream is a usage error, before any AWS call
   const instanceIds = needsInstances(selection) ? await stageInstanceIds(ctx) : []
   const sources = planSources({...selection, instanceIds})
@@ -52,7 +55,9 @@ export async function runLogs(ctx: StageContext, options: LogsOptions, sink: Tai
   const follow = options.follow || options.live
   const request: TailRequest = {sources, start: range.start, end: range.end, filterPattern: options.filter, follow}
   if (options.live) request.live = await liveTargets(ctx, groups, await logs.config.region())
-  const summary = await tailLogs(logs, request, sink, signal)
+  // What upsc prints never shows a credential, whatever the app logged.
+  const masked: TailSink = {...sink, onEvents: (events) => sink.onEvents(events.map((e) => ({...e, message: redact(e.message)})))}
+  const summary = await tailLogs(logs, request, masked, signal)
   return {
     stage: stage.name,
     groups,

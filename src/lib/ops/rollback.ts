@@ -8,14 +8,14 @@ import {hostRollbackPlan, type RollbackPlan} from '../history.js'
 import {UpscError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
 import {buildPayload} from '../remote/payload.js'
-import {hookSettings, stageSettings} from '../remote/settings.js'
+import {hookSettings, scriptDeadlineSeconds, stageSettings} from '../remote/settings.js'
 import {toolVersion} from '../version.js'
 import {combinedExitCode, type HostResult, hostResult} from './host-result.js'
 import {readHistories, toHostHistory} from './history.js'
 import {callerArn, reachableTargets, type ReachableTarget} from './preflight.js'
-import {runRemote} from './remote-run.js'
+import {newNonce, runRemote} from './remote-run.js'
 import {reportRollback} from './report-outcome.js'
-import type {DeployEvents} from './deploy.js'
+import {type DeployEvents, followOptions} from './deploy.js'
 
 export interface PreparedRollback {
   targets: ReachableTarget[]
@@ -45,7 +45,12 @@ export async function prepareRollback(ctx: StageContext, to?: string): Promise<P
   if (problems.length > 0)
     throw new UpscError('no-rollback-target', problems.map((p) => `${p.instanceId}: ${p.problem}`).join('\n'), {
       exitCode: ExitCode.failed,
-      hint: to ? 'Run `upsc history` to see the deployments you can roll back to.' : 'Deploy a known good branch instead: upsc deploy --branch <branch>.',
+      hint: hosts.some((h) => h.result?.total === 0)
+        ? // A new or replaced instance: its history (and its images) went with the old one.
+          'A host without any history (a new or replaced instance?): `upsc history --source cloudwatch` lists the earlier deployments; `upsc deploy --ref <commit>` builds one of them again.'
+        : to
+          ? 'Run `upsc history` to see the deployments you can roll back to.'
+          : 'Deploy a known good branch instead: upsc deploy --branch <branch>.',
     })
   return {targets, plans: outcomes as RollbackPlan[]}
 }
@@ -61,14 +66,17 @@ export async function runRollback(ctx: StageContext, prepared: PreparedRollback,
   let detached = false
   const commandOf = new Map<string, string>()
   for (const [targetId, instanceIds] of groups) {
+    const nonce = newNonce()
     const commands = buildPayload('rollback', {
       ...stageSettings(ctx.stage),
       ...hookSettings(ctx.stage, skipHooks),
+      UPSC_NONCE: nonce,
       UPSC_ROLLBACK_TO: targetId,
       UPSC_CALLER: caller,
       UPSC_TOOL_VERSION: toolVersion,
       UPSC_DOCKER_WAIT_SECONDS: ctx.stage.timeouts.dockerReadySeconds,
       UPSC_HEALTH_TIMEOUT_SECONDS: ctx.stage.timeouts.healthSeconds,
+      UPSC_DEADLINE_SECONDS: scriptDeadlineSeconds(ctx.stage.timeouts.commandSeconds),
       UPSC_BUILD_COUNT: ctx.stage.buildCommand?.length,
       ...Object.fromEntries((ctx.stage.buildCommand ?? []).map((w, i) => [`UPSC_BUILD_${i + 1}`, w])),
     })
@@ -83,12 +91,14 @@ export async function runRollback(ctx: StageContext, prepared: PreparedRollback,
         outputLogGroup: ctx.stage.runCommandLogGroup,
         maxConcurrency: '1',
         maxErrors: '0',
+        nonce,
       },
-      {onSent: (id) => events.onSent?.(id, instanceIds), onLine: events.onLine},
+      {onSent: (id) => events.onSent?.(id, instanceIds), onLine: events.onLine, onNotice: events.onNotice},
       signal,
+      followOptions(ctx.stage.name, 'rollback'),
     )
-    commandIds.push(run.commandId)
-    for (const id of instanceIds) commandOf.set(id, run.commandId)
+    commandIds.push(...run.commandIds)
+    for (const r of run.runs) commandOf.set(r.instanceId, r.commandId)
     hosts.push(...run.runs.map((r) => hostResult(r, names.get(r.instanceId))))
     if (run.detached) {
       detached = true

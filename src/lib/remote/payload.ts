@@ -43,9 +43,14 @@ export function readScript(name: string): string {
   return text
 }
 
-/** The scripts as one bash program: the reachable part of lib.sh, then the entry script. */
-export function scriptBundle(entry: ScriptName, read: (name: string) => string = readScript): string {
-  return bundleScripts(read('lib'), read(entry))
+/** Libraries beyond lib.sh that an entry needs for these settings (bluegreen.sh only for stages with traffic services). */
+export function extraLibraries(entry: ScriptName, settings: Record<string, unknown>): string[] {
+  return settings.UPSC_BG_COUNT !== undefined && ['deploy', 'rollback', 'probe'].includes(entry) ? ['bluegreen'] : []
+}
+
+/** The scripts as one bash program: the reachable part of lib.sh (and extra libraries), then the entry script. */
+export function scriptBundle(entry: ScriptName, read: (name: string) => string = readScript, extra: string[] = []): string {
+  return bundleScripts([read('lib'), ...extra.map((name) => read(name))].join('\n'), read(entry))
 }
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex')
@@ -76,7 +81,7 @@ export function buildPayload(entry: ScriptName, settings: Settings, read: (name:
   // The settings travel inside the compressed program too: they compress well, and the size of
   // Run Command parameters is the limit that matters.
   const exports = exportLines(settings)
-  const bundle = scriptBundle(entry, read)
+  const bundle = scriptBundle(entry, read, extraLibraries(entry, settings))
   const inline = encodeProgram(`${exports}${bundle}`)
   if (payloadBytes(inline) <= INLINE_BUDGET_BYTES) return inline
   const commands = encodeProgram(`${exports}${exportLines({UPSC_SCRIPTS_SHA: sha256(bundle)})}${compactScript(read('loader'))}\n`)
@@ -105,7 +110,7 @@ export function cachedScripts(commands: string[], read: (name: string) => string
   const head = program.slice(0, -loader.length)
   const sha = /(?:^|\n)export UPSC_SCRIPTS_SHA='([0-9a-f]{64})'\n$/.exec(head)?.[1]
   if (!sha) return undefined
-  const bundle = ENTRY_SCRIPTS.map((entry) => scriptBundle(entry, read)).find((b) => sha256(b) === sha)
+  const bundle = ENTRY_SCRIPTS.flatMap((entry) => [scriptBundle(entry, read), scriptBundle(entry, read, ['bluegreen'])]).find((b) => sha256(b) === sha)
   if (bundle === undefined) throw new Error(`no host-script bundle has sha256 ${sha}`)
   // The value as quoted in the payload: single quotes, each inner quote as '\''.
   const home = /^export UPSC_HOME='(?:[^']|'\\'')*'$/m.exec(head)?.[0]

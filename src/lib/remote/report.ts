@@ -1,6 +1,10 @@
 /**
  * Pure: parse the machine lines the host scripts print (`::upsc step|warn|record|result ...`).
  * Everything else is log output for the user.
+ *
+ * Deploy and rollback send a per-run nonce (UPSC_NONCE); their scripts then tag every report line
+ * `::upsc.<nonce> ...`, and only lines carrying that tag count: build or app output that happens to
+ * print `::upsc result {...}` stays a log line and cannot forge a step or a result.
  */
 
 export type StepStatus = 'start' | 'ok' | 'fail'
@@ -21,6 +25,10 @@ export type ReportLine =
   | {kind: 'log'; text: string}
 
 const PREFIX = '::upsc '
+const TAGGED = /^::upsc\.([A-Za-z0-9]+) /
+
+/** The line prefix of report lines: tagged with the run's nonce when there is one. */
+const prefixOf = (nonce?: string) => (nonce ? `::upsc.${nonce} ` : PREFIX)
 
 function parseJsonObject(text: string): Record<string, unknown> | undefined {
   try {
@@ -31,9 +39,10 @@ function parseJsonObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
-export function parseReportLine(line: string): ReportLine {
-  if (!line.startsWith(PREFIX)) return {kind: 'log', text: line}
-  const rest = line.slice(PREFIX.length)
+export function parseReportLine(line: string, nonce?: string): ReportLine {
+  const prefix = prefixOf(nonce)
+  if (!line.startsWith(prefix)) return {kind: 'log', text: line}
+  const rest = line.slice(prefix.length)
   const space = rest.indexOf(' ')
   const word = space === -1 ? rest : rest.slice(0, space)
   const body = space === -1 ? '' : rest.slice(space + 1)
@@ -67,10 +76,25 @@ export interface ParsedReport {
   log: string[]
 }
 
-export function parseReport(output: string): ParsedReport {
+/**
+ * A reader of one run's lines. With `nonce` undefined (following a run another process sent, as
+ * `--attach` does) the tag is learnt from the first tagged line: the script prints its first step
+ * before it runs anything else, so that line is its own. Untagged scripts (probe, history, ...)
+ * are read as plain `::upsc ` lines.
+ */
+export function reportReader(nonce?: string): (line: string) => ReportLine {
+  let tag = nonce
+  return (line) => {
+    if (tag === undefined) tag = TAGGED.exec(line)?.[1]
+    return parseReportLine(line, tag)
+  }
+}
+
+export function parseReport(output: string, nonce?: string): ParsedReport {
   const report: ParsedReport = {steps: [], warnings: [], records: [], log: []}
+  const read = reportReader(nonce)
   for (const line of output.split('\n')) {
-    const parsed = parseReportLine(line)
+    const parsed = read(line)
     if (parsed.kind === 'step') report.steps.push(parsed)
     else if (parsed.kind === 'warn') report.warnings.push(parsed.message)
     else if (parsed.kind === 'record') report.records.push(parsed.record)

@@ -1,5 +1,6 @@
 import chalk from 'chalk'
 
+import type {CancelledHost} from '../ops/cancel.js'
 import type {HostResult, StepResult} from '../ops/host-result.js'
 import type {StepEvent} from '../remote/report.js'
 import {renderTable} from './table.js'
@@ -23,6 +24,10 @@ const STEP_LABELS: Record<string, string> = {
   'rollback-up': 'Rolling back: starting services',
   'rollback-health': 'Rolling back: health gate',
   retention: 'Pruning old images',
+  start: 'Starting the idle colour',
+  gate: 'Health gate (idle colour)',
+  switch: 'Switching the proxy',
+  shared: 'Updating the shared services',
 }
 
 export const stepLabel = (name: string, branch?: string): string => (name === 'fetch' && branch ? `Fetching ${branch}` : (STEP_LABELS[name] ?? name))
@@ -89,4 +94,24 @@ export function renderHostResults(hosts: HostResult[], options: {verb: string; b
   }
   lines.push(chalk.dim(`Run Command id: ${options.commandId}`))
   return lines.join('\n')
+}
+
+/** Pure: what `deploy --cancel` did on each host, naming the deploy, its branch and its commit. */
+export function renderCancel(hosts: CancelledHost[]): string {
+  return hosts
+    .map((h) => {
+      const where = h.name ? `${h.name} (${h.instanceId})` : h.instanceId
+      const what = `${h.deployId ? `deploy ${h.deployId} of ` : ''}${h.branch ?? '?'} @ ${short(h.commit)}`
+      switch (h.how) {
+        case 'graceful':
+          return `${chalk.green('✔')} Cancelled ${what} on ${where}: it stopped gracefully, put back what runs and recorded the attempt as cancelled.`
+        case 'forced':
+          return `${chalk.yellow('✔')} Cancelled ${what} on ${where} by force (CancelCommand killed it)${h.message ? `: ${h.message}` : ''}`
+        case 'not-running':
+          return `${chalk.dim('•')} Nothing to cancel on ${where}: ${h.message}`
+        default:
+          return `${chalk.red('✖')} Could not cancel ${what} on ${where}: ${h.message}`
+      }
+    })
+    .join('\n')
 }

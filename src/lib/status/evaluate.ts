@@ -2,8 +2,9 @@
  * Pure: the facts about an instance -> one check per line, each with a verdict and a detail.
  * Warnings never fail a status; any failing check makes the instance (and the exit code) fail.
  */
+import {MONITOR_PERIOD_SECONDS} from '../bootstrap/systemd.js'
 import type {StageConfig} from '../config.js'
-import type {Check, InstanceFacts, InstanceStatus, StatusResult, Verdict} from './types.js'
+import type {BlueGreenProbe, Check, InstanceFacts, InstanceStatus, MonitorDocument, StatusResult, Verdict} from './types.js'
 
 /** A log stream whose newest event is older than this is "not reaching CloudWatch". */
 export const LOG_STALE_SECONDS = 24 * 3600
@@ -59,6 +60,9 @@ function hostChecks(f: InstanceFacts, stage: StageConfig): Check[] {
   const r = p.repo
   if (r) {
     if (!r.present) checks.push(check('repo', 'Repository', 'fail', r.error ?? `no git checkout at ${stage.appDir}`))
+    // The checkout is what the next `compose up` (the monitor, a reboot) would start.
+    else if (r.running && r.commit && r.running !== r.commit)
+      checks.push(check('repo', 'Repository', 'fail', `checkout @ ${r.commit.slice(0, 12)} is not what runs (${r.running.slice(0, 12)}, per current.json): deploy or roll back to settle it`))
     else
       checks.push(
         check('repo', 'Repository', r.clean === false ? 'warn' : 'ok', `${r.branch ? r.branch : 'detached'} @ ${(r.commit ?? '?').slice(0, 7)}${r.clean === false ? ', uncommitted changes' : ', clean'}`),
@@ -108,12 +112,46 @@ function hostChecks(f: InstanceFacts, stage: StageConfig): Check[] {
     const ok = b.outcome === 'succeeded' || b.ok === true
     checks.push(check('bootstrap', 'Bootstrap', ok ? 'ok' : 'fail', `${String(b.outcome ?? (ok ? 'succeeded' : 'failed'))}${b.finishedAt ? ` at ${String(b.finishedAt)}` : ''}${!ok && b.reason ? `: ${String(b.reason)}` : ''}`))
   }
+  if (p.blueGreen) checks.push(...blueGreenChecks(p.blueGreen))
   const free = p.host?.diskFreePercent
   if (free != null) {
     const verdict: Verdict = free < 2 ? 'fail' : free < stage.minFreeDiskPercent ? 'warn' : 'ok'
     const bytes = p.host?.diskFreeBytes != null ? `${formatBytes(p.host.diskFreeBytes)} free, ` : ''
     checks.push(check('host.disk', 'Free disk', verdict, `${bytes}${free.toFixed(1)}%`))
   }
+  return checks
+}
+
+/** Pure: the live colour, the idle one, and whether the proxy answers from the live colour. */
+export function blueGreenChecks(bg: BlueGreenProbe): Check[] {
+  const at = (commit: string | null) => (commit ? ` @ ${commit.slice(0, 7)}` : '')
+  if (!bg.live) {
+    const verdict: Verdict = bg.strategy === 'blueGreen' ? 'warn' : 'skip'
+    return [check('bluegreen.live', 'Live colour', verdict, 'none yet: the next deploy starts the blue colour and the proxy')]
+  }
+  const idle = bg.idleState === 'running' ? `${bg.idle}${at(bg.idleCommit)} warm (rollback is a switch)` : `${bg.idle} stopped`
+  const checks = [check('bluegreen.live', 'Live colour', bg.strategy === 'blueGreen' ? 'ok' : 'warn', `${bg.live}${at(bg.liveCommit)}; ${idle}${bg.strategy === 'blueGreen' ? '' : '; the stage is inPlace: its next deploy leaves blueGreen'}`)]
+  const wrong = bg.proxy.ports.filter((p) => p.status === null || p.status >= 500 || p.colour !== bg.live)
+  const ports = bg.proxy.ports.map((p) => `:${p.port} ${p.service} -> ${p.colour ?? '?'} (${p.status === null ? 'no answer' : `HTTP ${p.status}`})`).join(', ')
+  if (!bg.proxy.running) checks.push(check('bluegreen.proxy', 'Proxy', 'fail', 'nginx is not running: the public ports are closed (upsc deploy starts it)'))
+  else checks.push(check('bluegreen.proxy', 'Proxy', wrong.length > 0 ? 'fail' : 'ok', `nginx ${ports}`))
+  return checks
+}
+
+/** The monitor's last run: when, restarts per service in 24 h (a restart loop warns), last recovery. */
+function monitorChecks(m: MonitorDocument, now: number): Check[] {
+  const checks: Check[] = []
+  const at = m.checkedAt ? Date.parse(m.checkedAt) : Number.NaN
+  const age = (now - at) / 1000
+  if (Number.isNaN(age)) checks.push(check('monitor.last', 'Monitor', 'warn', 'monitor.json has no checkedAt'))
+  else if (age > 2 * MONITOR_PERIOD_SECONDS)
+    checks.push(check('monitor.last', 'Monitor', 'warn', `last check ${formatDuration(age)} ago (runs every ${formatDuration(MONITOR_PERIOD_SECONDS)}): see systemctl status upscpro-monitor.timer`))
+  else checks.push(check('monitor.last', 'Monitor', m.outcome === 'unhealthy' ? 'warn' : 'ok', `last check ${formatDuration(age)} ago: ${m.outcome ?? 'unknown'}${m.detail ? ` (${m.detail})` : ''}`))
+  const restarts = Object.entries(m.restarts24h ?? {}).sort(([a], [b]) => a.localeCompare(b))
+  const loops = (m.openIncidents ?? []).filter((k) => k.startsWith('loop-')).map((k) => k.slice(5))
+  const listed = restarts.length > 0 ? restarts.map(([name, n]) => `${name} ${n}`).join(', ') : 'none'
+  checks.push(check('monitor.restarts', 'Restarts (24 h)', loops.length > 0 ? 'warn' : 'ok', loops.length > 0 ? `${listed}; restart loop: ${loops.join(', ')}` : listed))
+  if (m.lastRecoveryAt) checks.push(check('monitor.recovery', 'Last recovery', 'ok', `${m.lastRecoveryAt} (${formatDuration((now - Date.parse(m.lastRecoveryAt)) / 1000)} ago)`))
   return checks
 }
 
@@ -126,7 +164,8 @@ function logChecks(f: InstanceFacts, now: number): Check[] {
 }
 
 export function evaluateInstance(f: InstanceFacts, stage: StageConfig, now: number): InstanceStatus {
-  const checks = [...ec2Checks(f, now), ssmCheck(f), ...hostChecks(f, stage), ...logChecks(f, now)].filter((c) => c.verdict !== 'skip')
+  const monitor = f.probe?.monitor ? monitorChecks(f.probe.monitor, now) : []
+  const checks = [...ec2Checks(f, now), ssmCheck(f), ...hostChecks(f, stage), ...monitor, ...logChecks(f, now)].filter((c) => c.verdict !== 'skip')
   const verdict = checks.some((c) => c.verdict === 'fail') ? 'fail' : checks.some((c) => c.verdict === 'warn') ? 'warn' : 'ok'
   return {instanceId: f.instanceId, ...(f.name ? {name: f.name} : {}), verdict, checks, ...(f.probe ? {probe: f.probe} : {})}
 }

@@ -1,5 +1,6 @@
 // The fake `docker` CLI. It implements only the forms the remote scripts use (see
 // test/rig/README.md); anything else fails loudly with "fake docker: unsupported: ...".
+import { killPoint } from './killpoint.js';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -50,8 +51,10 @@ const err = (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}
  */
 export async function main(argv) {
   fullArgv = argv;
+  killPoint('docker', argv, 'before');
   try {
     process.exitCode = (await run(argv)) ?? 0;
+    killPoint('docker', argv, 'after');
   } catch (error) {
     if (error instanceof DockerError) {
       err(error.message);
@@ -217,7 +220,7 @@ function loadProject(globals) {
     }
     let parsed;
     try {
-      parsed = JSON.parse(text);
+      parsed = parseComposeText(text);
     } catch (error) {
       // Compose's YAML parser names the line; the fixtures are JSON (valid YAML).
       const at = /position (\d+)/.exec(/** @type {Error} */ (error).message);
@@ -226,10 +229,12 @@ function loadProject(globals) {
     }
     validateModel(file, parsed);
     for (const [name, service] of Object.entries(parsed.services ?? {})) {
-      model.services[name] = { ...model.services[name], ...(/** @type {object} */ (service)) };
+      const own = extendService(/** @type {Record<string, any>} */ (service), path.dirname(file));
+      model.services[name] = withoutOverrideTags({ ...model.services[name], ...own });
     }
     if (parsed.name) model.name = parsed.name;
   }
+  checkDependencies(model.services);
   const dir = globals.projectDir ? path.resolve(cwd, globals.projectDir) : path.dirname(files[0]);
   const rawName = globals.project ?? process.env.COMPOSE_PROJECT_NAME ?? model.name ?? path.basename(dir);
   const name = rawName.toLowerCase().replace(/[^a-z0-9_-]/g, '');
@@ -245,8 +250,8 @@ const SERVICE_KEYS = new Set(
 );
 
 /**
- * The schema checks compose runs on every load (a subset): unknown top-level and service keys, a
- * service that is not a mapping, depends_on naming an undefined service. Messages as compose prints
+ * The schema checks compose runs on each file it loads (a subset): unknown top-level and service
+ * keys, a service that is not a mapping (depends_on is checked on the merged files). Messages as compose prints
  * them (e.g. docker/docs#15098: `services.volumes Additional property minio is not allowed`).
  * @param {string} file @param {any} model
  */
@@ -258,6 +263,12 @@ function validateModel(file, model) {
   for (const [name, service] of Object.entries(services)) {
     if (typeof service !== 'object' || service === null || Array.isArray(service)) throw invalid(`services.${name} must be a mapping`);
     for (const key of Object.keys(service)) if (!SERVICE_KEYS.has(key) && !key.startsWith('x-')) throw invalid(`services.${name} Additional property ${key} is not allowed`);
+  }
+}
+
+/** depends_on naming a service the merged files do not define. @param {Record<string, any>} services */
+function checkDependencies(services) {
+  for (const [name, service] of Object.entries(services)) {
     const deps = Array.isArray(service.depends_on) ? service.depends_on : Object.keys(service.depends_on ?? {});
     for (const dep of deps) if (!(dep in services)) throw new DockerError(`service "${name}" depends on undefined service "${dep}": invalid compose project`, 15);
   }
@@ -294,6 +305,53 @@ function serviceEnv(project, name) {
     env[key] = rest.join('=');
   }
   return env;
+}
+
+/**
+ * `extends: {file, service}`: the base service from another file, overlaid with this one. Like
+ * compose, `ports` lists are merged (not replaced); this fake keys a port by its container port,
+ * so a target published twice is kept once. `depends_on` is never inherited.
+ * @param {Record<string, any>} service
+ * @param {string} dir  the directory of the file that declares it
+ * @returns {Record<string, any>}
+ */
+function extendService(service, dir) {
+  if (!service.extends) return service;
+  const { file, service: baseName } = service.extends;
+  const baseFile = path.resolve(dir, file ?? '');
+  let base;
+  try {
+    base = parseComposeText(fs.readFileSync(baseFile, 'utf8')).services?.[baseName];
+  } catch (error) {
+    throw new DockerError(`extends: cannot read ${baseFile}: ${/** @type {Error} */ (error).message}`);
+  }
+  if (!base) throw new DockerError(`cannot extend service "${baseName}" in ${baseFile}: service not found`);
+  const { extends: _ignored, ...own } = service;
+  const { depends_on: _deps, ...inherited } = extendService(base, path.dirname(baseFile));
+  const merged = { ...inherited, ...own };
+  if (inherited.ports && Array.isArray(own.ports)) {
+    const seen = new Set();
+    merged.ports = [...own.ports, ...inherited.ports].filter((spec) => {
+      const key = publishedPorts({ ports: [spec] })[0];
+      const id = `${key.target}/${key.protocol}`;
+      return !seen.has(id) && seen.add(id);
+    });
+  }
+  return merged;
+}
+
+/**
+ * JSON, plus compose's `!override` YAML tag before a list (compose 2.24.4+: the list replaces the
+ * one it would merge with). The tagged list is read as {"!override": [...]}.
+ * @param {string} text
+ */
+function parseComposeText(text) {
+  return JSON.parse(text.replace(/!override\s*(\[[^\]]*\])/g, '{"!override":$1}'));
+}
+
+/** Unwrap `!override` lists once merging is done. @param {Record<string, any>} service */
+function withoutOverrideTags(service) {
+  return Object.fromEntries(Object.entries(service).map(([k, v]) => [k, v && typeof v === 'object' && '!override' in v ? v['!override'] : v]));
 }
 
 /** @param {string} dir */
@@ -660,6 +718,7 @@ function newContainer(project, name, ref, image) {
     healthcheck,
     restartCount: 0,
     dir,
+    logging: service.logging ?? null,
   };
 }
 
@@ -779,42 +838,51 @@ async function composeStart(project, args, restart) {
   return 0;
 }
 
+/**
+ * `rm -f [-s] [SERVICE...]`: remove the services' stopped containers (`-s`: stop running ones
+ * first); running ones stay. Prints `Going to remove …`, or `No stopped containers`, as compose does.
+ * @param {Project} project @param {string[]} args
+ */
+async function composeRm(project, args) {
+  const { opts, positional } = parseOptions(args, { '-s --stop': 'stop', '-f --force': 'force', '-v --volumes': 'volumes' });
+  if (!opts.force) throw unsupported(); // would prompt for confirmation
+  const names = positional.length ? selectServices(project, positional) : [];
+  await updateState(stateDir(), async (state) => {
+    const doomed = projectContainers(state, project, names).filter((c) => opts.stop || containerState(c) !== 'running');
+    if (doomed.length === 0) {
+      err('No stopped containers');
+      return;
+    }
+    out(`Going to remove ${doomed.map((c) => c.name).join(', ')}`);
+    for (const container of doomed) await removeContainer(state, container);
+  });
+  return 0;
+}
+
 /** @param {Project} project @param {string[]} args */
 async function composeDown(project, args) {
   parseOptions(args, { '--remove-orphans': 'removeOrphans', '-v --volumes': 'volumes', '-t --timeout=': 'timeout', '--rmi=': 'rmi' });
   await updateState(stateDir(), async (state) => {
-    for (const container of projectContainers(state, project, [])) {
-      err(` Container ${container.name}  Stopping`);
-      await stopContainer(container);
-      err(` Container ${container.name}  Removing`);
-      fs.rmSync(container.dir, { recursive: true, force: true });
-      delete state.containers[container.name];
-      err(` Container ${container.name}  Removed`);
-    }
+    for (const container of projectContainers(state, project, [])) await removeContainer(state, container);
   });
   err(` Network ${project.name}_default  Removed`);
   return 0;
 }
 
-/** `compose rm -f [services]`: remove the project's stopped containers (running ones stay). @param {Project} project @param {string[]} args */
-async function composeRm(project, args) {
-  const { opts, positional } = parseOptions(args, { '-f --force': 'force', '-v --volumes': 'volumes' });
-  if (!opts.force) throw unsupported(); // would prompt for confirmation
-  const names = selectServices(project, positional);
-  await updateState(stateDir(), (state) => {
-    const stopped = projectContainers(state, project, names).filter((c) => !containerAlive(c));
-    if (stopped.length === 0) {
-      err('No stopped containers');
-      return;
-    }
-    out(`Going to remove ${stopped.map((c) => c.name).join(', ')}`);
-    for (const container of stopped) {
-      fs.rmSync(container.dir, { recursive: true, force: true });
-      delete state.containers[container.name];
-      err(` Container ${container.name}  Removed`);
-    }
-  });
-  return 0;
+/**
+ * Stop a container (when it runs) and remove it.
+ * @param {import('./docker-state.js').State} state
+ * @param {import('./docker-state.js').Container} container
+ */
+async function removeContainer(state, container) {
+  if (containerState(container) === 'running') {
+    err(` Container ${container.name}  Stopping`);
+    await stopContainer(container);
+  }
+  err(` Container ${container.name}  Removing`);
+  fs.rmSync(container.dir, { recursive: true, force: true });
+  delete state.containers[container.name];
+  err(` Container ${container.name}  Removed`);
 }
 
 // ------------------------------------------------------------------ ps / logs / port

@@ -260,6 +260,29 @@ export async function stopContainer(container, signal = 'SIGTERM') {
 }
 
 /**
+ * The `awslogs` logging driver (compose `logging: {driver: awslogs, options}`): the container's
+ * output lines go to CloudWatch Logs, group `awslogs-group` (created only with
+ * `awslogs-create-group: "true"`, as the driver does), stream `awslogs-stream`, region
+ * `awslogs-region`, through the daemon's AWS endpoint and credentials (here: the environment's
+ * AWS_ENDPOINT_URL, moto). The rig's agent stand-in tails the container's log for it, one shipper per
+ * container, gone with the container's folder. Without an endpoint the container does not start,
+ * as the driver fails to initialise. Other drivers: the log stays local only (json-file).
+ * @param {Container} container
+ */
+function startLogDriver(container) {
+  const logging = /** @type {{driver?: string, options?: Record<string, string>} | null | undefined} */ (container.logging);
+  if (logging?.driver !== 'awslogs' || (container.logShipperPid && isAlive(container.logShipperPid))) return;
+  const o = logging.options ?? {};
+  if (!process.env.AWS_ENDPOINT_URL || !o['awslogs-group'] || !o['awslogs-region'])
+    throw new Error(`failed to create task for container: failed to initialize logging driver: awslogs needs awslogs-group, awslogs-region and AWS credentials`);
+  const agent = path.join(path.dirname(FAKE_SERVICE), 'cloudwatch-agent.js');
+  const args = [agent, '--file', path.join(container.dir, 'service.log'), '--group', o['awslogs-group'], '--stream', o['awslogs-stream'] ?? container.id, '--region', o['awslogs-region'], ...(o['awslogs-create-group'] === 'true' ? ['--create-group'] : [])];
+  const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore' });
+  child.unref();
+  container.logShipperPid = child.pid ?? null;
+}
+
+/**
  * Start the fake-service process for a container and wait until it listens.
  * `ports` lists the host ports to bind (0 = any free port).
  * @param {Container} container
@@ -278,6 +301,7 @@ export async function startContainerProcess(container, ports) {
     '--ready-file', readyFile,
     ...ports.flatMap((port) => ['--port', String(port)]),
   ];
+  startLogDriver(container);
   // Detached: the container must outlive the `docker` command and the script that ran it.
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log] });
   child.unref();

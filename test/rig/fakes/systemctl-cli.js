@@ -6,6 +6,7 @@
 // $UPSC_ROOT/etc/systemd/system or $UPSC_ROOT/lib/systemd/system. Other units are "not
 // found", as on a real host. Starting a non-docker unit only records it as active: its
 // ExecStart is not run.
+import { killPoint } from './killpoint.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readJson, withFileLock, writeJson } from '../util.js';
@@ -221,8 +222,10 @@ const unsupported = (args) => new SystemctlError(`fake systemctl: unsupported: $
 
 /** @param {string[]} argv */
 export async function main(argv) {
+  killPoint('systemctl', argv, 'before');
   try {
     process.exitCode = await run(argv);
+    killPoint('systemctl', argv, 'after');
   } catch (error) {
     if (error instanceof SystemctlError) {
       process.stderr.write(`${error.message}\n`);

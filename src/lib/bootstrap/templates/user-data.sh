@@ -9,10 +9,12 @@
 #   host_scripts_document  the name of the SSM document holding the upsc host scripts
 #                          (aws_ssm_document.<...>.name: EC2 user data is limited to 16 KB, the scripts
 #                          are not); their sha256 is checked here
+#   alerts_topic_arn       the SNS topic of the host's alerts (aws_sns_topic.<...>.arn); empty: the
+#                          stage's alerts.topicArn, else notify.snsTopicArn (docs/HOST-SIGNALS.md)
 #
 # Every line is logged with a UTC timestamp to /var/log/user-data.log (and shipped to CloudWatch
 # Logs once the agent runs). Steps: install the package manager's AWS CLI if missing, then the upsc
-# host scripts (lib.sh, deploy.sh, boot.sh, monitor.sh, upsc-run: the same scripts `upsc deploy`
+# host scripts (lib.sh, deploy.sh, boot.sh, monitor.sh, signals.sh, upsc-run: the same scripts `upsc deploy`
 # sends) and the stage's settings in UPSC_HOME; install Docker, the Compose plugin and git (dnf,
 # else apt-get), verifying each; configure and start the CloudWatch agent; start Docker and wait
 # until it answers; prepare the checkout and write the app's .env from Parameter Store (nothing
@@ -38,13 +40,15 @@ REPO=@@Q:REPO_URL@@
 ENV_PARAMETER=@@Q:ENV_PARAMETER@@
 SCRIPTS_SHA256=@@Q:SCRIPTS_SHA256@@
 COMPOSE_VERSION=@@Q:COMPOSE_VERSION@@
+PROXY_PACKAGE=@@Q:PROXY_PACKAGE@@
 BIN=$H/bin LOG=$R/var/log/user-data.log B_T0=$SECONDS B_US=${EPOCHREALTIME/./} B_STEP=install B_WARNINGS=() B_COMMIT='' B_ID=''
 T=$(mktemp -d) || T=/tmp
 # The template variables, read from a quoted heredoc: any value is safe here (each is checked below).
-{ IFS= read -r REGION; IFS= read -r BRANCH; IFS= read -r DOCUMENT; } <<'UPSC_TEMPLATE_VARIABLES'
+{ IFS= read -r REGION; IFS= read -r BRANCH; IFS= read -r DOCUMENT; IFS= read -r TOPIC; } <<'UPSC_TEMPLATE_VARIABLES'
 @@TF:region@@
 @@TF:branch@@
 @@TF:host_scripts_document@@
+@@TF:alerts_topic_arn@@
 UPSC_TEMPLATE_VARIABLES
 REGION=${REGION:-@@Q:REGION_FALLBACK@@} BRANCH=${BRANCH:-@@Q:DEFAULT_BRANCH@@}
 
@@ -117,6 +121,8 @@ finish() {
   done
   mkdir -p -- "$H" && printf '{"schema":1,%s"durationSeconds":%d,"warnings":[%s],"log":"/var/log/user-data.log","exitCode":%d}\n' \
     "$out" $((SECONDS - B_T0)) "$warnings" "$rc" >"$H/bootstrap.json.tmp" && mv -f -- "$H/bootstrap.json.tmp" "$H/bootstrap.json"
+  # The host's alert (signals.sh, once the host scripts are installed): one on failure, one on recovery.
+  declare -F sig_bootstrap >/dev/null && sig_bootstrap "$rc" "$step" "${B_REASON:-}" "${B_ADVICE:-}"
   if ((rc)); then
     echo "upsc bootstrap FAILED at step $step (exit $rc) after $((SECONDS - B_T0))s: $B_REASON. Next: ${B_ADVICE:-see $LOG}."
   else
@@ -141,10 +147,12 @@ step install
 [[ -n $R || $EUID == 0 ]] || fail 'the bootstrap must run as root' 'run it as EC2 user data, or with sudo'
 [[ $REGION =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]] || fail "invalid region \"$REGION\"" 'give templatefile() region = data.aws_region.current.name'
 [[ $DOCUMENT =~ ^[A-Za-z0-9_.-]{3,128}$ ]] || fail "invalid host_scripts_document \"$DOCUMENT\"" 'give templatefile() the name of the aws_ssm_document of the host scripts'
+[[ -z $TOPIC || $TOPIC =~ ^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$ ]] || fail "invalid alerts_topic_arn \"$TOPIC\"" 'give templatefile() the arn of an aws_sns_topic, or an empty string'
 # The settings upsc deploy sends (UPSC_*), and the two known only here (%q: safe for any branch name).
 {
   cat
   printf 'export UPSC_REGION=%q UPSC_BRANCH=%q\n' "$REGION" "$BRANCH"
+  [[ -z $TOPIC ]] || printf 'export UPSC_ALERTS_TOPIC=%q\n' "$TOPIC"
 } <<'UPSC_END_OF_FILE' | put "$H/settings.env" 600
 @@FILE:settings.env@@
 UPSC_END_OF_FILE
@@ -188,6 +196,13 @@ bash "$T/install-host-scripts.sh" "$BIN" || fail "could not unpack the host scri
 # lib.sh's functions from here on: report lines, retries with backoff, the Docker wait, validation.
 # shellcheck source=/dev/null
 . "$BIN/lib.sh" || fail "cannot load $BIN/lib.sh"
+# shellcheck source=/dev/null
+. "$BIN/signals.sh" || fail "cannot load $BIN/signals.sh"
+# What signals.sh reads (upsc_init sets them for the other scripts).
+# shellcheck disable=SC2034
+U_STATE=$H U_APP=$APP U_HOSTNAME=${HOSTNAME:-unknown}
+# The instance id (IMDS), also for the deploy's per-service log streams (containerLogs: awslogs).
+sig_init
 # lib.sh's step_ok times the install step from its start.
 # shellcheck disable=SC2034
 U_CUR_STEP=install U_STEP_T0=$B_US
@@ -199,7 +214,11 @@ ok "host scripts from $DOCUMENT in $BIN"
 # ------------------------------------------------------------------ packages
 step packages
 if command -v dnf >/dev/null; then P=(docker git); else P=(docker.io git curl); fi
+# blueGreen stages: nginx is the proxy (docs/BLUE-GREEN.md). upsc runs its own nginx (config and pid
+# under UPSC_HOME/proxy); the distribution's service, which Debian starts on port 80, stays off.
+[[ -n $PROXY_PACKAGE ]] && P+=("$PROXY_PACKAGE")
 retry 'package install' pkg "${P[@]}" || fail "could not install ${P[*]}" 'see the package manager output above; check the access to the package repositories'
+[[ -n $PROXY_PACKAGE ]] && { systemctl disable --now nginx.service >/dev/null 2>&1 || true; }
 # install_compose: the Compose plugin from Docker's GitHub release (Amazon Linux 2023 does not
 # package it), checked against the release's sha256 file.
 install_compose() {
@@ -219,7 +238,7 @@ docker compose version >/dev/null 2>&1 || pkg docker-compose-plugin || pkg docke
   fail "could not install the Docker Compose plugin (packages, or release v$COMPOSE_VERSION)" 'see the output above'
 # Verify each, so that a broken install fails here rather than in the middle of the deploy.
 V=()
-for tool in 'docker --version' 'docker compose version --short' 'git --version' 'curl --version' 'flock -V'; do
+for tool in 'docker --version' 'docker compose version --short' 'git --version' 'curl --version' 'flock -V' ${PROXY_PACKAGE:+'nginx -v'}; do
   read -r -a argv <<<"$tool"
   "${argv[@]}" >"$T/v" 2>&1 || fail "$tool failed after the install: $(tail -n 1 "$T/v")" 'see the package manager output above'
   V+=("$(head -n 1 "$T/v")")
@@ -321,6 +340,8 @@ for f in commit:B_COMMIT reason:U_ERR advice:U_NEXT; do
   json_get q "$result" "${f%:*}"
   json_unq "${f#*:}" "$q"
 done
+# Counted as the CLI counts a deploy (signals.sh).
+sig_deploy_metrics "$result"
 ((rc == 0)) || fail "the first deploy of $BRANCH failed (deploy.sh exit $rc): ${U_ERR:-see the deploy output above}" \
   "${U_NEXT:+$U_NEXT; }then upsc deploy --branch $BRANCH (the rest of the bootstrap is done)"
 ok "$BRANCH @ ${B_COMMIT:0:12} is healthy"

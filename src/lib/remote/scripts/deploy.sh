@@ -57,7 +57,9 @@ fetch_once() {
     local -x GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=http.extraHeader
     local -x GIT_CONFIG_VALUE_0="Authorization: Basic $U_TOKEN_B64"
   fi
-  run_child git_app fetch --no-tags origin "$refspec" 2>"$U_TMP/fetch.err" || rc=$?
+  # A stalled transfer (under 1 KB/s for 60 s) ends instead of hanging the deploy.
+  run_child git_app -c http.lowSpeedLimit=1000 -c http.lowSpeedTime=60 fetch --no-tags origin "$refspec" \
+    2>"$U_TMP/fetch.err" || rc=$?
   err=$(<"$U_TMP/fetch.err")
   [[ -n $err ]] && say "$err"
   ((rc == 0)) && return 0
@@ -74,7 +76,7 @@ fetch_once() {
       return "$RETRY_STOP"
       ;;
     *'Could not resolve host'* | *'Failed to connect'* | *'timed out'* | *'Connection refused'* | \
-      *'Network is unreachable'* | *'Connection reset'* | *'Could not read from remote'*)
+      *'Network is unreachable'* | *'Connection reset'* | *'Could not read from remote'* | *'too slow'*)
       U_FETCH_CLASS=network
       ;;
     *) U_FETCH_CLASS=other ;;
@@ -205,6 +207,7 @@ deploy_finish() {
   local extra='' lock=null
   [[ -n $U_LOCK_HOLDER && $1 == "$RC_LOCKED" ]] && lock=$U_LOCK_HOLDER
   extra="\"lock\":$lock,\"rollbackHealthChecks\":${U_RB_HC:-null}"
+  extra+=${U_BG_JSON:+,\"blueGreen\":$U_BG_JSON}
   result_line deploy "$1" "$2" "$extra"
   exit "$1"
 }
@@ -213,10 +216,14 @@ deploy_finish() {
 deploy_main() {
   exec 2>&1 # one ordered log stream (build and compose progress go to stderr)
   upsc_init
+  deploy_log
+  redact_output
   U_STARTED='' U_START_US=''
   now_us U_START_US
   iso_now U_STARTED
   U_KIND=deploy
+  # --skip-hooks: every record of this run says so.
+  [[ ${UPSC_SKIP_HOOKS:-} == 1 ]] && R_EXTRA=',"hooksSkipped":true'
   new_id U_ID deploy
   U_COMMIT='' U_PREV='' U_ROLLED_BACK_TO='' U_RESULT_HC='[]'
   deploy_validate
@@ -249,6 +256,8 @@ deploy_main() {
   U_TOKEN_B64=''
   resolve_commit || fail_before_up fetch "commit ${UPSC_REF:-of origin/$U_BRANCH} not found or ambiguous" \
     'check the commit id'
+  [[ -z ${UPSC_REF:-} || -z $U_BRANCH ]] || git_app merge-base --is-ancestor "$U_COMMIT" "refs/remotes/origin/$U_BRANCH" ||
+    fail_before_up fetch "commit ${U_COMMIT:0:12} is not on branch $U_BRANCH" "pass the branch that holds it (git branch -r --contains ${U_COMMIT:0:12}), or leave out --ref"
   step_ok fetch "${U_COMMIT:0:12}"
   fi
 
@@ -284,6 +293,10 @@ deploy_main() {
   images_retag "$U_COMMIT" save || warn "no image to tag for: ${U_RETAG_MISSING[*]}"
   step_ok tag "$U_RETAGGED images tagged upsc-${U_COMMIT:0:12}"
   hooks_run PRE_DEPLOY || fail_before_up pre-deploy-hooks "$U_HOOK_ERR" 'fix the hook, or deploy with --skip-hooks'
+
+  # Traffic services configured (bluegreen.sh): blueGreen's cutover finishes the run itself; an
+  # inPlace deploy first retires the colours and the proxy, then goes on below.
+  [[ -n ${UPSC_BG_COUNT:-} ]] && bg_deploy
 
   U_PHASE=up
   set_current "$U_COMMIT" "$U_BRANCH" "$U_ID"

@@ -53,25 +53,39 @@ kill_child() {
   U_CHILD=
 }
 
-# stop_on_signals RESTORE RECORD FINISH ADVICE: from now on, a signal (Run Command cancel, Ctrl-C)
-# ends this deploy or rollback: stop the running child, undo what is undoable (RESTORE, before
-# `up`), record the attempt as interrupted (RECORD, once the lock is ours), then FINISH with 130.
+# stop_on_signals RESTORE RECORD FINISH ADVICE: from now on, a signal ends this deploy or rollback:
+# SIGTERM/INT/HUP (Ctrl-C, a shutdown): interrupted, 130; SIGUSR1 (`upsc deploy --cancel`, lock.sh):
+# cancelled, 130; SIGALRM (its own deadline, UPSC_DEADLINE_SECONDS, set by the CLI inside the Run
+# Command timeout with room to clean up): failed, 1. Then: stop the running child, undo what is
+# undoable (RESTORE, before `up`), record the attempt (RECORD, once the lock is ours), FINISH.
 # ADVICE is what to tell when `up` had started. The names are this script's own functions.
 stop_on_signals() {
   U_SIG_RESTORE=$1 U_SIG_RECORD=$2 U_SIG_FINISH=$3 U_SIG_ADVICE=$4
-  trap 'on_signal TERM' TERM
-  trap 'on_signal INT' INT
-  trap 'on_signal HUP' HUP
+  local s
+  for s in TERM INT HUP USR1 ALRM; do
+    # shellcheck disable=SC2064 # the signal name, now
+    trap "on_signal $s" "$s"
+  done
+  setting_int s UPSC_DEADLINE_SECONDS 0
+  ((s > 0)) || return 0
+  (
+    exec 9>&- >&-
+    command sleep "$s" && kill -ALRM $$
+  ) &
+  U_WATCHDOG=$!
 }
 
 # shellcheck disable=SC2317 # called by the traps
 on_signal() {
-  trap '' TERM INT HUP
+  trap '' TERM INT HUP USR1 ALRM
+  local outcome=interrupted rc=$RC_INTERRUPTED why="interrupted by SIG$1"
+  [[ $1 == USR1 ]] && outcome=cancelled why='cancelled (upsc deploy --cancel)'
+  [[ $1 == ALRM ]] && outcome=failed rc=$RC_FAILED why="stopped at its deadline (${UPSC_DEADLINE_SECONDS}s)"
   kill_child
   if [[ -n $U_CUR_STEP ]]; then
-    step_fail "$U_CUR_STEP" "interrupted by SIG$1"
+    step_fail "$U_CUR_STEP" "$why"
   else
-    U_REASON="interrupted by SIG$1"
+    U_REASON=$why
   fi
   if ((U_LOCKED)); then
     if [[ $U_PHASE == pre ]]; then
@@ -80,9 +94,9 @@ on_signal() {
     else
       U_ADVICE=$U_SIG_ADVICE
     fi
-    "$U_SIG_RECORD" interrupted
+    "$U_SIG_RECORD" "$outcome"
   fi
-  "$U_SIG_FINISH" "$RC_INTERRUPTED" interrupted
+  "$U_SIG_FINISH" "$rc" "$outcome"
 }
 
 # ------------------------------------------------------------------ paths and settings
@@ -105,6 +119,8 @@ upsc_init() {
   U_LOCK_FILE=$U_STATE/deploy.lock
   U_LOCK_INFO=$U_STATE/lock.json
   U_CURRENT=$U_STATE/current.json
+  U_CLOG=''
+  [[ ${UPSC_CONTAINER_LOGS:-} == awslogs && -f $U_STATE/compose.logging.json ]] && U_CLOG=$U_STATE/compose.logging.json
   U_HOSTNAME=${HOSTNAME:-unknown}
   # The SSM agent runs a command from .../document/orchestration/<command-id>/awsrunShellScript/:
   # that is the Run Command id recorded in lock.json and in history.
@@ -114,7 +130,17 @@ upsc_init() {
 }
 
 on_exit() {
+  if [[ -n ${U_WATCHDOG:-} ]]; then
+    pkill -P "$U_WATCHDOG"
+    kill "$U_WATCHDOG"
+  fi 2>/dev/null
   lock_release
+  if [[ -n ${U_REDACT:-} ]]; then
+    exec >&- 2>&-
+    for _ in {1..250}; do [[ -e $U_TMP/redact.on ]] || break; sleep 0.02; done
+  fi
+  # The copy to deploy.log (deploy_log) writes the last lines before the script is over.
+  [[ -n ${U_LOG_PID:-} ]] && exec >&- 2>&- && wait "$U_LOG_PID"
   [[ ${U_TMP:-} == */upsc.?????? ]] && rm -rf -- "$U_TMP"
 }
 
@@ -266,10 +292,79 @@ tenths_since() {
 # last_line VAR FILE: VAR := the last non-empty line of FILE.
 last_line() { printf -v "$1" '%s' "$(grep -v '^[[:space:]]*$' "$2" 2>/dev/null | tail -n 1)"; }
 
+# ------------------------------------------------------------------ redaction
+# redact [SECRETS_FILE]: copy stdin to stdout, line by line, masking what looks like a credential:
+# GitHub tokens, AWS access key ids, NAME=value where NAME has TOKEN, SECRET or PASSWORD in it, and
+# each value (6+ characters, not a number or a JSON word) listed in SECRETS_FILE. The CLI's
+# twin is src/lib/redact.ts; test/remote/redact.test.js holds both to the same cases.
+redact() {
+  # mawk reads a pipe in blocks unless interactive: lines would only show at the end.
+  [[ -n ${U_AWK_MODE-} ]] || { command awk -W version 2>&1 | command grep -q mawk && U_AWK_MODE=interactive || U_AWK_MODE=none; }
+  local i=()
+  [[ $U_AWK_MODE == none ]] || i=(-W interactive)
+  command awk "${i[@]}" -v f="${1-}" '
+BEGIN { while (f != "" && (getline s < f) > 0) if (length(s) > 5 && s !~ /^([0-9.]+|true|false|null)$/) v[++n] = s }
+{ l = $0
+  for (i = 1; i <= n; i++) while ((p = index(l, v[i])) > 0) l = substr(l, 1, p - 1) "***" substr(l, p + length(v[i]))
+  gsub(/(gh[pousr]_|github_pat_)[A-Za-z0-9_]+/, "***", l)
+  gsub(/(AKIA|ASIA)[A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9][A-Z0-9]/, "***", l)
+  o = ""
+  while (match(l, /[A-Za-z0-9_]*(TOKEN|SECRET|PASSWORD|PASSWD|token|secret|password)[A-Za-z0-9_]*=/)) {
+    o = o substr(l, 1, RSTART + RLENGTH - 1) "***"; l = substr(l, RSTART + RLENGTH)
+    if (match(l, /^("[^"]*"|\047[^\047]*\047|[^ \t"\047,;&]+)/)) l = substr(l, RLENGTH + 1)
+  }
+  print o l; fflush() }'
+}
+
+# env_secrets FILE: the values of FILE's NAME=value lines whose NAME has TOKEN, SECRET or PASSWORD.
+env_secrets() {
+  [[ -r $1 ]] || return 0
+  command sed -nE 's/^[[:space:]]*(export[[:space:]]+)?[A-Za-z0-9_]*(TOKEN|SECRET|PASSWORD|PASSWD|token|secret|password)[A-Za-z0-9_]*[[:space:]]*=[[:space:]]*//p' "$1" |
+    command sed -E "s/^[\"']//; s/[\"'][[:space:]]*$//"
+}
+
+# redact_output: from now on this script's output goes through `redact` with the app's .env
+# secrets; on_exit lets it drain (redact.on goes when it is done). The filter ignores Ctrl-C and
+# cancel signals, so the last lines still pass, and it is not our child (a FIFO, not >(...)):
+# `wait PID` must never wait for it.
+redact_output() {
+  env_secrets "$U_APP/.env" >"$U_TMP/secrets"
+  mkfifo -m 600 "$U_TMP/out" || return 0
+  redact </dev/null # sets U_AWK_MODE once for this script
+  : >"$U_TMP/redact.on"
+  (
+    trap '' TERM INT HUP
+    { redact "$U_TMP/secrets"; rm -f "$U_TMP/redact.on"; } <"$U_TMP/out" &
+  )
+  exec >"$U_TMP/out" 2>&1
+  U_REDACT=1
+}
+
 # ------------------------------------------------------------------ report lines
+# Report lines carry the run's nonce when the CLI sent one: build or app output cannot forge them.
+# Children never see it.
+U_MARK="::upsc${UPSC_NONCE:+.$UPSC_NONCE}"
+export -n UPSC_NONCE
 say() { printf '%s\n' "$*"; }
+
+# deploy_log: copy this run's output, each line timestamped, to UPSC_LOG_DIR/deploy.log, which the
+# CloudWatch agent ships to {instance_id}/deploy: every deploy and rollback, whoever started it
+# (upsc-run already copies the runs it starts: UPSC_LOGGED). A copier that ignores SIGTERM, so that
+# it writes what the script says while it records an interruption.
+deploy_log() {
+  local f
+  f=$(upsc_path "${UPSC_LOG_DIR:-/var/log/upscpro}")/deploy.log
+  [[ -z ${UPSC_LOGGED:-} ]] && mkdir -p -- "${f%/*}" 2>/dev/null && [[ -w ${f%/*} ]] || return 0
+  exec > >(
+    trap '' TERM INT HUP
+    exec 3>>"$f"
+    while IFS= read -r l || [[ -n $l ]]; do printf '%(%Y-%m-%dT%H:%M:%SZ)T %s\n' -1 "$l" >&3; printf '%s\n' "$l"; done
+  ) 2>&1
+  U_LOG_PID=$!
+}
+
 # warn MESSAGE: a `::upsc warn` line (the CLI shows it highlighted).
-warn() { printf '::upsc warn %s\n' "${1//[$'\n\r']/ }"; }
+warn() { printf '%s warn %s\n' "$U_MARK" "${1//[$'\n\r']/ }"; }
 
 U_STEP_NAMES=() U_STEP_STATUS=() U_STEP_SECS=() U_STEP_DETAILS=()
 U_CUR_STEP='' U_STEP_T0=0 U_FAILED_STEP='' U_REASON='' U_ADVICE=''
@@ -277,7 +372,7 @@ U_CUR_STEP='' U_STEP_T0=0 U_FAILED_STEP='' U_REASON='' U_ADVICE=''
 step_start() {
   U_CUR_STEP=$1
   now_us U_STEP_T0
-  printf '::upsc step %s start\n' "$1"
+  printf '%s step %s start\n' "$U_MARK" "$1"
 }
 
 # _step_end NAME STATUS TEXT: print the step line and keep it for the result and the record.
@@ -288,7 +383,7 @@ _step_end() {
   tenths_since secs "$U_STEP_T0"
   U_STEP_NAMES+=("$1") U_STEP_STATUS+=("$2") U_STEP_SECS+=("$secs") U_STEP_DETAILS+=("$text")
   U_CUR_STEP=''
-  printf '::upsc step %s %s %ss%s\n' "$1" "$2" "$secs" "${text:+ $text}"
+  printf '%s step %s %s %ss%s\n' "$U_MARK" "$1" "$2" "$secs" "${text:+ $text}"
 }
 step_ok() { _step_end "$1" ok "${2-}"; }
 # step_fail NAME REASON [ADVICE]
@@ -373,7 +468,32 @@ wait_docker() {
 }
 
 # compose ARGS...: docker compose on the app's project.
-compose() { docker compose -f "$U_CFILE" -p "$U_PROJECT" "$@"; }
+compose() { docker compose -f "$U_CFILE" ${U_CLOG:+-f "$U_CLOG"} -p "$U_PROJECT" "$@"; }
+
+# compose_logging: with UPSC_CONTAINER_LOGS=awslogs, (re)write the compose override U_CLOG for the
+# checked-out compose file: each service's containers to the stream {instance_id}/containers/<service>
+# of UPSC_LOG_GROUP through Docker's awslogs driver (docs/HOST-SIGNALS.md). Never fails: without an
+# instance id or a readable compose file, the logs stay local and it says so.
+compose_logging() {
+  [[ ${UPSC_CONTAINER_LOGS:-} == awslogs ]] || return 0
+  local id=${AWS_SSM_INSTANCE_ID:-} svcs s q st g r out='' f=$U_STATE/compose.logging.json
+  [[ -n $id || ! -f $U_STATE/instance-id ]] || id=$(<"$U_STATE/instance-id")
+  U_CLOG=''
+  if [[ ! $id =~ ^i-[0-9a-f]+$ ]] || ! svcs=$(compose config --services 2>&1); then
+    warn "container logs stay on the host: ${svcs:-no instance id}"
+    rm -f -- "$f"
+    return 0
+  fi
+  json_q g "${UPSC_LOG_GROUP:-}"
+  json_q r "${UPSC_LOG_REGION:-${UPSC_REGION:-${AWS_SSM_REGION_NAME:-}}}"
+  while IFS= read -r s; do
+    valid_service "$s" || continue
+    json_q q "$s"
+    json_q st "$id/containers/$s"
+    out+="${out:+,}$q:{\"logging\":{\"driver\":\"awslogs\",\"options\":{\"awslogs-group\":$g,\"awslogs-region\":$r,\"awslogs-stream\":$st,\"awslogs-create-group\":\"true\",\"mode\":\"non-blocking\"}}}"
+  done <<<"$svcs"
+  mkdir -p -- "$U_STATE" && printf '{"services":{%s}}\n' "$out" >"$f" && U_CLOG=$f
+}
 
 # split_tab LINE: U_F := the tab-separated fields of LINE (empty fields kept).
 split_tab() {
@@ -568,7 +688,7 @@ head_commit() {
 # ignored or not (.env and such), are the operator's: never deleted, never overwritten (git refuses
 # and names them when the commit tracks one).
 checkout_commit() {
-  git_app reset --quiet --hard && git_app checkout --quiet --no-overwrite-ignore --detach "$1"
+  git_app reset --quiet --hard && git_app checkout --quiet --no-overwrite-ignore --detach "$1" && compose_logging
 }
 
 # warn_untracked: name the untracked files .gitignore does not list (a build may pick them up).
@@ -749,12 +869,13 @@ health_report() {
 # kernel releases it when that process dies, however it dies. lock.json names the holder.
 U_LOCKED=0 U_LOCK_HOLDER=''
 
-# lock_probe: open the lock file on fd 9 and try to take the lock. 0 = taken, 1 = held by another.
+# lock_probe [WAIT]: open the lock file on fd 9 and take the lock, waiting up to WAIT seconds
+# (default: not at all). 0 = taken, 1 = held by another.
 lock_probe() {
   local i
   for i in 1 2 3; do
     exec 9>>"$U_LOCK_FILE" || return 2
-    flock -n 9 || {
+    flock -w "${1:-0}" 9 || {
       exec 9>&-
       return 1
     }
@@ -773,7 +894,8 @@ lock_holder() {
   info=${info//[$'\n\r']/}
   [[ $info == '{'*'}' ]] || return 1
   json_get U_LOCK_PID "$info" pid
-  [[ $U_LOCK_PID =~ ^[0-9]+$ && -d /proc/$U_LOCK_PID ]] && U_LOCK_ALIVE=1
+  # A zombie (killed, not yet reaped) is not alive.
+  [[ $U_LOCK_PID =~ ^[0-9]+$ && $(<"/proc/$U_LOCK_PID/stat") == *') '[^Z]' '* ]] 2>/dev/null && U_LOCK_ALIVE=1
   local alive
   json_b alive "$U_LOCK_ALIVE"
   U_LOCK_HOLDER="${info%\}},\"alive\":$alive}"
@@ -796,12 +918,17 @@ lock_acquire() {
   mkdir -p -- "$U_STATE" || return 2
   local rc=0
   lock_probe || rc=$?
+  # Held, but not by a live run: something that looked is repairing an interrupted run: wait.
+  if ((rc == 1)) && ! { lock_holder && ((U_LOCK_ALIVE)); }; then
+    rc=0
+    lock_probe 120 || rc=$?
+  fi
   if ((rc != 0)); then
     ((rc == 1)) && lock_holder
     return "$rc"
   fi
   U_LOCKED=1
-  lock_holder && warn "stale deploy lock: $(lock_describe) died without releasing it; taking it over"
+  lock_holder && repair_interrupted
   local kind=$1 id=$2 branch=$3 since info=''
   iso_now since
   json_fields info kind:kind id:id caller:UPSC_CALLER
@@ -870,6 +997,59 @@ hold_refuses() {
   step_fail lock "deploys are held by $(hold_describe)" 'wait until it is lifted, or lift it: upsc lock release'
 }
 
+# ------------------------------------------------------------------ interrupted runs
+# repair_interrupted: the lock is ours and U_LOCK_HOLDER is the lock.json of a run that died holding
+# it (SIGKILL, reboot, power loss: no trap ran). Record that run as interrupted (once) and put the
+# checkout and image tags back on what runs (current.json). If it had begun to start its version
+# (current.json has its id), that version is unverified: go back to the newest succeeded deployment
+# and start it again. 1 when Docker was not there for the tags.
+# U_REPAIR_OUTCOME and U_REPAIR_WHY, when set, replace the record's outcome and reason.
+repair_interrupted() {
+  local h=$U_LOCK_HOLDER kind id branch since run cur='' up=0 k ob=''
+  for k in kind id branch since; do
+    json_get "$k" "$h" "$k"
+    json_unq "$k" "${!k}"
+  done
+  warn "interrupted: $(lock_describe) died holding the deploy lock"
+  U_REPAIRED=$id
+  running_commit run
+  [[ -f $U_CURRENT ]] && cur=$(<"$U_CURRENT")
+  if [[ $cur == *"\"id\":\"$id\""* ]]; then
+    up=1 R_COMMIT=$run
+    succeeded_commits 1
+    if [[ -n ${U_OK_COMMITS[0]:-} ]]; then
+      run=${U_OK_COMMITS[0]}
+      json_get ob "${U_OK_LINES[0]}" branch
+      json_unq ob "$ob"
+    fi
+  fi
+  if [[ $kind == deploy || $kind == rollback ]] && ! tail -n 50 -- "$U_HISTORY" 2>/dev/null | grep -qF "{\"id\":\"$id\","; then
+    # Unset R_* (first record of this process) are written null/false.
+    R_ID=$id R_KIND=$kind R_BRANCH=$branch R_PREV=$run R_STARTED=$since R_START_US=''
+    R_REASON=${U_REPAIR_WHY:-died without finishing (killed, or a reboot)}
+    record_write "${U_REPAIR_OUTCOME:-interrupted}" 0 0
+  fi
+  is_sha "$run" || return 0
+  ((up)) && set_current "$run" "$ob" "$id"
+  # A git killed mid-checkout leaves its index lock; the dead run was the one using it.
+  rm -f -- "$U_APP/.git/index.lock"
+  checkout_commit "$run" 2>/dev/null
+  docker_ready || wait_docker || return 1
+  project_images && images_retag "$run" restore
+  ((!up)) || run_child compose up -d --remove-orphans --no-build
+}
+
+# repair_if_interrupted: for what only looks (status, lock status, the monitor): if a dead run left
+# its lock.json and nobody holds the lock, repair now (a deploy starting meanwhile waits for it).
+# Without a lock.json there is nothing to repair: the lock is not even tried.
+repair_if_interrupted() {
+  [[ -f $U_LOCK_INFO ]] && lock_probe || return 0
+  U_LOCKED=1
+  local UPSC_DOCKER_WAIT_SECONDS=10
+  lock_holder && repair_interrupted && rm -f -- "$U_LOCK_INFO"
+  lock_release
+}
+
 # ------------------------------------------------------------------ history
 # UPSC_HOME/deployments.jsonl: one JSON object per line, one line per attempt, appended (never
 # rewritten) with a single write and fsync. Every record ends with ,"schema":1} so that a line torn
@@ -887,12 +1067,12 @@ record_append() {
   mkdir -p -- "$U_STATE"
   history_rotate
   if [[ -s $U_HISTORY && -n $(tail -c 1 -- "$U_HISTORY") ]]; then pre=$'\n'; fi
-  if printf '%s%s\n' "$pre" "$1" >>"$U_HISTORY"; then
+  if printf '%s%s\n' "$pre" "$1" | redact "$U_TMP/secrets" >>"$U_HISTORY"; then
     sync -d -- "$U_HISTORY" 2>/dev/null || sync
   else
     warn "could not append the deployment record to $U_HISTORY"
   fi
-  printf '::upsc record %s\n' "$1"
+  printf '%s record %s\n' "$U_MARK" "$1"
 }
 
 # history_rotate: rename deployments.jsonl to the next deployments.<seq>.jsonl (never overwriting)
@@ -925,8 +1105,8 @@ record_write() {
   json_fields rec outcome:R_OUTCOME failedStep:R_FAILED_STEP reason:R_REASON rolledBackTo:R_ROLLED_BACK_TO
   rec+=",\"auto\":${R_AUTO:-false},\"rebuilt\":${R_REBUILT:-false}"
   json_fields rec caller:UPSC_CALLER commandId:UPSC_COMMAND_ID toolVersion:UPSC_TOOL_VERSION hostname:U_HOSTNAME
-  [[ ${UPSC_SKIP_HOOKS:-} == 1 ]] && rec+=',"hooksSkipped":true'
   rec+=${R_EXTRA:-}
+  [[ -z ${R_COLOUR:-} ]] || json_fields rec colour:R_COLOUR # blueGreen: the colour that went live
   record_append "{${rec#,},\"schema\":1}"
 }
 
@@ -1165,7 +1345,7 @@ result_line() {
   json_fields out branch:U_BRANCH commit:U_COMMIT previousCommit:U_PREV rolledBackTo:U_ROLLED_BACK_TO
   out+=",\"steps\":$steps,\"healthChecks\":${U_RESULT_HC:-[]}"
   json_fields out failedStep:U_FAILED_STEP reason:U_REASON advice:U_ADVICE
-  printf '::upsc result {"schema":1%s,"durationSeconds":%s%s}\n' "$out" "$dur" "${4:+,$4}"
+  printf '%s result {"schema":1%s,"durationSeconds":%s%s}\n' "$U_MARK" "$out" "$dur" "${4:+,$4}"
 }
 
 # usage_fail MESSAGE: an invalid setting reached the host: fail the validate step, exit 2.

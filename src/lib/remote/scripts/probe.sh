@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# probe.sh: read-only snapshot of this host for `upsc status`: one `::upsc result` line. Every part
-# fails soft (its own error, the other parts still reported). It runs on every status, so it keeps
-# subprocesses few and makes one request per health check (no polling).
+# probe.sh: snapshot of this host for `upsc status`: one `::upsc result` line. It changes nothing,
+# except that it first repairs a run that died holding the deploy lock (repair_if_interrupted).
+# Every part fails soft (its own error, the other parts still reported). It runs on every status,
+# so it keeps subprocesses few and makes one request per health check (no polling).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 [[ -n ${UPSC_LIB_LOADED:-} ]] || . "${BASH_SOURCE[0]%/*}/lib.sh"
 
@@ -64,10 +65,13 @@ probe_docker() {
 
 # probe_repo: commit, branch and cleanliness in one `git status` that never takes .git/index.lock
 # (an operator's git may need it); untracked files that .gitignore does not list: the first 5 names
-# and the count. A deployed checkout is detached:
-# its branch is the one current.json recorded for that commit.
+# and the count; the commit that runs (current.json). A deployed checkout is detached: its branch is
+# the one current.json recorded for that commit.
 probe_repo() {
   local out line oid='' head='' clean=1 present=0 err='' info='' cur='' cbranch='' untracked='' q nu=0
+  [[ -f $U_CURRENT ]] && info=$(<"$U_CURRENT")
+  json_get cur "$info" commit
+  json_get cbranch "$info" branch
   if [[ ! -d $U_APP ]]; then
     err="app dir $U_APP does not exist"
   elif out=$(git_app --no-optional-locks status --porcelain=v2 --branch --untracked-files=normal 2>&1); then
@@ -87,9 +91,6 @@ probe_repo() {
     [[ $oid == '(initial)' ]] && oid=''
     if [[ $head == '(detached)' ]]; then
       head=''
-      [[ -f $U_CURRENT ]] && info=$(<"$U_CURRENT")
-      json_get cur "$info" commit
-      json_get cbranch "$info" branch
       [[ $cur == "\"$oid\"" ]] && json_unq head "$cbranch"
     fi
   else
@@ -101,7 +102,7 @@ probe_repo() {
   json_qn e "$err"
   json_b p "$present"
   if ((present)); then json_b cl "$clean"; else cl=null; fi
-  P_REPO="{\"present\":$p,\"branch\":$b,\"commit\":$c,\"clean\":$cl,\"untracked\":[$untracked],\"untrackedCount\":$nu,\"error\":$e}"
+  P_REPO="{\"present\":$p,\"branch\":$b,\"commit\":$c,\"running\":${cur:-null},\"clean\":$cl,\"untracked\":[$untracked],\"untrackedCount\":$nu,\"error\":$e}"
 }
 
 # probe_images: the project's images (<project>-*), every tag, newest first.
@@ -173,10 +174,19 @@ probe_units() {
   P_UNITS="[$items]"
 }
 
-# probe_last: the last complete history record, and bootstrap.json (both one line, else null).
+# probe_doc VAR FILE: VAR := the JSON object in FILE on one line, else null.
+probe_doc() {
+  local _pd=''
+  [[ -f $2 ]] && _pd=$(<"$2")
+  _pd=${_pd//[$'\n\r']/ }
+  [[ $_pd =~ ^[[:space:]]*\{.*\}[[:space:]]*$ ]] || _pd=null
+  printf -v "$1" '%s' "$_pd"
+}
+
+# probe_last: the last complete history record; bootstrap.json and monitor.json (else null).
 probe_last() {
-  local lines=() i text=''
-  P_LAST=null P_BOOT=null
+  local lines=() i
+  P_LAST=null
   if [[ -s $U_HISTORY ]]; then
     mapfile -t lines < <(tail -n 5 -- "$U_HISTORY")
     for ((i = ${#lines[@]} - 1; i >= 0; i--)); do
@@ -186,9 +196,8 @@ probe_last() {
       fi
     done
   fi
-  [[ -f $U_STATE/bootstrap.json ]] && text=$(<"$U_STATE/bootstrap.json")
-  text=${text//[$'\n\r']/ }
-  [[ $text =~ ^[[:space:]]*\{.*\}[[:space:]]*$ ]] && P_BOOT=$text
+  probe_doc P_BOOT "$U_STATE/bootstrap.json"
+  probe_doc P_MON "$U_STATE/monitor.json"
 }
 
 probe_checks() {
@@ -222,13 +231,18 @@ probe_collect() {
 
 probe_main() {
   upsc_init
+  repair_if_interrupted
   probe_host
   probe_docker
   P_REPO=null P_IMAGES='[]' P_SERVICES='[]' P_SERVICES_ERR='' U_HC_JSON='[]' P_UNITS='[]'
   probe_bg repo probe_repo P_REPO
   probe_bg images probe_images P_IMAGES
   probe_bg services probe_services P_SERVICES P_SERVICES_ERR
-  probe_bg checks probe_checks U_HC_JSON
+  # Traffic services configured (bluegreen.sh): checks see the live colour; the colours and the proxy.
+  local checks=probe_checks
+  P_BG=null
+  [[ -n ${UPSC_BG_COUNT:-} ]] && checks=bg_probe_checks && probe_bg bluegreen bg_status P_BG
+  probe_bg checks "$checks" U_HC_JSON
   probe_bg units probe_units P_UNITS
   probe_last
   wait
@@ -237,10 +251,11 @@ probe_main() {
   probe_collect services P_SERVICES P_SERVICES_ERR
   probe_collect checks U_HC_JSON
   probe_collect units P_UNITS
+  probe_collect bluegreen P_BG
   local serr
   json_qn serr "$P_SERVICES_ERR"
-  printf '::upsc result {"schema":1,"host":%s,"docker":%s,"repo":%s,"images":%s,"services":%s,"servicesError":%s,"healthChecks":%s,"units":%s,"lastDeployment":%s,"bootstrap":%s}\n' \
-    "$P_HOST" "$P_DOCKER" "$P_REPO" "$P_IMAGES" "$P_SERVICES" "$serr" "$U_HC_JSON" "$P_UNITS" "$P_LAST" "$P_BOOT"
+  printf '::upsc result {"schema":1,"host":%s,"docker":%s,"repo":%s,"images":%s,"services":%s,"servicesError":%s,"healthChecks":%s,"units":%s,"lastDeployment":%s,"bootstrap":%s,"blueGreen":%s,"monitor":%s}\n' \
+    "$P_HOST" "$P_DOCKER" "$P_REPO" "$P_IMAGES" "$P_SERVICES" "$serr" "$U_HC_JSON" "$P_UNITS" "$P_LAST" "$P_BOOT" "$P_BG" "$P_MON"
 }
 
 probe_main

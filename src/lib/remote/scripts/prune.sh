@@ -37,12 +37,12 @@ prune_main() {
   lock_acquire prune "prune-$$" '' || rc=$?
   if ((rc)); then
     say "Not pruning: ${U_LOCK_HOLDER:+the deploy lock is held by $(lock_describe)}"
-    printf '::upsc result {"dryRun":%s,"error":"lock held","lock":%s}\n' "$( ((dry)) && echo true || echo false)" "${U_LOCK_HOLDER:-null}"
+    printf '%s result {"dryRun":%s,"error":"lock held","lock":%s}\n' "$U_MARK" "$( ((dry)) && echo true || echo false)" "${U_LOCK_HOLDER:-null}"
     exit $((rc == 1 ? RC_LOCKED : RC_FAILED))
   fi
   if ! docker_ready; then
     say "Docker is not running: $U_DOCKER_ERR"
-    printf '::upsc result {"dryRun":%s,"error":%s,"lock":null}\n' "$( ((dry)) && echo true || echo false)" "$(json_str "docker is not running: $U_DOCKER_ERR")"
+    printf '%s result {"dryRun":%s,"error":%s,"lock":null}\n' "$U_MARK" "$( ((dry)) && echo true || echo false)" "$(json_str "docker is not running: $U_DOCKER_ERR")"
     exit "$RC_FAILED"
   fi
   disk_free before
@@ -71,8 +71,8 @@ prune_main() {
     reclaimed=$((reclaimed + cache_bytes))
   fi
   disk_free after
-  printf '::upsc result {"dryRun":%s,"stoppedContainers":%d,"danglingImages":%d,"removedTags":[%s],"buildCacheBytes":%s,"reclaimedBytes":%s,"diskFreeBefore":%s,"diskFreeAfter":%s,"keepImages":%d,"buildCacheKeep":%s,"runningCommit":%s,"error":null,"lock":null}\n' \
-    "$( ((dry)) && echo true || echo false)" "$stopped" "$dangling" "$tags" "$cache_bytes" \
+  printf '%s result {"dryRun":%s,"stoppedContainers":%d,"danglingImages":%d,"removedTags":[%s],"buildCacheBytes":%s,"reclaimedBytes":%s,"diskFreeBefore":%s,"diskFreeAfter":%s,"keepImages":%d,"buildCacheKeep":%s,"runningCommit":%s,"error":null,"lock":null}\n' \
+    "$U_MARK" "$( ((dry)) && echo true || echo false)" "$stopped" "$dangling" "$tags" "$cache_bytes" \
     "$( ((dry)) && echo null || echo "$reclaimed")" "$before" "$after" "$keep" "$(json_str "$cache")" "$(json_str "$cur")"
 }
 

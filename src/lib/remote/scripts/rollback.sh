@@ -44,17 +44,21 @@ rollback_finish() {
   [[ -n $U_LOCK_HOLDER && $1 == "$RC_LOCKED" ]] && lock=$U_LOCK_HOLDER
   json_qn tid "$U_TARGET_ID"
   json_b rebuilt "${U_REBUILT:-0}"
-  result_line rollback "$1" "$2" "\"targetId\":$tid,\"rebuilt\":$rebuilt,\"lock\":$lock"
+  result_line rollback "$1" "$2" "\"targetId\":$tid,\"rebuilt\":$rebuilt,\"lock\":$lock${U_BG_JSON:+,\"blueGreen\":$U_BG_JSON}"
   exit "$1"
 }
 
 rollback_main() {
   exec 2>&1 # one ordered log stream (build and compose progress go to stderr)
   upsc_init
+  deploy_log
+  redact_output
   U_STARTED='' U_START_US=''
   now_us U_START_US
   iso_now U_STARTED
   U_KIND=rollback
+  # --skip-hooks: every record of this run says so.
+  [[ ${UPSC_SKIP_HOOKS:-} == 1 ]] && R_EXTRA=',"hooksSkipped":true'
   new_id U_ID rollback
   U_COMMIT='' U_PREV='' U_BRANCH='' U_RESULT_HC='[]' U_REBUILT=0
   rollback_validate
@@ -69,6 +73,8 @@ rollback_main() {
   step_start target
   find_target || rollback_finish "$RC_FAILED" failed
   step_ok target "${U_PREV:0:12} -> ${U_COMMIT:0:12} ($U_TARGET_ID)"
+  # blueGreen (bluegreen.sh): a warm colour on the target takes traffic now, before the docker step.
+  [[ ${UPSC_STRATEGY:-} == blueGreen ]] && bg_rollback_switch
 
   step_start docker
   if ! wait_docker; then
@@ -78,6 +84,8 @@ rollback_main() {
     rollback_finish "$RC_FAILED" failed
   fi
   step_ok docker "server $U_DOCKER_VERSION"
+  # blueGreen (bluegreen.sh): the rest of the rollback through the colours; bg_rollback finishes it.
+  [[ ${UPSC_STRATEGY:-} == blueGreen ]] && bg_rollback
 
   if ! switch_to "$U_COMMIT" "$U_BRANCH" ''; then
     U_RESULT_HC=${U_HC_JSON:-[]}

@@ -9,8 +9,8 @@
 #   deployed: a reboot never changes the version.
 # Holds the deploy lock while it works; a deploy already holding it wins (nothing to do, exit 0).
 # Report lines as deploy.sh's (REMOTE-CONTRACT.md), with a `::upsc result` of kind "boot".
-# Globals here are also read by lib.sh (SC2034).
-# shellcheck disable=SC2034
+# Globals here are also read by lib.sh (SC2034), and set by it (SC2153).
+# shellcheck disable=SC2034,SC2153
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 [[ -n ${UPSC_LIB_LOADED:-} ]] || . "${BASH_SOURCE[0]%/*}/lib.sh"
 
@@ -40,6 +40,8 @@ boot_main() {
   [[ -f $U_CURRENT ]] && info=$(<"$U_CURRENT")
   json_get U_BRANCH "$info" branch
   json_unq U_BRANCH "$U_BRANCH"
+  # blueGreen (bluegreen.sh): the live colour starts again and the proxy routes to it; bg_boot exits.
+  [[ ${UPSC_STRATEGY:-} == blueGreen ]] && is_sha "$U_COMMIT" && bg_boot
   if is_sha "$U_COMMIT" && switch_to "$U_COMMIT" "$U_BRANCH" ''; then
     U_RESULT_HC=$U_HC_JSON
     result_line boot 0 succeeded

@@ -9,12 +9,14 @@
 # Result: UPSC_HOME/monitor.json, one line:
 #   {"schema":1,"checkedAt","outcome":"healthy|recovered|unhealthy|skipped|idle","detail",
 #    "restarted":[...],"restarts":{"<service>|docker|stack":N},"totalRestarts":N,"lastRestartAt",
-#    "healthChecks":[...]}
+#    "healthChecks":[...],"restarts24h":{"<service>":N},"lastRecoveryAt","openIncidents":[...],"instanceId"}
 # Exit 1 only when the stack is still unhealthy after the restarts.
 # Globals here are also read by lib.sh (SC2034).
 # shellcheck disable=SC2034
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 [[ -n ${UPSC_LIB_LOADED:-} ]] || . "${BASH_SOURCE[0]%/*}/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=signals.sh
+. "${BASH_SOURCE[0]%/*}/signals.sh"
 
 # monitor_look: M_BAD := what needs a restart (docker, stack, or services), M_WHY := why.
 monitor_look() {
@@ -53,11 +55,13 @@ monitor_finish() {
     json_q q "$name"
     restarted+="${restarted:+,}$q"
   done
+  # Alerts, metrics and the restart log (signals.sh): M_EXTRA.
+  sig_monitor "$outcome"
   iso_now at
   json_fields out checkedAt:at outcome:outcome detail:detail
   out+=",\"restarted\":[$restarted],\"restarts\":{$restarts},\"totalRestarts\":$total"
   json_fields out lastRestartAt:M_LAST
-  printf '{"schema":1%s,"healthChecks":%s}\n' "$out" "$U_HC_JSON" >"$M_RESULT.tmp" && mv -f -- "$M_RESULT.tmp" "$M_RESULT"
+  printf '{"schema":1%s,"healthChecks":%s%s}\n' "$out" "$U_HC_JSON" "$M_EXTRA" >"$M_RESULT.tmp" && mv -f -- "$M_RESULT.tmp" "$M_RESULT"
   say "Monitor: $1${2:+: $2}"
   exit "$3"
 }
@@ -80,6 +84,7 @@ monitor_prune() {
 monitor_main() {
   exec 2>&1
   upsc_init
+  repair_if_interrupted
   hc_load
   new_id U_ID monitor
   M_RESULT=$U_STATE/monitor.json M_COUNTS=$U_STATE/monitor.counts M_LAST='' M_RESTARTED=() U_HC_JSON='[]'
@@ -89,6 +94,8 @@ monitor_main() {
   [[ -f $M_COUNTS ]] && while read -r n name; do [[ $n =~ ^[0-9]+$ ]] && M_COUNT[$name]=$n; done <"$M_COUNTS"
   monitor_prune
   [[ -f $U_CURRENT ]] || monitor_finish idle 'nothing deployed on this host yet' 0
+  # blueGreen (bluegreen.sh): the live colour and the proxy are watched and healed there.
+  [[ ${UPSC_STRATEGY:-} == blueGreen ]] && bg_monitor
   monitor_look
   ((${#M_BAD[@]})) || monitor_finish healthy '' 0
   say "Unhealthy: ${M_WHY[*]}"

@@ -1,0 +1,119 @@
+/**
+ * What the CLI does when AWS misbehaves in the middle of following a deploy (the stand-in injects
+ * the faults), when a flag is bad (nothing is sent), and with more than 50 instances.
+ */
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+// @ts-expect-error plain JS rig
+import {startStandIn} from '../rig/stand-in.js'
+import {runCli, writeConfig} from './harness.js'
+
+type StandIn = Awaited<ReturnType<typeof startStandIn>>
+
+describe('following a deploy through AWS faults', () => {
+  let standIn: StandIn
+  let cwd: string
+  let host: StandIn['hosts'][number]['host']
+  const cli = (args: string[]) => runCli(args, {cwd, env: standIn.env, timeoutMs: 180_000})
+
+  beforeAll(async () => {
+    standIn = await startStandIn({hosts: [{name: 'upscpro-stage2-docker'}]})
+    host = standIn.hosts[0].host
+    cwd = writeConfig()
+  })
+
+  it('a first deploy (it fills the host\'s script cache; the faults below meet the deploy\'s own follow)', async () => {
+    const {code, stderr} = await cli(['deploy', '--branch', 'main'])
+    expect(code, stderr).toBe(0)
+  })
+  afterAll(async () => standIn?.stop())
+
+  it('refuses bad flags before any AWS call (exit 2, nothing sent)', async () => {
+    standIn.sandbox.resetCounts()
+    for (const args of [
+      ['deploy', '--max-concurrency', '0'],
+      ['deploy', '--max-errors', 'some'],
+      ['deploy', '--branch', 'HEAD'],
+      ['deploy', '--branch', 'refs/heads/main'],
+      ['deploy', '--branch', host.commitOf('main')],
+      ['logs', '--since', '99999d'],
+      ['deploy', '--attach', 'not-an-id'],
+    ]) {
+      const {code, stderr} = await cli(args)
+      expect(code, `${args.join(' ')}: ${stderr}`).toBe(2)
+      expect(stderr, args.join(' ')).toMatch(/Next: /)
+    }
+    expect(standIn.sandbox.requestCounts()).toEqual({})
+    expect(host.buildCount()).toBe(2) // the first deploy's only
+  })
+
+  it('throttling that outlasts the SDK\'s retries mid-follow: waits it out with a notice and follows the deploy to its end', async () => {
+    // 12 throttled answers: three calls of the SDK's four attempts each.
+    standIn.sandbox.injectFault({action: 'GetCommandInvocation', error: 'ThrottlingException', count: 12, after: 3})
+    const {code, stdout, stderr} = await cli(['deploy', '--branch', 'slow-build'])
+    expect(code, stdout + stderr).toBe(0)
+    expect(standIn.sandbox.pendingFaults()).toEqual([])
+    expect(stderr).toMatch(/AWS kept throttling the request \(ssm:GetCommandInvocation\) after retries\. Still following; next try in 1 s\./)
+    expect(stdout).toContain(`✔ Deploy slow-build @ ${host.commitOf('slow-build').slice(0, 7)}`)
+  })
+
+  it('credentials expired for good mid-follow: exit 7, the deploy goes on, --attach follows it to its end', async () => {
+    standIn.sandbox.injectFault({action: 'GetCommandInvocation', error: 'ExpiredTokenException', count: 1000, after: 3})
+    const lost = await cli(['deploy', '--branch', 'feature-x'])
+    standIn.sandbox.clearFaults()
+    expect(lost.code, lost.stdout + lost.stderr).toBe(7)
+    const commandId = /Stopped following Run Command ([0-9a-f-]{36})/.exec(lost.stderr)![1]!
+    expect(lost.stderr).toContain(`Stopped following Run Command ${commandId}: The AWS credentials have expired (ssm:GetCommandInvocation).`)
+    expect(lost.stderr).toContain('The deploy goes on on the host; nothing was stopped or started again.')
+    expect(lost.stderr).toContain(`Then follow it again: upsc deploy --stage stage2 --attach ${commandId}`)
+    expect(lost.stderr).not.toMatch(/try again/)
+
+    const attached = await cli(['deploy', '--attach', commandId, '--json'])
+    expect(attached.code, attached.stderr).toBe(0)
+    expect(JSON.parse(attached.stdout).hosts[0]).toMatchObject({outcome: 'succeeded', result: {branch: 'feature-x', commit: host.commitOf('feature-x')}})
+    expect(host.headCommit()).toBe(host.commitOf('feature-x'))
+  })
+
+  it('a connection reset mid-follow is waited out too', async () => {
+    standIn.sandbox.injectFault({action: 'GetCommandInvocation', error: 'reset', count: 8, after: 2})
+    const {code, stdout, stderr} = await cli(['deploy', '--branch', 'main'])
+    expect(code, stdout + stderr).toBe(0)
+    expect(stderr).toMatch(/Cannot reach the AWS endpoint \(ssm:GetCommandInvocation\).*Still following/)
+  })
+})
+
+describe('more than 50 instances (SendCommand takes at most 50 ids)', () => {
+  let standIn: StandIn
+  let cwd: string
+  let ids: string[]
+  const cli = (args: string[]) => runCli(args, {cwd, env: standIn.env, timeoutMs: 240_000})
+  const name = 'upscpro-big-docker'
+
+  beforeAll(async () => {
+    standIn = await startStandIn({hosts: []})
+    ids = await standIn.addCannedHosts({count: 55, name, stdout: 'hello from a canned host\n::upsc result {"exitCode":0}\n', delayMs: 20})
+    cwd = writeConfig({big: {region: 'eu-central-1', instances: {tags: {Name: name}}, timeouts: {healthSeconds: 5}}})
+  })
+  afterAll(async () => standIn?.stop())
+
+  it('exec reaches all 55 in two commands at once, and collects every result', async () => {
+    const {code, stdout, stderr} = await cli(['exec', '--json', '--', 'echo', 'hi'])
+    expect(code, stderr).toBe(0)
+    const result = JSON.parse(stdout)
+    expect(result.hosts.map((h: {instanceId: string}) => h.instanceId).sort()).toEqual([...ids].sort())
+    expect(result.hosts.every((h: {outcome: string; stdout: string}) => h.outcome === 'succeeded' && h.stdout === 'hello from a canned host')).toBe(true)
+    const sent = standIn.sandbox.commands().filter((c: {script: string}) => c.script.includes('#!/bin/bash'))
+    expect(sent.map((c: {invocations: unknown[]}) => c.invocations.length).sort()).toEqual([5, 50])
+  })
+
+  it('deploy reaches all 55, batch after batch when rolling', async () => {
+    const before = standIn.sandbox.commands().length
+    const {code, stdout, stderr} = await cli(['deploy', '--branch', 'main', '--max-concurrency', '10', '--json'])
+    expect(code, stderr).toBe(0)
+    const result = JSON.parse(stdout)
+    expect(result.hosts).toHaveLength(55)
+    expect(result.hosts.every((h: {outcome: string}) => h.outcome === 'succeeded')).toBe(true)
+    const sent = standIn.sandbox.commands().slice(before)
+    expect(sent.map((c: {invocations: unknown[]}) => c.invocations.length)).toEqual([50, 5])
+  })
+})
