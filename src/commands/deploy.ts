@@ -31,6 +31,7 @@ Exit codes: 0 deployed and healthy, 1 failed (the running version is untouched w
     branch: branchFlag({char: 'b', description: 'Branch to deploy (default: the stage\'s defaultBranch).'}),
     ref: commitFlag({description: 'Exact commit of the branch to deploy (default: the tip of origin/<branch>).', helpValue: 'SHA'}),
     'no-rollback': Flags.boolean({description: 'On a failed health gate, leave the new version running for debugging.'}),
+    'skip-hooks': Flags.boolean({description: 'Do not run the stage\'s hooks (emergencies); recorded in history.'}),
     detach: Flags.boolean({description: 'Send the deploy, print its command id and how to follow it, and exit.'}),
     attach: commandIdFlag({description: 'Resume following a running deploy by its command id.', helpValue: 'COMMAND_ID', exclusive: ['branch', 'ref', 'cancel', 'detach']}),
     cancel: commandIdFlag({description: 'Cancel a running deploy by its command id.', helpValue: 'COMMAND_ID', exclusive: ['branch', 'ref', 'attach', 'detach']}),
@@ -51,7 +52,7 @@ Exit codes: 0 deployed and healthy, 1 failed (the running version is untouched w
       else
         result = await runDeploy(
           ctx,
-          {branch: flags.branch, ref: flags.ref, noRollback: flags['no-rollback'], maxConcurrency: flags['max-concurrency'], maxErrors: flags['max-errors']},
+          {branch: flags.branch, ref: flags.ref, noRollback: flags['no-rollback'], skipHooks: flags['skip-hooks'], maxConcurrency: flags['max-concurrency'], maxErrors: flags['max-errors']},
           {
             onSent: (commandId, ids) => {
               progress.note(`Sent deploy to ${ids.join(', ')} (Run Command ${commandId}).`)

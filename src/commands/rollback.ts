@@ -27,6 +27,7 @@ Exit codes: 0 rolled back and healthy, 1 failed (nothing to roll back to, unknow
   static override flags = {
     to: rollbackTargetFlag({description: 'Deployment id, or commit (or unique prefix) of a succeeded deployment.', helpValue: 'ID|COMMIT'}),
     yes: Flags.boolean({char: 'y', description: 'Do not ask for confirmation (required without a terminal).'}),
+    'skip-hooks': Flags.boolean({description: 'Do not run the stage\'s post-rollback hooks; recorded in history.'}),
   }
 
   public async run(): Promise<RollbackResult> {
@@ -46,7 +47,7 @@ Exit codes: 0 rolled back and healthy, 1 failed (nothing to roll back to, unknow
     const interrupt = interruptSignal()
     let result: RollbackResult
     try {
-      result = await runRollback(ctx, prepared, {onSent: (id, ids) => (progress.hosts(ids.length), progress.note(`Sent rollback to ${ids.join(', ')} (Run Command ${id}).`)), onLine: (id, line) => progress.line(id, line), onNotice: (text) => progress.note(text)}, interrupt.signal)
+      result = await runRollback(ctx, prepared, {onSent: (id, ids) => (progress.hosts(ids.length), progress.note(`Sent rollback to ${ids.join(', ')} (Run Command ${id}).`)), onLine: (id, line) => progress.line(id, line), onNotice: (text) => progress.note(text)}, interrupt.signal, this.flags['skip-hooks'])
     } finally {
       progress.stop()
       interrupt.dispose()

@@ -25,6 +25,7 @@ One instance: --instance (id or Name tag), or the stage's. When several match, u
     {command: '<%= config.bin %> ssh --instance i-0123456789abcdef0', description: 'One instance of several.'},
     {command: '<%= config.bin %> ssh --forward 8000:localhost:8000', description: 'Reach the API on the host at http://localhost:8000 from this machine.'},
     {command: '<%= config.bin %> ssh --forward 15432:db.internal:5432', description: 'Reach a database the host can reach, at localhost:15432.'},
+    {command: '<%= config.bin %> ssh -L 8000:localhost:8000 -L 15432:db.internal:5432', description: 'Both at once, no shell; Ctrl-C ends them.'},
   ]
 
   // A terminal session: there is no result to print as JSON.
@@ -35,8 +36,9 @@ One instance: --instance (id or Name tag), or the stage's. When several match, u
     cd: Flags.boolean({description: 'Start a login shell in the stage\'s app dir.'}),
     forward: Flags.string({
       char: 'L',
-      description: 'Forward a local port to a host and port reachable from the instance (AWS-StartPortForwardingSessionToRemoteHost), instead of a shell.',
+      description: 'Forward a local port to a host and port reachable from the instance (AWS-StartPortForwardingSessionToRemoteHost), instead of a shell. Repeat for several (one session each, ended together by Ctrl-C).',
       helpValue: 'LOCAL:HOST:PORT',
+      multiple: true,
       exclusive: ['user', 'cd'],
     }),
   }
@@ -48,7 +50,7 @@ One instance: --instance (id or Name tag), or the stage's. When several match, u
     const tty = isatty(0) && isatty(2)
     const result = await runSsh(
       ctx,
-      {user: flags.user, cd: flags.cd, forward: flags.forward},
+      {user: flags.user, cd: flags.cd, forwards: flags.forward},
       {choose: tty ? (choices) => askChoice(`${choices.length} instances match:`, choiceLines(choices), (answer) => parseChoice(answer, choices)) : undefined},
     )
     if (result.terminateError)

@@ -98,6 +98,26 @@ export const metricsSchema = section({
   enabled: bool().optional().describe('PutMetricData in UPSC/Deployments after each deploy and rollback'),
 })
 
+/** A command run on the host at a point of a deploy or rollback (docs/DAY-TWO.md). */
+const hookFields = {
+  command: list(str(/^[^\0]+$/, 'a non-empty word'), 1).describe('argv words, run without a shell (write ["bash", "-c", "..."] for one)'),
+  timeoutSeconds: int(1, 86400).optional().describe('default 300'),
+}
+export const hookSchema = section(hookFields)
+export const postDeployHookSchema = section({...hookFields, rollbackOnFailure: bool().optional().describe('a failure rolls back (default: reported only)')})
+
+export const hooksSchema = section({
+  preBuild: list(hookSchema).optional().describe('after the checkout and the compose check, before the build; a failure stops the deploy'),
+  preDeploy: list(hookSchema).optional().describe('after the build, before `up`; a failure stops the deploy'),
+  postDeploy: list(postDeployHookSchema).optional().describe('after the health gate; a failure is reported (or rolls back with rollbackOnFailure)'),
+  postRollback: list(hookSchema).optional().describe('after a healthy rollback; a failure is reported'),
+})
+
+export const pruneSchema = section({
+  buildCacheKeep: str(/^\d{1,6}(\.\d{1,3})?[kMG]?B$/, 'a docker size such as 5GB, 500MB or 0B').optional().describe('build cache `upsc prune` keeps (default 5GB)'),
+  onLowDisk: bool().optional().describe('the monitor prunes when free disk is below minFreeDiskPercent (default false)'),
+})
+
 /** How a deploy replaces the running version (docs/BLUE-GREEN.md). */
 export const deploySchema = section({
   strategy: z.enum(['inPlace', 'blueGreen'], {error: expecting('"inPlace" or "blueGreen"')}).describe('`inPlace`: `compose up` over the running stack; `blueGreen`: a second colour behind nginx, then a switch'),
@@ -155,7 +175,7 @@ export const stageSchema = section({
     .describe("the app's repository, cloned by `upsc bootstrap`'s user-data (https: the token travels as an HTTP header)"),
   envParameter: str(SSM_PARAMETER, 'an SSM parameter name such as /upscpro/stage2/env')
     .optional()
-    .describe("SSM parameter (SecureString) holding the app's `.env`, written into `appDir` by the bootstrap"),
+    .describe("SSM parameter (SecureString) holding the app's `.env`, written into `appDir` by the bootstrap and by every deploy; `upsc env` edits it"),
   units: list(str(/^[A-Za-z0-9@_.:-]+$/, 'a systemd unit name')).optional().describe('systemd units reported by status'),
   keepImages: int(1, 100).optional().describe('`upsc-<sha>` image sets kept for rollback'),
   minFreeDiskPercent: int(0, 99).optional().describe('free disk below this is a warning'),
@@ -163,6 +183,8 @@ export const stageSchema = section({
   retry: retrySchema.optional().describe('retries of critical steps: waits 2 s, 4 s, 8 s'),
   notify: notifySchema.optional().describe('`snsTopicArn` (a standard SNS topic) and `onSuccess`; see docs/NOTIFY.md'),
   metrics: metricsSchema.optional().describe('`PutMetricData` in `UPSC/Deployments` after each deploy and rollback'),
+  hooks: hooksSchema.optional().describe('`preBuild`, `preDeploy`, `postDeploy`, `postRollback`: argv hooks run on the host; see docs/DAY-TWO.md'),
+  prune: pruneSchema.optional().describe('`buildCacheKeep`, `onLowDisk`; see docs/DAY-TWO.md'),
   deploy: deploySchema.optional().describe('`strategy` (`inPlace` or `blueGreen`), `services`, `keepWarmSeconds`, `listenHost`; see docs/BLUE-GREEN.md'),
   alerts: alertsSchema.optional().describe("the host's own alerts: `topicArn`, `maxPerHour`, `restartLoop`; see docs/HOST-SIGNALS.md"),
   containerLogs: z
@@ -190,6 +212,11 @@ export type Timeouts = Required<z.infer<typeof timeoutsSchema>>
 export type RetryPolicy = Required<z.infer<typeof retrySchema>>
 export type NotifyConfig = z.infer<typeof notifySchema> & {onSuccess: boolean}
 export type MetricsConfig = Required<z.infer<typeof metricsSchema>>
+export type HookConfig = z.infer<typeof postDeployHookSchema>
+export type HooksConfig = z.infer<typeof hooksSchema>
+export const HOOK_POINTS = ['preBuild', 'preDeploy', 'postDeploy', 'postRollback'] as const
+export type HookPoint = (typeof HOOK_POINTS)[number]
+export type PruneConfig = Required<z.infer<typeof pruneSchema>>
 export type DeployConfig = z.infer<typeof deploySchema>
 export type AlertsConfig = z.infer<typeof alertsSchema> & {maxPerHour: number; restartLoop: number}
 

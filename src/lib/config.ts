@@ -3,7 +3,7 @@ import {homedir} from 'node:os'
 import {dirname, join, relative, resolve, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {type AlertsConfig, type ConfigFileInput, type DeployConfig, type HealthCheckConfig, type InstanceSelector, type MetricsConfig, type NotifyConfig, type RetryPolicy, type Timeouts, validateConfig} from './config-schema.js'
+import {type AlertsConfig, type ConfigFileInput, type DeployConfig, type HealthCheckConfig, type HooksConfig, type InstanceSelector, type MetricsConfig, type NotifyConfig, type PruneConfig, type RetryPolicy, type Timeouts, validateConfig} from './config-schema.js'
 import {usageError} from './errors.js'
 
 export const CONFIG_FILE_NAME = 'upsc.config.json'
@@ -45,6 +45,9 @@ export interface StageConfig {
   retry: RetryPolicy
   notify: NotifyConfig
   metrics: MetricsConfig
+  /** Commands run on the host around a deploy or rollback. */
+  hooks: HooksConfig
+  prune: PruneConfig
   deploy: DeployConfig
   alerts: AlertsConfig
   /** agent: the containers' JSON files, one stream; awslogs: a stream per compose service (docs/HOST-SIGNALS.md). */
@@ -79,6 +82,8 @@ export function stageDefaults(name: string): Omit<StageConfig, 'name' | 'instanc
     retry: {tries: 3, baseSeconds: 2},
     notify: {onSuccess: false},
     metrics: {enabled: true},
+    hooks: {},
+    prune: {buildCacheKeep: '5GB', onLowDisk: false},
     deploy: {strategy: 'inPlace'},
     alerts: {maxPerHour: 6, restartLoop: 3},
     containerLogs: 'agent',
@@ -101,6 +106,7 @@ export function resolveStages(input: ConfigFileInput, file: string): LoadedConfi
       retry: {...d.retry, ...s.retry},
       notify: {...d.notify, ...s.notify},
       metrics: {...d.metrics, ...s.metrics},
+      prune: {...d.prune, ...s.prune},
       alerts: {...d.alerts, ...s.alerts},
     }
   }

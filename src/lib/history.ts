@@ -5,7 +5,7 @@
 
 export interface DeploymentRecord {
   id: string
-  kind: 'deploy' | 'rollback'
+  kind: 'deploy' | 'rollback' | 'app'
   branch?: string | null
   commit?: string | null
   previousCommit?: string | null
@@ -17,6 +17,8 @@ export interface DeploymentRecord {
   reason?: string | null
   rolledBackTo?: string | null
   auto?: boolean
+  /** The run was told to skip the stage's hooks (--skip-hooks). */
+  hooksSkipped?: boolean
   caller?: string | null
   toolVersion?: string | null
   hostname?: string | null

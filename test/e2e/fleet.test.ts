@@ -67,6 +67,24 @@ describe('a rolling deploy over four hosts on SSM\'s own fan-out', () => {
     expect(status.summary).toMatchObject({instances: 4, healthy: 4, failing: 0})
   }, 300_000)
 
+  it('status shows one row per host, a failing check named in its row; --details every check', async () => {
+    hosts[1].host.killService('worker')
+    const {code, stdout} = await cli(['status'])
+    expect(code).toBe(1)
+    const lines = stdout.split('\n')
+    expect(lines[1]).toMatch(/^Host\s+Verdict\s+Commit\s+Services\s+Health checks\s+Last deploy\s+Disk\s+Failing$/)
+    const row = (i: number) => lines.find((l) => l.startsWith(`upscpro-fleet-docker (${hosts[i].instanceId})  `)) ?? ''
+    expect(row(0)).toMatch(new RegExp(`(✔ ok|! warn)\\s+${hosts[0].host.commitOf('release').slice(0, 7)}\\s+2/2\\s+1/1\\s+succeeded \\S+Z\\s+.*% free$`))
+    expect(row(1)).toMatch(/✖ fail\s+\w{7}\s+1\/2\s+1\/1\s+.*Service worker$/)
+    expect(lines.filter((l) => l.startsWith('upscpro-fleet-docker ('))).toHaveLength(4)
+    const details = await cli(['status', '--details'])
+    expect(details.stdout).toMatch(/Service worker\s+exited/)
+    expect(details.stdout.split('\n').length).toBeGreaterThan(4 * 8)
+    const one = await cli(['status', '-i', hosts[0].instanceId])
+    expect(one.stdout).toMatch(/Health api/)
+    await cli(['app', 'start', '--service', 'worker', '-i', hosts[1].instanceId])
+  })
+
   it('merges the history of every host, newest first, labelled by instance', async () => {
     await mainEverywhere()
     const {code, stdout} = await cli(['history', '--json'])

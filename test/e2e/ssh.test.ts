@@ -130,6 +130,28 @@ describe('upsc ssh against the stand-in, with a fake session-manager-plugin', ()
     expect(pluginLog()[0]!.argv[4]).toBe(json)
   })
 
+  it('opens one port forwarding session per --forward, side by side, no shell; each is terminated', async () => {
+    const before = sessions().length
+    const {code, stderr} = await runCli(['ssh', '--forward', '8001:localhost:8000', '-L', '15432:db.internal:5432'], {cwd, env: envFor()})
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    const opened = sessions().slice(before)
+    expect(opened.map((s) => s.Parameters).sort((a, b) => String(a.localPortNumber).localeCompare(String(b.localPortNumber)))).toEqual([
+      {host: ['db.internal'], portNumber: ['5432'], localPortNumber: ['15432']},
+      {host: ['localhost'], portNumber: ['8000'], localPortNumber: ['8001']},
+    ])
+    expect(opened.every((s) => s.DocumentName === 'AWS-StartPortForwardingSessionToRemoteHost' && s.Status === 'Terminated')).toBe(true)
+    expect(pluginLog()).toHaveLength(2)
+  })
+
+  it('refuses two --forward with the same local port before any AWS call (exit 2)', async () => {
+    const before = startSessionCount()
+    const {code, stderr} = await runCli(['ssh', '-L', '8001:localhost:8000', '-L', '8001:db:5432'], {cwd, env: envFor()})
+    expect(code).toBe(2)
+    expect(stderr).toContain('local port 8001 is given twice')
+    expect(startSessionCount()).toBe(before)
+  })
+
   it('lets Ctrl-C at the terminal reach the plugin, not upsc (a real pty)', async () => {
     const stop = join(work, 'stop-pty')
     const env = envFor({FAKE_SMP_MODE: 'wait', FAKE_SMP_STOP: stop, SHELL: '/bin/sh'})

@@ -410,6 +410,20 @@ describe('the installed units\' scripts on a bootstrapped host', () => {
     expect(result.detail).toMatch(/^restarted api; still failing: health checks failed after 2s: api http:\/\/127\.0\.0\.1:\d+\/health: status 503, expected 200/)
   }, 120_000)
 
+  it('monitor: prunes when free disk is below minFreeDiskPercent and prune.onLowDisk is set', async () => {
+    // 99%: the sandbox's disk is always "low", so the prune runs.
+    const {host, unit} = await bootstrapped(testStage({minFreeDiskPercent: 99, prune: {onLowDisk: true, buildCacheKeep: '0B'}}))
+    await host.run('docker compose stop worker')
+    const {code, stdout} = await unit('monitor')
+    expect(code, stdout).toBe(0)
+    const log = read(host, '/var/log/upscpro/monitor.log')
+    expect(log).toMatch(/Free disk below 99%: pruning/)
+    expect(log).toMatch(/Prune: \{"dryRun":false,"stoppedContainers":1,/)
+    expect(host.container('worker')).toBeUndefined()
+    // The monitor then sees a service gone and brings it back.
+    expect(host.container('api').state).toBe('running')
+  }, 120_000)
+
   it('monitor: first repairs a deploy that died holding the lock (recorded interrupted, checkout back on what runs)', async () => {
     const {host, unit} = await bootstrapped()
     const running = host.headCommit()

@@ -36,7 +36,7 @@ describe('deploy.sh', () => {
     const commit = host.commitOf('feature-x');
     const run = await runScript(host, 'deploy', { ...FAST, UPSC_BRANCH: 'feature-x', UPSC_DEPLOY_ID: 'd-123', UPSC_COMMAND_ID: 'cmd-1' });
     expect(run.code, run.stdout).toBe(0);
-    expect(stepSummary(run)).toEqual(['lock ok', 'docker ok', 'fetch ok', 'checkout ok', 'build ok', 'tag ok', 'up ok', 'health ok', 'retention ok']);
+    expect(stepSummary(run)).toEqual(['lock ok', 'docker ok', 'fetch ok', 'checkout ok', 'config ok', 'build ok', 'tag ok', 'up ok', 'health ok', 'retention ok']);
     expect(run.steps.find((s) => s.name === 'fetch' && s.status === 'ok').text).toBe(commit.slice(0, 12));
     expect(host.buildCount()).toBe(2); // api and worker
     expect(host.headCommit()).toBe(commit);
@@ -49,7 +49,7 @@ describe('deploy.sh', () => {
       kind: 'deploy', id: 'd-123', outcome: 'succeeded', exitCode: 0, branch: 'feature-x', commit,
       previousCommit: host.commitOf('main'), rolledBackTo: null, failedStep: null, reason: null, advice: null,
     });
-    expect(r.steps.map((s) => s.name)).toEqual(['lock', 'docker', 'fetch', 'checkout', 'build', 'tag', 'up', 'health', 'retention']);
+    expect(r.steps.map((s) => s.name)).toEqual(['lock', 'docker', 'fetch', 'checkout', 'config', 'build', 'tag', 'up', 'health', 'retention']);
     for (const step of r.steps) expect(step).toEqual({ name: step.name, status: 'ok', seconds: expect.any(Number), detail: step.detail });
     expect(r.healthChecks).toEqual([expect.objectContaining({ name: 'api', status: 200, ok: true })]);
 

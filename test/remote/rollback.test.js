@@ -37,7 +37,7 @@ describe('automatic rollback', () => {
     expect(run.result.healthChecks[0]).toMatchObject({ name: 'api', status: 500, ok: false });
     expect(run.result.rollbackHealthChecks[0]).toMatchObject({ name: 'api', status: 200, ok: true });
     expect(stepSummary(run)).toEqual([
-      'lock ok', 'docker ok', 'fetch ok', 'checkout ok', 'build ok', 'tag ok', 'up ok', 'health fail',
+      'lock ok', 'docker ok', 'fetch ok', 'checkout ok', 'config ok', 'build ok', 'tag ok', 'up ok', 'health fail',
       'rollback-checkout ok', 'rollback-restore ok', 'rollback-up ok', 'rollback-health ok',
     ]);
     // The failing services' last log lines are shown.

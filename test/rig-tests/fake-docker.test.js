@@ -42,6 +42,27 @@ describe('fake docker: engine and compose basics', { timeout: 20_000 }, () => {
     expect(result.stdout).toBe('api\nworker\nupscapp-be-api\nupscapp-be-worker\n');
   });
 
+  it('fails compose config -q on a broken file as compose does: syntax, unknown keys, undefined dependencies', async () => {
+    const broken = {
+      'syntax.yml': '{"services": {"api": {"build": "./app",}}}',
+      'key.yml': JSON.stringify({ services: { api: { biuld: './app' } } }),
+      'top.yml': JSON.stringify({ services: { api: { build: './app' } }, servics: {} }),
+      'dep.yml': JSON.stringify({ services: { api: { build: './app', depends_on: ['db'] } } }),
+    };
+    const expected = {
+      'syntax.yml': /^yaml: line 1: did not find expected node content/,
+      'key.yml': /^validating \S+key\.yml: services\.api Additional property biuld is not allowed$/,
+      'top.yml': /^validating \S+top\.yml: \(root\) Additional property servics is not allowed$/,
+      'dep.yml': /^service "api" depends on undefined service "db": invalid compose project$/,
+    };
+    for (const [file, text] of Object.entries(broken)) {
+      const result = await onHost(`printf '%s' '${text}' > "$TMPDIR/${file}"; docker compose -f "$TMPDIR/${file}" config --quiet`);
+      expect(result.code, file).not.toBe(0);
+      expect(result.stdout, file).toBe('');
+      expect(result.stderr.trim(), file).toMatch(expected[/** @type {keyof typeof expected} */ (file)]);
+    }
+  });
+
   it('honours -p and -f after compose, in any order', async () => {
     const result = await run(`docker compose -p other -f ${host.appDir}/docker-compose.yml config --images`, { env: host.env, cwd: host.root });
     expect(result.stdout).toBe('other-api\nother-worker\n');

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The process behind one fake container: a small HTTP server on loopback.
-//   GET /health   -> the status code in <fs>/health (read on every request, default 200)
+//   GET /health   -> the status code in <fs>/health (read on every request, default 200); 503 when the
+//                    container's environment (<fs>/.container-env) has a DATABASE_URL that is not postgres://
 //   GET /version  -> the content of <fs>/VERSION
 // It logs one line per request to stdout, which the fake docker keeps as the container log.
 //
@@ -50,6 +51,9 @@ function handle(req, res) {
   let body = JSON.stringify({ error: 'not found' });
   if (req.url === '/health') {
     status = Number.parseInt(readText(path.join(opts.fs, 'health'), '200'), 10) || 200;
+    // Like an app that cannot use its database: a DATABASE_URL that is not postgres:// fails health.
+    const db = /^DATABASE_URL=(.*)$/m.exec(readText(path.join(opts.fs, '.container-env'), ''));
+    if (db && !/^postgres(ql)?:\/\//.test(db[1])) status = 503;
     body = JSON.stringify({ status: status < 400 ? 'ok' : 'error', version });
   } else if (req.url === '/version') {
     status = 200;

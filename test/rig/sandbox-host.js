@@ -31,6 +31,8 @@ const COMPOSE = {
     api: {
       build: './app',
       ports: ['8000:8000'],
+      // The app's settings (written from the envParameter); optional, as compose 2.24+ allows.
+      env_file: [{ path: '.env', required: false }],
       restart: 'unless-stopped',
       healthcheck: {
         test: ['CMD', 'curl', '-fsS', 'http://localhost:8000/health'],

@@ -54,7 +54,13 @@ export function signalSettings(stage: StageConfig): Settings {
  * per-run ones (the user-data adds UPSC_BRANCH and UPSC_REGION from its template variables).
  */
 export function hostSettings(stage: StageConfig): Settings {
-  const settings: Settings = {...deploySettings(stage, {branch: stage.defaultBranch, caller: '', deployId: '', noRollback: false}), UPSC_LOG_DIR: LOG_DIR}
+  const settings: Settings = {
+    ...deploySettings(stage, {branch: stage.defaultBranch, caller: '', deployId: '', noRollback: false}),
+    UPSC_LOG_DIR: LOG_DIR,
+    // The monitor prunes (prune.sh) when free disk is below this percentage.
+    UPSC_PRUNE_LOW_DISK_PERCENT: stage.prune.onLowDisk ? stage.minFreeDiskPercent : undefined,
+    UPSC_PRUNE_BUILD_CACHE_KEEP: stage.prune.onLowDisk ? stage.prune.buildCacheKeep : undefined,
+  }
   for (const key of NOT_HOST) delete settings[key]
   return {...settings, ...signalSettings(stage)}
 }
@@ -71,26 +77,28 @@ export function settingsFile(stage: StageConfig, version: string): string {
   ].join('\n')
 }
 
-export const HOST_SCRIPT_NAMES = ['lib.sh', 'deploy.sh', 'boot.sh', 'monitor.sh', 'signals.sh', 'upsc-run'] as const
+export const HOST_SCRIPT_NAMES = ['lib.sh', 'deploy.sh', 'boot.sh', 'monitor.sh', 'prune.sh', 'signals.sh', 'upsc-run'] as const
 export type HostScriptName = (typeof HOST_SCRIPT_NAMES)[number]
 
 /**
  * The installed scripts, compacted as the CLI's bundle is (no comment lines, blank lines or
- * indentation). lib.sh keeps the functions that deploy.sh, boot.sh, monitor.sh, signals.sh and the user-data
- * reach; deploy.sh, boot.sh and monitor.sh source it from beside them.
+ * indentation). lib.sh keeps the functions that deploy.sh, boot.sh, monitor.sh, prune.sh, signals.sh
+ * and the user-data reach; those scripts source it from beside them.
  */
 export function hostScripts(read: (name: string) => string = readScript): Record<HostScriptName, string> {
   const deploy = read('deploy')
   const boot = readTemplate('host/boot.sh')
   const monitor = readTemplate('host/monitor.sh')
+  const prune = read('prune')
   const signals = readTemplate('host/signals.sh')
-  const users = [deploy, boot, monitor, signals, readTemplate('user-data.sh')].join('\n')
+  const users = [deploy, boot, monitor, prune, signals, readTemplate('user-data.sh')].join('\n')
   // bluegreen.sh joins lib.sh: deploy.sh and boot.sh call into it on blueGreen stages.
   return {
     'lib.sh': `${compactScript(reachableLibrary(`${read('lib')}\n${read('bluegreen')}`, users))}\n`,
     'deploy.sh': `${compactScript(deploy)}\n`,
     'boot.sh': `${compactScript(boot)}\n`,
     'monitor.sh': `${compactScript(monitor)}\n`,
+    'prune.sh': `${compactScript(prune)}\n`,
     'signals.sh': `${compactScript(signals)}\n`,
     'upsc-run': `#!/bin/bash\n${compactScript(readTemplate('host/upsc-run'))}\n`,
   }

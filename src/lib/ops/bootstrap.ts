@@ -7,13 +7,14 @@ import {join, resolve} from 'node:path'
 
 import {cloudwatchAgentJson} from '../bootstrap/cloudwatch.js'
 import {hostScriptsDocument} from '../bootstrap/host.js'
+import {preCommitHook} from '../bootstrap/pre-commit.js'
 import {type GeneratedFile, systemdUnits} from '../bootstrap/systemd.js'
 import {HOST_SCRIPTS_FILE, TERRAFORM_FILE, terraformSnippet, USER_DATA_FILE} from '../bootstrap/terraform.js'
 import {userDataTemplate} from '../bootstrap/user-data.js'
 import type {StageConfig} from '../config.js'
 import {usageError} from '../errors.js'
 
-export type BootstrapKind = 'user-data' | 'host-scripts' | 'systemd' | 'cloudwatch-agent' | 'terraform'
+export type BootstrapKind = 'user-data' | 'host-scripts' | 'systemd' | 'cloudwatch-agent' | 'terraform' | 'pre-commit'
 
 export interface BootstrapOutput {
   name: string
@@ -34,7 +35,7 @@ export interface BootstrapResult {
  * Pure: the files of one kind. `printed` is the subset shown on stdout without --out (user-data
  * prints the template only, though it writes the host scripts' document with it).
  */
-export function bootstrapFiles(kind: BootstrapKind, stage: StageConfig, version: string): {files: GeneratedFile[]; printed: string[]} {
+export function bootstrapFiles(kind: BootstrapKind, stage: StageConfig, version: string, configFile = ''): {files: GeneratedFile[]; printed: string[]} {
   const userData = (): GeneratedFile => ({name: USER_DATA_FILE, text: userDataTemplate(stage, version), mode: 0o644})
   const document = (): GeneratedFile => ({name: HOST_SCRIPTS_FILE, text: hostScriptsDocument(stage, version).json, mode: 0o644})
   switch (kind) {
@@ -48,6 +49,8 @@ export function bootstrapFiles(kind: BootstrapKind, stage: StageConfig, version:
     }
     case 'cloudwatch-agent':
       return {files: [{name: 'upsc-cloudwatch-agent.json', text: cloudwatchAgentJson(stage), mode: 0o644}], printed: ['upsc-cloudwatch-agent.json']}
+    case 'pre-commit':
+      return {files: [{name: 'pre-commit', text: preCommitHook(stage, configFile), mode: 0o755}], printed: ['pre-commit']}
     case 'terraform':
       // Everything the snippet refers to, so that one --out gives Terraform all it needs.
       return {files: [{name: TERRAFORM_FILE, text: terraformSnippet(stage, version), mode: 0o644}, userData(), document()], printed: [TERRAFORM_FILE]}
@@ -68,8 +71,8 @@ export function writeFiles(files: GeneratedFile[], dir: string, force: boolean):
   })
 }
 
-export function generateBootstrap(kind: BootstrapKind, stage: StageConfig, version: string, options: {out?: string; force: boolean}): BootstrapResult {
-  const {files, printed} = bootstrapFiles(kind, stage, version)
+export function generateBootstrap(kind: BootstrapKind, stage: StageConfig, version: string, options: {out?: string; force: boolean; configFile?: string}): BootstrapResult {
+  const {files, printed} = bootstrapFiles(kind, stage, version, options.configFile)
   if (options.out) return {stage: stage.name, kind, outputs: writeFiles(files, options.out, options.force)}
   const outputs = files.filter((f) => printed.includes(f.name)).map((f) => ({name: f.name, path: null, bytes: Buffer.byteLength(f.text), text: f.text}))
   return {stage: stage.name, kind, outputs}

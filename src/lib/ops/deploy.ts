@@ -10,7 +10,7 @@ import {usageError} from '../errors.js'
 import {buildPayload} from '../remote/payload.js'
 import {branchNameProblem, commitRefProblem} from '../remote/refname.js'
 import type {ReportLine} from '../remote/report.js'
-import {scriptDeadlineSeconds, type Settings, stageSettings} from '../remote/settings.js'
+import {hookSettings, scriptDeadlineSeconds, type Settings, stageSettings} from '../remote/settings.js'
 import {isCommandId} from '../aws/run-command.js'
 import {toolVersion} from '../version.js'
 import type {CancelledHost} from './cancel.js'
@@ -24,6 +24,10 @@ export interface DeployRequest {
   branch?: string
   ref?: string
   noRollback: boolean
+  /** --skip-hooks: the stage's hooks do not run (recorded in history). */
+  skipHooks?: boolean
+  /** `upsc env push`: deploy each host's running commit again (no fetch, no build), with a fresh .env. */
+  keepCommit?: boolean
   maxConcurrency: string
   maxErrors: string
 }
@@ -71,9 +75,10 @@ export function checkDeployInput(stage: StageConfig, request: Pick<DeployRequest
 }
 
 /** Pure: the settings deploy.sh reads (docs/REMOTE-CONTRACT.md). */
-export function deploySettings(stage: StageConfig, input: {branch: string; ref?: string; caller: string; deployId: string; noRollback: boolean; region?: string; nonce?: string}): Settings {
+export function deploySettings(stage: StageConfig, input: {branch: string; ref?: string; caller: string; deployId: string; noRollback: boolean; skipHooks?: boolean; region?: string; nonce?: string}): Settings {
   const settings: Settings = {
     ...stageSettings(stage),
+    ...hookSettings(stage, input.skipHooks ?? false),
     UPSC_NONCE: input.nonce,
     UPSC_BRANCH: input.branch,
     UPSC_REF: input.ref,
@@ -81,6 +86,7 @@ export function deploySettings(stage: StageConfig, input: {branch: string; ref?:
     UPSC_CALLER: input.caller,
     UPSC_TOOL_VERSION: toolVersion,
     UPSC_TOKEN_PARAMETER: stage.githubTokenParameter,
+    UPSC_ENV_PARAMETER: stage.envParameter,
     UPSC_REGION: input.region,
     UPSC_NO_ROLLBACK: input.noRollback ? 1 : undefined,
     UPSC_KEEP_IMAGES: stage.keepImages,
@@ -101,7 +107,9 @@ export async function runDeploy(ctx: StageContext, request: DeployRequest, event
   const [targets, caller, region] = await Promise.all([reachableTargets(ctx), callerArn(ctx.clients), ctx.clients.region()])
   const deployId = `d-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`
   const nonce = newNonce()
-  const commands = buildPayload('deploy', deploySettings(stage, {...input, caller, deployId, region, noRollback: request.noRollback, nonce}))
+  const settings = deploySettings(stage, {...input, caller, deployId, region, noRollback: request.noRollback, skipHooks: request.skipHooks, nonce})
+  const keep = request.keepCommit ? {UPSC_KEEP_COMMIT: 1, UPSC_BRANCH: undefined, UPSC_REF: undefined} : {}
+  const commands = buildPayload('deploy', {...settings, ...keep})
   const instanceIds = targets.map((t) => t.instanceId)
   const names = new Map(targets.map((t) => [t.instanceId, t.name]))
   // --detach: stop following as soon as the command is accepted.
@@ -111,7 +119,7 @@ export async function runDeploy(ctx: StageContext, request: DeployRequest, event
     {
       instanceIds,
       commands,
-      comment: `upsc deploy ${stage.name} ${input.branch}${input.ref ? ` ${input.ref}` : ''}`,
+      comment: request.keepCommit ? `upsc env push ${stage.name}` : `upsc deploy ${stage.name} ${input.branch}${input.ref ? ` ${input.ref}` : ''}`,
       executionTimeoutSeconds: stage.timeouts.commandSeconds,
       deliveryTimeoutSeconds: stage.timeouts.deliverySeconds,
       outputLogGroup: stage.runCommandLogGroup,

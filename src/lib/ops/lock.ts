@@ -1,8 +1,10 @@
-/** `upsc lock status|release`: the deploy lock on each host (lock.sh). */
+/** `upsc lock status|acquire|release`: the deploy lock and the operator's hold on each host (lock.sh). */
 import type {StageContext} from '../base-command.js'
+import {usageError} from '../errors.js'
+import {parseDuration} from '../logs/time.js'
 import type {HostResult} from './host-result.js'
 import {runHostScript} from './host-script.js'
-import {reachableTargets} from './preflight.js'
+import {callerArn, reachableTargets} from './preflight.js'
 
 export interface LockState {
   instanceId: string
@@ -13,12 +15,30 @@ export interface LockState {
   forced: boolean
   holder: {kind?: string; id?: string; caller?: string; pid?: number; since?: string; branch?: string; commandId?: string; alive?: boolean} | null
   message: string
+  /** An operator's hold (`upsc lock acquire`): deploys and rollbacks refuse while it is in force. */
+  hold: Hold | null
   exitCode: number
+}
+
+export interface Hold {
+  message: string
+  caller: string | null
+  since: string
+  /** null: until released. */
+  expiresAt: string | null
+  commandId: string | null
+}
+
+export type LockAction = 'status' | 'acquire' | 'release'
+
+export interface HoldRequest {
+  message: string
+  ttlSeconds?: number
 }
 
 export interface LockResult {
   stage: string
-  action: 'status' | 'release'
+  action: LockAction
   hosts: LockState[]
 }
 
@@ -34,12 +54,33 @@ export function toLockState(host: HostResult): LockState {
     forced: r.forced === true,
     holder: (r.holder as LockState['holder']) ?? null,
     message: typeof r.message === 'string' ? r.message : (host.reason ?? ''),
+    hold: toHold(r.hold),
     exitCode: host.exitCode,
   }
 }
 
-export async function runLock(ctx: StageContext, action: 'status' | 'release', force: boolean): Promise<LockResult> {
-  const targets = await reachableTargets(ctx)
-  const hosts = await runHostScript(ctx, targets, 'lock', {UPSC_LOCK_ACTION: action, UPSC_FORCE: force ? 1 : undefined}, `upsc lock ${action} ${ctx.stage.name}`)
+function toHold(value: unknown): Hold | null {
+  if (typeof value !== 'object' || value === null) return null
+  const h = value as Record<string, unknown>
+  const text = (v: unknown) => (typeof v === 'string' ? v : null)
+  return {message: text(h.message) ?? '', caller: text(h.caller), since: text(h.since) ?? '', expiresAt: text(h.expiresAt), commandId: text(h.commandId)}
+}
+
+/** Pure: `-m` and `--ttl` checked before any AWS call. */
+export function checkHold(message: string, ttl?: string): HoldRequest {
+  const text = message.trim()
+  if (text.length === 0 || text.length > 500 || /[\p{Cc}]/u.test(text))
+    throw usageError('bad-lock-message', 'The lock message must be 1 to 500 characters on one line.', 'Say why deploys are held, e.g. -m "incident 42: database failover".')
+  if (ttl === undefined) return {message: text}
+  const ms = parseDuration(ttl)
+  if (ms === undefined || ms < 60_000 || ms > 30 * 86_400_000)
+    throw usageError('bad-ttl', `--ttl ${JSON.stringify(ttl)} is not a duration from 1m to 30d.`, 'Use e.g. --ttl 2h, --ttl 90m or --ttl 1d.')
+  return {message: text, ttlSeconds: Math.round(ms / 1000)}
+}
+
+export async function runLock(ctx: StageContext, action: LockAction, force: boolean, hold?: HoldRequest): Promise<LockResult> {
+  const [targets, caller] = await Promise.all([reachableTargets(ctx), action === 'acquire' ? callerArn(ctx.clients) : undefined])
+  const settings = {UPSC_LOCK_ACTION: action, UPSC_FORCE: force ? 1 : undefined, UPSC_LOCK_MESSAGE: hold?.message, UPSC_LOCK_TTL_SECONDS: hold?.ttlSeconds, UPSC_CALLER: caller}
+  const hosts = await runHostScript(ctx, targets, 'lock', settings, `upsc lock ${action} ${ctx.stage.name}`)
   return {stage: ctx.stage.name, action, hosts: hosts.map(toLockState)}
 }

@@ -8,7 +8,7 @@ import {hostRollbackPlan, type RollbackPlan} from '../history.js'
 import {UpscError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
 import {buildPayload} from '../remote/payload.js'
-import {scriptDeadlineSeconds, stageSettings} from '../remote/settings.js'
+import {hookSettings, scriptDeadlineSeconds, stageSettings} from '../remote/settings.js'
 import {toolVersion} from '../version.js'
 import {combinedExitCode, type HostResult, hostResult} from './host-result.js'
 import {readHistories, toHostHistory} from './history.js'
@@ -55,7 +55,7 @@ export async function prepareRollback(ctx: StageContext, to?: string): Promise<P
   return {targets, plans: outcomes as RollbackPlan[]}
 }
 
-export async function runRollback(ctx: StageContext, prepared: PreparedRollback, events: DeployEvents = {}, signal?: AbortSignal): Promise<RollbackResult> {
+export async function runRollback(ctx: StageContext, prepared: PreparedRollback, events: DeployEvents = {}, signal?: AbortSignal, skipHooks = false): Promise<RollbackResult> {
   const caller = await callerArn(ctx.clients)
   const names = new Map(prepared.targets.map((t) => [t.instanceId, t.name]))
   // Hosts going to the same deployment share one command; SSM runs them one at a time.
@@ -69,6 +69,7 @@ export async function runRollback(ctx: StageContext, prepared: PreparedRollback,
     const nonce = newNonce()
     const commands = buildPayload('rollback', {
       ...stageSettings(ctx.stage),
+      ...hookSettings(ctx.stage, skipHooks),
       UPSC_NONCE: nonce,
       UPSC_ROLLBACK_TO: targetId,
       UPSC_CALLER: caller,

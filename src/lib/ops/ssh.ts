@@ -122,6 +122,8 @@ export interface SshResult {
   instanceId: string
   name?: string
   sessionId: string
+  /** Every session opened (several with several --forward). */
+  sessionIds: string[]
   documentName: string
   exitCode: number
   /** Why TerminateSession failed after the plugin ended (the session then ends at its idle timeout). */
@@ -156,20 +158,37 @@ export async function pickInstance(ctx: StageContext, choose?: Chooser): Promise
   return target
 }
 
-export async function runSsh(ctx: StageContext, request: SshRequest, options: {choose?: Chooser; env?: NodeJS.ProcessEnv} = {}): Promise<SshResult> {
+/** Pure: several --forward values must not ask for the same local port. */
+export function checkForwards(forwards: string[]): void {
+  const ports = forwards.map((f) => parseForwardSpec(f).localPort)
+  const twice = ports.find((p, i) => ports.indexOf(p) !== i)
+  if (twice !== undefined) throw usageError('bad-forward', `--forward: local port ${twice} is given twice.`, 'Give each --forward its own local port.')
+}
+
+/**
+ * One session, or with several `forwards` one port forwarding session each, side by side (no shell);
+ * they end together on Ctrl-C, and the exit code is the worst of the plugins'.
+ */
+export async function runSsh(ctx: StageContext, request: SshRequest & {forwards?: string[]}, options: {choose?: Chooser; env?: NodeJS.ProcessEnv} = {}): Promise<SshResult> {
+  const {forwards = request.forward === undefined ? [] : [request.forward], ...rest} = request
+  const requests = forwards.length > 0 ? forwards.map((forward) => ({...rest, forward})) : [rest]
   // Flags first (no AWS call), then the plugin (before any session exists), then AWS.
-  sessionRequest('i-00000000', ctx.stage, request)
+  for (const r of requests) sessionRequest('i-00000000', ctx.stage, r)
+  checkForwards(forwards)
   const plugin = await locatePlugin(options.env)
   const target = await pickInstance(ctx, options.choose)
-  const req = sessionRequest(target.instanceId, ctx.stage, request)
-  const run = await runSession(await ctx.clients.ssm(), plugin, req, {profile: ctx.profile, env: options.env})
+  const ssm = await ctx.clients.ssm()
+  const reqs = requests.map((r) => sessionRequest(target.instanceId, ctx.stage, r))
+  const runs = await Promise.all(reqs.map((req) => runSession(ssm, plugin, req, {profile: ctx.profile, env: options.env})))
+  const failedTerminate = runs.find((run) => run.terminateError)
   return {
     stage: ctx.stage.name,
     instanceId: target.instanceId,
     ...(target.name ? {name: target.name} : {}),
-    sessionId: run.sessionId,
-    documentName: req.DocumentName ?? SHELL_DOCUMENT,
-    exitCode: run.exitCode,
-    ...(run.terminateError ? {terminateError: run.terminateError.message} : {}),
+    sessionId: (failedTerminate ?? runs[0]!).sessionId,
+    sessionIds: runs.map((run) => run.sessionId),
+    documentName: reqs[0]!.DocumentName ?? SHELL_DOCUMENT,
+    exitCode: Math.max(...runs.map((run) => run.exitCode)),
+    ...(failedTerminate ? {terminateError: failedTerminate.terminateError!.message} : {}),
   }
 }

@@ -15,7 +15,7 @@ import {usageError} from '../errors.js'
 import {bundleScripts, compactScript} from './bundle.js'
 import {exportLine} from './quote.js'
 
-export const ENTRY_SCRIPTS = ['probe', 'deploy', 'rollback', 'history', 'lock', 'exec'] as const
+export const ENTRY_SCRIPTS = ['probe', 'deploy', 'rollback', 'history', 'lock', 'exec', 'app', 'prune'] as const
 export type ScriptName = (typeof ENTRY_SCRIPTS)[number]
 
 /**

@@ -2,6 +2,7 @@
  * Pure: a stage's config -> the UPSC_* settings every host script reads (docs/REMOTE-CONTRACT.md).
  * Lists travel as numbered settings so that no script ever has to split or eval a string.
  */
+import {HOOK_POINTS} from '../config-schema.js'
 import type {StageConfig} from '../config.js'
 
 export type Settings = Record<string, string | number | boolean | undefined>
@@ -33,6 +34,23 @@ export function stageSettings(stage: StageConfig): Settings {
   return settings
 }
 
+/** The stage's hooks (deploy.sh, rollback.sh): UPSC_HOOK_<POINT>_COUNT, then per hook _ARGC, _<j> words, _TIMEOUT, _ROLLBACK. */
+export function hookSettings(stage: StageConfig, skip: boolean): Settings {
+  const settings: Settings = {UPSC_SKIP_HOOKS: skip ? 1 : undefined}
+  for (const point of HOOK_POINTS) {
+    const hooks = stage.hooks[point] ?? []
+    if (hooks.length === 0) continue
+    const prefix = `UPSC_HOOK_${point.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`
+    settings[`${prefix}_COUNT`] = hooks.length
+    hooks.forEach((hook, i) => {
+      settings[`${prefix}_${i + 1}_ARGC`] = hook.command.length
+      hook.command.forEach((word, j) => (settings[`${prefix}_${i + 1}_${j + 1}`] = word))
+      settings[`${prefix}_${i + 1}_TIMEOUT`] = hook.timeoutSeconds
+      settings[`${prefix}_${i + 1}_ROLLBACK`] = 'rollbackOnFailure' in hook && hook.rollbackOnFailure ? 1 : undefined
+    })
+  }
+  return settings
+}
 /** The strategy and the traffic services (UPSC_STRATEGY, UPSC_BG_*) as numbered settings. */
 function blueGreenSettings(deploy: StageConfig['deploy']): Settings {
   const services = deploy.services ?? []

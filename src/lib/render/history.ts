@@ -50,16 +50,13 @@ export function renderRollbackPlan(plans: RollbackPlan[]): string {
 export function renderLock(result: LockResult): string {
   const rows = result.hosts.map((h) => {
     const holder = h.holder
-    const state = h.released ? chalk.green('released') : h.held ? chalk.yellow('held') : h.stale ? chalk.yellow('stale') : chalk.green('free')
-    return [
-      h.name ? `${h.name} (${h.instanceId})` : h.instanceId,
-      state,
-      holder ? shortCaller(holder.caller) : '',
-      holder?.since ?? '',
-      holder?.branch ?? '',
-      holder?.pid != null ? `${holder.pid}${holder.alive === false ? ' (dead)' : holder.alive ? ' (alive)' : ''}` : '',
-      h.message,
-    ]
+    const {hold} = h
+    const state = h.released ? chalk.green('released') : hold ? chalk.red('on hold') : h.held ? chalk.yellow('held') : h.stale ? chalk.yellow('stale') : chalk.green('free')
+    const pid = holder?.pid != null ? `${holder.pid}${holder.alive === false ? ' (dead)' : holder.alive ? ' (alive)' : ''}` : ''
+    const instance = h.name ? `${h.name} (${h.instanceId})` : h.instanceId
+    // A hold's row names the operator and the message; the run lock's note comes after it.
+    if (hold) return [instance, state, shortCaller(hold.caller), hold.since, holder?.branch ?? '', pid, `"${hold.message}"${hold.expiresAt ? ` until ${hold.expiresAt}` : ''}${h.held ? '; a run holds the lock now' : ''}`]
+    return [instance, state, holder ? shortCaller(holder.caller) : '', holder?.since ?? '', holder?.branch ?? '', pid, h.message]
   })
   return renderTable(['Instance', 'Lock', 'Holder', 'Since', 'Branch', 'Pid', 'Note'], rows)
 }

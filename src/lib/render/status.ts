@@ -1,6 +1,7 @@
 import chalk from 'chalk'
 
-import type {StatusResult, Verdict} from '../status/types.js'
+import {formatBytes} from '../status/evaluate.js'
+import type {InstanceStatus, StatusResult, Verdict} from '../status/types.js'
 import {renderTable, type Row} from './table.js'
 
 const MARK: Record<Verdict, string> = {ok: '✔', warn: '!', fail: '✖', skip: '-'}
@@ -37,4 +38,40 @@ export function renderDeployStats(stats: NonNullable<StatusResult['summary']['de
   const rate = `${Math.round(stats.failureRate * 1000) / 10}%`
   const text = `Deploys: ${stats.failed} of the last ${stats.deploys} failed (${rate})`
   return stats.failed === 0 ? text : chalk.yellow(text)
+}
+
+/** Pure: one host's row of the fleet view. */
+export function fleetRow(i: InstanceStatus): string[] {
+  const p = i.probe
+  const services = p?.services ?? []
+  const up = services.filter((s) => s.state === 'running' && s.health !== 'unhealthy' && s.health !== 'starting').length
+  const health = i.checks.filter((c) => c.id.startsWith('health.'))
+  const failing = i.checks.filter((c) => c.verdict === 'fail').map((c) => c.label)
+  const last = p?.lastDeployment
+  const lastText = last ? `${String(last.outcome ?? '?')}${typeof last.finishedAt === 'string' ? ` ${last.finishedAt}` : ''}` : ''
+  const free = p?.host?.diskFreePercent
+  const disk = free == null ? '' : `${p?.host?.diskFreeBytes == null ? '' : `${formatBytes(p.host.diskFreeBytes)} `}${free.toFixed(0)}% free`
+  const checks = `${health.filter((c) => c.verdict === 'ok').length}/${health.length}`
+  return [
+    i.name ? `${i.name} (${i.instanceId})` : i.instanceId,
+    `${verdictMark(i.verdict)} ${i.verdict}`,
+    (p?.repo?.commit ?? '').slice(0, 7),
+    services.length ? `${up}/${services.length}` : '',
+    checks,
+    lastText,
+    disk,
+    failing.length ? chalk.red(failing.join(', ')) : '',
+  ]
+}
+
+/** Pure: one row per host (a fleet), then the summary line; `upsc status --details` gives renderStatus. */
+export function renderFleet(result: StatusResult): string {
+  const header = chalk.dim(`stage ${result.stage}${result.region ? ` · ${result.region}` : ''} · checked ${result.checkedAt}`)
+  const table = renderTable(['Host', 'Verdict', 'Commit', 'Services', 'Health checks', 'Last deploy', 'Disk', 'Failing'], result.instances.map(fleetRow))
+  return `${header}\n${table}\n${renderSummary(result)}`
+}
+
+/** Pure: the fleet view for more than one host, unless details are asked for. */
+export function renderStatusView(result: StatusResult, details: boolean): string {
+  return details || result.instances.length <= 1 ? renderStatus(result) : renderFleet(result)
 }

@@ -6,6 +6,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { freePort, sleep } from '../util.js';
 import {
+  containerAlive,
   containerState,
   countBuild,
   daemonReady,
@@ -139,6 +140,9 @@ async function run(argv) {
       return imageRm(rest);
     case 'inspect':
       return cmdInspect(rest);
+    case 'builder':
+      if (rest[0] === 'prune') return builderPrune(rest.slice(1));
+      throw unsupported();
     default:
       throw unsupported();
   }
@@ -219,18 +223,89 @@ function loadProject(globals) {
     try {
       parsed = parseComposeText(text);
     } catch (error) {
-      throw new DockerError(`fake docker: ${file} must be JSON (valid YAML): ${/** @type {Error} */ (error).message}`);
+      // Compose's YAML parser names the line; the fixtures are JSON (valid YAML).
+      const at = /position (\d+)/.exec(/** @type {Error} */ (error).message);
+      const line = at ? text.slice(0, Number(at[1])).split('\n').length : 1;
+      throw new DockerError(`yaml: line ${line}: did not find expected node content (fake docker: ${path.basename(file)} must be JSON)`, 15);
     }
+    validateModel(file, parsed);
     for (const [name, service] of Object.entries(parsed.services ?? {})) {
       const own = extendService(/** @type {Record<string, any>} */ (service), path.dirname(file));
       model.services[name] = withoutOverrideTags({ ...model.services[name], ...own });
     }
     if (parsed.name) model.name = parsed.name;
   }
+  checkDependencies(model.services);
   const dir = globals.projectDir ? path.resolve(cwd, globals.projectDir) : path.dirname(files[0]);
   const rawName = globals.project ?? process.env.COMPOSE_PROJECT_NAME ?? model.name ?? path.basename(dir);
   const name = rawName.toLowerCase().replace(/[^a-z0-9_-]/g, '');
   return { name, dir, files, services: model.services, model };
+}
+
+const TOP_KEYS = new Set(['version', 'name', 'services', 'networks', 'volumes', 'configs', 'secrets', 'include']);
+const SERVICE_KEYS = new Set(
+  ('annotations attach build cap_add cap_drop cgroup_parent command configs container_name cpu_count cpus depends_on deploy develop ' +
+    'devices dns entrypoint env_file environment expose extends extra_hosts healthcheck hostname image init ipc labels links logging ' +
+    'mem_limit network_mode networks oom_score_adj pid platform ports privileged profiles pull_policy read_only restart secrets ' +
+    'security_opt shm_size stdin_open stop_grace_period stop_signal sysctls tmpfs tty ulimits user volumes working_dir').split(' '),
+);
+
+/**
+ * The schema checks compose runs on each file it loads (a subset): unknown top-level and service
+ * keys, a service that is not a mapping (depends_on is checked on the merged files). Messages as compose prints
+ * them (e.g. docker/docs#15098: `services.volumes Additional property minio is not allowed`).
+ * @param {string} file @param {any} model
+ */
+function validateModel(file, model) {
+  const invalid = (/** @type {string} */ what) => new DockerError(`validating ${file}: ${what}`, 15);
+  if (typeof model !== 'object' || model === null || Array.isArray(model)) throw invalid('(root) must be a mapping');
+  for (const key of Object.keys(model)) if (!TOP_KEYS.has(key) && !key.startsWith('x-')) throw invalid(`(root) Additional property ${key} is not allowed`);
+  const services = model.services ?? {};
+  for (const [name, service] of Object.entries(services)) {
+    if (typeof service !== 'object' || service === null || Array.isArray(service)) throw invalid(`services.${name} must be a mapping`);
+    for (const key of Object.keys(service)) if (!SERVICE_KEYS.has(key) && !key.startsWith('x-')) throw invalid(`services.${name} Additional property ${key} is not allowed`);
+  }
+}
+
+/** depends_on naming a service the merged files do not define. @param {Record<string, any>} services */
+function checkDependencies(services) {
+  for (const [name, service] of Object.entries(services)) {
+    const deps = Array.isArray(service.depends_on) ? service.depends_on : Object.keys(service.depends_on ?? {});
+    for (const dep of deps) if (!(dep in services)) throw new DockerError(`service "${name}" depends on undefined service "${dep}": invalid compose project`, 15);
+  }
+}
+
+/**
+ * A service's environment as compose builds it: its `env_file`s (a path, or {path, required}; relative
+ * to the project dir; a missing required one fails like compose), then `environment`.
+ * @param {Project} project @param {string} name @returns {Record<string, string>}
+ */
+function serviceEnv(project, name) {
+  const service = project.services[name];
+  /** @type {Record<string, string>} */
+  const env = {};
+  const files = service.env_file === undefined ? [] : Array.isArray(service.env_file) ? service.env_file : [service.env_file];
+  for (const entry of files) {
+    const file = path.resolve(project.dir, typeof entry === 'string' ? entry : entry.path);
+    const required = typeof entry === 'string' || entry.required !== false;
+    let text;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      if (required) throw new DockerError(`env file ${file} not found: stat ${file}: no such file or directory`, 15);
+      continue;
+    }
+    for (const line of text.split('\n')) {
+      const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*?)\s*$/.exec(line);
+      if (m && !line.trimStart().startsWith('#')) env[m[1]] = m[2].replace(/^(['"])(.*)\1$/, '$2');
+    }
+  }
+  const environment = service.environment ?? {};
+  for (const item of Array.isArray(environment) ? environment : Object.entries(environment).map(([k, v]) => `${k}=${v ?? ''}`)) {
+    const [key, ...rest] = String(item).split('=');
+    env[key] = rest.join('=');
+  }
+  return env;
 }
 
 /**
@@ -371,6 +446,9 @@ async function cmdCompose(args) {
     case 'down':
       requireDaemon();
       return composeDown(project, rest);
+    case 'rm':
+      requireDaemon();
+      return composeRm(project, rest);
     case 'stop':
       requireDaemon();
       return composeStop(project, rest);
@@ -378,9 +456,6 @@ async function cmdCompose(args) {
     case 'restart':
       requireDaemon();
       return composeStart(project, rest, sub === 'restart');
-    case 'rm':
-      requireDaemon();
-      return composeRm(project, rest);
     default:
       throw unsupported();
   }
@@ -407,6 +482,7 @@ function composeConfig(project, args) {
     if (typeof service !== 'object' || (!service.image && !service.build)) {
       throw new DockerError(`service "${name}" has neither an image nor a build context specified: invalid compose project`, 15);
     }
+    serviceEnv(project, name);
   }
   if (opts.quiet) return 0;
   if (opts.services) out(names.join('\n'));
@@ -513,6 +589,8 @@ async function buildServices(project, names) {
       };
       state.images[image.id] = image;
       tagImage(state, image, ref);
+      // BuildKit keeps cache records per build: what `builder prune` removes.
+      (state.buildCache ??= []).push({ id: newImageId().slice(7, 32), size: 80_000_000 + Math.floor(Math.random() * 1_000_000), lastUsed: Date.now() });
       err(`#5 exporting to image\n#5 writing image ${image.id} done\n#5 naming to docker.io/library/${ref} done\n#5 DONE 0.1s\n`);
     });
     fs.appendFileSync(path.join(dir, 'builds.jsonl'), `${JSON.stringify({ at: new Date().toISOString(), project: project.name, service: name, image: ref, result: 'ok' })}\n`);
@@ -575,7 +653,10 @@ async function upService(state, project, name, opts) {
   const existing = state.containers[containerName];
   const running = existing && containerState(existing) === 'running';
 
-  if (existing && existing.imageId === image.id && !opts.forceRecreate) {
+  // Compose recreates a container whose configuration changed: here, its image or its environment.
+  const env = serviceEnv(project, name);
+  const sameEnv = existing && JSON.stringify(existing.env ?? {}) === JSON.stringify(env);
+  if (existing && existing.imageId === image.id && sameEnv && !opts.forceRecreate) {
     if (running) {
       err(` Container ${containerName}  Running`);
       return;
@@ -600,6 +681,9 @@ async function upService(state, project, name, opts) {
     err(` Container ${containerName}  Created`);
   }
   const container = newContainer(project, name, ref, image);
+  container.env = env;
+  // The process reads its environment from this file (fake-service.js).
+  fs.writeFileSync(path.join(container.dir, 'fs', '.container-env'), Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
   state.containers[containerName] = container;
   err(` Container ${containerName}  Starting`);
   await startWithPorts(state, container, project, name);
@@ -763,15 +847,23 @@ async function composeStart(project, args, restart) {
   return 0;
 }
 
-/** `rm -s -f [SERVICE...]`: stop and remove the services' containers. @param {Project} project @param {string[]} args */
+/**
+ * `rm -f [-s] [SERVICE...]`: remove the services' stopped containers (`-s`: stop running ones
+ * first); running ones stay. Prints `Going to remove …`, or `No stopped containers`, as compose does.
+ * @param {Project} project @param {string[]} args
+ */
 async function composeRm(project, args) {
   const { opts, positional } = parseOptions(args, { '-s --stop': 'stop', '-f --force': 'force', '-v --volumes': 'volumes' });
-  if (!opts.force) throw unsupported();
+  if (!opts.force) throw unsupported(); // would prompt for confirmation
   const names = positional.length ? selectServices(project, positional) : [];
   await updateState(stateDir(), async (state) => {
-    for (const container of projectContainers(state, project, names)) {
-      if (opts.stop || containerState(container) !== 'running') await removeContainer(state, container);
+    const doomed = projectContainers(state, project, names).filter((c) => opts.stop || containerState(c) !== 'running');
+    if (doomed.length === 0) {
+      err('No stopped containers');
+      return;
     }
+    out(`Going to remove ${doomed.map((c) => c.name).join(', ')}`);
+    for (const container of doomed) await removeContainer(state, container);
   });
   return 0;
 }
@@ -1195,6 +1287,43 @@ async function imagePrune(args) {
   if (deleted.length) out(`Deleted Images:\n${deleted.map((id) => `deleted: ${id}`).join('\n')}\n`);
   out(`Total reclaimed space: ${humanSize(reclaimed)}`);
   return 0;
+}
+
+/**
+ * `docker builder prune -f [--keep-storage SIZE]`: the least recently used cache records go until
+ * the rest fits in SIZE (all without it); docker prints each record, then `Total:\t<size>`.
+ * @param {string[]} args
+ */
+async function builderPrune(args) {
+  requireDaemon();
+  const { opts } = parseOptions(args, { '-f --force': 'force', '-a --all': 'all', '--keep-storage=': 'keep' });
+  if (!opts.force) throw unsupported(); // would prompt for confirmation
+  const keep = last(opts.keep) === undefined ? 0 : parseSize(/** @type {string} */ (last(opts.keep)));
+  let reclaimed = 0;
+  /** @type {string[]} */
+  const lines = [];
+  await updateState(stateDir(), (state) => {
+    const cache = (state.buildCache ?? []).sort((a, b) => a.lastUsed - b.lastUsed);
+    let total = cache.reduce((sum, r) => sum + r.size, 0);
+    while (cache.length && total > keep) {
+      const record = /** @type {{id: string, size: number}} */ (cache.shift());
+      total -= record.size;
+      reclaimed += record.size;
+      lines.push(`${record.id}\ttrue \t${humanSize(record.size)}`);
+    }
+    state.buildCache = cache;
+  });
+  if (lines.length) out(`ID\t\t\t\t\t\tRECLAIMABLE\tSIZE\n${lines.join('\n')}`);
+  out(`Total:\t${humanSize(reclaimed)}`);
+  return 0;
+}
+
+/** "5GB", "500MB", "1.5gb", "1024" (bytes) -> bytes, decimal units as docker's go-units. @param {string} text */
+function parseSize(text) {
+  const m = /^([\d.]+)\s*([kmgt]?i?b?)?$/i.exec(text.trim());
+  if (!m) throw new DockerError(`invalid size: '${text}'`);
+  const unit = (m[2] ?? '').toLowerCase().replace(/i?b$/, '');
+  return Math.round(Number(m[1]) * { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12 }[/** @type {'k'} */ (unit)]);
 }
 
 // ------------------------------------------------------------------ inspect

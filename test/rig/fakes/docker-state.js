@@ -45,6 +45,7 @@ const FAKE_SERVICE = fileURLToPath(new URL('../fake-service.js', import.meta.url
  * @property {{startPeriodMs: number} | null} healthcheck
  * @property {number} restartCount
  * @property {string} dir           containers/<id>
+ * @property {Record<string, string>} [env]  its environment (env_file + environment), as compose resolved it
  */
 
 /** @param {string} [dir] */
@@ -103,7 +104,7 @@ export async function stopDaemon(dir) {
 
 // ---------------------------------------------------------------- state.json
 
-/** @typedef {{images: Record<string, Image>, containers: Record<string, Container>, ports: Record<string, number>}} State */
+/** @typedef {{images: Record<string, Image>, containers: Record<string, Container>, ports: Record<string, number>, buildCache?: {id: string, size: number, lastUsed: number}[]}} State */
 
 /** @param {string} dir @returns {State} */
 export function readState(dir) {

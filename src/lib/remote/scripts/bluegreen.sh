@@ -457,6 +457,16 @@ bg_deploy() {
     deploy_finish "$RC_FAILED" failed
   fi
   bg_hc_all
+  if ! hooks_run POST_DEPLOY; then
+    # rollbackOnFailure: the deploy fails; the previous colour stays warm for `upsc rollback`.
+    if ((U_HOOK_ROLLBACK)); then
+      step_fail post-deploy-hooks "$U_HOOK_ERR" "traffic runs ${U_COMMIT:0:12}${U_BG_IDLE:+; the $U_BG_IDLE colour is warm: upsc rollback switches back}"
+      bg_json
+      deploy_record failed
+      deploy_finish "$RC_FAILED" failed
+    fi
+    post_hook_failed post-deploy-hooks
+  fi
   step_start retention
   local keep
   setting_int keep UPSC_KEEP_IMAGES 5
@@ -626,6 +636,7 @@ bg_rollback() {
     fi
   fi
   bg_hc_all
+  hooks_run POST_ROLLBACK || post_hook_failed post-rollback-hooks
   bg_json
   rollback_record succeeded
   rollback_finish "$RC_OK" succeeded

@@ -15,10 +15,11 @@ U_TOKEN_B64=''   # base64 of x-access-token:<token>, for one git call's header; 
 deploy_validate() {
   U_BRANCH=${UPSC_BRANCH:-}
   local bad=''
-  [[ -n $U_BRANCH || -n ${UPSC_REF:-} ]] || bad='UPSC_BRANCH (or UPSC_REF) is required'
+  [[ -n $U_BRANCH || -n ${UPSC_REF:-} || ${UPSC_KEEP_COMMIT:-} == 1 ]] || bad='UPSC_BRANCH (or UPSC_REF) is required'
   [[ -z $U_BRANCH ]] || valid_branch "$U_BRANCH" || bad='UPSC_BRANCH is not a valid branch name'
   [[ -z ${UPSC_REF:-} ]] || valid_ref "$UPSC_REF" || bad='UPSC_REF is not a commit id (4 to 64 hex digits)'
   [[ ${UPSC_TOKEN_PARAMETER:-x} =~ ^/?[A-Za-z0-9_.][A-Za-z0-9_./-]*$ ]] || bad='UPSC_TOKEN_PARAMETER is invalid'
+  [[ ${UPSC_ENV_PARAMETER:-x} =~ ^/?[A-Za-z0-9_.][A-Za-z0-9_./-]*$ ]] || bad='UPSC_ENV_PARAMETER is invalid'
   [[ ${UPSC_REGION:-x} =~ ^[a-z0-9-]+$ ]] || bad='UPSC_REGION is invalid'
   [[ -z $bad ]] || usage_fail "$bad"
 }
@@ -113,10 +114,21 @@ resolve_commit() {
   U_COMMIT=$(git_app rev-parse --verify -q "$spec^{commit}" 2>/dev/null) && is_sha "$U_COMMIT"
 }
 
+# keep_commit: UPSC_KEEP_COMMIT=1 (upsc env push): deploy the running commit again, no fetch, no build.
+keep_commit() {
+  local info='' b=''
+  U_COMMIT=$U_PREV
+  [[ -f $U_CURRENT ]] && info=$(<"$U_CURRENT")
+  json_get b "$info" branch
+  json_unq U_BRANCH "$b"
+  is_sha "$U_COMMIT"
+}
+
 # ------------------------------------------------------------------ failure paths
 # restore_running: after a failure before `up`, put the checkout (and the images' tags, which a
 # build moves) back on the running commit, so the host is as it was.
 restore_running() {
+  env_restore
   [[ -n $U_PREV ]] || return 0
   if ((U_MOVED)) && checkout_commit "$U_PREV" 2>/dev/null; then
     say "Checkout back on ${U_PREV:0:12}"
@@ -144,6 +156,9 @@ fail_after_up() {
   # The one rollback-target rule, with the failed commit as the running one.
   if rollback_default "$commit"; then target=$U_COMMIT branch=$U_BRANCH; fi
   U_COMMIT=$commit U_BRANCH=$ub
+  # A new .env on the same commit (upsc env push): back to the old .env on that commit.
+  ((${U_ENV_CHANGED:-0})) && [[ $U_COMMIT == "$U_PREV" ]] && target=$U_PREV branch=$U_BRANCH
+  [[ ${UPSC_NO_ROLLBACK:-} == 1 || -z $target ]] || env_restore
   if [[ ${UPSC_NO_ROLLBACK:-} == 1 || -z $target ]]; then
     U_ADVICE='no previous succeeded deployment to roll back to: fix and deploy again'
     [[ -n $target ]] && U_ADVICE='the failed version was left running: fix and deploy again, or upsc rollback'
@@ -155,6 +170,7 @@ fail_after_up() {
   iso_now started
   now_us start_us
   switch_to "$target" "$branch" rollback- && ok=1
+  ((ok)) && { hooks_run POST_ROLLBACK "$target" "$U_COMMIT" || post_hook_failed post-rollback-hooks; }
   U_RB_HC=${U_HC_JSON:-[]}
   # The automatic rollback is an attempt of its own in the history, after the deploy's record.
   local rb_failed=$U_FAILED_STEP rb_reason=$U_REASON
@@ -206,6 +222,8 @@ deploy_main() {
   now_us U_START_US
   iso_now U_STARTED
   U_KIND=deploy
+  # --skip-hooks: every record of this run says so.
+  [[ ${UPSC_SKIP_HOOKS:-} == 1 ]] && R_EXTRA=',"hooksSkipped":true'
   new_id U_ID deploy
   U_COMMIT='' U_PREV='' U_ROLLED_BACK_TO='' U_RESULT_HC='[]'
   deploy_validate
@@ -227,6 +245,9 @@ deploy_main() {
     step_ok token "from SSM parameter $UPSC_TOKEN_PARAMETER"
   fi
 
+  if [[ ${UPSC_KEEP_COMMIT:-} == 1 ]]; then
+    keep_commit || fail_before_up fetch 'no running commit on this host' 'deploy a branch first'
+  else
   step_start fetch
   git_app rev-parse --git-dir >/dev/null 2>&1 ||
     fail_before_up fetch "$U_APP is not a git checkout" 'bootstrap the host first'
@@ -238,6 +259,7 @@ deploy_main() {
   [[ -z ${UPSC_REF:-} || -z $U_BRANCH ]] || git_app merge-base --is-ancestor "$U_COMMIT" "refs/remotes/origin/$U_BRANCH" ||
     fail_before_up fetch "commit ${U_COMMIT:0:12} is not on branch $U_BRANCH" "pass the branch that holds it (git branch -r --contains ${U_COMMIT:0:12}), or leave out --ref"
   step_ok fetch "${U_COMMIT:0:12}"
+  fi
 
   step_start checkout
   U_MOVED=1
@@ -248,15 +270,29 @@ deploy_main() {
   warn_untracked
   step_ok checkout "${U_COMMIT:0:12} $(git_app log -1 --format=%s "$U_COMMIT" 2>/dev/null)"
 
-  step_start build
-  U_BUILT=1
-  build_images || fail_before_up build "build of ${U_COMMIT:0:12} failed" "$U_BUILD_ADVICE"
-  step_ok build
+  if [[ -n ${UPSC_ENV_PARAMETER:-} ]]; then
+    step_start env
+    env_refresh || fail_before_up env "$F_REASON" 'check the parameter and that the instance role may read it (ssm:GetParameter, kms:Decrypt)'
+    step_ok env "$( ((U_ENV_CHANGED)) && echo updated || echo unchanged) from SSM parameter $UPSC_ENV_PARAMETER"
+  fi
+
+  step_start config
+  compose_check || fail_before_up config "docker compose config: ${U_COMPOSE_ERR:-failed}" 'fix the compose file (upsc validate checks it locally)'
+  step_ok config
+  hooks_run PRE_BUILD || fail_before_up pre-build-hooks "$U_HOOK_ERR" 'fix the hook, or deploy with --skip-hooks'
+
+  if [[ ${UPSC_KEEP_COMMIT:-} != 1 ]]; then
+    step_start build
+    U_BUILT=1
+    build_images || fail_before_up build "build of ${U_COMMIT:0:12} failed" "$U_BUILD_ADVICE"
+    step_ok build
+  fi
 
   step_start tag
   project_images || fail_before_up tag "$U_REASON" 'check the compose file'
   images_retag "$U_COMMIT" save || warn "no image to tag for: ${U_RETAG_MISSING[*]}"
   step_ok tag "$U_RETAGGED images tagged upsc-${U_COMMIT:0:12}"
+  hooks_run PRE_DEPLOY || fail_before_up pre-deploy-hooks "$U_HOOK_ERR" 'fix the hook, or deploy with --skip-hooks'
 
   # Traffic services configured (bluegreen.sh): blueGreen's cutover finishes the run itself; an
   # inPlace deploy first retires the colours and the proxy, then goes on below.
@@ -272,6 +308,10 @@ deploy_main() {
   health_gate || fail_after_up health "$U_GATE_REASON" 'see the failing checks and service logs above'
   step_ok health "$U_HC_N checks passed"
   U_RESULT_HC=$U_HC_JSON
+  if ! hooks_run POST_DEPLOY; then
+    ((U_HOOK_ROLLBACK)) && fail_after_up post-deploy-hooks "$U_HOOK_ERR" 'the hook is set to roll back on failure'
+    post_hook_failed post-deploy-hooks
+  fi
 
   step_start retention
   local keep

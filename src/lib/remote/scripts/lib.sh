@@ -536,6 +536,13 @@ service_ok() {
   [[ $st == exited && ${U_SVC_STATUS[$1]} == *'(0)'* ]]
 }
 
+# compose_check: `docker compose config --quiet` (the files and .env of the checkout); U_COMPOSE_ERR := its message.
+compose_check() {
+  U_COMPOSE_ERR=$(compose config --quiet 2>&1) && return 0
+  U_COMPOSE_ERR=${U_COMPOSE_ERR//[$'\n\r']/ }
+  return 1
+}
+
 # ------------------------------------------------------------------ images
 # project_images: U_IMAGES := the images the compose project uses (`config --images`).
 project_images() {
@@ -604,8 +611,78 @@ build_images() {
 # A full disk is the common build failure that is not the app's.
 U_BUILD_ADVICE='see the build output above; on "no space left on device": free disk space (upsc ssh; docker image prune -a), then deploy again'
 build_in_app() {
-  export COMPOSE_FILE COMPOSE_PROJECT_NAME
+  export COMPOSE_FILE COMPOSE_PROJECT_NAME UPSC_COMMIT UPSC_PREVIOUS_COMMIT
   cd "$U_APP" && command "$@"
+}
+
+# hooks_run POINT [COMMIT PREVIOUS]: the stage's hooks at POINT (PRE_BUILD PRE_DEPLOY POST_DEPLOY POST_ROLLBACK), step
+# <point>-hooks: each the argv UPSC_HOOK_<POINT>_<i>_<j> (j to _ARGC; never through a shell) in the
+# app dir like the build, within _TIMEOUT seconds (300). 1: one failed (U_HOOK_ERR; the step is left
+# open for the caller; U_HOOK_ROLLBACK=1 when its _ROLLBACK is 1). UPSC_SKIP_HOOKS=1: none run.
+hooks_run() {
+  local p=$1 n i j argc t v rc argv step=${1,,} c=${2-$U_COMMIT} pc=${3-$U_PREV}
+  step=${step//_/-}-hooks U_HOOK_ROLLBACK=0
+  setting_int n "UPSC_HOOK_${p}_COUNT" 0
+  ((n > 0)) || return 0
+  step_start "$step"
+  [[ ${UPSC_SKIP_HOOKS:-} == 1 ]] && { step_ok "$step" "$n skipped (--skip-hooks)" && return 0; }
+  for ((i = 1; i <= n; i++)); do
+    setting_int argc "UPSC_HOOK_${p}_${i}_ARGC" 0
+    setting_int t "UPSC_HOOK_${p}_${i}_TIMEOUT" 300
+    argv=()
+    for ((j = 1; j <= argc; j++)); do
+      v=UPSC_HOOK_${p}_${i}_$j
+      argv+=("${!v-}")
+    done
+    say "Hook ${step%-hooks} $i: ${argv[*]}"
+    rc=0
+    COMPOSE_FILE=$U_CFILE COMPOSE_PROJECT_NAME=$U_PROJECT UPSC_COMMIT=$c UPSC_PREVIOUS_COMMIT=$pc \
+      run_child build_in_app timeout -k 10 "$t" "${argv[@]}" </dev/null || rc=$?
+    ((rc == 0)) && continue
+    v="exit $rc"
+    ((rc == 124)) && v="timed out after ${t}s"
+    ((rc == 127)) && v='command not found'
+    U_HOOK_ERR="${step%-hooks} hook $i (${argv[0]-}) failed: $v"
+    v=UPSC_HOOK_${p}_${i}_ROLLBACK
+    [[ ${!v-} == 1 ]] && U_HOOK_ROLLBACK=1
+    return 1
+  done
+  step_ok "$step" "$n passed"
+}
+
+# post_hook_failed STEP: a post-hook failed: the step fails, the outcome stands.
+post_hook_failed() {
+  _step_end "$1" fail "$U_HOOK_ERR"
+  warn "$U_HOOK_ERR: reported only, no rollback"
+}
+
+# env_refresh: the app's .env := the SSM parameter UPSC_ENV_PARAMETER, read here with the instance
+# role (values never travel in the command, its output or the history). The old one is kept in
+# UPSC_HOME/env.previous for env_restore. U_ENV_CHANGED=1 when it changed. 1: F_REASON says why.
+env_refresh() {
+  local p=$UPSC_ENV_PARAMETER new=$U_APP/.env.upsc-new
+  U_ENV_CHANGED=0
+  if ! (umask 077 && aws ssm get-parameter --name="$p" --with-decryption \
+    --query Parameter.Value --output text >"$new" 2>"$U_TMP/aws.err"); then
+    rm -f -- "$new"
+    last_line F_REASON "$U_TMP/aws.err"
+    F_REASON="could not read the app's .env from SSM parameter $p: ${F_REASON:-aws cli failed}"
+    return 1
+  fi
+  # The CLI adds a newline after the value: the file ends with exactly one.
+  (umask 077 && printf '%s\n' "$(<"$new")" >"$new.1") && mv -f -- "$new.1" "$new"
+  [[ -f $U_APP/.env && $(<"$new") == "$(<"$U_APP/.env")" ]] && { rm -f -- "$new" && return 0; }
+  rm -f -- "$U_STATE/env.previous"
+  [[ -f $U_APP/.env ]] && cp -p -- "$U_APP/.env" "$U_STATE/env.previous"
+  mv -f -- "$new" "$U_APP/.env" && U_ENV_CHANGED=1
+}
+
+# env_restore: put back the .env env_refresh replaced (none before: removed).
+env_restore() {
+  ((${U_ENV_CHANGED:-0})) || return 0
+  if [[ -f $U_STATE/env.previous ]]; then mv -f -- "$U_STATE/env.previous" "$U_APP/.env"; else rm -f -- "$U_APP/.env"; fi
+  U_ENV_CHANGED=0
+  say '.env is back to what it was'
 }
 
 # ------------------------------------------------------------------ git
@@ -872,11 +949,11 @@ lock_acquire() {
 }
 
 # lock_or_fail KIND BRANCH: lock_acquire for U_ID, or step_fail the lock step and return the
-# exit code to finish with (6 when held).
+# exit code to finish with (6 when held, by a run or by an operator's hold).
 lock_or_fail() {
   local rc=0
   lock_acquire "$1" "$U_ID" "$2" || rc=$?
-  ((rc == 0)) && return 0
+  ((rc == 0)) && { hold_refuses || return 0; return "$RC_LOCKED"; }
   if ((rc == 1)); then
     step_fail lock "deploy lock held by $(lock_describe)" \
       'wait for it to finish (upsc lock status); a stuck lock: upsc lock release'
@@ -896,6 +973,39 @@ lock_release() {
   flock -u 9 2>/dev/null
   exec 9>&-
   U_LOCKED=0
+}
+
+# ------------------------------------------------------------------ operator hold
+# UPSC_HOME/hold.json, written by `upsc lock acquire` (lock.sh): while it is there and not expired,
+# deploys and rollbacks refuse. {"message","caller","since","expiresAt","expires"(epoch s),"commandId"}
+
+# hold_read: U_HOLD := hold.json when in force, else '' (return 1).
+hold_read() {
+  local exp
+  U_HOLD=''
+  [[ -f $U_STATE/hold.json ]] && U_HOLD=$(<"$U_STATE/hold.json")
+  U_HOLD=${U_HOLD//[$'\n\r']/}
+  json_get exp "$U_HOLD" expires
+  [[ $U_HOLD == '{'*'}' ]] && ! [[ $exp =~ ^[0-9]+$ && $exp -le $EPOCHSECONDS ]] && return 0
+  U_HOLD=''
+  return 1
+}
+
+# hold_describe: who holds deploys, since when, until when, and why.
+hold_describe() {
+  local f v caller since expiresAt message
+  for f in caller since expiresAt message; do
+    json_get v "$U_HOLD" "$f"
+    json_unq "$f" "$v"
+  done
+  printf '%s since %s%s: %s' "${caller:-unknown caller}" "${since:-?}" "${expiresAt:+ until $expiresAt}" "$message"
+}
+
+# hold_refuses: with the lock taken, fail the lock step when an operator holds deploys.
+hold_refuses() {
+  hold_read || return 1
+  U_LOCK_HOLDER=$U_HOLD
+  step_fail lock "deploys are held by $(hold_describe)" 'wait until it is lifted, or lift it: upsc lock release'
 }
 
 # ------------------------------------------------------------------ interrupted runs
@@ -993,7 +1103,7 @@ history_rotate() {
 
 # record_write OUTCOME FROM TO: append the record of an attempt: the steps FROM..TO-1 and the R_*
 # variables R_ID R_KIND R_BRANCH R_COMMIT R_PREV R_STARTED R_START_US (empty: duration null)
-# R_FAILED_STEP R_REASON, and optionally R_ROLLED_BACK_TO R_AUTO R_REBUILT (true/false).
+# R_FAILED_STEP R_REASON, and optionally R_ROLLED_BACK_TO R_AUTO R_REBUILT (true/false), R_EXTRA (,"k":v...).
 record_write() {
   local dur=null steps rec=''
   [[ -n $R_START_US ]] && tenths_since dur "$R_START_US"
@@ -1006,6 +1116,7 @@ record_write() {
   json_fields rec outcome:R_OUTCOME failedStep:R_FAILED_STEP reason:R_REASON rolledBackTo:R_ROLLED_BACK_TO
   rec+=",\"auto\":${R_AUTO:-false},\"rebuilt\":${R_REBUILT:-false}"
   json_fields rec caller:UPSC_CALLER commandId:UPSC_COMMAND_ID toolVersion:UPSC_TOOL_VERSION hostname:U_HOSTNAME
+  rec+=${R_EXTRA:-}
   [[ -z ${R_COLOUR:-} ]] || json_fields rec colour:R_COLOUR # blueGreen: the colour that went live
   record_append "{${rec#,},\"schema\":1}"
 }
@@ -1225,7 +1336,9 @@ retention() {
     tags=$(docker image ls --format '{{.Tag}}' --filter "reference=$U_REPO:upsc-*" 2>/dev/null) || continue
     while IFS= read -r tag; do
       [[ $tag == upsc-* && $keep != *" ${tag#upsc-} "* ]] || continue
-      docker image rm "$U_REPO:$tag" >/dev/null 2>&1 && removed=$((removed + 1))
+      # U_DRY=1 (prune --dry-run): count, remove nothing. U_RM_TAGS: what went.
+      ((${U_DRY:-0})) || docker image rm "$U_REPO:$tag" >/dev/null 2>&1 || continue
+      removed=$((removed + 1)) U_RM_TAGS+=("$U_REPO:$tag")
     done <<<"$tags"
   done
   U_RETENTION_DETAIL="kept the images of $kept commits, removed $removed tags"

@@ -1,13 +1,15 @@
 # shellcheck shell=bash
-# lock.sh: inspect or release the deploy lock, or cancel the run holding it.
-# UPSC_LOCK_ACTION=status (default) | release | cancel. release refuses while the holder process is
-# alive unless UPSC_FORCE=1. cancel (UPSC_CANCEL_COMMAND: the Run Command id of the deploy to stop):
-# SIGUSR1 to the run named in lock.json, then wait up to UPSC_CANCEL_WAIT_SECONDS (60) for it to
-# clean up, record `cancelled` and let go; a holder that died (killed by CancelCommand) is repaired
-# and recorded `cancelled`.
-# Result: {"action","held","stale","holder"(lock.json + "alive"),"released","forced","message"};
+# lock.sh: inspect, hold or release the deploy lock, or cancel the run holding it.
+# UPSC_LOCK_ACTION=status (default) | acquire | release | cancel. release refuses while the holder
+# process is alive unless UPSC_FORCE=1. acquire writes the operator's hold (UPSC_LOCK_MESSAGE,
+# UPSC_LOCK_TTL_SECONDS: 0 = until released). cancel (UPSC_CANCEL_COMMAND: the Run Command id of the
+# deploy to stop): SIGUSR1 to the run named in lock.json, then wait up to UPSC_CANCEL_WAIT_SECONDS (60)
+# for it to clean up, record `cancelled` and let go; a holder that died (killed by CancelCommand) is
+# repaired and recorded `cancelled`.
+# Result: {"action","held","stale","holder"(lock.json + "alive"),"released","forced","message","hold"};
 # for cancel, "released" means the run stopped and let go of the lock.
-# Exit codes: 0 ok, 1 cancel: the run did not stop in time, 2 bad action, 6 release refused (holder alive).
+# Exit codes: 0 ok, 1 cancel: the run did not stop in time, 2 bad action, 6 release refused (holder
+# alive) or acquire refused (already held).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 [[ -n ${UPSC_LIB_LOADED:-} ]] || . "${BASH_SOURCE[0]%/*}/lib.sh"
 
@@ -28,8 +30,24 @@ lock_result() {
   json_b released "$2"
   json_b forced "$3"
   json_q msg "$4"
-  printf '::upsc result {"action":%s,"held":%s,"stale":%s,"holder":%s,"released":%s,"forced":%s,"message":%s}\n' \
-    "$action" "$held" "$stale" "$holder" "$released" "$forced" "$msg"
+  printf '%s result {"action":%s,"held":%s,"stale":%s,"holder":%s,"released":%s,"forced":%s,"message":%s,"hold":%s}\n' \
+    "$U_MARK" "$action" "$held" "$stale" "$holder" "$released" "$forced" "$msg" "${U_HOLD:-null}"
+}
+
+# hold_write: the operator's hold, as hold.json (replaced atomically).
+hold_write() {
+  local ttl since expires='' expiresAt='' message=${UPSC_LOCK_MESSAGE:-} info=''
+  setting_int ttl UPSC_LOCK_TTL_SECONDS 0
+  iso_now since
+  if ((ttl > 0)); then
+    expires=$((EPOCHSECONDS + ttl))
+    printf -v expiresAt '%(%Y-%m-%dT%H:%M:%SZ)T' "$expires"
+  fi
+  json_fields info message:message caller:UPSC_CALLER since:since expiresAt:expiresAt
+  info+=",\"expires\":${expires:-null}"
+  json_fields info commandId:UPSC_COMMAND_ID
+  mkdir -p -- "$U_STATE" && printf '{%s}\n' "${info#,}" >"$U_STATE/hold.json.tmp" &&
+    mv -f -- "$U_STATE/hold.json.tmp" "$U_STATE/hold.json"
 }
 
 # lock_cancel: `upsc deploy --cancel`: stop the run of UPSC_CANCEL_COMMAND holding the lock with
@@ -83,6 +101,7 @@ lock_main() {
   repair_if_interrupted
   lock_state
   lock_holder
+  hold_read
   # Stale: lock.json names a holder but no process holds the lock.
   L_STALE=0
   [[ -n $U_LOCK_HOLDER ]] && ((!L_HELD)) && L_STALE=1
@@ -98,10 +117,34 @@ lock_main() {
       else
         msg='not held'
       fi
+      [[ -n $U_HOLD ]] && msg="deploys held by $(hold_describe); lock $msg"
       say "Deploy lock: $msg"
       lock_result status 0 0 "$msg"
       ;;
+    acquire)
+      if [[ -n $U_HOLD ]]; then
+        msg="refused: deploys are already held by $(hold_describe)"
+        say "$msg"
+        lock_result acquire 0 0 "$msg"
+        exit "$RC_LOCKED"
+      fi
+      [[ -n ${UPSC_LOCK_MESSAGE:-} ]] || { lock_result acquire 0 0 'UPSC_LOCK_MESSAGE is required' && exit "$RC_USAGE"; }
+      hold_write || { lock_result acquire 0 0 "cannot write $U_STATE/hold.json" && exit "$RC_FAILED"; }
+      hold_read
+      msg="deploys held by $(hold_describe)"
+      ((L_HELD)) && msg+="; the run holding the lock now ($(lock_describe)) goes on"
+      say "$msg"
+      lock_result acquire 0 0 "$msg"
+      ;;
     release)
+      if [[ -n $U_HOLD ]]; then
+        rm -f -- "$U_STATE/hold.json"
+        msg="lifted the hold by $(hold_describe)"
+        U_HOLD=''
+        warn "$msg"
+        # A run holding the lock now is only touched when stale or with --force.
+        ((L_STALE || force)) || { lock_result release 1 0 "$msg" && exit 0; }
+      fi
       if ((!L_HELD && !L_STALE)); then
         lock_result release 0 0 'not held: nothing to release'
       elif ((L_HELD && U_LOCK_ALIVE && !force)); then
@@ -130,7 +173,7 @@ lock_main() {
       lock_result cancel "$([[ -n ${U_REPAIRED:-} ]] && echo 1 || echo 0)" 0 "$msg"
       ;;
     *)
-      lock_result "$action" 0 0 "unknown UPSC_LOCK_ACTION (expected status, release or cancel)"
+      lock_result "$action" 0 0 "unknown UPSC_LOCK_ACTION (expected status, acquire, release or cancel)"
       exit "$RC_USAGE"
       ;;
   esac

@@ -57,6 +57,8 @@ rollback_main() {
   now_us U_START_US
   iso_now U_STARTED
   U_KIND=rollback
+  # --skip-hooks: every record of this run says so.
+  [[ ${UPSC_SKIP_HOOKS:-} == 1 ]] && R_EXTRA=',"hooksSkipped":true'
   new_id U_ID rollback
   U_COMMIT='' U_PREV='' U_BRANCH='' U_RESULT_HC='[]' U_REBUILT=0
   rollback_validate
@@ -97,6 +99,7 @@ rollback_main() {
     rollback_finish "$RC_FAILED" failed
   fi
   U_RESULT_HC=$U_HC_JSON
+  hooks_run POST_ROLLBACK || post_hook_failed post-rollback-hooks
   rollback_record succeeded
   rollback_finish "$RC_OK" succeeded
 }

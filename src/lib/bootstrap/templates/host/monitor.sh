@@ -66,6 +66,21 @@ monitor_finish() {
   exit "$3"
 }
 
+# monitor_prune: with UPSC_PRUNE_LOW_DISK_PERCENT set and free disk below it, run prune.sh (it takes
+# the deploy lock itself, so it waits for no deploy); one line in the log says what it freed.
+monitor_prune() {
+  local min out fields free total
+  setting_int min UPSC_PRUNE_LOW_DISK_PERCENT 0
+  ((min > 0)) || return 0
+  out=$(df -P -B1 -- "$U_APP" 2>/dev/null) || return 0
+  read -r -a fields <<<"${out##*$'\n'}"
+  total=${fields[1]-0} free=${fields[3]-0}
+  [[ $total =~ ^[1-9][0-9]*$ && $free =~ ^[0-9]+$ ]] && ((free * 100 / total < min)) || return 0
+  say "Free disk below ${min}%: pruning"
+  out=$(bash "${BASH_SOURCE[0]%/*}/prune.sh" 2>&1)
+  say "Prune: ${out##*::upsc result }"
+}
+
 monitor_main() {
   exec 2>&1
   upsc_init
@@ -77,6 +92,7 @@ monitor_main() {
   local n name what grace
   [[ -f $M_RESULT ]] && json_get M_LAST "$(<"$M_RESULT")" lastRestartAt && json_unq M_LAST "$M_LAST"
   [[ -f $M_COUNTS ]] && while read -r n name; do [[ $n =~ ^[0-9]+$ ]] && M_COUNT[$name]=$n; done <"$M_COUNTS"
+  monitor_prune
   [[ -f $U_CURRENT ]] || monitor_finish idle 'nothing deployed on this host yet' 0
   # blueGreen (bluegreen.sh): the live colour and the proxy are watched and healed there.
   [[ ${UPSC_STRATEGY:-} == blueGreen ]] && bg_monitor

@@ -1,0 +1,31 @@
+import {BaseCommand} from '../../lib/base-command.js'
+import {interruptSignal} from '../../lib/interrupt.js'
+import type {DeployResult} from '../../lib/ops/deploy.js'
+import {pushEnv} from '../../lib/ops/env.js'
+import {Progress} from '../../lib/progress.js'
+import {renderHostResults} from '../../lib/render/deploy.js'
+
+export default class EnvPush extends BaseCommand<typeof EnvPush> {
+  static override summary = 'Write the hosts\' .env from the stage\'s envParameter, through the deploy path (health gate, rollback).'
+
+  static override description = 'Each host, one at a time, deploys its running commit again (no fetch, no build): it reads the parameter itself with its instance role, replaces .env, recreates what uses it and runs the health gate; an unhealthy result puts the previous .env back and rolls back (exit 5). Values never travel in the Run Command, its output or the history.'
+
+  static override examples = ['<%= config.bin %> env push']
+
+  public async run(): Promise<DeployResult> {
+    const ctx = this.stageContext()
+    const progress = new Progress(this.jsonEnabled() ? 'quiet' : this.interactive ? 'tty' : 'plain', {})
+    await progress.start()
+    const interrupt = interruptSignal()
+    let result: DeployResult
+    try {
+      result = await pushEnv(ctx, {onSent: (id, ids) => (progress.hosts(ids.length), progress.note(`Sent env push to ${ids.join(', ')} (Run Command ${id}).`)), onLine: progress.line.bind(progress)}, interrupt.signal)
+    } finally {
+      progress.stop()
+      interrupt.dispose()
+    }
+    if (!this.jsonEnabled()) this.log(result.detached ? `\nStopped following; it goes on: upsc deploy --attach ${result.commandId}` : renderHostResults(result.hosts, {verb: 'Env push', commandId: result.commandId}))
+    process.exitCode = result.exitCode
+    return result
+  }
+}
