@@ -577,7 +577,7 @@ bg_restore() {
     warn "images tagged upsc-${U_COMMIT:0:12} are missing (${U_RETAG_MISSING[*]}): rebuilding them"
     U_REBUILT=1
     if ! build_images; then
-      step_fail restore "build of ${U_COMMIT:0:12} failed" "$U_BUILD_ADVICE"
+      step_fail restore "build of ${U_COMMIT:0:12} failed" 'see the build output above'
       return 1
     fi
     images_retag "$U_COMMIT" save

@@ -284,7 +284,8 @@ deploy_main() {
   if [[ ${UPSC_KEEP_COMMIT:-} != 1 ]]; then
     step_start build
     U_BUILT=1
-    build_images || fail_before_up build "build of ${U_COMMIT:0:12} failed" "$U_BUILD_ADVICE"
+    # A full disk is the common build failure that is not the app's.
+    build_images || fail_before_up build "build of ${U_COMMIT:0:12} failed" 'see the build output above; on "no space left on device": free disk space (upsc ssh; docker image prune -a), then deploy again'
     step_ok build
   fi
 

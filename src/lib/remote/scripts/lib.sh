@@ -69,7 +69,6 @@ stop_on_signals() {
   setting_int s UPSC_DEADLINE_SECONDS 0
   ((s > 0)) || return 0
   (
-    # 2: no "Terminated" in the output when on_exit stops the sleep
     exec 9>&- >&- 2>/dev/null
     command sleep "$s" && kill -ALRM $$
   ) &
@@ -607,9 +606,6 @@ build_images() {
     run_child compose build
   fi
 }
-
-# A full disk is the common build failure that is not the app's.
-U_BUILD_ADVICE='see the build output above; on "no space left on device": free disk space (upsc ssh; docker image prune -a), then deploy again'
 build_in_app() {
   export COMPOSE_FILE COMPOSE_PROJECT_NAME UPSC_COMMIT UPSC_PREVIOUS_COMMIT
   cd "$U_APP" && command "$@"
@@ -1289,7 +1285,7 @@ switch_to() {
     U_REBUILT=1
     step_start "${p}build"
     if ! build_images; then
-      step_fail "${p}build" "build of ${sha:0:12} failed" "$U_BUILD_ADVICE"
+      step_fail "${p}build" "build of ${sha:0:12} failed" 'see the build output above'
       return 1
     fi
     step_ok "${p}build"
