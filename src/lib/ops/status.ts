@@ -6,6 +6,7 @@ import type {CloudWatchLogsClient} from '@aws-sdk/client-cloudwatch-logs'
 import type {EC2Client} from '@aws-sdk/client-ec2'
 import type {SSMClient} from '@aws-sdk/client-ssm'
 
+import type {AwsClients} from '../aws/clients.js'
 import type {StageContext} from '../base-command.js'
 import type {StageConfig} from '../config.js'
 import {describeAwsError} from '../aws/errors.js'
@@ -13,12 +14,14 @@ import {MAX_INSTANCES_PER_COMMAND, sendCommand, waitForCommand} from '../aws/run
 import {resolveTargets, type Target} from '../aws/targets.js'
 import {UpscError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
-import {buildPayload} from '../remote/payload.js'
+import {buildPayload, cachedScripts} from '../remote/payload.js'
 import {parseReport} from '../remote/report.js'
 import {stageSettings} from '../remote/settings.js'
 import {evaluateInstance, summarize} from '../status/evaluate.js'
 import type {InstanceFacts, ProbeDocument, StatusResult} from '../status/types.js'
 import {recentDeployStats} from './deploy-stats.js'
+import {installScripts} from './install-scripts.js'
+import {missingScriptsOf} from './remote-run.js'
 
 type SsmInfo = NonNullable<InstanceFacts['ssm']>
 
@@ -48,7 +51,7 @@ export async function runStatus(ctx: StageContext, options: StatusOptions = {}):
     describeStatusChecks(ec2, running),
     ssmInfo,
     newestLogEvents(logs, stage, ids),
-    runProbe(ssm, stage, running, ssmInfo, options.signal),
+    runProbe(clients, ssm, stage, running, ssmInfo, options.signal),
     recentDeployStats(clients, stage),
   ])
 
@@ -174,6 +177,7 @@ async function newestLogEvents(logs: CloudWatchLogsClient, stage: StageConfig, i
  * it is sent again to the managed, online ones only.
  */
 async function runProbe(
+  clients: AwsClients,
   ssm: SSMClient,
   stage: StageConfig,
   running: string[],
@@ -204,7 +208,16 @@ async function runProbe(
         if (targets.length === 0) return
         commandId = await send(targets)
       }
-      const invocations = await waitForCommand(ssm, commandId, targets, {signal})
+      let invocations = await waitForCommand(ssm, commandId, targets, {signal})
+      // A probe too big to travel inline runs from the host's script cache: install it where it is
+      // missing, then probe those hosts again.
+      const scripts = cachedScripts(commands)
+      const missing = scripts ? invocations.filter((inv) => missingScriptsOf(parseReport(inv.stdout))).map((inv) => inv.instanceId) : []
+      if (scripts && missing.length > 0) {
+        await installScripts(clients, missing, scripts)
+        const again = await waitForCommand(ssm, await send(missing), missing, {signal})
+        invocations = [...invocations.filter((inv) => !missing.includes(inv.instanceId)), ...again]
+      }
       for (const inv of invocations) {
         const report = parseReport(inv.stdout)
         if (report.result) result.set(inv.instanceId, {doc: report.result as unknown as ProbeDocument})
