@@ -7,9 +7,9 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {startLoad} from '../test/rig/load.js'
-import {startStandIn} from '../test/rig/stand-in.js'
-import {freePort, sleep} from '../test/rig/util.js'
+import {startLoad} from '../tools/stand-in/load.js'
+import {startStandIn} from '../tools/stand-in/stand-in.js'
+import {freePort, sleep} from '../tools/stand-in/util.js'
 import {measure} from './lib.js'
 
 export const title = 'Zero-downtime deploys: blueGreen behind nginx vs inPlace, under load'

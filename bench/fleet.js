@@ -7,7 +7,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {startStandIn} from '../test/rig/stand-in.js'
+import {startStandIn} from '../tools/stand-in/stand-in.js'
 import {startCountingProxy} from './counting-proxy.js'
 import {fmtMs, fmtRatio, measure, median} from './lib.js'
 
@@ -105,7 +105,7 @@ export async function run({log}) {
     return {
       rows,
       notes: [
-        'Canned hosts answer the probe after 50 ms with a fixed healthy state (test/rig/ssm-sandbox.js, `canned`), so the figures are upsc\'s own cost plus the stand-in\'s.',
+        'Canned hosts answer the probe after 50 ms with a fixed healthy state (tools/stand-in/ssm-sandbox.js, `canned`), so the figures are upsc\'s own cost plus the stand-in\'s.',
         `All requests at 100 instances: ${JSON.stringify(hundred.requests)}.`,
         'With one or two instances each poll is a GetCommandInvocation per instance (it carries the output); with more, ListCommandInvocations gives the statuses (one page per 50) and, when it is under 2,500 characters, the whole output; longer outputs are read once per instance with GetCommandInvocation.',
       ],

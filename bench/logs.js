@@ -11,7 +11,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {startStandIn} from '../test/rig/stand-in.js'
+import {startStandIn} from '../tools/stand-in/stand-in.js'
 
 export const title = 'upsc logs: printing 100,000 events, and follow latency'
 

@@ -5,7 +5,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {startStandIn} from '../test/rig/stand-in.js'
+import {startStandIn} from '../tools/stand-in/stand-in.js'
 import {fmtMs, fmtRatio, measure, median} from './lib.js'
 
 export const title = 'upsc rollback vs upsc deploy (one sandbox host)'

@@ -7,7 +7,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {startStandIn} from '../test/rig/stand-in.js'
+import {startStandIn} from '../tools/stand-in/stand-in.js'
 import {fmtMs, fmtRatio, measure, median} from './lib.js'
 
 export const title = 'upsc status (one instance) vs check-build-status.sh on the AWS CLI'
@@ -28,9 +28,9 @@ export async function run({log}) {
     const host = standIn.hosts[0].host
     execFileSync('bash', ['-c', 'docker compose build -q >/dev/null 2>&1; docker compose up -d >/dev/null 2>&1'], {cwd: host.appDir, env: {...process.env, ...host.env}})
     writeFileSync(join(dir, 'upsc.config.json'), JSON.stringify({stages: {stage2: stage}}))
-    const {buildPayload} = await import('../dist/lib/remote/payload.js')
-    const {stageSettings} = await import('../dist/lib/remote/settings.js')
-    const {loadConfig, selectStage} = await import('../dist/lib/config.js')
+    const {buildPayload} = await import('../dist/remote/payload.js')
+    const {stageSettings} = await import('../dist/remote/settings.js')
+    const {loadConfig, selectStage} = await import('../dist/config/load.js')
     const resolved = selectStage(loadConfig({cwd: dir, env: {}}))
     const params = join(dir, 'params.json')
     writeFileSync(params, JSON.stringify({commands: buildPayload('probe', stageSettings(resolved)), executionTimeout: ['60']}))
@@ -80,8 +80,8 @@ export async function run({log}) {
 
 /** How long after a command ends on the host does the CLI's poll loop report it? */
 async function runCommandRoundTrip(standIn, log) {
-  const {AwsClients} = await import('../dist/lib/aws/clients.js')
-  const {sendCommand, waitForCommand} = await import('../dist/lib/aws/run-command.js')
+  const {AwsClients} = await import('../dist/aws/clients.js')
+  const {sendCommand, waitForCommand} = await import('../dist/aws/run-command.js')
   Object.assign(process.env, standIn.env)
   const clients = new AwsClients({region: standIn.region})
   const ssm = await clients.ssm()

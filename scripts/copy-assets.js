@@ -3,5 +3,5 @@
 import {cpSync} from 'node:fs'
 
 const outDir = process.argv[2] ?? 'dist'
-cpSync('src/lib/remote/scripts', `${outDir}/lib/remote/scripts`, {recursive: true})
-cpSync('src/lib/bootstrap/templates', `${outDir}/lib/bootstrap/templates`, {recursive: true})
+cpSync('src/remote/scripts', `${outDir}/remote/scripts`, {recursive: true})
+cpSync('src/bootstrap/templates', `${outDir}/bootstrap/templates`, {recursive: true})

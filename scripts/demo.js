@@ -10,7 +10,7 @@ import {fileURLToPath} from 'node:url'
 
 import {CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand} from '@aws-sdk/client-cloudwatch-logs'
 
-import {startStandIn} from '../test/rig/stand-in.js'
+import {startStandIn} from '../tools/stand-in/stand-in.js'
 
 const RUN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 

@@ -5,9 +5,9 @@
 import {execFileSync} from 'node:child_process'
 import {readFileSync, writeFileSync} from 'node:fs'
 
-import {configJsonSchema} from '../dist/lib/config-schema.js'
-import {renderConfigTable} from '../dist/lib/render/config-table.js'
-import {renderExitCodeTable} from '../dist/lib/render/exit-codes.js'
+import {configJsonSchema} from '../dist/config/schema.js'
+import {renderConfigTable} from '../dist/render/config-table.js'
+import {renderExitCodeTable} from '../dist/render/exit-codes.js'
 
 const SCHEMA_FILE = 'schema/upsc.config.schema.json'
 

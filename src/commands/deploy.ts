@@ -1,13 +1,13 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../lib/base-command.js'
-import {ExitCode} from '../lib/exit-codes.js'
-import {branchFlag, commandIdFlag, commitFlag, maxConcurrencyFlag, maxErrorsFlag} from '../lib/flags.js'
-import {interruptSignal} from '../lib/interrupt.js'
-import {cancelDeploy} from '../lib/ops/cancel.js'
-import {attachDeploy, type DeployResult, runDeploy} from '../lib/ops/deploy.js'
-import {Progress} from '../lib/progress.js'
-import {renderCancel, renderHostResults} from '../lib/render/deploy.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {ExitCode} from '../errors/exit-codes.js'
+import {branchFlag, commandIdFlag, commitFlag, maxConcurrencyFlag, maxErrorsFlag} from '../cli/flags.js'
+import {interruptSignal} from '../cli/interrupt.js'
+import {cancelDeploy} from '../ops/cancel.js'
+import {attachDeploy, type DeployResult, runDeploy} from '../ops/deploy.js'
+import {Progress} from '../cli/progress.js'
+import {renderCancel, renderHostResults} from '../render/deploy.js'
 
 export default class Deploy extends BaseCommand<typeof Deploy> {
   static override summary = 'Fetch, build, start and health-check a branch on the stage; roll back automatically if it is unhealthy.'

@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 
-import {AwsClients} from '../lib/aws/clients.js'
-import {resolveRegion} from '../lib/aws/region.js'
-import {BaseCommand} from '../lib/base-command.js'
-import {type DoctorResult, loadForDoctor, runDoctor} from '../lib/ops/doctor.js'
-import {renderDoctor} from '../lib/render/doctor.js'
-import {withSpinner} from '../lib/spinner.js'
+import {AwsClients} from '../aws/clients.js'
+import {resolveRegion} from '../aws/region.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {type DoctorResult, loadForDoctor, runDoctor} from '../ops/doctor.js'
+import {renderDoctor} from '../render/doctor.js'
+import {withSpinner} from '../cli/spinner.js'
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
   static override summary = 'Check the laptop and the account, with one fix for each failure.'

@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../lib/base-command.js'
-import {usageError} from '../lib/errors.js'
-import {interruptSignal} from '../lib/interrupt.js'
-import {type ExecResult, runExec} from '../lib/ops/exec.js'
-import {ExecOutput, renderExecSummary} from '../lib/render/exec.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {usageError} from '../errors/upsc-error.js'
+import {interruptSignal} from '../cli/interrupt.js'
+import {type ExecResult, runExec} from '../ops/exec.js'
+import {ExecOutput, renderExecSummary} from '../render/exec.js'
 
 export default class Exec extends BaseCommand<typeof Exec> {
   static override summary = 'Run a command in the app dir on every instance of the stage, through Run Command.'

@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../lib/base-command.js'
-import {type HistorySource, runHistoryFrom, type SourcedHistoryResult} from '../lib/ops/history-cloudwatch.js'
-import {renderHistory} from '../lib/render/history.js'
-import {withSpinner} from '../lib/spinner.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {type HistorySource, runHistoryFrom, type SourcedHistoryResult} from '../ops/history-cloudwatch.js'
+import {renderHistory} from '../render/history.js'
+import {withSpinner} from '../cli/spinner.js'
 
 export default class History extends BaseCommand<typeof History> {
   static override summary = 'List the deployments and rollbacks of the stage, newest first.'

@@ -2,14 +2,14 @@ import {resolve} from 'node:path'
 
 import {Flags} from '@oclif/core'
 
-import {AwsClients} from '../lib/aws/clients.js'
-import {resolveRegion} from '../lib/aws/region.js'
-import {BaseCommand} from '../lib/base-command.js'
-import {BUILT_IN_STAGE, CONFIG_FILE_NAME} from '../lib/config.js'
-import {askConfirm} from '../lib/confirm.js'
-import {askInitChoices} from '../lib/init-prompts.js'
-import {discoverAccount, type Findings, refuseOverwrite, writeInitConfig} from '../lib/ops/init.js'
-import {renderFindings} from '../lib/render/init.js'
+import {AwsClients} from '../aws/clients.js'
+import {resolveRegion} from '../aws/region.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {BUILT_IN_STAGE, CONFIG_FILE_NAME} from '../config/load.js'
+import {askConfirm} from '../cli/confirm.js'
+import {askInitChoices} from '../cli/init-prompts.js'
+import {discoverAccount, type Findings, refuseOverwrite, writeInitConfig} from '../ops/init.js'
+import {renderFindings} from '../render/init.js'
 
 export default class Init extends BaseCommand<typeof Init> {
   static override summary = `Look at the account, then write ${CONFIG_FILE_NAME} in the current folder.`

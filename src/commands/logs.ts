@@ -1,13 +1,13 @@
 import {Flags} from '@oclif/core'
 import chalk from 'chalk'
 
-import {BaseCommand} from '../lib/base-command.js'
-import {timeFlag} from '../lib/flags.js'
-import {interruptSignal} from '../lib/interrupt.js'
-import {type LogsResult, runLogs} from '../lib/ops/logs.js'
-import {logGroups} from '../lib/logs/sources.js'
-import {colourLevel, createLogRenderer, LOG_FORMATS, type LogFormat} from '../lib/render/logs.js'
-import {stdoutWriter} from '../lib/stdout-writer.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {timeFlag} from '../cli/flags.js'
+import {interruptSignal} from '../cli/interrupt.js'
+import {type LogsResult, runLogs} from '../ops/logs.js'
+import {logGroups} from '../logs/sources.js'
+import {colourLevel, createLogRenderer, LOG_FORMATS, type LogFormat} from '../render/logs.js'
+import {stdoutWriter} from '../cli/stdout-writer.js'
 
 export default class Logs extends BaseCommand<typeof Logs> {
   static override summary = 'Print the stage\'s CloudWatch Logs, merged in time order; --follow to keep tailing.'

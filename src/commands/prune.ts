@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../lib/base-command.js'
-import {ExitCode} from '../lib/exit-codes.js'
-import {type PruneResult, runPrune} from '../lib/ops/prune.js'
-import {renderPrune} from '../lib/render/prune.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {ExitCode} from '../errors/exit-codes.js'
+import {type PruneResult, runPrune} from '../ops/prune.js'
+import {renderPrune} from '../render/prune.js'
 
 export default class Prune extends BaseCommand<typeof Prune> {
   static override summary = 'Free disk on every host: dangling images, old build cache, stopped containers, old upsc-<sha> images.'

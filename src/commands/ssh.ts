@@ -2,9 +2,9 @@ import {isatty} from 'node:tty'
 
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../lib/base-command.js'
-import {askChoice} from '../lib/prompt.js'
-import {choiceLines, parseChoice, runSsh, type SshResult} from '../lib/ops/ssh.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {askChoice} from '../cli/prompt.js'
+import {choiceLines, parseChoice, runSsh, type SshResult} from '../ops/ssh.js'
 
 export default class Ssh extends BaseCommand<typeof Ssh> {
   static override summary = 'Open a shell on an instance of the stage through Session Manager (no SSH, no port 22, no keys).'

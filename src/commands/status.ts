@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand, type StageContext} from '../lib/base-command.js'
-import {runStatus, statusExitCode} from '../lib/ops/status.js'
-import {renderStatusView} from '../lib/render/status.js'
-import {withSpinner} from '../lib/spinner.js'
-import type {StatusResult} from '../lib/status/types.js'
+import {BaseCommand, type StageContext} from '../cli/base-command.js'
+import {runStatus, statusExitCode} from '../ops/status.js'
+import {renderStatusView} from '../render/status.js'
+import {withSpinner} from '../cli/spinner.js'
+import type {StatusResult} from '../status/types.js'
 
 export default class Status extends BaseCommand<typeof Status> {
   static override summary = 'Show whether the stage is healthy: one row per host, or every check of one host.'

@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../lib/base-command.js'
-import {loadConfig, selectStage} from '../lib/config.js'
-import {ExitCode} from '../lib/exit-codes.js'
-import {validateApp, type ValidateResult} from '../lib/ops/validate.js'
-import {renderValidate} from '../lib/render/validate.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {loadConfig, selectStage} from '../config/load.js'
+import {ExitCode} from '../errors/exit-codes.js'
+import {validateApp, type ValidateResult} from '../ops/validate.js'
+import {renderValidate} from '../render/validate.js'
 
 export default class Validate extends BaseCommand<typeof Validate> {
   static override summary = 'Check the app\'s compose file locally, as every deploy does on the host (no AWS).'

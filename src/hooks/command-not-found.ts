@@ -1,7 +1,7 @@
 import type {Hook} from '@oclif/core'
 
-import {ExitCode} from '../lib/exit-codes.js'
-import {closestCommand} from '../lib/suggest.js'
+import {ExitCode} from '../errors/exit-codes.js'
+import {closestCommand} from '../cli/suggest.js'
 
 /** `upsc statsu` -> "Did you mean `upsc status`?", on any terminal or none, exit 2 (usage). */
 const hook: Hook.CommandNotFound = async function (options) {

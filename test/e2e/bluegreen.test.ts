@@ -3,11 +3,11 @@ import {spawnSync} from 'node:child_process'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
-import {startLoad} from '../rig/load.js'
+import {startLoad} from '../../tools/stand-in/load.js'
 // @ts-expect-error plain JS rig
-import {startStandIn} from '../rig/stand-in.js'
+import {startStandIn} from '../../tools/stand-in/stand-in.js'
 // @ts-expect-error plain JS rig
-import {freePort} from '../rig/util.js'
+import {freePort} from '../../tools/stand-in/util.js'
 import {runCli, sandboxStage, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>

@@ -11,7 +11,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {aws, bootstrapEnv, makeFresh, REGION, runUserData} from '../fixtures/bootstrap/host.js'
 import {renderTemplatefile} from '../fixtures/bootstrap/templatefile.js'
 // @ts-expect-error plain JS rig
-import {startStandIn} from '../rig/stand-in.js'
+import {startStandIn} from '../../tools/stand-in/stand-in.js'
 import {runCli, sandboxStage, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>

@@ -4,9 +4,9 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS helpers
-import {historyFile, inconsistencies, servedVersion, until} from '../remote/helpers.js'
+import {historyFile, inconsistencies, servedVersion, until} from '../remote/scripts/helpers.ts'
 // @ts-expect-error plain JS rig
-import {startStandIn} from '../rig/stand-in.js'
+import {startStandIn} from '../../tools/stand-in/stand-in.js'
 import {runCli, sandboxStage, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>

@@ -9,9 +9,9 @@ import {PutParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS helpers
-import {historyFile, inconsistencies, servedVersion, until} from '../remote/helpers.js'
+import {historyFile, inconsistencies, servedVersion, until} from '../remote/scripts/helpers.ts'
 // @ts-expect-error plain JS rig
-import {startStandIn} from '../rig/stand-in.js'
+import {startStandIn} from '../../tools/stand-in/stand-in.js'
 import {runCli, sandboxStage, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
@@ -34,7 +34,7 @@ describe('the fault matrix through the CLI', {timeout: 180_000}, () => {
   })
   afterAll(async () => standIn?.stop())
 
-  /** A fresh host of its own (host options: test/rig/sandbox-host.js), and a config naming only it. */
+  /** A fresh host of its own (host options: tools/stand-in/sandbox-host.js), and a config naming only it. */
   async function freshHost(spec: Record<string, unknown> = {}, stage: Record<string, unknown> = {}) {
     hosts += 1
     const name = `upscpro-fault${hosts}-docker`

@@ -8,13 +8,13 @@ import {readFileSync, rmSync} from 'node:fs'
 import {CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand} from '@aws-sdk/client-cloudwatch-logs'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {cloudwatchAgentConfig} from '../../src/lib/bootstrap/cloudwatch.js'
-import {resolveStages} from '../../src/lib/config.js'
-import type {StageConfigInput} from '../../src/lib/config-schema.js'
+import {cloudwatchAgentConfig} from '../../src/bootstrap/cloudwatch.js'
+import {resolveStages} from '../../src/config/load.js'
+import type {StageConfigInput} from '../../src/config/schema.js'
 // @ts-expect-error plain JS rig
-import {startCloudWatchAgent} from '../rig/cloudwatch-agent.js'
+import {startCloudWatchAgent} from '../../tools/stand-in/cloudwatch-agent.js'
 // @ts-expect-error plain JS rig
-import {startStandIn} from '../rig/stand-in.js'
+import {startStandIn} from '../../tools/stand-in/stand-in.js'
 import {runCli, sandboxStage, startCli, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>

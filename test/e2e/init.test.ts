@@ -6,9 +6,9 @@ import {dirname, join, resolve} from 'node:path'
 import {PutParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {parseConfig} from '../../src/lib/config.js'
+import {parseConfig} from '../../src/config/load.js'
 // @ts-expect-error plain JS rig
-import {startStandIn} from '../rig/stand-in.js'
+import {startStandIn} from '../../tools/stand-in/stand-in.js'
 import {RUN, runCli} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>

@@ -2,7 +2,7 @@ import {CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, Put
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
-import {startStandIn} from '../rig/stand-in.js'
+import {startStandIn} from '../../tools/stand-in/stand-in.js'
 import {runCli, sleep, startCli, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>

@@ -9,7 +9,7 @@ import {CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, Rec
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
-import {startStandIn} from '../rig/stand-in.js'
+import {startStandIn} from '../../tools/stand-in/stand-in.js'
 import {runCli, sandboxStage, stepsOnce, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>

@@ -3,9 +3,9 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {cachedScripts, decodePayload, INLINE_BUDGET_BYTES, scriptBundle, sha256} from '../../src/lib/remote/payload.js'
+import {cachedScripts, decodePayload, INLINE_BUDGET_BYTES, scriptBundle, sha256} from '../../src/remote/payload.js'
 // @ts-expect-error plain JS rig
-import {startStandIn} from '../rig/stand-in.js'
+import {startStandIn} from '../../tools/stand-in/stand-in.js'
 import {runCli, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>

@@ -6,7 +6,7 @@ import {PutParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
-import {startStandIn} from '../rig/stand-in.js'
+import {startStandIn} from '../../tools/stand-in/stand-in.js'
 import {runCli, startAppOnHost} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>

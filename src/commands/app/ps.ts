@@ -1,6 +1,6 @@
-import {BaseCommand} from '../../lib/base-command.js'
-import {type AppPsResult, runAppPs} from '../../lib/ops/app.js'
-import {renderAppPs} from '../../lib/render/app.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {type AppPsResult, runAppPs} from '../../ops/app.js'
+import {renderAppPs} from '../../render/app.js'
 
 export default class AppPs extends BaseCommand<typeof AppPs> {
   static override summary = 'The app\'s compose services on every host: state, health, restarts.'

@@ -1,4 +1,4 @@
-import {AppCommand} from '../../lib/app-command.js'
+import {AppCommand} from '../../cli/app-command.js'
 
 export default class AppRestart extends AppCommand {
   static override summary = "Restart the app's services on every host, one host at a time, then wait for the health checks."

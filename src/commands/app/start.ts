@@ -1,4 +1,4 @@
-import {AppCommand} from '../../lib/app-command.js'
+import {AppCommand} from '../../cli/app-command.js'
 
 export default class AppStart extends AppCommand {
   static override summary = "Start the app's stopped services on every host, one host at a time, then wait for the health checks."

@@ -1,4 +1,4 @@
-import {AppCommand} from '../../lib/app-command.js'
+import {AppCommand} from '../../cli/app-command.js'
 
 export default class AppStop extends AppCommand {
   static override summary = "Stop the app's services on every host (kept as stopped containers)."

@@ -1,4 +1,4 @@
-import {BootstrapCommand} from '../../lib/bootstrap-command.js'
+import {BootstrapCommand} from '../../cli/bootstrap-command.js'
 
 export default class BootstrapCloudwatchAgent extends BootstrapCommand {
   static override summary = 'Generate the CloudWatch agent config that ships the host\'s logs to the stage\'s log group.'

@@ -1,4 +1,4 @@
-import {BootstrapCommand} from '../../lib/bootstrap-command.js'
+import {BootstrapCommand} from '../../cli/bootstrap-command.js'
 
 export default class BootstrapHostScripts extends BootstrapCommand {
   static override summary = 'Generate the SSM document that carries the upsc host scripts to a new host.'

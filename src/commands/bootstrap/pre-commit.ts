@@ -1,4 +1,4 @@
-import {BootstrapCommand} from '../../lib/bootstrap-command.js'
+import {BootstrapCommand} from '../../cli/bootstrap-command.js'
 
 export default class BootstrapPreCommit extends BootstrapCommand {
   static override summary = 'Generate a git pre-commit hook for the app repository that runs `upsc validate`.'

@@ -1,4 +1,4 @@
-import {BootstrapCommand} from '../../lib/bootstrap-command.js'
+import {BootstrapCommand} from '../../cli/bootstrap-command.js'
 
 export default class BootstrapSystemd extends BootstrapCommand {
   static override summary = 'Generate the auto-recovery systemd units of the stage\'s hosts.'

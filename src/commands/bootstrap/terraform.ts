@@ -1,4 +1,4 @@
-import {BootstrapCommand} from '../../lib/bootstrap-command.js'
+import {BootstrapCommand} from '../../cli/bootstrap-command.js'
 
 export default class BootstrapTerraform extends BootstrapCommand {
   static override summary = 'Generate the Terraform that wires the bootstrap into the stage\'s instance.'

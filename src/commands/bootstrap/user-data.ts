@@ -1,4 +1,4 @@
-import {BootstrapCommand} from '../../lib/bootstrap-command.js'
+import {BootstrapCommand} from '../../cli/bootstrap-command.js'
 
 export default class BootstrapUserData extends BootstrapCommand {
   static override summary = 'Generate the EC2 user-data that bootstraps a host of the stage (a Terraform templatefile).'

@@ -1,9 +1,9 @@
-import {BaseCommand} from '../../lib/base-command.js'
-import {interruptSignal} from '../../lib/interrupt.js'
-import type {DeployResult} from '../../lib/ops/deploy.js'
-import {pushEnv} from '../../lib/ops/env.js'
-import {Progress} from '../../lib/progress.js'
-import {renderHostResults} from '../../lib/render/deploy.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {interruptSignal} from '../../cli/interrupt.js'
+import type {DeployResult} from '../../ops/deploy.js'
+import {pushEnv} from '../../ops/env.js'
+import {Progress} from '../../cli/progress.js'
+import {renderHostResults} from '../../render/deploy.js'
 
 export default class EnvPush extends BaseCommand<typeof EnvPush> {
   static override summary = 'Write the hosts\' .env from the stage\'s envParameter, through the deploy path (health gate, rollback).'

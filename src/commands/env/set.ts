@@ -1,8 +1,8 @@
 import {Args} from '@oclif/core'
 
-import {checkKeys, parseAssignments} from '../../lib/env/dotenv.js'
-import {EnvEditCommand} from '../../lib/env-command.js'
-import {usageError} from '../../lib/errors.js'
+import {checkKeys, parseAssignments} from '../../env/dotenv.js'
+import {EnvEditCommand} from '../../cli/env-command.js'
+import {usageError} from '../../errors/upsc-error.js'
 
 export default class EnvSet extends EnvEditCommand {
   static override summary = 'Set variables of the app\'s .env in the stage\'s envParameter (SecureString).'

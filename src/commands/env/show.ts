@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../../lib/base-command.js'
-import {type EnvShowResult, showEnv} from '../../lib/ops/env.js'
-import {renderEnv} from '../../lib/render/env.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {type EnvShowResult, showEnv} from '../../ops/env.js'
+import {renderEnv} from '../../render/env.js'
 
 export default class EnvShow extends BaseCommand<typeof EnvShow> {
   static override summary = 'Show the app\'s .env from the stage\'s envParameter, values masked.'

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
-import {checkKeys} from '../../lib/env/dotenv.js'
-import {EnvEditCommand} from '../../lib/env-command.js'
+import {checkKeys} from '../../env/dotenv.js'
+import {EnvEditCommand} from '../../cli/env-command.js'
 
 export default class EnvUnset extends EnvEditCommand {
   static override summary = 'Remove variables from the app\'s .env in the stage\'s envParameter.'

@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../../lib/base-command.js'
-import {ExitCode} from '../../lib/exit-codes.js'
-import {type LockResult, runLock} from '../../lib/ops/lock.js'
-import {renderLock} from '../../lib/render/history.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {ExitCode} from '../../errors/exit-codes.js'
+import {type LockResult, runLock} from '../../ops/lock.js'
+import {renderLock} from '../../render/history.js'
 
 export default class LockRelease extends BaseCommand<typeof LockRelease> {
   static override summary = 'Release a stuck deploy lock.'

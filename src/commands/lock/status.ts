@@ -1,6 +1,6 @@
-import {BaseCommand} from '../../lib/base-command.js'
-import {type LockResult, runLock} from '../../lib/ops/lock.js'
-import {renderLock} from '../../lib/render/history.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {type LockResult, runLock} from '../../ops/lock.js'
+import {renderLock} from '../../render/history.js'
 
 export default class LockStatus extends BaseCommand<typeof LockStatus> {
   static override summary = 'Show the deploy lock on each host: holder, since when, branch, pid, alive or not.'

@@ -1,0 +1,259 @@
+/**
+ * SSM Run Command: send a bash payload, follow it with our own poll loop, read the results.
+ * (The SDK waiter is not used: its botocore twin gives up after 100 s, and deploys take longer.)
+ */
+import type {GetCommandInvocationCommandOutput, SSMClient} from '@aws-sdk/client-ssm'
+
+import {ExitCode} from '../errors/exit-codes.js'
+import {UpscError} from '../errors/upsc-error.js'
+import {redact} from '../util/redact.js'
+import {mapPool} from '../util/pool.js'
+import {describeAwsError} from './errors.js'
+import {sleep} from '../util/sleep.js'
+
+export const RUN_SHELL_DOCUMENT = 'AWS-RunShellScript'
+/** GetCommandInvocation cuts output at these lengths; CloudWatch output has the rest. */
+export const STDOUT_LIMIT = 24_000
+export const STDERR_LIMIT = 8_000
+/** Run Command ids are UUIDs. */
+export const isCommandId = (text: string): boolean => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(text)
+
+/** SendCommand takes at most 50 instance ids. */
+export const MAX_INSTANCES_PER_COMMAND = 50
+
+export interface RunRequest {
+  instanceIds: string[]
+  commands: string[]
+  /** Names the operation in the console and in ListCommands, e.g. "upsc status stage2". */
+  comment: string
+  workingDirectory?: string
+  executionTimeoutSeconds: number
+  deliveryTimeoutSeconds: number
+  /** CloudWatch Logs group for the command's output; undefined leaves CloudWatch output off. */
+  cloudWatchLogGroup?: string
+  maxConcurrency?: string
+  maxErrors?: string
+}
+
+export type InvocationStatus = 'Pending' | 'InProgress' | 'Delayed' | 'Success' | 'Cancelled' | 'Cancelling' | 'TimedOut' | 'Failed' | 'Undeliverable' | 'Terminated'
+
+export type Outcome = 'succeeded' | 'failed' | 'timed-out' | 'delivery-timed-out' | 'cancelled' | 'undeliverable' | 'terminated' | 'running'
+
+export interface InvocationResult {
+  instanceId: string
+  status: InvocationStatus | string
+  statusDetails?: string
+  outcome: Outcome
+  /** The script's exit code (-1 when it never ran). */
+  responseCode: number
+  stdout: string
+  stderr: string
+  /** True when stdout may have been cut at 24,000 characters by GetCommandInvocation. */
+  stdoutTruncated: boolean
+  startedAt?: string
+  finishedAt?: string
+}
+
+const TERMINAL = new Set(['Success', 'Cancelled', 'TimedOut', 'Failed', 'Undeliverable', 'Terminated'])
+
+export const isTerminal = (status: string): boolean => TERMINAL.has(status)
+
+/** Pure: every Run Command status (and the details that refine it) -> one outcome. */
+export function outcomeOf(status: string, statusDetails?: string): Outcome {
+  switch (status) {
+    case 'Success':
+      return 'succeeded'
+    case 'Failed':
+      return 'failed'
+    case 'TimedOut':
+      // "Delivery Timed Out": the agent never picked it up; "Execution Timed Out": the script ran too long.
+      return /deliver/i.test(statusDetails ?? '') ? 'delivery-timed-out' : 'timed-out'
+    case 'Cancelled':
+    case 'Cancelling':
+      return 'cancelled'
+    case 'Undeliverable':
+      return 'undeliverable'
+    case 'Terminated':
+      return 'terminated'
+    default:
+      // Pending, InProgress, Delayed: still going.
+      return 'running'
+  }
+}
+
+/** Pure: an outcome -> the exit code from the table, and what it means for the user. */
+export function describeOutcome(outcome: Outcome, responseCode: number): {exitCode: number; text: string} {
+  switch (outcome) {
+    case 'succeeded':
+      return {exitCode: ExitCode.ok, text: 'succeeded'}
+    case 'failed':
+      return {exitCode: responseCode > 0 && responseCode < 126 ? responseCode : ExitCode.failed, text: `failed (exit ${responseCode})`}
+    case 'timed-out':
+      return {exitCode: ExitCode.failed, text: 'timed out on the host (execution timeout reached; the script was stopped)'}
+    case 'delivery-timed-out':
+      return {exitCode: ExitCode.unreachable, text: 'never delivered: the SSM agent did not pick the command up in time (is the instance running and its agent online?)'}
+    case 'cancelled':
+      return {exitCode: ExitCode.failed, text: 'cancelled'}
+    case 'undeliverable':
+      return {exitCode: ExitCode.unreachable, text: 'undeliverable: the instance is not reachable by SSM (stopped, terminated, or its agent/role is missing)'}
+    case 'terminated':
+      return {exitCode: ExitCode.unreachable, text: 'terminated: the instance was terminated during the command'}
+    case 'running':
+      return {exitCode: ExitCode.failed, text: 'still running'}
+  }
+}
+
+/**
+ * Pure: how long to wait before poll number `attempt` (0-based). Starts fast because most probes
+ * finish in well under a second, and never waits more than 400 ms, so a finished command is
+ * noticed within half a second.
+ */
+export function pollDelayMs(attempt: number): number {
+  const schedule = [100, 100, 150, 200, 250, 300]
+  return schedule[attempt] ?? 400
+}
+
+export function toInvocationResult(instanceId: string, o: Pick<GetCommandInvocationCommandOutput, 'Status' | 'StatusDetails' | 'ResponseCode' | 'StandardOutputContent' | 'StandardErrorContent' | 'ExecutionStartDateTime' | 'ExecutionEndDateTime'>): InvocationResult {
+  const status = o.Status ?? 'Pending'
+  const raw = o.StandardOutputContent ?? ''
+  // The host masks credentials already; this is the CLI's second look (defence in depth).
+  const stdout = redact(raw)
+  return {
+    instanceId,
+    status,
+    statusDetails: o.StatusDetails,
+    outcome: outcomeOf(status, o.StatusDetails),
+    responseCode: o.ResponseCode ?? -1,
+    stdout,
+    stderr: redact(o.StandardErrorContent ?? ''),
+    stdoutTruncated: raw.length >= STDOUT_LIMIT || /--output truncated--/.test(raw),
+    startedAt: o.ExecutionStartDateTime || undefined,
+    finishedAt: o.ExecutionEndDateTime || undefined,
+  }
+}
+
+
+export async function sendCommand(ssm: SSMClient, request: RunRequest): Promise<string> {
+  if (request.instanceIds.length === 0) throw new Error('sendCommand needs at least one instance')
+  if (request.instanceIds.length > MAX_INSTANCES_PER_COMMAND) throw new Error(`sendCommand takes at most ${MAX_INSTANCES_PER_COMMAND} instances`)
+  const {SendCommandCommand} = await import('./sdk/ssm.js')
+  try {
+    const out = await ssm.send(
+      new SendCommandCommand({
+        DocumentName: RUN_SHELL_DOCUMENT,
+        InstanceIds: request.instanceIds,
+        Comment: request.comment.slice(0, 100),
+        TimeoutSeconds: request.deliveryTimeoutSeconds,
+        Parameters: {
+          commands: request.commands,
+          executionTimeout: [String(request.executionTimeoutSeconds)],
+          ...(request.workingDirectory ? {workingDirectory: [request.workingDirectory]} : {}),
+        },
+        ...(request.cloudWatchLogGroup ? {CloudWatchOutputConfig: {CloudWatchOutputEnabled: true, CloudWatchLogGroupName: request.cloudWatchLogGroup}} : {}),
+        ...(request.maxConcurrency ? {MaxConcurrency: request.maxConcurrency} : {}),
+        ...(request.maxErrors ? {MaxErrors: request.maxErrors} : {}),
+      }),
+    )
+    return out.Command!.CommandId!
+  } catch (error) {
+    const e = error as {name?: string; message?: string}
+    if (e.name === 'InvalidInstanceId')
+      throw new UpscError('not-managed', `Systems Manager cannot reach ${request.instanceIds.join(', ')}: ${e.message ?? 'not managed, or its agent is offline'}.`, {
+        exitCode: ExitCode.unreachable,
+        hint: 'Check that the instance is running, has the SSM agent online and an instance profile with AmazonSSMManagedInstanceCore (`upsc status` shows each).',
+        cause: error,
+      })
+    throw describeAwsError(error, {action: 'ssm:SendCommand'})
+  }
+}
+
+export interface WaitOptions {
+  signal?: AbortSignal
+  /** Called after each poll with the invocations seen so far (for progress display). */
+  onPoll?: (results: InvocationResult[]) => void
+  /** How long InvocationDoesNotExist is tolerated after sending (a known race). */
+  appearGraceMs?: number
+}
+
+/** Up to this many instances, each poll asks GetCommandInvocation per instance (it carries the output). */
+const PER_INSTANCE_POLL_LIMIT = 2
+
+/**
+ * One poll of a command's open invocations, updating `known`. For a few instances, one
+ * GetCommandInvocation each. For more, ListCommandInvocations (one call per 50 instances) gives the
+ * statuses, and the whole output of a finished instance when it is short (under 2,500
+ * characters); GetCommandInvocation reads the others once, in a bounded pool.
+ */
+export async function pollInvocations(ssm: SSMClient, commandId: string, open: string[], known: Map<string, InvocationResult>, sentAt: number, appearGraceMs = 30_000): Promise<void> {
+  const {GetCommandInvocationCommand, paginateListCommandInvocations} = await import('./sdk/ssm.js')
+  const read = async (instanceId: string) => {
+    try {
+      known.set(instanceId, toInvocationResult(instanceId, await ssm.send(new GetCommandInvocationCommand({CommandId: commandId, InstanceId: instanceId}))))
+    } catch (error) {
+      if ((error as {name?: string}).name === 'InvocationDoesNotExist' && Date.now() - sentAt < appearGraceMs) return
+      throw describeAwsError(error, {action: 'ssm:GetCommandInvocation'})
+    }
+  }
+  if (open.length <= PER_INSTANCE_POLL_LIMIT) {
+    await mapPool(open, PER_INSTANCE_POLL_LIMIT, read)
+    return
+  }
+  const finished: string[] = []
+  const wanted = new Set(open)
+  try {
+    for await (const page of paginateListCommandInvocations({client: ssm, pageSize: 50}, {CommandId: commandId, Details: true}))
+      for (const inv of page.CommandInvocations ?? []) {
+        if (!inv.InstanceId || !wanted.has(inv.InstanceId) || !inv.Status) continue
+        const whole = inv.Status === 'Success' ? completePluginOutput(inv.CommandPlugins?.[0]?.Output) : undefined
+        if (whole) known.set(inv.InstanceId, toInvocationResult(inv.InstanceId, {Status: inv.Status, StatusDetails: inv.StatusDetails, ResponseCode: inv.CommandPlugins?.[0]?.ResponseCode ?? 0, StandardOutputContent: whole.stdout, StandardErrorContent: whole.stderr}))
+        else if (isTerminal(inv.Status)) finished.push(inv.InstanceId)
+        else known.set(inv.InstanceId, {...(known.get(inv.InstanceId) ?? emptyInvocation(inv.InstanceId)), status: inv.Status, statusDetails: inv.StatusDetails, outcome: outcomeOf(inv.Status, inv.StatusDetails)})
+      }
+  } catch (error) {
+    throw describeAwsError(error, {action: 'ssm:ListCommandInvocations'})
+  }
+  await mapPool(finished, 8, read)
+}
+
+/** ListCommandInvocations keeps a plugin's first 2,500 characters of stdout and stderr together. */
+export const PLUGIN_OUTPUT_LIMIT = 2500
+
+/**
+ * Pure: the stdout and stderr in a plugin's Output, when it holds them whole (short enough and not
+ * cut); then no GetCommandInvocation is needed for that instance.
+ */
+export function completePluginOutput(output: string | undefined): {stdout: string; stderr: string} | undefined {
+  if (output === undefined || output.length >= PLUGIN_OUTPUT_LIMIT - 100 || /---(Output|Error) truncated---/.test(output)) return undefined
+  const separator = '\n----------ERROR-------\n'
+  const at = output.indexOf(separator)
+  return at === -1 ? {stdout: output, stderr: ''} : {stdout: output.slice(0, at), stderr: output.slice(at + separator.length)}
+}
+
+export const emptyInvocation = (instanceId: string): InvocationResult => ({instanceId, status: 'Pending', outcome: 'running', responseCode: -1, stdout: '', stderr: '', stdoutTruncated: false})
+
+/**
+ * Poll until every invocation is terminal (or the signal aborts: then the last known state is
+ * returned, with outcome "running" for those still going — the remote run goes on).
+ */
+export async function waitForCommand(ssm: SSMClient, commandId: string, instanceIds: string[], options: WaitOptions = {}): Promise<InvocationResult[]> {
+  const results = new Map<string, InvocationResult>()
+  const sentAt = Date.now()
+  for (let attempt = 0; ; attempt++) {
+    const open = instanceIds.filter((id) => !isTerminal(results.get(id)?.status ?? 'Pending'))
+    if (open.length === 0 || options.signal?.aborted) break
+    await sleep(pollDelayMs(attempt), options.signal)
+    if (options.signal?.aborted) break
+    await pollInvocations(ssm, commandId, open, results, sentAt, options.appearGraceMs)
+    options.onPoll?.([...results.values()])
+  }
+  return instanceIds.map((id) => results.get(id) ?? emptyInvocation(id))
+}
+
+export async function cancelCommand(ssm: SSMClient, commandId: string, instanceIds?: string[]): Promise<void> {
+  const {CancelCommandCommand} = await import('./sdk/ssm.js')
+  try {
+    await ssm.send(new CancelCommandCommand({CommandId: commandId, ...(instanceIds ? {InstanceIds: instanceIds} : {})}))
+  } catch (error) {
+    throw describeAwsError(error, {action: 'ssm:CancelCommand'})
+  }
+}

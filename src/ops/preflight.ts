@@ -1,0 +1,56 @@
+/**
+ * Before sending work to hosts: each target must be running and its SSM agent online. Failing
+ * here (exit 4) is better than a command that sits Pending until its delivery timeout.
+ */
+import type {AwsClients} from '../aws/clients.js'
+import {describeAwsError} from '../aws/errors.js'
+import {resolveTargets, type Target} from '../aws/targets.js'
+import type {StageContext} from '../cli/base-command.js'
+import {unreachableError} from '../errors/upsc-error.js'
+import {describeManaged} from './status.js'
+
+export interface ReachableTarget extends Target {
+  agentVersion?: string
+}
+
+/** Pure: the reason each target cannot take a command now (none: all can). */
+export function unreachableReasons(targets: Target[], managed: Map<string, {pingStatus: string}>): string[] {
+  const reasons: string[] = []
+  for (const t of targets) {
+    const label = t.name ? `${t.name} (${t.instanceId})` : t.instanceId
+    if (t.state !== 'running') reasons.push(`${label} is ${t.state}`)
+    else if (!managed.has(t.instanceId)) reasons.push(`${label} is not managed by Systems Manager (no agent registered, or no instance profile)`)
+    else if (managed.get(t.instanceId)!.pingStatus !== 'Online') reasons.push(`${label}: SSM agent ${managed.get(t.instanceId)!.pingStatus}`)
+  }
+  return reasons
+}
+
+export async function reachableTargets(ctx: StageContext, clients: AwsClients = ctx.clients): Promise<ReachableTarget[]> {
+  const ec2 = await clients.ec2()
+  const targets = await resolveTargets(ec2, ctx.stage.instances, ctx.instances, ctx.stage.name).catch((error: unknown) => {
+    throw describeAwsError(error, {action: 'ec2:DescribeInstances', profile: ctx.profile})
+  })
+  const managed = await describeManaged(await clients.ssm(), targets.map((t) => t.instanceId))
+  const reasons = unreachableReasons(targets, managed)
+  if (reasons.length > 0)
+    throw unreachableError(
+      'target-unreachable',
+      `Cannot run on the stage's instances:\n${reasons.map((r) => `  ${r}`).join('\n')}`,
+      'Start the instance, or check its SSM agent and instance profile (`upsc status` shows both); --instance picks other instances.',
+    )
+  return targets.map((t) => ({...t, ...(managed.get(t.instanceId)?.agentVersion ? {agentVersion: managed.get(t.instanceId)!.agentVersion} : {})}))
+}
+
+/** The caller's ARN, recorded in the host's history. Best effort: history must not block a deploy. */
+export async function callerArn(clients: AwsClients): Promise<string> {
+  try {
+    const {GetCallerIdentityCommand} = await import('../aws/sdk/sts.js')
+    const out = await (await clients.sts()).send(new GetCallerIdentityCommand({}))
+    return out.Arn ?? 'unknown'
+  } catch (error) {
+    const mapped = describeAwsError(error, {action: 'sts:GetCallerIdentity'})
+    // Credentials problems must stop the deploy here, before anything is sent.
+    if ((mapped as {exitCode?: number}).exitCode === 3 && (mapped as {code?: string}).code !== 'access-denied') throw mapped
+    return 'unknown'
+  }
+}
