@@ -435,7 +435,7 @@ bg_json() {
   json_qn live "$U_BG_LIVE"
   json_n switch "$U_BG_SWITCH_MS"
   U_BG_JSON="{\"live\":$live,\"warm\":$idle,\"warmCommit\":$ic,\"switchMs\":$switch}"
-  R_COLOUR=$U_BG_LIVE
+  U_BG_COLOUR=$U_BG_LIVE # the records' "colour": the one that went live
 }
 
 # bg_deploy: deploy.sh after build and tag: the blueGreen cutover instead of an in-place `up`; with

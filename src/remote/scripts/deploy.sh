@@ -2,8 +2,6 @@
 # deploy.sh: fetch, build, start and health-gate a branch (or commit) of the app on this host;
 # roll back automatically to the previous succeeded deployment when the new one is unhealthy.
 # Runs after lib.sh in the same bash. Settings, report lines and exit codes: REMOTE-CONTRACT.md.
-# Globals here are also read by lib.sh, some indirectly (SC2034).
-# shellcheck disable=SC2034
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 [[ -n ${UPSC_LIB_LOADED:-} ]] || . "${BASH_SOURCE[0]%/*}/lib.sh"
 
@@ -177,18 +175,17 @@ fail_after_up() {
   U_FAILED_STEP=$failed U_REASON=$reason
   ((ok)) && U_ROLLED_BACK_TO=$target
   deploy_record "$( ((ok)) && echo rolled-back || echo failed)" 0 "$n"
-  R_ID=$U_ID-rollback R_KIND=rollback R_BRANCH=$branch R_COMMIT=$target R_PREV=$U_COMMIT
-  R_STARTED=$started R_START_US=$start_us R_AUTO=true R_REBUILT=false R_ROLLED_BACK_TO=''
-  R_FAILED_STEP=$rb_failed R_REASON=$rb_reason
-  ((U_REBUILT)) && R_REBUILT=true
+  local rebuilt=false extra=''
+  ((U_REBUILT)) && rebuilt=true
+  [[ ${UPSC_SKIP_HOOKS:-} == 1 ]] && extra=',"hooksSkipped":true'
+  ((ok)) && rb_failed='' rb_reason=''
+  record_write "$( ((ok)) && echo succeeded || echo failed)" "$n" "${#U_STEP_NAMES[@]}" "$U_ID-rollback" rollback "$branch" \
+    "$target" "$U_COMMIT" "$started" "$start_us" "$rb_failed" "$rb_reason" '' true "$rebuilt" "$extra"
   if ((ok)); then
-    R_FAILED_STEP='' R_REASON=''
-    record_write succeeded "$n" "${#U_STEP_NAMES[@]}"
     U_REASON="$reason; rolled back to ${target:0:12}, which is healthy"
     U_ADVICE="${target:0:12} serves again; fix and deploy again"
     deploy_finish "$RC_ROLLED_BACK" rolled-back
   fi
-  record_write failed "$n" "${#U_STEP_NAMES[@]}"
   U_REASON="$reason; the automatic rollback to ${target:0:12} also failed: $rb_reason"
   U_ADVICE='see upsc status; upsc rollback --to <id>, or deploy a fix'
   deploy_finish "$RC_FAILED" failed
@@ -196,10 +193,10 @@ fail_after_up() {
 
 # deploy_record OUTCOME [FROM TO]: append the deploy's history record (steps FROM..TO-1, default all).
 deploy_record() {
-  R_ID=$U_ID R_KIND=deploy R_BRANCH=$U_BRANCH R_COMMIT=$U_COMMIT R_PREV=$U_PREV R_STARTED=$U_STARTED
-  R_START_US=$U_START_US R_ROLLED_BACK_TO=$U_ROLLED_BACK_TO R_AUTO=false R_REBUILT=false
-  R_FAILED_STEP=$U_FAILED_STEP R_REASON=$U_REASON
-  record_write "$1" "${2:-0}" "${3:-${#U_STEP_NAMES[@]}}"
+  local extra=''
+  [[ ${UPSC_SKIP_HOOKS:-} == 1 ]] && extra=',"hooksSkipped":true'
+  record_write "$1" "${2:-0}" "${3:-${#U_STEP_NAMES[@]}}" "$U_ID" deploy "$U_BRANCH" "$U_COMMIT" "$U_PREV" "$U_STARTED" \
+    "$U_START_US" "$U_FAILED_STEP" "$U_REASON" "$U_ROLLED_BACK_TO" false false "$extra${U_BG_COLOUR:+,\"colour\":\"$U_BG_COLOUR\"}"
 }
 
 # deploy_finish CODE OUTCOME: the result line, then exit (the EXIT trap releases the lock).
@@ -222,8 +219,6 @@ deploy_main() {
   now_us U_START_US
   iso_now U_STARTED
   U_KIND=deploy
-  # --skip-hooks: every record of this run says so.
-  [[ ${UPSC_SKIP_HOOKS:-} == 1 ]] && R_EXTRA=',"hooksSkipped":true'
   new_id U_ID deploy
   U_COMMIT='' U_PREV='' U_ROLLED_BACK_TO='' U_RESULT_HC='[]'
   deploy_validate

@@ -2,8 +2,6 @@
 # rollback.sh: put this host back on an earlier succeeded deployment, reusing the images tagged
 # upsc-<sha> when it was deployed (no build; a rebuild only when they are gone, with a warning).
 # Target: rollback_target (lib.sh), with UPSC_ROLLBACK_TO when given. Runs after lib.sh in the same bash.
-# Globals here are also read by lib.sh, some indirectly (SC2034).
-# shellcheck disable=SC2034
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 [[ -n ${UPSC_LIB_LOADED:-} ]] || . "${BASH_SOURCE[0]%/*}/lib.sh"
 
@@ -31,11 +29,11 @@ back_to_running() {
 }
 
 rollback_record() {
-  R_ID=$U_ID R_KIND=rollback R_BRANCH=$U_BRANCH R_COMMIT=$U_COMMIT R_PREV=$U_PREV R_STARTED=$U_STARTED
-  R_START_US=$U_START_US R_ROLLED_BACK_TO='' R_AUTO=false R_REBUILT=false
-  ((U_REBUILT)) && R_REBUILT=true
-  R_FAILED_STEP=$U_FAILED_STEP R_REASON=$U_REASON
-  record_write "$1" 0 "${#U_STEP_NAMES[@]}"
+  local extra='' rebuilt=false
+  [[ ${UPSC_SKIP_HOOKS:-} == 1 ]] && extra=',"hooksSkipped":true'
+  ((U_REBUILT)) && rebuilt=true
+  record_write "$1" 0 "${#U_STEP_NAMES[@]}" "$U_ID" rollback "$U_BRANCH" "$U_COMMIT" "$U_PREV" "$U_STARTED" \
+    "$U_START_US" "$U_FAILED_STEP" "$U_REASON" '' false "$rebuilt" "$extra${U_BG_COLOUR:+,\"colour\":\"$U_BG_COLOUR\"}"
 }
 
 # rollback_finish CODE OUTCOME: the result line, then exit (the EXIT trap releases the lock).
@@ -57,8 +55,6 @@ rollback_main() {
   now_us U_START_US
   iso_now U_STARTED
   U_KIND=rollback
-  # --skip-hooks: every record of this run says so.
-  [[ ${UPSC_SKIP_HOOKS:-} == 1 ]] && R_EXTRA=',"hooksSkipped":true'
   new_id U_ID rollback
   U_COMMIT='' U_PREV='' U_BRANCH='' U_RESULT_HC='[]' U_REBUILT=0
   rollback_validate
