@@ -33,6 +33,7 @@ app_main() {
   new_id U_ID app
   local action=${UPSC_APP_ACTION:-} n i v svcs=() list=''
   U_APP_EXTRA=",\"action\":$(json_str "$action"),\"services\":[]"
+  stop_on_signals true app_record app_finish 'the services may be partly restarted: see upsc app ps'
   setting_int n UPSC_APP_SERVICE_COUNT 0
   for ((i = 1; i <= n; i++)); do
     v=UPSC_APP_SERVICE_$i
@@ -42,7 +43,6 @@ app_main() {
   done
   U_APP_EXTRA=",\"action\":$(json_str "$action"),\"services\":[$list]"
   [[ $action =~ ^(restart|stop|start)$ ]] || usage_fail 'UPSC_APP_ACTION must be restart, stop or start'
-  stop_on_signals true app_record app_finish 'the services may be partly restarted: see upsc app ps'
 
   step_start lock
   lock_or_fail app '' || app_finish "$?" failed

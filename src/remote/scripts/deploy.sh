@@ -6,8 +6,8 @@
 [[ -n ${UPSC_LIB_LOADED:-} ]] || . "${BASH_SOURCE[0]%/*}/lib.sh"
 
 U_PHASE=pre      # pre: the running stack is untouched; up: it is being (or was) replaced
-U_MOVED=0        # the checkout left the running commit
-U_BUILT=0        # a build ran (the images' "latest" tags may have moved)
+U_MOVED=0        # the checkout left the running commit (attempt_restore puts it back)
+U_TAGS_MOVED=0   # a build ran: the images' "latest" tags may have moved (attempt_restore puts them back)
 U_TOKEN_B64=''   # base64 of x-access-token:<token>, for one git call's header; never printed
 
 deploy_validate() {
@@ -123,26 +123,12 @@ keep_commit() {
 }
 
 # ------------------------------------------------------------------ failure paths
-# restore_running: after a failure before `up`, put the checkout (and the images' tags, which a
-# build moves) back on the running commit, so the host is as it was.
-restore_running() {
-  env_restore
-  [[ -n $U_PREV ]] || return 0
-  if ((U_MOVED)) && checkout_commit "$U_PREV" 2>/dev/null; then
-    say "Checkout back on ${U_PREV:0:12}"
-  fi
-  if ((U_BUILT)) && project_images && images_retag "$U_PREV" restore; then
-    say "Image tags back on upsc-${U_PREV:0:12}"
-  fi
-}
-
 # fail_before_up STEP REASON ADVICE: the step failed and the running version was not touched:
 # restore the checkout and tags, record, exit 1.
 fail_before_up() {
   step_fail "$1" "$2" "${3:+$3; }the running version was not changed"
-  restore_running
-  deploy_record failed
-  deploy_finish "$RC_FAILED" failed
+  attempt_restore
+  attempt_end "$RC_FAILED" failed
 }
 
 # fail_after_up STEP REASON ADVICE: the new version is up but unhealthy: roll back to the newest
@@ -160,8 +146,7 @@ fail_after_up() {
   if [[ ${UPSC_NO_ROLLBACK:-} == 1 || -z $target ]]; then
     U_ADVICE='no previous succeeded deployment to roll back to: fix and deploy again'
     [[ -n $target ]] && U_ADVICE='the failed version was left running: fix and deploy again, or upsc rollback'
-    deploy_record failed
-    deploy_finish "$RC_FAILED" failed
+    attempt_end "$RC_FAILED" failed
   fi
   warn "$failed failed: rolling back to ${target:0:12}"
   local started start_us
@@ -174,39 +159,20 @@ fail_after_up() {
   local rb_failed=$U_FAILED_STEP rb_reason=$U_REASON
   U_FAILED_STEP=$failed U_REASON=$reason
   ((ok)) && U_ROLLED_BACK_TO=$target
-  deploy_record "$( ((ok)) && echo rolled-back || echo failed)" 0 "$n"
-  local rebuilt=false extra=''
+  attempt_record "$( ((ok)) && echo rolled-back || echo failed)" 0 "$n"
+  local rebuilt=false
   ((U_REBUILT)) && rebuilt=true
-  [[ ${UPSC_SKIP_HOOKS:-} == 1 ]] && extra=',"hooksSkipped":true'
   ((ok)) && rb_failed='' rb_reason=''
   record_write "$( ((ok)) && echo succeeded || echo failed)" "$n" "${#U_STEP_NAMES[@]}" "$U_ID-rollback" rollback "$branch" \
-    "$target" "$U_COMMIT" "$started" "$start_us" "$rb_failed" "$rb_reason" '' true "$rebuilt" "$extra"
+    "$target" "$U_COMMIT" "$started" "$start_us" "$rb_failed" "$rb_reason" '' true "$rebuilt" "$(attempt_extra)"
   if ((ok)); then
     U_REASON="$reason; rolled back to ${target:0:12}, which is healthy"
     U_ADVICE="${target:0:12} serves again; fix and deploy again"
-    deploy_finish "$RC_ROLLED_BACK" rolled-back
+    attempt_finish "$RC_ROLLED_BACK" rolled-back
   fi
   U_REASON="$reason; the automatic rollback to ${target:0:12} also failed: $rb_reason"
   U_ADVICE='see upsc status; upsc rollback --to <id>, or deploy a fix'
-  deploy_finish "$RC_FAILED" failed
-}
-
-# deploy_record OUTCOME [FROM TO]: append the deploy's history record (steps FROM..TO-1, default all).
-deploy_record() {
-  local extra=''
-  [[ ${UPSC_SKIP_HOOKS:-} == 1 ]] && extra=',"hooksSkipped":true'
-  record_write "$1" "${2:-0}" "${3:-${#U_STEP_NAMES[@]}}" "$U_ID" deploy "$U_BRANCH" "$U_COMMIT" "$U_PREV" "$U_STARTED" \
-    "$U_START_US" "$U_FAILED_STEP" "$U_REASON" "$U_ROLLED_BACK_TO" false false "$extra${U_BG_COLOUR:+,\"colour\":\"$U_BG_COLOUR\"}"
-}
-
-# deploy_finish CODE OUTCOME: the result line, then exit (the EXIT trap releases the lock).
-deploy_finish() {
-  local extra='' lock=null
-  [[ -n $U_LOCK_HOLDER && $1 == "$RC_LOCKED" ]] && lock=$U_LOCK_HOLDER
-  extra="\"lock\":$lock,\"rollbackHealthChecks\":${U_RB_HC:-null}"
-  extra+=${U_BG_JSON:+,\"blueGreen\":$U_BG_JSON}
-  result_line deploy "$1" "$2" "$extra"
-  exit "$1"
+  attempt_finish "$RC_FAILED" failed
 }
 
 # ------------------------------------------------------------------ the deploy
@@ -221,11 +187,11 @@ deploy_main() {
   U_KIND=deploy
   new_id U_ID deploy
   U_COMMIT='' U_PREV='' U_ROLLED_BACK_TO='' U_RESULT_HC='[]'
+  stop_on_signals attempt_restore attempt_record attempt_finish 'the stack may be partly updated: see upsc status'
   deploy_validate
-  stop_on_signals restore_running deploy_record deploy_finish 'the stack may be partly updated: see upsc status'
 
   step_start lock
-  lock_or_fail deploy "$U_BRANCH" || deploy_finish "$?" failed
+  lock_or_fail deploy "$U_BRANCH" || attempt_finish "$?" failed
   step_ok lock
 
   step_start docker
@@ -278,7 +244,7 @@ deploy_main() {
 
   if [[ ${UPSC_KEEP_COMMIT:-} != 1 ]]; then
     step_start build
-    U_BUILT=1
+    U_TAGS_MOVED=1
     # A full disk is the common build failure that is not the app's.
     build_images || fail_before_up build "build of ${U_COMMIT:0:12} failed" 'see the build output above; on "no space left on device": free disk space (upsc ssh; docker image prune -a), then deploy again'
     step_ok build
@@ -304,21 +270,9 @@ deploy_main() {
   health_gate || fail_after_up health "$U_GATE_REASON" 'see the failing checks and service logs above'
   step_ok health "$U_HC_N checks passed"
   U_RESULT_HC=$U_HC_JSON
-  if ! hooks_run POST_DEPLOY; then
-    ((U_HOOK_ROLLBACK)) && fail_after_up post-deploy-hooks "$U_HOOK_ERR" 'the hook is set to roll back on failure'
-    post_hook_failed post-deploy-hooks
-  fi
-
-  step_start retention
-  local keep
-  setting_int keep UPSC_KEEP_IMAGES 5
-  ((keep >= 1)) || keep=1
-  succeeded_commits $((keep + 1))
-  retention "$keep" "$U_COMMIT"
-  step_ok retention "$U_RETENTION_DETAIL"
-
-  deploy_record succeeded
-  deploy_finish "$RC_OK" succeeded
+  post_deploy_hooks fail_after_up 'the hook is set to roll back on failure'
+  retention_step 1
+  attempt_end "$RC_OK" succeeded
 }
 
 deploy_main

@@ -60,5 +60,7 @@ RETRY_STOP=64
 . "${BASH_SOURCE[0]%/*}/lib/current.sh"
 # shellcheck source=lib/switch.sh
 . "${BASH_SOURCE[0]%/*}/lib/switch.sh"
+# shellcheck source=lib/attempt.sh
+. "${BASH_SOURCE[0]%/*}/lib/attempt.sh"
 # shellcheck source=lib/results.sh
 . "${BASH_SOURCE[0]%/*}/lib/results.sh"

@@ -31,7 +31,7 @@ describe('remote scripts', () => {
     const result = spawnSync('shellcheck', ['-x', '--severity=style', ...scripts, ...parts], { cwd: SCRIPTS_DIR, encoding: 'utf8' });
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
-  }, 120_000);
+  }, 600_000);
 
 
   it('parse with bash -n: alone, with lib.sh as written, and as the CLI bundles them', () => {

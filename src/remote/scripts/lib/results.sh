@@ -14,10 +14,11 @@ result_line() {
   printf '%s result {"schema":1%s,"durationSeconds":%s%s}\n' "$U_MARK" "$out" "$dur" "${4:+,$4}"
 }
 
-# usage_fail MESSAGE: an invalid setting reached the host: fail the validate step, exit 2.
+# usage_fail MESSAGE: an invalid setting reached the host: fail the validate step, exit 2 through
+# the run's finish (the one stop_on_signals was given).
 usage_fail() {
   step_fail validate "$1" 'the CLI should have refused it: please report this'
-  "${U_KIND}_finish" "$RC_USAGE" failed
+  "${U_SIG_FINISH:-${U_KIND}_finish}" "$RC_USAGE" failed
 }
 
 # new_id VAR KIND: VAR := UPSC_DEPLOY_ID (from the CLI) or a generated id.

@@ -1,19 +1,31 @@
 # shellcheck shell=bash
 # ------------------------------------------------------------------ the rollback target
-# rollback_default RUNNING: THE rollback-target rule (upsc rollback shows what it picks, rollback.sh
-# and the automatic rollback of deploy.sh use it): the newest succeeded deployment or rollback
-# whose commit is not RUNNING. RUNNING is running_commit's answer (current.json, else the
-# checkout's HEAD); when it is empty, the newest succeeded record. Reads two succeeded commits at
-# most. Sets what target_set sets, or U_TARGET_PROBLEM and returns 1.
-rollback_default() {
-  local i
-  succeeded_commits 2
-  for i in "${!U_OK_COMMITS[@]}"; do
-    [[ ${U_OK_COMMITS[i]} == "$1" ]] || {
-      target_set "${U_OK_LINES[i]}"
+# rollback_pick VAR RUNNING: THE rollback-target rule, the one place it is written (upsc rollback
+# shows what it picks; rollback.sh, the automatic rollback of deploy.sh and the retention of images
+# use it): the newest succeeded deployment or rollback whose commit is not RUNNING. RUNNING is
+# running_commit's answer (current.json, else the checkout's HEAD); when it is empty, the newest
+# succeeded record. VAR := its index in U_OK_COMMITS (succeeded_commits, 2 or more), or 1 is returned.
+rollback_pick() {
+  local -n _rp_out=$1
+  local _rp_i
+  for _rp_i in "${!U_OK_COMMITS[@]}"; do
+    [[ ${U_OK_COMMITS[_rp_i]} == "$2" ]] || {
+      _rp_out=$_rp_i
       return 0
     }
   done
+  return 1
+}
+
+# rollback_default RUNNING: the rollback target without a choice (rollback_pick), read from the
+# history (two succeeded commits at most). Sets what target_set sets, or U_TARGET_PROBLEM and returns 1.
+rollback_default() {
+  local i
+  succeeded_commits 2
+  rollback_pick i "$1" && {
+    target_set "${U_OK_LINES[i]}"
+    return 0
+  }
   U_TARGET_PROBLEM="nothing to roll back to: no succeeded deployment other than the running commit ${1:0:12}"
   return 1
 }

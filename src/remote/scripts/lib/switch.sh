@@ -3,10 +3,10 @@
 # switch_to SHA BRANCH PREFIX: check out SHA, reuse its upsc-<sha> images (rebuild only when they
 # are gone), start it and run the health gate. Steps are named PREFIX{checkout,restore,build,tag,up,health}.
 # Returns 0 healthy, 1 failed (U_REASON etc. set by step_fail).
-# shellcheck disable=SC2034 # U_REBUILT, U_PHASE: read by rollback.sh, deploy.sh and the signal trap
+# shellcheck disable=SC2034 # U_REBUILT, U_MOVED, U_TAGS_MOVED, U_PHASE: read by attempt.sh and the signal trap
 switch_to() {
   local sha=$1 branch=$2 p=$3 subject
-  U_REBUILT=0
+  U_REBUILT=0 U_MOVED=1
   step_start "${p}checkout"
   if ! checkout_commit "$sha" 2>"$U_TMP/git.err"; then
     step_fail "${p}checkout" "git checkout ${sha:0:12} failed: $(git_err "$U_TMP/git.err")" \
@@ -21,6 +21,7 @@ switch_to() {
     step_fail "${p}restore" "$U_REASON" 'check the compose file of that commit'
     return 1
   fi
+  U_TAGS_MOVED=1
   if images_retag "$sha" restore; then
     step_ok "${p}restore" "reused $U_RETAGGED images tagged upsc-${sha:0:12}"
   else
@@ -54,18 +55,16 @@ switch_to() {
 }
 
 # retention KEEP_N CURRENT: keep the upsc-<sha> images of the last KEEP_N succeeded
-# deployments (CURRENT counts as the newest); never those of CURRENT or of the rollback target (the
-# newest other succeeded commit). Needs succeeded_commits and project_images.
+# deployments (CURRENT counts as the newest); never those of CURRENT or of the rollback target
+# (rollback_pick). Needs succeeded_commits and project_images.
 # shellcheck disable=SC2034 # U_RETENTION_DETAIL: read by its callers
 retention() {
-  local n=$1 keep=' ' c img tags tag removed=0 kept=1
+  local n=$1 keep=' ' c img tags tag removed=0 kept=1 t
   keep+="${2:0:12} "
-  for c in "${U_OK_COMMITS[@]}"; do
-    [[ ${c:0:12} == "${2:0:12}" ]] && continue
-    keep+="${c:0:12} "
+  if rollback_pick t "$2"; then
+    keep+="${U_OK_COMMITS[t]:0:12} "
     kept=$((kept + 1))
-    break
-  done
+  fi
   for c in "${U_OK_COMMITS[@]}"; do
     ((kept < n)) || break
     [[ $keep == *" ${c:0:12} "* ]] && continue
