@@ -5,7 +5,7 @@
 import type {StageContext} from '../cli/base-command.js'
 import {buildPayload, type ScriptName} from '../remote/payload.js'
 import {type Settings, stageSettings} from '../remote/settings.js'
-import {type HostResult, hostResult} from './host-result.js'
+import {type HostResult, hostResult} from '../outcome/host-result.js'
 import type {ReachableTarget} from '../ops/preflight.js'
 import {runRemote} from './remote-run.js'
 

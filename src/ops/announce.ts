@@ -10,7 +10,7 @@ import {MAX_DATA_PER_PUT, METRICS_NAMESPACE, metricData} from '../outcome/metric
 import {notificationMessage, notificationSubject, shouldNotify} from '../outcome/message.js'
 import {buildReport, type OperationKind, type OperationReport} from '../outcome/announcement.js'
 import type {DeployResult} from './deploy.js'
-import type {HostResult} from '../engine/host-result.js'
+import type {HostResult} from '../outcome/host-result.js'
 import type {RollbackResult} from './rollback.js'
 
 /** Per AWS call, retries included. */

@@ -14,7 +14,7 @@ import {hookSettings, scriptDeadlineSeconds, type Settings, stageSettings} from 
 import {isCommandId} from '../aws/run-command.js'
 import {toolVersion} from '../util/version.js'
 import type {CancelledHost} from './cancel.js'
-import {combinedExitCode, type HostResult, hostResult} from '../engine/host-result.js'
+import {combinedExitCode, type HostResult, hostResult} from '../outcome/host-result.js'
 import {callerArn, reachableTargets} from './preflight.js'
 import {type FollowOptions, followRemote, newNonce, runRemote} from '../engine/remote-run.js'
 import {reportDeploy} from './announce.js'

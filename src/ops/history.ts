@@ -4,7 +4,7 @@ import {type DeploymentRecord, type HostHistory, mergeHistories, toRecords} from
 import {UpscError} from '../errors/upsc-error.js'
 import {ExitCode} from '../errors/exit-codes.js'
 import type {Settings} from '../remote/settings.js'
-import type {HostResult} from '../engine/host-result.js'
+import type {HostResult} from '../outcome/host-result.js'
 import {runHostScript} from '../engine/host-script.js'
 import {reachableTargets, type ReachableTarget} from './preflight.js'
 

@@ -2,7 +2,7 @@
 import type {StageContext} from '../cli/base-command.js'
 import {usageError} from '../errors/upsc-error.js'
 import {parseDuration} from '../logs/time.js'
-import type {HostResult} from '../engine/host-result.js'
+import type {HostResult} from '../outcome/host-result.js'
 import {runHostScript} from '../engine/host-script.js'
 import {callerArn, reachableTargets} from './preflight.js'
 

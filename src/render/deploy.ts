@@ -1,7 +1,7 @@
 import chalk from 'chalk'
 
 import type {CancelledHost} from '../ops/cancel.js'
-import type {HostResult, StepResult} from '../engine/host-result.js'
+import type {HostResult, StepResult} from '../outcome/host-result.js'
 import type {StepEvent} from '../remote/report-lines.js'
 import {renderTable} from './table.js'
 
