@@ -3,25 +3,15 @@ import {Command, Flags, Interfaces} from '@oclif/core'
 import {AwsClients} from '../aws/clients.js'
 import {describeAwsError} from '../aws/errors.js'
 import {resolveRegion} from '../aws/region.js'
-import {type LoadedConfig, loadConfigOrBuiltIn, selectStage, type StageConfig} from '../config/load.js'
+import {loadConfigOrBuiltIn, selectStage} from '../config/load.js'
 import {ExitCode} from '../errors/exit-codes.js'
+import type {StageContext} from '../ops/context.js'
 import {regionFlag} from './flags.js'
 import {UpscError} from '../errors/upsc-error.js'
 import {renderError} from '../render/error.js'
 import {renderBuiltInNotice} from '../render/notice.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
-
-/** What a command gets once its flags and config are read: the stage and its AWS clients. */
-export interface StageContext {
-  config: LoadedConfig
-  stage: StageConfig
-  clients: AwsClients
-  /** --instance values, if any, overriding the stage's selector. */
-  instances: string[]
-  region: string
-  profile?: string
-}
 
 /**
  * Shared flags, config loading, spinner lifecycle and the mapping from errors to exit codes.
@@ -59,7 +49,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.flags = flags as BaseFlags<T>
   }
 
-  /** Load the config and pick the stage; no AWS call happens here. */
+  /** Load the config and pick the stage: the plain context every use case takes; no AWS call happens here. */
   protected stageContext(): StageContext {
     const config = loadConfigOrBuiltIn({flag: this.flags.config, cwd: process.cwd(), env: process.env})
     const stage = selectStage(config, this.flags.stage)

@@ -5,7 +5,7 @@
  * hold the command's exit.
  */
 import type {AwsClients} from '../aws/clients.js'
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import {MAX_DATA_PER_PUT, METRICS_NAMESPACE, metricData} from '../outcome/metrics.js'
 import {notificationMessage, notificationSubject, shouldNotify} from '../outcome/message.js'
 import {buildReport, type OperationKind, type OperationReport} from '../outcome/announcement.js'

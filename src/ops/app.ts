@@ -5,7 +5,7 @@
  */
 import {randomUUID} from 'node:crypto'
 
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import {usageError} from '../errors/upsc-error.js'
 import {buildPayload} from '../remote/payload.js'
 import {type Settings, stageSettings} from '../remote/settings.js'

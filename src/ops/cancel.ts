@@ -7,7 +7,7 @@
  * deploy was killed that way is then repaired at once by lock.sh cancel again (recorded
  * `cancelled`). The result says, per host, which happened, and what was cancelled.
  */
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import {ExitCode} from '../errors/exit-codes.js'
 import type {DeployResult} from './deploy.js'
 import {commandInstances} from './deploy.js'

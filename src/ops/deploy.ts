@@ -4,7 +4,7 @@
  */
 import {randomUUID} from 'node:crypto'
 
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import type {StageConfig} from '../config/load.js'
 import {usageError} from '../errors/upsc-error.js'
 import {buildPayload} from '../remote/payload.js'

@@ -1,5 +1,5 @@
 /** `upsc history`: every host's deployments.jsonl, merged newest first. */
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import {type DeploymentRecord, type HostHistory, mergeHistories, toRecords} from '../history/records.js'
 import {UpscError} from '../errors/upsc-error.js'
 import {ExitCode} from '../errors/exit-codes.js'

@@ -1,5 +1,5 @@
 /** `upsc lock status|acquire|release`: the deploy lock and the operator's hold on each host (lock.sh). */
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import {usageError} from '../errors/upsc-error.js'
 import {parseDuration} from '../logs/time.js'
 import type {HostResult} from '../outcome/host-result.js'

@@ -3,7 +3,7 @@
  * when an alias needs {instance_id}), then print the range and, with --follow, what comes next.
  * Printing is the caller's: events go to the sink as they are read.
  */
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import {describeAwsError} from '../aws/errors.js'
 import {tailLogs, type TailRequest, type TailSink, type TailSummary} from '../aws/log-tail.js'
 import {resolveTargets} from '../aws/targets.js'

@@ -5,7 +5,7 @@
 import type {AwsClients} from '../aws/clients.js'
 import {describeAwsError} from '../aws/errors.js'
 import {resolveTargets, type Target} from '../aws/targets.js'
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import {unreachableError} from '../errors/upsc-error.js'
 import {describeManaged} from './status.js'
 

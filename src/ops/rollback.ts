@@ -3,7 +3,7 @@
  * "from -> to"), then run rollback.sh to that deployment, which reuses the `upsc-<sha>` images
  * and rebuilds only when they are gone.
  */
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import {hostRollbackPlan, type RollbackPlan} from '../history/records.js'
 import {UpscError} from '../errors/upsc-error.js'
 import {ExitCode} from '../errors/exit-codes.js'
