@@ -5,6 +5,7 @@
  */
 import type {StageContext} from './context.js'
 import {describeAwsError} from '../aws/errors.js'
+import {callerIdentity} from '../aws/identity.js'
 import {tailLogs, type TailRequest, type TailSink, type TailSummary} from '../aws/log-tail.js'
 import {resolveTargets} from '../aws/targets.js'
 import type {LogSource} from '../logs/event.js'
@@ -86,10 +87,8 @@ async function stageInstanceIds(ctx: StageContext): Promise<string[]> {
 async function liveTargets(ctx: StageContext, groups: string[], region: string): Promise<NonNullable<TailRequest['live']>> {
   if (groups.length > LIVE_MAX_GROUPS) return {unavailable: `it takes at most ${LIVE_MAX_GROUPS} log groups`}
   try {
-    const sts = await ctx.clients.sts()
-    const {GetCallerIdentityCommand} = await import('../aws/sdk/sts.js')
-    const me = await sts.send(new GetCallerIdentityCommand({}))
-    return {groupArns: groups.map((g) => logGroupArn(me.Arn ?? '', me.Account ?? '', region, g))}
+    const me = await callerIdentity(await ctx.clients.sts())
+    return {groupArns: groups.map((g) => logGroupArn(me.arn ?? '', me.account ?? '', region, g))}
   } catch (error) {
     return {unavailable: `the account could not be read: ${(error as Error).message?.split('\n')[0] ?? 'unknown error'}`}
   }

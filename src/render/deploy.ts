@@ -1,6 +1,6 @@
 import chalk from 'chalk'
 
-import type {CancelledHost} from '../ops/cancel.js'
+import type {CancelledHost} from '../outcome/results.js'
 import type {HostResult, StepResult} from '../outcome/host-result.js'
 import type {StepEvent} from '../remote/report-lines.js'
 import {renderTable} from './table.js'

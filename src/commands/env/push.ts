@@ -1,6 +1,6 @@
 import {BaseCommand} from '../../cli/base-command.js'
 import {interruptSignal} from '../../cli/interrupt.js'
-import type {DeployResult} from '../../ops/deploy.js'
+import type {DeployResult} from '../../outcome/results.js'
 import {pushEnv} from '../../ops/env.js'
 import {Progress} from '../../cli/progress.js'
 import {renderHostResults} from '../../render/deploy.js'
