@@ -5,7 +5,7 @@
  */
 import type {StageContext} from './context.js'
 import {describeAwsError} from '../aws/errors.js'
-import {tailLogs} from '../aws/log-tail.js'
+import {tailLogs} from './log-tail.js'
 import {mergeHistories} from '../history/records.js'
 import {explicitInstanceIds} from '../logs/sources.js'
 import type {LogEvent} from '../logs/event.js'

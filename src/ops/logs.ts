@@ -6,7 +6,7 @@
 import type {StageContext} from './context.js'
 import {describeAwsError} from '../aws/errors.js'
 import {callerIdentity} from '../aws/identity.js'
-import {tailLogs, type TailRequest, type TailSink, type TailSummary} from '../aws/log-tail.js'
+import {tailLogs, type TailRequest, type TailSink, type TailSummary} from './log-tail.js'
 import {resolveTargets} from '../aws/targets.js'
 import type {LogSource} from '../logs/event.js'
 import {explicitInstanceIds, logGroupArn, logGroups, needsInstances, planSources, type SelectionInput} from '../logs/sources.js'
