@@ -92,7 +92,7 @@ export async function run({log}) {
         {metric: 'upsc deploy: CLI overhead (wall time minus the host scripts\' own time)', upsc: fmtMs(overhead), baseline: fmtMs(median(t.host)), baselineName: `host scripts' time, of a ${fmtMs(median(t.deployWall))} deploy`, ratio: '', target: '≤ 0.5 s', met: overhead <= 500},
       ],
       notes: [
-        `${RUNS} runs of each, interleaved (\`node -e 0\` in the same runs: ${fmtMs(node)}); medians. The first request of \`upsc status\` is ec2:DescribeInstances; deploys alternate between main and feature-x (fetch, fake build, health gate), after one deploy not counted.`,
+        `${RUNS} runs of each, interleaved, medians. \`node -e 0\` in the same runs: ${fmtMs(node)}; the first request left at ${fmtRatio(status / node)} of it for status, SendCommand at ${fmtRatio(deploy / node)} for deploy, and the CLI overhead of a deploy was ${fmtRatio(overhead / node)} of it (the targets are absolute times, for a machine where \`node -e 0\` takes 70-85 ms). The first request of \`upsc status\` is ec2:DescribeInstances; deploys alternate between main and feature-x (fetch, fake build, health gate), after one deploy not counted.`,
         'Host scripts\' time: the union of the executions of the Run Commands the deploy sent, as the SSM sandbox recorded them (start and end of each script on the host); the overhead is everything else: start-up, AWS requests, polling.',
       ],
     }
