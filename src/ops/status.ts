@@ -35,28 +35,36 @@ export interface StatusOptions {
 export async function runStatus(ctx: StageContext, options: StatusOptions = {}): Promise<StatusResult> {
   const {stage, clients} = ctx
   options.onProgress?.('Finding instances')
-  // Load the SSM and Logs clients while EC2 answers: they are needed right after.
-  const otherClients = Promise.all([clients.ssm(), clients.logs()])
+  // The probe is the long pole (seconds on the host): send it as soon as the instance ids are known.
+  // EC2 first (the ids), SSM while EC2 answers (the send); everything else once the probe has left, so
+  // that loading its SDK client does not hold up the send.
   const ec2 = await clients.ec2()
-  const targets = await resolveTargets(ec2, stage.instances, ctx.instances, stage.name).catch((error: unknown) => {
+  const found = resolveTargets(ec2, stage.instances, ctx.instances, stage.name).catch((error: unknown) => {
     throw describeAwsError(error, {action: 'ec2:DescribeInstances', profile: ctx.profile})
   })
+  const ssm = await clients.ssm()
+  const targets = await found
   const ids = targets.map((t) => t.instanceId)
   const running = targets.filter((t) => t.state === 'running').map((t) => t.instanceId)
-  const [ssm, logs] = await otherClients
 
   options.onProgress?.(`Checking ${targets.length} instance(s)`)
-  const ssmInfo = describeManaged(ssm, ids)
-  const [statuses, managed, streams, probes, deploys] = await Promise.all([
+  let ssmInfo: Promise<Map<string, SsmInfo>> | undefined
+  const managed = () => (ssmInfo ??= describeManaged(ssm, ids))
+  let sent!: () => void
+  const probeSent = new Promise<void>((resolve) => (sent = resolve))
+  const probing = runProbe(clients, ssm, stage, running, managed, options.signal, sent)
+  await Promise.race([probeSent, probing.catch(() => undefined)])
+  const logs = await clients.logs()
+  const [statuses, info, streams, probes, deploys] = await Promise.all([
     describeStatusChecks(ec2, running),
-    ssmInfo,
+    managed(),
     newestLogEvents(logs, stage, ids),
-    runProbe(clients, ssm, stage, running, ssmInfo, options.signal),
+    probing,
     recentDeployStats(clients, stage),
   ])
 
   const now = Date.now()
-  const instances = targets.map((t) => evaluateInstance(factsFor(t, statuses.get(t.instanceId), managed.get(t.instanceId), streams.get(t.instanceId) ?? [], probes.get(t.instanceId)), stage, now))
+  const instances = targets.map((t) => evaluateInstance(factsFor(t, statuses.get(t.instanceId), info.get(t.instanceId), streams.get(t.instanceId) ?? [], probes.get(t.instanceId)), stage, now))
   const result = summarize(stage.name, ctx.region ?? process.env.AWS_REGION, instances, now)
   return deploys ? {...result, summary: {...result.summary, deploys}} : result
 }
@@ -181,11 +189,15 @@ async function runProbe(
   ssm: SSMClient,
   stage: StageConfig,
   running: string[],
-  managed: Promise<Map<string, SsmInfo>>,
+  managed: () => Promise<Map<string, SsmInfo>>,
   signal?: AbortSignal,
+  onSent?: () => void,
 ): Promise<Map<string, {doc?: ProbeDocument; error?: string}>> {
   const result = new Map<string, {doc?: ProbeDocument; error?: string}>()
-  if (running.length === 0) return result
+  if (running.length === 0) {
+    onSent?.()
+    return result
+  }
   const commands = buildPayload('probe', stageSettings(stage))
   const send = (instanceIds: string[]) =>
     sendCommand(ssm, {
@@ -203,10 +215,12 @@ async function runProbe(
         commandId = await send(targets)
       } catch (error) {
         if (!(error instanceof UpscError && error.code === 'not-managed')) throw error
-        const info = await managed
+        const info = await managed()
         targets = batch.filter((id) => info.get(id)?.pingStatus === 'Online')
         if (targets.length === 0) return
         commandId = await send(targets)
+      } finally {
+        onSent?.()
       }
       let invocations = await waitForCommand(ssm, commandId, targets, {signal})
       // A probe too big to travel inline runs from the host's script cache: install it where it is
