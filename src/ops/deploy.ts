@@ -87,9 +87,15 @@ export function deploySettings(stage: StageConfig, input: {branch: string; ref?:
 }
 
 export async function runDeploy(ctx: StageContext, request: DeployRequest, events: DeployEvents = {}, signal?: AbortSignal, detach = false): Promise<DeployResult> {
-  const stage = await tokenReadyStage(ctx)
-  const input = checkDeployInput(stage, request)
-  const [targets, caller, region] = await Promise.all([reachableTargets(ctx), callerArn(ctx.clients), ctx.clients.region()])
+  const input = checkDeployInput(ctx.stage, request)
+  // Nothing here waits on anything else but the targets' check; STS and the token parameter are
+  // asked once DescribeInstances has left (a caught promise: the check's own error comes first).
+  let rest!: Promise<[StageConfig, string, string | undefined]>
+  const targets = await reachableTargets(ctx, ctx.clients, () => {
+    rest = Promise.all([tokenReadyStage(ctx), callerArn(ctx.clients), ctx.clients.region()])
+    rest.catch(() => undefined)
+  })
+  const [stage, caller, region] = await rest
   const deployId = `d-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`
   const nonce = newNonce()
   const settings = deploySettings(stage, {...input, caller, deployId, region, noRollback: request.noRollback, skipHooks: request.skipHooks, nonce})

@@ -26,12 +26,20 @@ export function unreachableReasons(targets: Target[], managed: Map<string, {ping
   return reasons
 }
 
-export async function reachableTargets(ctx: StageContext, clients: AwsClients = ctx.clients): Promise<ReachableTarget[]> {
+/**
+ * The EC2 client alone first, so that DescribeInstances leaves before anything else compiles; the SSM
+ * client loads while EC2 answers, and `meanwhile` (what the caller needs next: STS, ...) starts
+ * once the request is on its way.
+ */
+export async function reachableTargets(ctx: StageContext, clients: AwsClients = ctx.clients, meanwhile?: () => void): Promise<ReachableTarget[]> {
   const ec2 = await clients.ec2()
-  const targets = await resolveTargets(ec2, ctx.stage.instances, ctx.instances, ctx.stage.name).catch((error: unknown) => {
+  const found = resolveTargets(ec2, ctx.stage.instances, ctx.instances, ctx.stage.name).catch((error: unknown) => {
     throw describeAwsError(error, {action: 'ec2:DescribeInstances', profile: ctx.profile})
   })
-  const managed = await describeManaged(await clients.ssm(), targets.map((t) => t.instanceId))
+  const ssm = clients.ssm()
+  meanwhile?.()
+  const targets = await found
+  const managed = await describeManaged(await ssm, targets.map((t) => t.instanceId))
   const reasons = unreachableReasons(targets, managed)
   if (reasons.length > 0)
     throw unreachableError(
@@ -42,8 +50,19 @@ export async function reachableTargets(ctx: StageContext, clients: AwsClients = 
   return targets.map((t) => ({...t, ...(managed.get(t.instanceId)?.agentVersion ? {agentVersion: managed.get(t.instanceId)!.agentVersion} : {})}))
 }
 
-/** The caller's ARN, recorded in the host's history. Best effort: history must not block a deploy. */
-export async function callerArn(clients: AwsClients): Promise<string> {
+const callers = new WeakMap<AwsClients, Promise<string>>()
+
+/**
+ * The caller's ARN, recorded in the host's history. Best effort: history must not block a deploy.
+ * Asked once per command run (a use case may start it early, while it waits on something else).
+ */
+export function callerArn(clients: AwsClients): Promise<string> {
+  let arn = callers.get(clients)
+  if (!arn) callers.set(clients, (arn = askCallerArn(clients)))
+  return arn
+}
+
+async function askCallerArn(clients: AwsClients): Promise<string> {
   try {
     const {arn} = await callerIdentity(await clients.sts())
     return arn ?? 'unknown'

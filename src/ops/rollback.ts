@@ -24,7 +24,8 @@ export interface PreparedRollback {
 }
 
 export async function prepareRollback(ctx: StageContext, to?: string): Promise<PreparedRollback> {
-  const targets = await reachableTargets(ctx)
+  // The caller's identity (for the rollback's record) is asked while the plan is read.
+  const targets = await reachableTargets(ctx, ctx.clients, () => void callerArn(ctx.clients).catch(() => undefined))
   // Each host picks its own target (the one rule, in rollback.sh's lib); no records are read here.
   const {hosts} = await readHistories(ctx, targets, 0, {UPSC_ROLLBACK_PLAN: 1, UPSC_ROLLBACK_TO: to})
   const outcomes = hosts.map((h) => {

@@ -101,8 +101,8 @@ export function buildPayload(entry: ScriptName, settings: Settings, read: (name:
 /** What a cache-loader payload needs on the host: its bundle's sha256, and the Run Commands that install it. */
 export interface CachedScripts {
   sha: string
-  /** One Run Command's `commands` per chunk; they may run in any order, concurrently. */
-  installs: string[][]
+  /** One Run Command's `commands` per chunk; they may run in any order, concurrently (built when first read). */
+  readonly installs: string[][]
 }
 
 /**
@@ -117,11 +117,20 @@ export function cachedScripts(commands: string[], read: (name: string) => string
   const head = program.slice(0, -loader.length)
   const sha = /(?:^|\n)export UPSC_SCRIPTS_SHA='([0-9a-f]{64})'\n$/.exec(head)?.[1]
   if (!sha) return undefined
-  const bundle = ENTRY_SCRIPTS.flatMap((entry) => [scriptBundle(entry, read), scriptBundle(entry, read, ['bluegreen'])]).find((b) => sha256(b) === sha)
-  if (bundle === undefined) throw new Error(`no host-script bundle has sha256 ${sha}`)
   // The value as quoted in the payload: single quotes, each inner quote as '\''.
   const home = /^export UPSC_HOME='(?:[^']|'\\'')*'$/m.exec(head)?.[0]
-  return {sha, installs: scriptInstalls(bundle, home ? `${home}\n` : '', read)}
+  // Finding the bundle means bundling every entry (100-180 ms): only when a host lacks it, not
+  // before the command is sent.
+  let installs: string[][] | undefined
+  return {
+    sha,
+    get installs() {
+      if (installs) return installs
+      const bundle = ENTRY_SCRIPTS.flatMap((entry) => [scriptBundle(entry, read), scriptBundle(entry, read, ['bluegreen'])]).find((b) => sha256(b) === sha)
+      if (bundle === undefined) throw new Error(`no host-script bundle has sha256 ${sha}`)
+      return (installs = scriptInstalls(bundle, home ? `${home}\n` : '', read))
+    },
+  }
 }
 
 /** Pure: the bundle's install commands, one per chunk of its compressed form. */
