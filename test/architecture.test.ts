@@ -30,7 +30,8 @@ async function violations(dir: string): Promise<string[]> {
     .sort()
 }
 
-describe('layers', () => {
+// Cruising parses every module with TypeScript: slow on a busy machine.
+describe('layers', {timeout: 180_000}, () => {
   it('every rule fires on the fixture tree that breaks it, and only there', async () => {
     expect(await violations(join(root, 'test/fixtures/layers'))).toEqual([
       'domain-imports-only-below: src/status/check.ts -> src/ops/op.ts',
