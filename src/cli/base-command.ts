@@ -1,4 +1,4 @@
-import {Command, Flags, Interfaces} from '@oclif/core'
+import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {AwsClients} from '../aws/clients.js'
 import {describeAwsError} from '../aws/errors.js'

@@ -64,7 +64,7 @@ export function parseForwardSpec(spec: string): ForwardSpec {
 
 /** Pure: the app dir as a quoted shell word, for --cd. */
 export function quotedAppDir(dir: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
   if (!dir.startsWith('/') || /[\u0000-\u001f\u007f]/.test(dir))
     throw usageError('bad-app-dir', `The stage's appDir ${JSON.stringify(dir)} must be an absolute path without control characters for --cd.`, 'Fix "appDir" in upsc.config.json.')
   return shellQuote(dir)

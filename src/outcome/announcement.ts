@@ -71,7 +71,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
 
 /** Pure: a word as typed at a shell prompt: bare when it is only safe characters, else quoted. */
-export const shellWord = (value: string): string => (/^[A-Za-z0-9_.\/:@%+=,-]+$/.test(value) ? value : shellQuote(value))
+export const shellWord = (value: string): string => (/^[A-Za-z0-9_./:@%+=,-]+$/.test(value) ? value : shellQuote(value))
 
 /** Pure: the command that prints one host's Run Command output (the agent's stdout stream). */
 export function logsCommand(stage: string, group: string, commandId: string, instanceId: string, sinceMs: number): string {

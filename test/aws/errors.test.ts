@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {describeAwsError} from '../../src/aws/errors.js'
-import {UpscError} from '../../src/errors/upsc-error.js'
+import type {UpscError} from '../../src/errors/upsc-error.js'
 
 const err = (name: string, message = '', extra: object = {}) => Object.assign(new Error(message), {name, ...extra})
 

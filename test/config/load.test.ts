@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {findConfigFile, loadConfig, loadConfigOrBuiltIn, parseConfig, SCHEMA_FILE, schemaReference, selectStage} from '../../src/config/load.js'
-import {UpscError} from '../../src/errors/upsc-error.js'
+import type {UpscError} from '../../src/errors/upsc-error.js'
 import {starterConfig} from '../../src/config/starter.js'
 
 const minimal = JSON.stringify({stages: {stage2: {region: 'eu-central-1', instances: {tags: {Name: 'upscpro-stage2-docker'}}}}})

@@ -3,7 +3,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../../tools/stand-in/stand-in.js'
-import {runCli, sleep, startCli, writeConfig} from './harness.js'
+import {runCli, startCli, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 

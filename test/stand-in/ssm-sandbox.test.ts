@@ -220,7 +220,7 @@ describe('SendCommand / GetCommandInvocation', { timeout: 30_000 }, () => {
     const send = (/** @type {string} */ id) =>
       ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [id], Parameters: { commands: ['true'] } }));
     expect(await errorName(send('i-0123456789abcdef0'))).toBe('InvalidInstanceId');
-    const { instanceId } = hosts['jobs'];
+    const { instanceId } = hosts.jobs;
     sandbox.updateInstance(instanceId, { pingStatus: 'ConnectionLost' });
     try {
       expect(await errorName(send(instanceId))).toBe('InvalidInstanceId');
@@ -233,8 +233,8 @@ describe('SendCommand / GetCommandInvocation', { timeout: 30_000 }, () => {
     const base = { DocumentName: 'AWS-RunShellScript', Parameters: { commands: ['true'] } };
     const ids = Array.from({ length: 51 }, (_, i) => `i-${String(i).padStart(17, '0')}`);
     expect(await errorName(ssm.send(new SendCommandCommand({ ...base, InstanceIds: ids })))).toBe('ValidationException');
-    expect(await errorName(ssm.send(new SendCommandCommand({ ...base, DocumentName: 'AWS-RunPowerShellScript', InstanceIds: [hosts['jobs'].instanceId] })))).toBe('InvalidDocument');
-    expect(await errorName(ssm.send(new SendCommandCommand({ ...base, InstanceIds: [hosts['jobs'].instanceId], Targets: [{ Key: 'tag:Role', Values: ['web'] }] })))).toBe(
+    expect(await errorName(ssm.send(new SendCommandCommand({ ...base, DocumentName: 'AWS-RunPowerShellScript', InstanceIds: [hosts.jobs.instanceId] })))).toBe('InvalidDocument');
+    expect(await errorName(ssm.send(new SendCommandCommand({ ...base, InstanceIds: [hosts.jobs.instanceId], Targets: [{ Key: 'tag:Role', Values: ['web'] }] })))).toBe(
       'ValidationException',
     );
   });
@@ -342,7 +342,7 @@ describe('fleet: Targets, MaxConcurrency, MaxErrors, CancelCommand', { timeout: 
       new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', Targets: [{ Key: 'tag:Name', Values: ['jobs'] }], Parameters: { commands: ['true'] } }),
     );
     const listed = await ssm.send(new ListCommandInvocationsCommand({ CommandId: byName.Command?.CommandId }));
-    expect(listed.CommandInvocations?.map((inv) => inv.InstanceId)).toEqual([hosts['jobs'].instanceId]);
+    expect(listed.CommandInvocations?.map((inv) => inv.InstanceId)).toEqual([hosts.jobs.instanceId]);
   });
 
   it('marks an offline target Undeliverable and runs the others', async () => {
@@ -380,7 +380,7 @@ describe('fleet: Targets, MaxConcurrency, MaxErrors, CancelCommand', { timeout: 
   });
 
   it('CancelCommand kills the running script and reports Cancelled', async () => {
-    const { host, instanceId } = hosts['jobs'];
+    const { host, instanceId } = hosts.jobs;
     const pidFile = path.join(host.root, 'tmp', 'cancel.pid');
     const sent = await ssm.send(
       new SendCommandCommand({
@@ -408,7 +408,7 @@ describe('fleet: Targets, MaxConcurrency, MaxErrors, CancelCommand', { timeout: 
 
 describe('instances, sessions, forwarding, counters', { timeout: 30_000 }, () => {
   it('describes managed instances from its registry', async () => {
-    const { instanceId } = hosts['jobs'];
+    const { instanceId } = hosts.jobs;
     const result = await ssm.send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] }));
     expect(result.InstanceInformationList).toHaveLength(1);
     expect(result.InstanceInformationList?.[0]).toMatchObject({
@@ -428,7 +428,7 @@ describe('instances, sessions, forwarding, counters', { timeout: 30_000 }, () =>
   });
 
   it('pages DescribeInstanceInformation with MaxResults and NextToken', async () => {
-    for (let i = 0; i < 4; i++) sandbox.registerInstance({ instanceId: `i-extra${i}`, host: hosts['jobs'].host });
+    for (let i = 0; i < 4; i++) sandbox.registerInstance({ instanceId: `i-extra${i}`, host: hosts.jobs.host });
     const first = await ssm.send(new DescribeInstanceInformationCommand({ MaxResults: 5 }));
     expect(first.InstanceInformationList).toHaveLength(5);
     expect(first.NextToken).toBeTruthy();
@@ -474,7 +474,7 @@ describe('instances, sessions, forwarding, counters', { timeout: 30_000 }, () =>
 
     const register = await fetch(`${sandbox.url}/_sandbox/instances`, {
       method: 'POST',
-      body: JSON.stringify({ instanceId: 'i-fromcontrolapi', host: { root: hosts['jobs'].host.root, env: hosts['jobs'].host.env }, pingStatus: 'Inactive' }),
+      body: JSON.stringify({ instanceId: 'i-fromcontrolapi', host: { root: hosts.jobs.host.root, env: hosts.jobs.host.env }, pingStatus: 'Inactive' }),
     });
     expect(register.status).toBe(201);
     const described = await ssm.send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: ['i-fromcontrolapi'] }] }));

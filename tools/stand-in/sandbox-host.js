@@ -320,7 +320,7 @@ export function createSandboxHost(options) {
     killService(service, project = 'upscapp-be') {
       return updateState(paths.dockerState, async (state) => {
         const container = Object.values(state.containers).find((c) => c.service === service && c.project === project);
-        if (!container || !container.pid || !containerAlive(container)) throw new Error(`service ${service} is not running`);
+        if (!container?.pid || !containerAlive(container)) throw new Error(`service ${service} is not running`);
         process.kill(-container.pid, 'SIGKILL');
         while (containerAlive(container)) await new Promise((resolve) => setTimeout(resolve, 10));
         container.state = 'exited';

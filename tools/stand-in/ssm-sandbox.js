@@ -798,7 +798,7 @@ export async function startSsmSandbox({
 
     StartSession(input) {
       const record = instances.get(input.Target);
-      if (!record || record.pingStatus !== 'Online') throw new SsmError('TargetNotConnected', `${input.Target} is not connected.`);
+      if (record?.pingStatus !== 'Online') throw new SsmError('TargetNotConnected', `${input.Target} is not connected.`);
       const sessionId = `upsc-${crypto.randomBytes(9).toString('hex')}`;
       const session = {
         SessionId: sessionId,

@@ -210,7 +210,7 @@ describe('alerts from the bootstrap', () => {
     expect(messages.map((m) => m.Subject)).toEqual([`[upsc] stage2: bootstrap FAILED at deploy on ${INSTANCE_ID}`])
     expect(messages[0]!.Message).toMatch(/^upsc bootstrap on stage2: INCIDENT\n/)
     expect(messages[0]!.Message).toMatch(/\nWhat: {6}the bootstrap failed at step deploy: the first deploy of main failed .*cannot reach origin \(network unreachable\)/)
-    expect(messages[0]!.Message).toMatch(/\nupsc did:  stopped \(exit 1\); next: .*upsc deploy --branch main.*; it runs again at the next boot\n/)
+    expect(messages[0]!.Message).toMatch(/\nupsc did: {2}stopped \(exit 1\); next: .*upsc deploy --branch main.*; it runs again at the next boot\n/)
     expect(await metricSum('DeployFailed', {Stage: 'stage2', InstanceId: INSTANCE_ID})).toBe(1)
     // Run again, still failing: no second message. Then fixed: one recovery message.
     await host.run(`bash ${join(host.upscHome, 'bin/bootstrap.sh')}`, {cwd: host.root, env})

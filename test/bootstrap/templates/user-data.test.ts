@@ -5,7 +5,7 @@
  * document of the host scripts and Parameter Store.
  */
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -14,8 +14,6 @@ import {afterAll, afterEach, beforeAll, describe, expect, it, vi} from 'vitest'
 import {BOOTSTRAP_BIN, bootstrapEnv, type Host, freshSandboxHost, putAwsResources, readHostFile, REGION, renderedUserData, runUserData, testStage} from '../../fixtures/bootstrap/host.js'
 // @ts-expect-error plain JS rig
 import {startMoto} from '../../../tools/stand-in/moto.js'
-// @ts-expect-error plain JS rig
-import {createSandboxHost} from '../../../tools/stand-in/sandbox-host.js'
 // @ts-expect-error plain JS rig
 import {freePort} from '../../../tools/stand-in/util.js'
 
@@ -134,7 +132,7 @@ describe('the bootstrap user-data on a fresh host', () => {
     const {code} = await running
     expect(code).toBe(0)
     const log = read(host, '/var/log/user-data.log')
-    expect(log).toMatch(/Waiting for the Docker daemon \(service active\)[^]*::upsc step docker ok \d+\.\ds server 27\.3\.1/)
+    expect(log).toMatch(/Waiting for the Docker daemon \(service active\)[\s\S]*::upsc step docker ok \d+\.\ds server 27\.3\.1/)
     expect(bootstrapJson(host).outcome).toBe('succeeded')
   }, 120_000)
 

@@ -183,7 +183,7 @@ describe('rollback.sh', () => {
     const state = path.join(host.paths.dockerState, 'state.json');
     const json = JSON.parse(fs.readFileSync(state, 'utf8'));
     for (const image of Object.values(json.images)) {
-      if (image.tags.some((t) => t.includes(`upsc-${host.commitOf('main').slice(0, 12)}`))) image.files['health'] = '503\n';
+      if (image.tags.some((t) => t.includes(`upsc-${host.commitOf('main').slice(0, 12)}`))) image.files.health = '503\n';
     }
     fs.writeFileSync(state, JSON.stringify(json));
     const run = await runScript(host, 'rollback', { ...FAST, ...QUICK_FAIL });

@@ -6,7 +6,6 @@ import http from 'node:http';
 import path from 'node:path';
 import { freePort, sleep } from '../util.js';
 import {
-  containerAlive,
   containerState,
   countBuild,
   daemonReady,
