@@ -19,7 +19,15 @@ export async function run({log}) {
     log(`run ${i + 1}/${RUNS}`)
   }
   const node = median(times.node)
-  const row = (metric, ms) => ({metric, upsc: fmtMs(ms), baseline: fmtMs(node), baselineName: 'node -e 0', ratio: fmtRatio(ms / node), target: '≤ 2.00x', met: ms / node <= 2})
+  const row = (metric, ms) => ({
+    metric,
+    upsc: fmtMs(ms),
+    baseline: fmtMs(node),
+    baselineName: 'node -e 0',
+    ratio: fmtRatio(ms / node),
+    target: '≤ 2.00x',
+    met: ms / node <= 2,
+  })
   return {
     rows: [row('upsc --version', median(times.version)), row('upsc --help', median(times.help))],
     notes: [`oclif rendering the same help without the fast path: ${fmtMs(median(times.oclif))} (${fmtRatio(median(times.oclif) / node)} of node -e 0).`],

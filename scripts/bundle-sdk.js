@@ -4,7 +4,15 @@
 import {build} from 'esbuild'
 
 await build({
-  entryPoints: ['src/aws/sdk/ec2.ts', 'src/aws/sdk/ssm.ts', 'src/aws/sdk/logs.ts', 'src/aws/sdk/sts.ts', 'src/aws/sdk/cloudwatch.ts', 'src/aws/sdk/sns.ts', 'src/aws/sdk/iam.ts'],
+  entryPoints: [
+    'src/aws/sdk/ec2.ts',
+    'src/aws/sdk/ssm.ts',
+    'src/aws/sdk/logs.ts',
+    'src/aws/sdk/sts.ts',
+    'src/aws/sdk/cloudwatch.ts',
+    'src/aws/sdk/sns.ts',
+    'src/aws/sdk/iam.ts',
+  ],
   outdir: 'dist/aws/sdk',
   bundle: true,
   splitting: true,

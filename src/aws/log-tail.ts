@@ -74,7 +74,6 @@ interface Context {
 
 const sdk = () => import('./sdk/logs.js')
 
-
 const errorName = (error: unknown) => (error as {name?: string})?.name ?? 'Error'
 
 /** A request, with throttling, 5xx and network errors waited out (with a notice each time). */
@@ -173,7 +172,8 @@ class SourceReader {
         out = await withRetry(this.ctx, () => this.ctx.logs.send(new FilterLogEventsCommand(input), {abortSignal: this.ctx.signal}))
       } catch (error) {
         // Only the first page can find out that the group or a named stream is missing.
-        if (errorName(error) !== 'ResourceNotFoundException' || nextToken !== undefined || this.ctx.signal?.aborted) throw describeAwsError(error, {action: 'logs:FilterLogEvents'})
+        if (errorName(error) !== 'ResourceNotFoundException' || nextToken !== undefined || this.ctx.signal?.aborted)
+          throw describeAwsError(error, {action: 'logs:FilterLogEvents'})
         if (await this.nothingToRead()) return undefined
         continue // some of the named streams exist: ask again with those
       }
@@ -181,7 +181,8 @@ class SourceReader {
       const events: LogEvent[] = []
       for (const e of raw) {
         const stream = e.logStreamName ?? ''
-        if (this.accept(stream)) events.push({group, stream, timestamp: e.timestamp ?? 0, message: e.message ?? '', eventId: e.eventId, ingestionTime: e.ingestionTime})
+        if (this.accept(stream))
+          events.push({group, stream, timestamp: e.timestamp ?? 0, message: e.message ?? '', eventId: e.eventId, ingestionTime: e.ingestionTime})
       }
       return {events, returned: raw.length, first: raw[0]?.timestamp, last: raw.at(-1)?.timestamp, nextToken: out.nextToken}
     }
@@ -212,7 +213,9 @@ class SourceReader {
 async function existingStreams(ctx: Context, group: string, names: string[]): Promise<string[]> {
   const {DescribeLogStreamsCommand} = await sdk()
   const found = await mapPool(names, 4, async (name) => {
-    const out = await withRetry(ctx, () => ctx.logs.send(new DescribeLogStreamsCommand({logGroupName: group, logStreamNamePrefix: name, limit: 1}), {abortSignal: ctx.signal}))
+    const out = await withRetry(ctx, () =>
+      ctx.logs.send(new DescribeLogStreamsCommand({logGroupName: group, logStreamNamePrefix: name, limit: 1}), {abortSignal: ctx.signal}),
+    )
     return out.logStreams?.[0]?.logStreamName === name
   })
   return names.filter((_, i) => found[i])
@@ -286,7 +289,14 @@ async function* readRange(readers: SourceReader[], start: number, end: number | 
 }
 
 /** Follow by polling until aborted; returns the number of events printed. */
-async function followByPolling(ctx: Context, readers: SourceReader[], since: number, dedup: DedupWindow, sink: TailSink, shownLive?: DedupWindow): Promise<number> {
+async function followByPolling(
+  ctx: Context,
+  readers: SourceReader[],
+  since: number,
+  dedup: DedupWindow,
+  sink: TailSink,
+  shownLive?: DedupWindow,
+): Promise<number> {
   let printed = 0
   let delay: number = FOLLOW.flowingMs
   let lastSweep = Number.NEGATIVE_INFINITY
@@ -340,7 +350,8 @@ async function startLive(ctx: Context, readers: SourceReader[], groupArns: strin
   const names = readers.flatMap((r) => r.source.names ?? [])
   const prefixes = readers.flatMap((r) => (r.source.prefix === undefined ? [] : [r.source.prefix]))
   const whole = readers.some((r) => !r.source.names && r.source.prefix === undefined)
-  const streams = groups.length === 1 && !whole ? (prefixes.length === 0 ? {logStreamNames: names} : names.length === 0 ? {logStreamNamePrefixes: prefixes} : {}) : {}
+  const streams =
+    groups.length === 1 && !whole ? (prefixes.length === 0 ? {logStreamNames: names} : names.length === 0 ? {logStreamNamePrefixes: prefixes} : {}) : {}
   let iterator: AsyncIterator<StartLiveTailResponseStream>
   let first: IteratorResult<StartLiveTailResponseStream>
   try {
@@ -383,7 +394,13 @@ async function startLive(ctx: Context, readers: SourceReader[], groupArns: strin
           ctx.notice('Live Tail is sampling: more than 500 events per second match; some are not shown.')
         }
         for (const r of update?.sessionResults ?? []) {
-          const e: LogEvent = {group: groupFromIdentifier(r.logGroupIdentifier ?? ''), stream: r.logStreamName ?? '', timestamp: r.timestamp ?? 0, message: r.message ?? '', ingestionTime: r.ingestionTime}
+          const e: LogEvent = {
+            group: groupFromIdentifier(r.logGroupIdentifier ?? ''),
+            stream: r.logStreamName ?? '',
+            timestamp: r.timestamp ?? 0,
+            message: r.message ?? '',
+            ingestionTime: r.ingestionTime,
+          }
           if (accept(e)) queue.push(e)
         }
         if (queue.length > LIVE_QUEUE_MAX) {
@@ -422,7 +439,14 @@ function liveProblem(item: StartLiveTailResponseStream | undefined): string | un
  * many events were printed. Abort (Ctrl-C) ends it quietly.
  */
 export async function tailLogs(logs: CloudWatchLogsClient, request: TailRequest, sink: TailSink, signal?: AbortSignal): Promise<TailSummary> {
-  const ctx: Context = {logs, filterPattern: request.filterPattern, signal, notice: sink.onNotice, follow: request.follow, maxRetries: request.follow ? Number.POSITIVE_INFINITY : RANGE_RETRIES}
+  const ctx: Context = {
+    logs,
+    filterPattern: request.filterPattern,
+    signal,
+    notice: sink.onNotice,
+    follow: request.follow,
+    maxRetries: request.follow ? Number.POSITIVE_INFINITY : RANGE_RETRIES,
+  }
   const readers = request.sources.map((s) => new SourceReader(ctx, s))
   let events = 0
   let mode: TailSummary['mode'] = 'range'

@@ -24,14 +24,21 @@ export abstract class AppCommand extends BaseCommand<typeof AppCommand> {
     const interrupt = interruptSignal()
     let result: AppResult
     try {
-      const events = {onSent: (id: string, ids: string[]) => (progress.hosts(ids.length), progress.note(`Sent app ${this.action} to ${ids.join(', ')} (Run Command ${id}).`)), onLine: progress.line.bind(progress)}
+      const events = {
+        onSent: (id: string, ids: string[]) => (progress.hosts(ids.length), progress.note(`Sent app ${this.action} to ${ids.join(', ')} (Run Command ${id}).`)),
+        onLine: progress.line.bind(progress),
+      }
       result = await runApp(ctx, this.action, this.flags.service ?? [], events, interrupt.signal)
     } finally {
       progress.stop()
       interrupt.dispose()
     }
     if (!this.jsonEnabled())
-      this.log(result.detached ? `\nStopped following. The ${this.action} goes on on the host(s): upsc deploy --attach ${result.commandId}` : renderHostResults(result.hosts, {verb: `App ${this.action}`, commandId: result.commandId}))
+      this.log(
+        result.detached
+          ? `\nStopped following. The ${this.action} goes on on the host(s): upsc deploy --attach ${result.commandId}`
+          : renderHostResults(result.hosts, {verb: `App ${this.action}`, commandId: result.commandId}),
+      )
     process.exitCode = result.exitCode
     return result
   }

@@ -31,16 +31,19 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
 
   static override baseFlags = {
-    stage: Flags.string({char: 's', description: 'Stage to act on (default: the config\'s defaultStage).', helpGroup: 'GLOBAL'}),
+    stage: Flags.string({char: 's', description: "Stage to act on (default: the config's defaultStage).", helpGroup: 'GLOBAL'}),
     instance: Flags.string({
       char: 'i',
-      description: 'Instance id or Name tag, instead of the stage\'s selector. Repeat for several.',
+      description: "Instance id or Name tag, instead of the stage's selector. Repeat for several.",
       multiple: true,
       helpGroup: 'GLOBAL',
     }),
-    profile: Flags.string({description: 'AWS profile (default: the stage\'s, then AWS_PROFILE).', helpGroup: 'GLOBAL'}),
-    region: regionFlag({description: 'AWS region (default: the stage\'s, then AWS_REGION, the profile\'s, else ap-south-1).', helpGroup: 'GLOBAL'}),
-    config: Flags.string({description: 'Config file (default: upsc.config.json here or above, or UPSC_CONFIG; none: the built-in stage2).', helpGroup: 'GLOBAL'}),
+    profile: Flags.string({description: "AWS profile (default: the stage's, then AWS_PROFILE).", helpGroup: 'GLOBAL'}),
+    region: regionFlag({description: "AWS region (default: the stage's, then AWS_REGION, the profile's, else ap-south-1).", helpGroup: 'GLOBAL'}),
+    config: Flags.string({
+      description: 'Config file (default: upsc.config.json here or above, or UPSC_CONFIG; none: the built-in stage2).',
+      helpGroup: 'GLOBAL',
+    }),
     verbose: Flags.boolean({description: 'Show AWS request details and stack traces.', helpGroup: 'GLOBAL'}),
   }
 

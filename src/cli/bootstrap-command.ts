@@ -19,7 +19,11 @@ export abstract class BootstrapCommand extends BaseCommand<typeof BootstrapComma
 
   public async run(): Promise<BootstrapResult> {
     const {stage, region, config} = this.stageContext()
-    const result = generateBootstrap(this.kind, {...stage, region}, toolVersion, {out: this.flags.out, force: Boolean(this.flags.force), configFile: config.file})
+    const result = generateBootstrap(this.kind, {...stage, region}, toolVersion, {
+      out: this.flags.out,
+      force: Boolean(this.flags.force),
+      configFile: config.file,
+    })
     if (this.jsonEnabled()) return result
     if (this.flags.out) this.log(renderBootstrapWritten(result))
     else process.stdout.write(renderBootstrapText(result))

@@ -29,14 +29,20 @@ export abstract class EnvEditCommand extends BaseCommand<typeof EnvEditCommand> 
     const plan = await planEnvEdit(ctx, set, unset)
     if (!this.jsonEnabled()) this.log(renderEnvDiff(plan.parameter, plan.changes))
     if (plan.changes.length > 0 && !this.flags.yes) {
-      if (!process.stdin.isTTY || this.jsonEnabled()) throw usageError('confirm-needed', 'Changing the env parameter needs confirmation, and there is no terminal to ask on.', 'Pass --yes to write it without asking.')
+      if (!process.stdin.isTTY || this.jsonEnabled())
+        throw usageError(
+          'confirm-needed',
+          'Changing the env parameter needs confirmation, and there is no terminal to ask on.',
+          'Pass --yes to write it without asking.',
+        )
       if (!(await askConfirm(`Write ${plan.parameter}?`))) {
         process.exitCode = ExitCode.failed
         return {stage: plan.stage, parameter: plan.parameter, changes: plan.changes, applied: false, version: null}
       }
     }
     const result = await applyEnvEdit(ctx, plan)
-    if (!this.jsonEnabled() && result.applied) this.log(`Wrote ${result.parameter} (version ${result.version ?? '?'}). The hosts get it at the next deploy, or now with: upsc env push`)
+    if (!this.jsonEnabled() && result.applied)
+      this.log(`Wrote ${result.parameter} (version ${result.version ?? '?'}). The hosts get it at the next deploy, or now with: upsc env push`)
     return result
   }
 }

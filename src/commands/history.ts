@@ -9,7 +9,7 @@ export default class History extends BaseCommand<typeof History> {
   static override summary = 'List the deployments and rollbacks of the stage, newest first.'
 
   static override description =
-    'Reads each host\'s append-only deployments.jsonl (one record per attempt: who, branch, commit, outcome, duration of each step) through one Run Command, and merges the stage\'s hosts into one list. A record torn by a power loss is skipped and counted. Every record is also shipped to the deploy stream in CloudWatch Logs: --source cloudwatch reads it there (instances that are gone included), and so does the default when no host has a record (a new or replaced instance).'
+    "Reads each host's append-only deployments.jsonl (one record per attempt: who, branch, commit, outcome, duration of each step) through one Run Command, and merges the stage's hosts into one list. A record torn by a power loss is skipped and counted. Every record is also shipped to the deploy stream in CloudWatch Logs: --source cloudwatch reads it there (instances that are gone included), and so does the default when no host has a record (a new or replaced instance)."
 
   static override examples = [
     '<%= config.bin %> history',
@@ -20,7 +20,11 @@ export default class History extends BaseCommand<typeof History> {
 
   static override flags = {
     limit: Flags.integer({char: 'n', description: 'How many records to show.', default: 20, min: 1, max: 1000}),
-    source: Flags.string({description: 'host: the hosts\' deployments.jsonl; cloudwatch: the deploy streams; auto: the hosts, else CloudWatch.', options: ['auto', 'host', 'cloudwatch'], default: 'auto'}),
+    source: Flags.string({
+      description: "host: the hosts' deployments.jsonl; cloudwatch: the deploy streams; auto: the hosts, else CloudWatch.",
+      options: ['auto', 'host', 'cloudwatch'],
+      default: 'auto',
+    }),
   }
 
   public async run(): Promise<SourcedHistoryResult> {

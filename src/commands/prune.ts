@@ -8,7 +8,8 @@ import {renderPrune} from '../render/prune.js'
 export default class Prune extends BaseCommand<typeof Prune> {
   static override summary = 'Free disk on every host: dangling images, old build cache, stopped containers, old upsc-<sha> images.'
 
-  static override description = `Under the deploy lock (exit 6 while a deploy runs), on each host: removes the project's stopped containers (docker compose rm), dangling images (docker image prune), the upsc-<sha> image tags beyond keepImages (never those of the running version nor of the rollback target), and the build cache beyond prune.buildCacheKeep (docker builder prune --keep-storage). Reports the space docker reclaimed and the free disk before and after. --dry-run counts without removing.`
+  static override description =
+    `Under the deploy lock (exit 6 while a deploy runs), on each host: removes the project's stopped containers (docker compose rm), dangling images (docker image prune), the upsc-<sha> image tags beyond keepImages (never those of the running version nor of the rollback target), and the build cache beyond prune.buildCacheKeep (docker builder prune --keep-storage). Reports the space docker reclaimed and the free disk before and after. --dry-run counts without removing.`
 
   static override examples = ['<%= config.bin %> prune --dry-run', '<%= config.bin %> prune']
 

@@ -9,7 +9,8 @@ import type {StatusResult} from '../status/types.js'
 export default class Status extends BaseCommand<typeof Status> {
   static override summary = 'Show whether the stage is healthy: one row per host, or every check of one host.'
 
-  static override description = `Replaces check-build-status.sh. For each instance of the stage: EC2 state and status checks, uptime, SSM agent, Docker and Compose, the checked-out commit, images, every compose service, every configured health check, CloudWatch log streams, the auto-recovery units, the last deployment and free disk.
+  static override description =
+    `Replaces check-build-status.sh. For each instance of the stage: EC2 state and status checks, uptime, SSM agent, Docker and Compose, the checked-out commit, images, every compose service, every configured health check, CloudWatch log streams, the auto-recovery units, the last deployment and free disk.
 
 All facts from the host come from one read-only Run Command; EC2, SSM and Logs are asked concurrently. With more than one host the default is one row per host (verdict, commit, services healthy/total, health checks passing/total, last deploy, free disk, failing checks by name); --details (or -i with one host) gives every check. Exit code 0 when nothing fails (warnings allowed), 1 when any check fails, 4 when no instance could be reached at all (stopped, not managed by SSM, agent offline). docs/USAGE.md describes the --json schema.`
 

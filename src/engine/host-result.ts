@@ -6,7 +6,17 @@ import {describeOutcome} from '../aws/run-command.js'
 import {ExitCode} from '../errors/exit-codes.js'
 import type {InstanceRun} from './remote-run.js'
 
-export type HostOutcome = 'succeeded' | 'failed' | 'rolled-back' | 'lock-held' | 'unreachable' | 'interrupted' | 'cancelled' | 'not-started' | 'timed-out' | 'running'
+export type HostOutcome =
+  | 'succeeded'
+  | 'failed'
+  | 'rolled-back'
+  | 'lock-held'
+  | 'unreachable'
+  | 'interrupted'
+  | 'cancelled'
+  | 'not-started'
+  | 'timed-out'
+  | 'running'
 
 export interface StepResult {
   name: string
@@ -75,10 +85,10 @@ export function hostResult(run: InstanceRun, name?: string): HostResult {
       : run.missingScripts
         ? 'the host scripts were missing from its script cache: nothing ran there (see the warnings)'
         : outcome === 'not-started'
-        ? 'not started: the rolling run stopped after too many failed hosts (--max-errors)'
-        : outcome === 'succeeded'
-          ? undefined
-          : described.text
+          ? 'not started: the rolling run stopped after too many failed hosts (--max-errors)'
+          : outcome === 'succeeded'
+            ? undefined
+            : described.text
   return {
     instanceId: run.instanceId,
     ...(name ? {name} : {}),
@@ -102,6 +112,7 @@ export function hostResult(run: InstanceRun, name?: string): HostResult {
  */
 export function combinedExitCode(hosts: HostResult[]): number {
   const codes = hosts.map((h) => h.exitCode)
-  for (const code of [ExitCode.interrupted, ExitCode.failed, ExitCode.unreachable, ExitCode.lockHeld, ExitCode.rolledBack]) if (codes.includes(code)) return code
+  for (const code of [ExitCode.interrupted, ExitCode.failed, ExitCode.unreachable, ExitCode.lockHeld, ExitCode.rolledBack])
+    if (codes.includes(code)) return code
   return codes.find((c) => c !== 0) ?? ExitCode.ok
 }

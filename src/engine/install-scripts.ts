@@ -29,6 +29,7 @@ export async function installScripts(clients: AwsClients, instanceIds: string[],
     }),
   )
   const failed = new Map<string, InvocationResult>()
-  for (const invocations of chunks) for (const inv of invocations) if (inv.outcome !== 'succeeded' && !failed.has(inv.instanceId)) failed.set(inv.instanceId, inv)
+  for (const invocations of chunks)
+    for (const inv of invocations) if (inv.outcome !== 'succeeded' && !failed.has(inv.instanceId)) failed.set(inv.instanceId, inv)
   return failed
 }

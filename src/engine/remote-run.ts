@@ -93,7 +93,13 @@ export const newNonce = (): string => randomBytes(9).toString('hex')
 /** Following waits out one streak of transient errors this long by default. */
 export const FOLLOW_PATIENCE_MS = 15 * 60_000
 
-export async function runRemote(clients: AwsClients, request: RemoteRunRequest, events: RemoteRunEvents = {}, signal?: AbortSignal, options: FollowOptions = {}): Promise<RemoteRunResult> {
+export async function runRemote(
+  clients: AwsClients,
+  request: RemoteRunRequest,
+  events: RemoteRunEvents = {},
+  signal?: AbortSignal,
+  options: FollowOptions = {},
+): Promise<RemoteRunResult> {
   const batches: string[][] = []
   for (let i = 0; i < request.instanceIds.length; i += MAX_INSTANCES_PER_COMMAND) batches.push(request.instanceIds.slice(i, i + MAX_INSTANCES_PER_COMMAND))
   const run = (batch: string[]) => runBatch(clients, request, batch, events, signal, {nonce: request.nonce, ...options})
@@ -102,7 +108,10 @@ export async function runRemote(clients: AwsClients, request: RemoteRunRequest, 
   const results: RemoteRunResult[] = []
   for (const batch of batches) {
     const done = results.flatMap((r) => r.runs)
-    if (results.at(-1)?.detached || tooManyErrors(request.maxErrors, done.filter((r) => r.invocation.outcome !== 'succeeded').length, done.length + batch.length)) {
+    if (
+      results.at(-1)?.detached ||
+      tooManyErrors(request.maxErrors, done.filter((r) => r.invocation.outcome !== 'succeeded').length, done.length + batch.length)
+    ) {
       // MaxErrors reached: the rest is not started, as SSM does within one command.
       results.push({commandId: '', commandIds: [], detached: false, runs: batch.map((id) => notStarted(id))})
       continue
@@ -113,7 +122,14 @@ export async function runRemote(clients: AwsClients, request: RemoteRunRequest, 
 }
 
 /** One command for up to 50 instances; hosts missing the cached scripts get them, and the command again. */
-async function runBatch(clients: AwsClients, request: RemoteRunRequest, instanceIds: string[], events: RemoteRunEvents, signal: AbortSignal | undefined, options: FollowOptions): Promise<RemoteRunResult> {
+async function runBatch(
+  clients: AwsClients,
+  request: RemoteRunRequest,
+  instanceIds: string[],
+  events: RemoteRunEvents,
+  signal: AbortSignal | undefined,
+  options: FollowOptions,
+): Promise<RemoteRunResult> {
   const scripts = cachedScripts(request.commands)
   const first = await sendAndFollow(clients, request, instanceIds, scripts ? untilScriptsRun(scripts, instanceIds, events, signal) : {events, signal}, options)
   const missing = first.runs.filter((r) => r.missingScripts === scripts?.sha).map((r) => r.instanceId)
@@ -125,12 +141,25 @@ async function runBatch(clients: AwsClients, request: RemoteRunRequest, instance
   for (const [id, invocation] of failed) {
     const report = parseReport(invocation.stdout)
     const why = (invocation.stderr.trim().split('\n').at(-1) ?? '') || `install ${invocation.outcome}`
-    runs.set(id, {instanceId: id, commandId: first.commandId, invocation, report: {...report, warnings: [...report.warnings, `could not install the host scripts: ${why}`]}, outputSource: 'invocation', missingScripts: scripts.sha})
+    runs.set(id, {
+      instanceId: id,
+      commandId: first.commandId,
+      invocation,
+      report: {...report, warnings: [...report.warnings, `could not install the host scripts: ${why}`]},
+      outputSource: 'invocation',
+      missingScripts: scripts.sha,
+    })
   }
   return joinResults([{commandId: '', commandIds: [], runs: instanceIds.map((id) => runs.get(id)!), detached: second?.detached ?? first.detached}])
 }
 
-async function sendAndFollow(clients: AwsClients, request: RemoteRunRequest, instanceIds: string[], follow: {events: RemoteRunEvents; signal?: AbortSignal}, options: FollowOptions): Promise<RemoteRunResult> {
+async function sendAndFollow(
+  clients: AwsClients,
+  request: RemoteRunRequest,
+  instanceIds: string[],
+  follow: {events: RemoteRunEvents; signal?: AbortSignal},
+  options: FollowOptions,
+): Promise<RemoteRunResult> {
   const ssm = await clients.ssm()
   const commandId = await sendCommand(ssm, {
     instanceIds,
@@ -151,7 +180,12 @@ async function sendAndFollow(clients: AwsClients, request: RemoteRunRequest, ins
  * shown output of its scripts or reported them missing: a host that lacks them must get them and
  * the command again, or the operation would never run there. The need-scripts line is not shown.
  */
-function untilScriptsRun(scripts: CachedScripts, instanceIds: string[], events: RemoteRunEvents, signal?: AbortSignal): {events: RemoteRunEvents; signal?: AbortSignal} {
+function untilScriptsRun(
+  scripts: CachedScripts,
+  instanceIds: string[],
+  events: RemoteRunEvents,
+  signal?: AbortSignal,
+): {events: RemoteRunEvents; signal?: AbortSignal} {
   const settled = new Set<string>()
   const follow = new AbortController()
   const stopIfSettled = () => signal?.aborted && instanceIds.every((id) => settled.has(id)) && follow.abort()
@@ -211,7 +245,14 @@ export const followBackoffMs = (failures: number): number => Math.min(30_000, 10
 const EXPIRED_TRIES = 3
 
 /** One round of following (a poll, a drain), retried through transient errors; gives up with followLost. */
-async function patiently(round: () => Promise<void>, commandId: string, instanceIds: string[], events: RemoteRunEvents, options: FollowOptions, signal?: AbortSignal): Promise<void> {
+async function patiently(
+  round: () => Promise<void>,
+  commandId: string,
+  instanceIds: string[],
+  events: RemoteRunEvents,
+  options: FollowOptions,
+  signal?: AbortSignal,
+): Promise<void> {
   const since = Date.now()
   for (let failures = 1; ; failures++) {
     try {
@@ -220,7 +261,8 @@ async function patiently(round: () => Promise<void>, commandId: string, instance
       const trouble = followTrouble(error)
       if (trouble === undefined) throw error
       const patience = options.patienceMs ?? FOLLOW_PATIENCE_MS
-      if (trouble === 'lost' || (trouble === 'expired' && failures >= EXPIRED_TRIES) || Date.now() - since >= patience) throw followLost(error, commandId, instanceIds, options)
+      if (trouble === 'lost' || (trouble === 'expired' && failures >= EXPIRED_TRIES) || Date.now() - since >= patience)
+        throw followLost(error, commandId, instanceIds, options)
       const wait = followBackoffMs(failures)
       events.onNotice?.(`${(error as Error).message} Still following; next try in ${wait / 1000} s.`)
       await sleep(wait, signal)
@@ -232,13 +274,20 @@ async function patiently(round: () => Promise<void>, commandId: string, instance
 function followLost(error: unknown, commandId: string, instanceIds: string[], options: FollowOptions): UpscError {
   const what = options.what ?? 'command'
   const where = instanceIds.length === 1 ? 'the host' : `the ${instanceIds.length} hosts`
-  const fix = error instanceof UpscError && error.hint && error.code !== 'throttled' && error.code !== 'network' ? `${error.hint.replace(/,? (and|then) try again\.?$/i, '.')} ` : ''
+  const fix =
+    error instanceof UpscError && error.hint && error.code !== 'throttled' && error.code !== 'network'
+      ? `${error.hint.replace(/,? (and|then) try again\.?$/i, '.')} `
+      : ''
   const resume = options.resume?.(commandId) ?? `aws ssm list-command-invocations --command-id ${commandId} --details`
-  return new UpscError('follow-lost', `Stopped following Run Command ${commandId}: ${(error as Error).message}\nThe ${what} goes on on ${where}; nothing was stopped or started again.`, {
-    exitCode: ExitCode.followLost,
-    hint: `${fix}Then follow it again: ${resume}`,
-    cause: error,
-  })
+  return new UpscError(
+    'follow-lost',
+    `Stopped following Run Command ${commandId}: ${(error as Error).message}\nThe ${what} goes on on ${where}; nothing was stopped or started again.`,
+    {
+      exitCode: ExitCode.followLost,
+      hint: `${fix}Then follow it again: ${resume}`,
+      cause: error,
+    },
+  )
 }
 
 /** Follow a command already sent (also `--attach`): stream and poll until every invocation ends. */
@@ -283,7 +332,11 @@ export async function followRemote(
     if (open.length === 0 || signal?.aborted) break
     await sleep(pollDelayMs(attempt), signal)
     if (signal?.aborted) break
-    await keepAt(() => Promise.all([pollInvocations(ssm, commandId, open, invocations, sentAt), ...open.filter(started).map((id) => followers.get(id)?.poll())]).then(() => undefined))
+    await keepAt(() =>
+      Promise.all([pollInvocations(ssm, commandId, open, invocations, sentAt), ...open.filter(started).map((id) => followers.get(id)?.poll())]).then(
+        () => undefined,
+      ),
+    )
     for (const [id, inv] of invocations)
       if (lastStatus.get(id) !== inv.status) {
         lastStatus.set(id, inv.status)
@@ -291,7 +344,13 @@ export async function followRemote(
       }
   }
 
-  if (signal?.aborted) return {commandId, commandIds: [commandId], runs: finalRuns(commandId, instanceIds, invocations, streamed, followers, finished, options.nonce), detached: true}
+  if (signal?.aborted)
+    return {
+      commandId,
+      commandIds: [commandId],
+      runs: finalRuns(commandId, instanceIds, invocations, streamed, followers, finished, options.nonce),
+      detached: true,
+    }
 
   // CloudWatch output trails the command's end by a moment: drain until the result line shows up.
   await keepAt(() => drainStreams(instanceIds, followers, finished, signal))
@@ -342,7 +401,15 @@ function finalRuns(
     const report = live ? parseReport(streamed.get(id)!.join('\n'), nonce) : parseReport(invocation.stdout, nonce)
     const missingScripts = missingScriptsOf(report)
     // The loader exits 0 so that a rolling run's MaxErrors does not count it; but nothing ran: a failure.
-    if (missingScripts) return {instanceId: id, commandId, invocation: {...invocation, outcome: 'failed', responseCode: ExitCode.failed}, report, outputSource: live ? 'cloudwatch' : 'invocation', missingScripts}
+    if (missingScripts)
+      return {
+        instanceId: id,
+        commandId,
+        invocation: {...invocation, outcome: 'failed', responseCode: ExitCode.failed},
+        report,
+        outputSource: live ? 'cloudwatch' : 'invocation',
+        missingScripts,
+      }
     return {instanceId: id, commandId, invocation, report, outputSource: live ? 'cloudwatch' : 'invocation'}
   })
 }

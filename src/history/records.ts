@@ -39,7 +39,10 @@ export interface HostHistory {
 /** Keep only well-formed records (a host's bash check looks at a line's ends only). */
 export function toRecords(value: unknown): DeploymentRecord[] {
   if (!Array.isArray(value)) return []
-  return value.filter((r): r is DeploymentRecord => typeof r === 'object' && r !== null && typeof (r as DeploymentRecord).id === 'string' && typeof (r as DeploymentRecord).outcome === 'string')
+  return value.filter(
+    (r): r is DeploymentRecord =>
+      typeof r === 'object' && r !== null && typeof (r as DeploymentRecord).id === 'string' && typeof (r as DeploymentRecord).outcome === 'string',
+  )
 }
 
 /** Newest first across hosts, each record labelled with its instance. */

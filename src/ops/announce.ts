@@ -44,7 +44,14 @@ export function reportDeploy(ctx: StageContext, result: DeployResult, caller: st
 
 /** Report a rollback's outcome; `commandOf` says which Run Command each host ran. */
 export function reportRollback(ctx: StageContext, result: RollbackResult, caller: string, commandOf: Map<string, string>): Promise<string[]> {
-  return reportOutcome(ctx, {kind: 'rollback', caller, exitCode: result.exitCode, hosts: result.hosts, commandIdOf: (id) => commandOf.get(id), detached: result.detached})
+  return reportOutcome(ctx, {
+    kind: 'rollback',
+    caller,
+    exitCode: result.exitCode,
+    hosts: result.hosts,
+    commandIdOf: (id) => commandOf.get(id),
+    detached: result.detached,
+  })
 }
 
 export async function reportOutcome(ctx: StageContext, op: FinishedOperation, now = new Date()): Promise<string[]> {
@@ -69,7 +76,11 @@ async function putMetrics(clients: AwsClients, report: OperationReport): Promise
   try {
     const [cloudwatch, {PutMetricDataCommand}] = await Promise.all([clients.cloudwatch(), import('../aws/sdk/cloudwatch.js')])
     const batches = Array.from({length: Math.ceil(data.length / MAX_DATA_PER_PUT)}, (_, i) => data.slice(i * MAX_DATA_PER_PUT, (i + 1) * MAX_DATA_PER_PUT))
-    await Promise.all(batches.map((MetricData) => cloudwatch.send(new PutMetricDataCommand({Namespace: METRICS_NAMESPACE, MetricData}), {abortSignal: AbortSignal.timeout(SEND_TIMEOUT_MS)})))
+    await Promise.all(
+      batches.map((MetricData) =>
+        cloudwatch.send(new PutMetricDataCommand({Namespace: METRICS_NAMESPACE, MetricData}), {abortSignal: AbortSignal.timeout(SEND_TIMEOUT_MS)}),
+      ),
+    )
     return undefined
   } catch (error) {
     return `metrics not sent to CloudWatch (${METRICS_NAMESPACE}): ${sendFailure(error, 'cloudwatch:PutMetricData')}; the ${report.kind}'s outcome stands`
@@ -80,7 +91,9 @@ async function publish(clients: AwsClients, topicArn: string, report: OperationR
   try {
     // The topic may live in another region than the stage: its ARN says where.
     const [sns, {PublishCommand}] = await Promise.all([clients.sns(topicArn.split(':')[3]), import('../aws/sdk/sns.js')])
-    await sns.send(new PublishCommand({TopicArn: topicArn, Subject: notificationSubject(report), Message: notificationMessage(report)}), {abortSignal: AbortSignal.timeout(SEND_TIMEOUT_MS)})
+    await sns.send(new PublishCommand({TopicArn: topicArn, Subject: notificationSubject(report), Message: notificationMessage(report)}), {
+      abortSignal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+    })
     return undefined
   } catch (error) {
     return `notification not sent to ${topicArn}: ${sendFailure(error, 'sns:Publish')}; the ${report.kind}'s outcome stands`

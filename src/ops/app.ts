@@ -39,7 +39,8 @@ const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/
 /** Pure: the settings app.sh reads; service names are checked before any AWS call. */
 export function appSettings(ctx: Pick<StageContext, 'stage'>, action: AppAction, services: string[], caller: string): Settings {
   const bad = services.find((s) => !SERVICE.test(s))
-  if (bad !== undefined) throw usageError('bad-service', `${JSON.stringify(bad)} is not a compose service name.`, 'Pass the names `upsc app ps` lists, e.g. --service api.')
+  if (bad !== undefined)
+    throw usageError('bad-service', `${JSON.stringify(bad)} is not a compose service name.`, 'Pass the names `upsc app ps` lists, e.g. --service api.')
   const settings: Settings = {
     ...stageSettings(ctx.stage),
     UPSC_APP_ACTION: action,
@@ -63,12 +64,29 @@ export async function runApp(ctx: StageContext, action: AppAction, services: str
   // One host at a time, stopping at the first failure: a restart never takes the whole stage down.
   const run = await runRemote(
     ctx.clients,
-    {instanceIds, commands, comment: `upsc app ${action} ${ctx.stage.name}`, executionTimeoutSeconds: ctx.stage.timeouts.commandSeconds, deliveryTimeoutSeconds: ctx.stage.timeouts.deliverySeconds, outputLogGroup: ctx.stage.runCommandLogGroup, maxConcurrency: '1', maxErrors: '0'},
+    {
+      instanceIds,
+      commands,
+      comment: `upsc app ${action} ${ctx.stage.name}`,
+      executionTimeoutSeconds: ctx.stage.timeouts.commandSeconds,
+      deliveryTimeoutSeconds: ctx.stage.timeouts.deliverySeconds,
+      outputLogGroup: ctx.stage.runCommandLogGroup,
+      maxConcurrency: '1',
+      maxErrors: '0',
+    },
     {onSent: (id) => events.onSent?.(id, instanceIds), onLine: events.onLine},
     signal,
   )
   const hosts = run.runs.map((r) => hostResult(r, names.get(r.instanceId)))
-  return {stage: ctx.stage.name, action, services, commandId: run.commandId, detached: run.detached, hosts, exitCode: run.detached ? 0 : combinedExitCode(hosts)}
+  return {
+    stage: ctx.stage.name,
+    action,
+    services,
+    commandId: run.commandId,
+    detached: run.detached,
+    hosts,
+    exitCode: run.detached ? 0 : combinedExitCode(hosts),
+  }
 }
 
 /** `upsc app ps`: the services part of the probe. */
@@ -79,7 +97,12 @@ export async function runAppPs(ctx: StageContext): Promise<AppPsResult> {
     stage: ctx.stage.name,
     hosts: hosts.map((h) => {
       const probe = h.result as ProbeDocument | undefined
-      return {instanceId: h.instanceId, ...(h.name ? {name: h.name} : {}), services: probe?.services ?? [], error: (h.result?.servicesError as string | null | undefined) ?? h.reason ?? null}
+      return {
+        instanceId: h.instanceId,
+        ...(h.name ? {name: h.name} : {}),
+        services: probe?.services ?? [],
+        error: (h.result?.servicesError as string | null | undefined) ?? h.reason ?? null,
+      }
     }),
   }
 }

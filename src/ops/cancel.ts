@@ -58,7 +58,14 @@ export async function cancelDeploy(ctx: StageContext, commandId: string): Promis
   const names = new Map(targets.map((t) => [t.instanceId, t.name]))
   const wait = ctx.stage.timeouts.cancelSeconds
   const ask = (ids: string[]) =>
-    runHostScript(ctx, ids.map((instanceId) => ({instanceId, name: names.get(instanceId)})), 'lock', {UPSC_LOCK_ACTION: 'cancel', UPSC_CANCEL_COMMAND: commandId, UPSC_CANCEL_WAIT_SECONDS: wait}, `upsc deploy --cancel ${commandId}`, wait + 60)
+    runHostScript(
+      ctx,
+      ids.map((instanceId) => ({instanceId, name: names.get(instanceId)})),
+      'lock',
+      {UPSC_LOCK_ACTION: 'cancel', UPSC_CANCEL_COMMAND: commandId, UPSC_CANCEL_WAIT_SECONDS: wait},
+      `upsc deploy --cancel ${commandId}`,
+      wait + 60,
+    )
   const asked = await ask(instanceIds)
   // Last resort where the deploy did not stop (or holds no lock yet: pending, or just starting).
   const stuck = asked.filter((h) => h.result?.released !== true).map((h) => h.instanceId)

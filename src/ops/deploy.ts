@@ -66,7 +66,12 @@ export const followOptions = (stage: string, what: 'deploy' | 'rollback', nonce?
 export function checkDeployInput(stage: StageConfig, request: Pick<DeployRequest, 'branch' | 'ref'>): {branch: string; ref?: string} {
   const branch = request.branch ?? stage.defaultBranch
   const branchProblem = branchNameProblem(branch)
-  if (branchProblem) throw usageError('bad-branch', `Cannot deploy branch ${JSON.stringify(branch)}: ${branchProblem}.`, 'Pass a branch name as git accepts it, e.g. --branch feature-x.')
+  if (branchProblem)
+    throw usageError(
+      'bad-branch',
+      `Cannot deploy branch ${JSON.stringify(branch)}: ${branchProblem}.`,
+      'Pass a branch name as git accepts it, e.g. --branch feature-x.',
+    )
   if (request.ref !== undefined) {
     const refProblem = commitRefProblem(request.ref)
     if (refProblem) throw usageError('bad-ref', `Cannot deploy --ref ${JSON.stringify(request.ref)}: ${refProblem}.`, 'Pass a commit id, e.g. --ref 3a4f2c1.')
@@ -75,7 +80,10 @@ export function checkDeployInput(stage: StageConfig, request: Pick<DeployRequest
 }
 
 /** Pure: the settings deploy.sh reads (docs/REMOTE-CONTRACT.md). */
-export function deploySettings(stage: StageConfig, input: {branch: string; ref?: string; caller: string; deployId: string; noRollback: boolean; skipHooks?: boolean; region?: string; nonce?: string}): Settings {
+export function deploySettings(
+  stage: StageConfig,
+  input: {branch: string; ref?: string; caller: string; deployId: string; noRollback: boolean; skipHooks?: boolean; region?: string; nonce?: string},
+): Settings {
   const settings: Settings = {
     ...stageSettings(stage),
     ...hookSettings(stage, input.skipHooks ?? false),
@@ -101,7 +109,13 @@ export function deploySettings(stage: StageConfig, input: {branch: string; ref?:
   return settings
 }
 
-export async function runDeploy(ctx: StageContext, request: DeployRequest, events: DeployEvents = {}, signal?: AbortSignal, detach = false): Promise<DeployResult> {
+export async function runDeploy(
+  ctx: StageContext,
+  request: DeployRequest,
+  events: DeployEvents = {},
+  signal?: AbortSignal,
+  detach = false,
+): Promise<DeployResult> {
   const stage = await tokenReadyStage(ctx)
   const input = checkDeployInput(stage, request)
   const [targets, caller, region] = await Promise.all([reachableTargets(ctx), callerArn(ctx.clients), ctx.clients.region()])
@@ -132,14 +146,30 @@ export async function runDeploy(ctx: StageContext, request: DeployRequest, event
     followOptions(stage.name, 'deploy'),
   )
   const hosts = run.runs.map((r) => hostResult(r, names.get(r.instanceId)))
-  const result: DeployResult = {stage: stage.name, commandId: run.commandId, deployId, ...input, detached: run.detached, hosts, exitCode: run.detached ? 0 : combinedExitCode(hosts)}
+  const result: DeployResult = {
+    stage: stage.name,
+    commandId: run.commandId,
+    deployId,
+    ...input,
+    detached: run.detached,
+    hosts,
+    exitCode: run.detached ? 0 : combinedExitCode(hosts),
+  }
   return {...result, warnings: await reportDeploy(ctx, result, caller)}
 }
 
 /** `--attach <command-id>`: resume following a deploy already running. */
 export async function attachDeploy(ctx: StageContext, commandId: string, events: DeployEvents = {}, signal?: AbortSignal): Promise<DeployResult> {
   const instanceIds = await commandInstances(ctx, commandId)
-  const run = await followRemote(ctx.clients, commandId, instanceIds, ctx.stage.runCommandLogGroup, {onLine: events.onLine, onNotice: events.onNotice}, signal, followOptions(ctx.stage.name, 'deploy'))
+  const run = await followRemote(
+    ctx.clients,
+    commandId,
+    instanceIds,
+    ctx.stage.runCommandLogGroup,
+    {onLine: events.onLine, onNotice: events.onNotice},
+    signal,
+    followOptions(ctx.stage.name, 'deploy'),
+  )
   const hosts = run.runs.map((r) => hostResult(r))
   return {stage: ctx.stage.name, commandId, detached: run.detached, hosts, exitCode: combinedExitCode(hosts)}
 }

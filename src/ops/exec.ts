@@ -115,8 +115,7 @@ export function execExitCode(hosts: Pick<ExecHostResult, 'exitCode'>[]): number 
 
 /** Pure: the command line is checked before any AWS call. */
 export function checkExecInput(argv: string[], timeoutSeconds: number): void {
-  if (argv.length === 0)
-    throw usageError('no-command', 'No command given: put it after --.', 'For example: upsc exec -- docker compose ps')
+  if (argv.length === 0) throw usageError('no-command', 'No command given: put it after --.', 'For example: upsc exec -- docker compose ps')
   if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > MAX_TIMEOUT_SECONDS)
     throw usageError('bad-timeout', `--timeout must be a whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}.`, 'For example: --timeout 300')
 }
@@ -127,7 +126,11 @@ export function execPayload(stage: Pick<StageConfig, 'appDir'>, request: Pick<Ex
     return buildPayload('exec', execSettings(stage, request.argv, request.mergeStderr))
   } catch (error) {
     if ((error as {code?: string}).code !== 'payload-too-large') throw error
-    throw usageError('command-too-long', `The command is too long to send with Run Command (over ${MAX_PAYLOAD_BYTES} bytes with the script).`, 'Put the long part in a script on the host and run that.')
+    throw usageError(
+      'command-too-long',
+      `The command is too long to send with Run Command (over ${MAX_PAYLOAD_BYTES} bytes with the script).`,
+      'Put the long part in a script on the host and run that.',
+    )
   }
 }
 
@@ -161,7 +164,12 @@ export async function runExec(ctx: StageContext, request: ExecRequest, events: E
     const ended = await Promise.all(
       run.commandIds.map(async (commandId) => {
         await cancelCommand(ssm, commandId)
-        return followRemote(ctx.clients, commandId, run.runs.filter((r) => r.commandId === commandId).map((r) => r.instanceId), undefined)
+        return followRemote(
+          ctx.clients,
+          commandId,
+          run.runs.filter((r) => r.commandId === commandId).map((r) => r.instanceId),
+          undefined,
+        )
       }),
     )
     const byId = new Map(ended.flatMap((r) => r.runs).map((r) => [r.instanceId, r]))

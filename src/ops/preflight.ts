@@ -30,7 +30,10 @@ export async function reachableTargets(ctx: StageContext, clients: AwsClients = 
   const targets = await resolveTargets(ec2, ctx.stage.instances, ctx.instances, ctx.stage.name).catch((error: unknown) => {
     throw describeAwsError(error, {action: 'ec2:DescribeInstances', profile: ctx.profile})
   })
-  const managed = await describeManaged(await clients.ssm(), targets.map((t) => t.instanceId))
+  const managed = await describeManaged(
+    await clients.ssm(),
+    targets.map((t) => t.instanceId),
+  )
   const reasons = unreachableReasons(targets, managed)
   if (reasons.length > 0)
     throw unreachableError(

@@ -55,7 +55,13 @@ export async function prepareRollback(ctx: StageContext, to?: string): Promise<P
   return {targets, plans: outcomes as RollbackPlan[]}
 }
 
-export async function runRollback(ctx: StageContext, prepared: PreparedRollback, events: DeployEvents = {}, signal?: AbortSignal, skipHooks = false): Promise<RollbackResult> {
+export async function runRollback(
+  ctx: StageContext,
+  prepared: PreparedRollback,
+  events: DeployEvents = {},
+  signal?: AbortSignal,
+  skipHooks = false,
+): Promise<RollbackResult> {
   const caller = await callerArn(ctx.clients)
   const names = new Map(prepared.targets.map((t) => [t.instanceId, t.name]))
   // Hosts going to the same deployment share one command; SSM runs them one at a time.
@@ -105,6 +111,13 @@ export async function runRollback(ctx: StageContext, prepared: PreparedRollback,
       break
     }
   }
-  const result: RollbackResult = {stage: ctx.stage.name, plans: prepared.plans, commandIds, hosts, exitCode: detached ? ExitCode.interrupted : combinedExitCode(hosts), detached}
+  const result: RollbackResult = {
+    stage: ctx.stage.name,
+    plans: prepared.plans,
+    commandIds,
+    hosts,
+    exitCode: detached ? ExitCode.interrupted : combinedExitCode(hosts),
+    detached,
+  }
   return {...result, warnings: await reportRollback(ctx, result, caller, commandOf)}
 }

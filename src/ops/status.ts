@@ -56,7 +56,9 @@ export async function runStatus(ctx: StageContext, options: StatusOptions = {}):
   ])
 
   const now = Date.now()
-  const instances = targets.map((t) => evaluateInstance(factsFor(t, statuses.get(t.instanceId), managed.get(t.instanceId), streams.get(t.instanceId) ?? [], probes.get(t.instanceId)), stage, now))
+  const instances = targets.map((t) =>
+    evaluateInstance(factsFor(t, statuses.get(t.instanceId), managed.get(t.instanceId), streams.get(t.instanceId) ?? [], probes.get(t.instanceId)), stage, now),
+  )
   const result = summarize(stage.name, ctx.region ?? process.env.AWS_REGION, instances, now)
   return deploys ? {...result, summary: {...result.summary, deploys}} : result
 }

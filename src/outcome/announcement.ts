@@ -106,7 +106,9 @@ function hostReport(input: ReportInput, host: HostResult): HostReport {
     ...(host.advice ? {advice: host.advice} : {}),
     ...(num(r.durationSeconds) !== undefined ? {durationSeconds: num(r.durationSeconds)} : {}),
     ...(num(build?.seconds) !== undefined ? {buildSeconds: num(build?.seconds)} : {}),
-    ...(commandId ? {logsCommand: logsCommand(input.stage, input.runCommandLogGroup, commandId, host.instanceId, startedAtMs(host, input.at) - SINCE_MARGIN_MS)} : {}),
+    ...(commandId
+      ? {logsCommand: logsCommand(input.stage, input.runCommandLogGroup, commandId, host.instanceId, startedAtMs(host, input.at) - SINCE_MARGIN_MS)}
+      : {}),
   }
 }
 

@@ -94,7 +94,9 @@ export function notificationMessage(report: OperationReport): string {
     line('Commit', report.commit ?? 'unknown (not fetched)', 9),
     line('Who', report.who, 9),
     line('Outcome', outcomeText(report), 9),
-    ...(report.durationSeconds !== undefined ? [line('Duration', `${formatSeconds(report.durationSeconds)}${report.hosts.length > 1 ? ' (longest host)' : ''}`, 9)] : []),
+    ...(report.durationSeconds !== undefined
+      ? [line('Duration', `${formatSeconds(report.durationSeconds)}${report.hosts.length > 1 ? ' (longest host)' : ''}`, 9)]
+      : []),
     line('When', report.at, 9),
     ...(report.deployId ? [line('Deploy id', report.deployId, 9)] : []),
     ...(report.commandIds.length > 0 ? [line('Command', report.commandIds.join(', '), 9)] : []),
@@ -103,5 +105,8 @@ export function notificationMessage(report: OperationReport): string {
   if (Buffer.byteLength(text) <= MAX_MESSAGE_BYTES) return text
   // Only a very large fleet gets here: keep the head and as many hosts as fit.
   const cut = '\n... (cut: too long for SNS; `upsc history` has every host)\n'
-  return `${Buffer.from(text).subarray(0, MAX_MESSAGE_BYTES - cut.length).toString().replace(/\uFFFD$/, '')}${cut}`
+  return `${Buffer.from(text)
+    .subarray(0, MAX_MESSAGE_BYTES - cut.length)
+    .toString()
+    .replace(/\uFFFD$/, '')}${cut}`
 }

@@ -21,7 +21,8 @@ export function stageSettings(stage: StageConfig): Settings {
   // Traffic services listed under inPlace: the deploy that leaves blueGreen (docs/BLUE-GREEN.md).
   if (stage.deploy.services) Object.assign(settings, blueGreenSettings(stage.deploy))
   // Per-service container streams: every script's compose calls add the logging override.
-  if (stage.containerLogs === 'awslogs') Object.assign(settings, {UPSC_CONTAINER_LOGS: 'awslogs', UPSC_LOG_GROUP: stage.logGroup, UPSC_LOG_REGION: stage.region})
+  if (stage.containerLogs === 'awslogs')
+    Object.assign(settings, {UPSC_CONTAINER_LOGS: 'awslogs', UPSC_LOG_GROUP: stage.logGroup, UPSC_LOG_REGION: stage.region})
   stage.healthChecks.forEach((check, index) => {
     const n = index + 1
     settings[`UPSC_HC_${n}_NAME`] = check.name

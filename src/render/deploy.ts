@@ -65,13 +65,23 @@ function outcomeLine(host: HostResult, verb: string, branch?: string): string {
 function stepTable(steps: StepResult[], branch?: string): string {
   return renderTable(
     ['Step', 'Result', 'Time', 'Detail'],
-    steps.map((s) => [stepLabel(s.name, branch), s.status === 'ok' ? chalk.green('ok') : s.status === 'fail' ? chalk.red('failed') : s.status, seconds(s.seconds), s.detail ?? '']),
+    steps.map((s) => [
+      stepLabel(s.name, branch),
+      s.status === 'ok' ? chalk.green('ok') : s.status === 'fail' ? chalk.red('failed') : s.status,
+      seconds(s.seconds),
+      s.detail ?? '',
+    ]),
   )
 }
 
 function healthLines(result?: Record<string, unknown>): string[] {
-  const checks = Array.isArray(result?.healthChecks) ? (result.healthChecks as {name: string; ok: boolean; status?: number | null; expect?: number; error?: string | null}[]) : []
-  return checks.map((c) => `  ${c.ok ? chalk.green('✔') : chalk.red('✖')} health ${c.name}: ${c.status ? `HTTP ${c.status}` : (c.error ?? 'no answer')}${c.ok ? '' : `, expected ${c.expect ?? 200}`}`)
+  const checks = Array.isArray(result?.healthChecks)
+    ? (result.healthChecks as {name: string; ok: boolean; status?: number | null; expect?: number; error?: string | null}[])
+    : []
+  return checks.map(
+    (c) =>
+      `  ${c.ok ? chalk.green('✔') : chalk.red('✖')} health ${c.name}: ${c.status ? `HTTP ${c.status}` : (c.error ?? 'no answer')}${c.ok ? '' : `, expected ${c.expect ?? 200}`}`,
+  )
 }
 
 /** Pure: the final summary of a deploy or rollback for one or several hosts. */
@@ -80,7 +90,13 @@ export function renderHostResults(hosts: HostResult[], options: {verb: string; b
   if (hosts.length > 1) {
     const rows = hosts.map((h) => {
       const r = h.result ?? {}
-      return [h.name ? `${h.name} (${h.instanceId})` : h.instanceId, h.outcome === 'succeeded' ? chalk.green(h.outcome) : chalk.red(h.outcome), short(r.commit), typeof r.durationSeconds === 'number' ? seconds(r.durationSeconds) : '', h.reason ?? '']
+      return [
+        h.name ? `${h.name} (${h.instanceId})` : h.instanceId,
+        h.outcome === 'succeeded' ? chalk.green(h.outcome) : chalk.red(h.outcome),
+        short(r.commit),
+        typeof r.durationSeconds === 'number' ? seconds(r.durationSeconds) : '',
+        h.reason ?? '',
+      ]
     })
     lines.push(renderTable(['Instance', 'Outcome', 'Commit', 'Duration', 'Reason'], rows))
   }
@@ -90,7 +106,12 @@ export function renderHostResults(hosts: HostResult[], options: {verb: string; b
     lines.push(...healthLines(h.result))
     lines.push(outcomeLine(h, options.verb, options.branch))
     if (h.advice && h.outcome !== 'succeeded') lines.push(`${chalk.dim('Next:')}  ${h.advice}`)
-    if (h.outputTruncated) lines.push(chalk.yellow('Note: CloudWatch output was not available; the output above comes from GetCommandInvocation, which keeps only the first 24,000 characters.'))
+    if (h.outputTruncated)
+      lines.push(
+        chalk.yellow(
+          'Note: CloudWatch output was not available; the output above comes from GetCommandInvocation, which keeps only the first 24,000 characters.',
+        ),
+      )
   }
   lines.push(chalk.dim(`Run Command id: ${options.commandId}`))
   return lines.join('\n')

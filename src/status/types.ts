@@ -5,7 +5,16 @@ export interface ProbeDocument {
   schema: number
   host?: {hostname?: string; uptimeSeconds?: number | null; diskFreeBytes?: number | null; diskTotalBytes?: number | null; diskFreePercent?: number | null}
   docker?: {running: boolean; serverVersion?: string | null; composeVersion?: string | null; error?: string | null}
-  repo?: {present: boolean; branch?: string | null; commit?: string | null; running?: string | null; clean?: boolean | null; untracked?: string[]; untrackedCount?: number; error?: string | null}
+  repo?: {
+    present: boolean
+    branch?: string | null
+    commit?: string | null
+    running?: string | null
+    clean?: boolean | null
+    untracked?: string[]
+    untrackedCount?: number
+    error?: string | null
+  }
   images?: {repository: string; tag: string; id?: string; createdAt?: string | null; ageSeconds?: number | null}[]
   services?: {name: string; state: string; health?: string | null; restarts?: number | null}[]
   healthChecks?: {name: string; url?: string | null; expect: number; status?: number | null; ok: boolean; latencyMs?: number | null; error?: string | null}[]

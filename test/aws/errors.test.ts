@@ -7,7 +7,9 @@ const err = (name: string, message = '', extra: object = {}) => Object.assign(ne
 
 describe('describeAwsError', () => {
   it('names the SSO login to run when the session expired', () => {
-    const e = describeAwsError(err('TokenProviderError', 'The SSO session associated with this profile has expired or is otherwise invalid.'), {profile: 'upsc-stage2'}) as UpscError
+    const e = describeAwsError(err('TokenProviderError', 'The SSO session associated with this profile has expired or is otherwise invalid.'), {
+      profile: 'upsc-stage2',
+    }) as UpscError
     expect(e.code).toBe('sso-expired')
     expect(e.exitCode).toBe(3)
     expect(e.hint).toContain('aws sso login --profile upsc-stage2')

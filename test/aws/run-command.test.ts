@@ -69,7 +69,13 @@ describe('sendCommand', () => {
 
   it('turns InvalidInstanceId into an "unreachable" error (exit 4) with what to check', async () => {
     ssmMock.on(SendCommandCommand).rejects(awsError('InvalidInstanceId', 'Instances not in a valid state'))
-    const error = await sendCommand(client(), {instanceIds: ['i-0123456789abcdef0'], commands: ['true'], comment: 'x', executionTimeoutSeconds: 60, deliveryTimeoutSeconds: 30}).catch((e: unknown) => e)
+    const error = await sendCommand(client(), {
+      instanceIds: ['i-0123456789abcdef0'],
+      commands: ['true'],
+      comment: 'x',
+      executionTimeoutSeconds: 60,
+      deliveryTimeoutSeconds: 30,
+    }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(UpscError)
     expect((error as UpscError).exitCode).toBe(4)
     expect((error as UpscError).hint).toContain('SSM agent')

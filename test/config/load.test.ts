@@ -119,8 +119,12 @@ describe('config discovery', () => {
 
 describe('schemaReference', () => {
   it('points at the shipped JSON Schema relative to the config file, as editors resolve it', () => {
-    expect(schemaReference('/w/app/upsc.config.json', '/w/app/node_modules/upsc/schema/upsc.config.schema.json')).toBe('./node_modules/upsc/schema/upsc.config.schema.json')
-    expect(schemaReference('/w/app/upsc.config.json', '/usr/lib/node_modules/upsc/schema/upsc.config.schema.json')).toBe('../../usr/lib/node_modules/upsc/schema/upsc.config.schema.json')
+    expect(schemaReference('/w/app/upsc.config.json', '/w/app/node_modules/upsc/schema/upsc.config.schema.json')).toBe(
+      './node_modules/upsc/schema/upsc.config.schema.json',
+    )
+    expect(schemaReference('/w/app/upsc.config.json', '/usr/lib/node_modules/upsc/schema/upsc.config.schema.json')).toBe(
+      '../../usr/lib/node_modules/upsc/schema/upsc.config.schema.json',
+    )
     expect(existsSync(SCHEMA_FILE)).toBe(true)
   })
 })

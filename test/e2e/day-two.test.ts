@@ -62,7 +62,9 @@ describe('day-two operations through the CLI', {timeout: 300_000}, () => {
 
   it('a failing pre-deploy hook stops the deploy before up: the running version is untouched (exit 1)', async () => {
     const served = async () => (await (await fetch(`http://127.0.0.1:${host.servicePort('api')}/version`)).text()).trim()
-    const hooked = writeConfig({stage2: sandboxStage({hooks: {preDeploy: [{command: ['bash', '-c', 'echo "migration failed for $UPSC_COMMIT"; exit 3'], timeoutSeconds: 60}]}})})
+    const hooked = writeConfig({
+      stage2: sandboxStage({hooks: {preDeploy: [{command: ['bash', '-c', 'echo "migration failed for $UPSC_COMMIT"; exit 3'], timeoutSeconds: 60}]}}),
+    })
     const base = await cli(['deploy', '--branch', 'main'])
     expect(base.code, base.stdout + base.stderr).toBe(0)
     const apiId = host.container('api').id
@@ -138,7 +140,10 @@ describe('day-two operations through the CLI', {timeout: 300_000}, () => {
     expect(shown.stdout).toContain('API_KEY=********')
     expect(shown.stdout).not.toContain(SECRET)
     const revealed = JSON.parse((await env(['show', '--reveal', '--json'])).stdout)
-    expect(revealed.variables).toEqual([{key: 'DATABASE_URL', value: 'postgres://db/app'}, {key: 'API_KEY', value: SECRET}])
+    expect(revealed.variables).toEqual([
+      {key: 'DATABASE_URL', value: 'postgres://db/app'},
+      {key: 'API_KEY', value: SECRET},
+    ])
 
     const apiId = host.container('api').id
     const builds = host.buildCount()
@@ -163,14 +168,21 @@ describe('day-two operations through the CLI', {timeout: 300_000}, () => {
 
     // The secret never travelled in a Run Command, nor reached the history.
     // Every script the agent wrote (<root>/var/lib/amazon/ssm/<instance>/document/orchestration/<command>/...).
-    const scripts = execFileSync('bash', ['-c', 'shopt -s globstar; cat "$1"/var/lib/amazon/ssm/**/_script.sh', '_', host.root], {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024})
+    const scripts = execFileSync('bash', ['-c', 'shopt -s globstar; cat "$1"/var/lib/amazon/ssm/**/_script.sh', '_', host.root], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    })
     expect(scripts).toContain('upsc_script')
     expect(scripts).not.toContain(SECRET)
     expect(readFileSync(join(host.upscHome, 'deployments.jsonl'), 'utf8')).not.toContain(SECRET)
   })
 
   it('lock acquire refuses a bad --ttl or an empty message before any AWS call (exit 2)', async () => {
-    for (const args of [['-m', 'x', '--ttl', 'soon'], ['-m', '  '], ['-m', 'x', '--ttl', '40d']]) {
+    for (const args of [
+      ['-m', 'x', '--ttl', 'soon'],
+      ['-m', '  '],
+      ['-m', 'x', '--ttl', '40d'],
+    ]) {
       const {code, stderr} = await cli(['lock', 'acquire', ...args])
       expect(code, stderr).toBe(2)
     }
@@ -187,7 +199,7 @@ describe('day-two operations through the CLI', {timeout: 300_000}, () => {
     }
     const good = {services: {api: {build: './app', ports: ['8000:8000']}, worker: {build: './app'}}}
 
-    it('passes a valid compose file and fails a broken one with compose\'s message (exit 1)', async () => {
+    it("passes a valid compose file and fails a broken one with compose's message (exit 1)", async () => {
       const ok = await runCli(['validate', '--dir', host.appDir, '--json'], {cwd, env: local()})
       expect(ok.code, ok.stderr).toBe(0)
       expect(JSON.parse(ok.stdout)).toMatchObject({ok: true, services: ['api', 'worker'], problems: []})
@@ -201,12 +213,23 @@ describe('day-two operations through the CLI', {timeout: 300_000}, () => {
       const dir = writeConfig({stage2: sandboxStage({healthChecks: [{name: 'web', service: 'web', port: 80, path: '/health'}]})})
       const result = await runCli(['validate', '--dir', app(good), '--json'], {cwd: dir, env: local()})
       expect(result.code).toBe(1)
-      expect(JSON.parse(result.stdout).problems).toEqual([{kind: 'health-check', message: expect.stringMatching(/^health check "web" names service "web", which docker-compose\.yml does not define \(it defines: api, worker\)$/)}])
+      expect(JSON.parse(result.stdout).problems).toEqual([
+        {
+          kind: 'health-check',
+          message: expect.stringMatching(/^health check "web" names service "web", which docker-compose\.yml does not define \(it defines: api, worker\)$/),
+        },
+      ])
     })
 
     it('bootstrap pre-commit writes a hook that stops a commit of a broken compose file', async () => {
       const repo = app(good)
-      const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], {cwd: repo, env: {...process.env, ...local(), PATH: `${bin}:${local().PATH}`}, stdio: 'pipe', encoding: 'utf8'})
+      const git = (...args: string[]) =>
+        execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], {
+          cwd: repo,
+          env: {...process.env, ...local(), PATH: `${bin}:${local().PATH}`},
+          stdio: 'pipe',
+          encoding: 'utf8',
+        })
       const bin = mkdtempSync(join(tmpdir(), 'upsc-bin-'))
       writeFileSync(join(bin, 'upsc'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(RUN)} "$@"\n`)
       chmodSync(join(bin, 'upsc'), 0o755)

@@ -139,7 +139,11 @@ describe('deploy, history, rollback and the lock through the CLI', () => {
   })
 
   it('on Ctrl-C stops following, says the deploy goes on, and --attach follows it to the end', async () => {
-    const child = spawn(process.execPath, [RUN, 'deploy', '--branch', 'slow-build'], {cwd, env: {PATH: process.env.PATH!, HOME: cwd, NO_COLOR: '1', ...standIn.env}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [RUN, 'deploy', '--branch', 'slow-build'], {
+      cwd,
+      env: {PATH: process.env.PATH!, HOME: cwd, NO_COLOR: '1', ...standIn.env},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let out = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr.on('data', (d: Buffer) => (out += d.toString()))

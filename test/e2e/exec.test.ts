@@ -69,10 +69,16 @@ describe('upsc exec against the stand-in', () => {
     expect(result).toMatchObject({schema: 1, stage: 'stage2', command: ['cat', 'marker'], exitCode: 1, interrupted: false})
     const byId = Object.fromEntries(result.hosts.map((h: {instanceId: string}) => [h.instanceId, h]))
     expect(byId[hostA.instanceId]).toMatchObject({outcome: 'succeeded', exitCode: 0, status: 'Success', stdout: 'present\n', stderr: ''})
-    expect(byId[hostB.instanceId]).toMatchObject({outcome: 'failed', exitCode: 1, status: 'Failed', stdout: '', stderr: 'cat: marker: No such file or directory\n'})
+    expect(byId[hostB.instanceId]).toMatchObject({
+      outcome: 'failed',
+      exitCode: 1,
+      status: 'Failed',
+      stdout: '',
+      stderr: 'cat: marker: No such file or directory\n',
+    })
   })
 
-  it('passes the host\'s own exit code through for one instance', async () => {
+  it("passes the host's own exit code through for one instance", async () => {
     const {code, stdout, stderr} = await exec(['-i', hostA.instanceId, '--', 'bash', '-c', 'echo about to fail; exit 7'])
     expect(stdout).toBe('about to fail\n')
     expect(stderr).toContain(`upscpro-stage2-docker (${hostA.instanceId}): exit 7`)
@@ -129,7 +135,11 @@ describe('upsc exec against the stand-in', () => {
   /** Run the CLI and send it a signal once its stdout shows `marker`. */
   function runUntil(args: string[], marker: string, signal: NodeJS.Signals): Promise<CliResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [RUN, ...args], {cwd, env: {PATH: process.env.PATH!, HOME: cwd, NO_COLOR: '1', CI: 'true', ...standIn.env}, stdio: ['ignore', 'pipe', 'pipe']})
+      const child = spawn(process.execPath, [RUN, ...args], {
+        cwd,
+        env: {PATH: process.env.PATH!, HOME: cwd, NO_COLOR: '1', CI: 'true', ...standIn.env},
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
       let stdout = ''
       let stderr = ''
       let sent = false

@@ -22,7 +22,7 @@ describe('following a deploy through AWS faults', () => {
     cwd = writeConfig()
   })
 
-  it('a first deploy (it fills the host\'s script cache; the faults below meet the deploy\'s own follow)', async () => {
+  it("a first deploy (it fills the host's script cache; the faults below meet the deploy's own follow)", async () => {
     const {code, stderr} = await cli(['deploy', '--branch', 'main'])
     expect(code, stderr).toBe(0)
   })
@@ -47,7 +47,7 @@ describe('following a deploy through AWS faults', () => {
     expect(host.buildCount()).toBe(2) // the first deploy's only
   })
 
-  it('throttling that outlasts the SDK\'s retries mid-follow: waits it out with a notice and follows the deploy to its end', async () => {
+  it("throttling that outlasts the SDK's retries mid-follow: waits it out with a notice and follows the deploy to its end", async () => {
     // 12 throttled answers: three calls of the SDK's four attempts each.
     standIn.sandbox.injectFault({action: 'GetCommandInvocation', error: 'ThrottlingException', count: 12, after: 3})
     const {code, stdout, stderr} = await cli(['deploy', '--branch', 'slow-build'])

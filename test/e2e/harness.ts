@@ -34,7 +34,10 @@ export function writeConfig(stages: Record<string, Record<string, unknown>> = {s
   return dir
 }
 
-export function runCli(args: string[], options: {cwd: string; env: Record<string, string>; timeoutMs?: number; onStdout?: (chunk: string) => void}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: {cwd: string; env: Record<string, string>; timeoutMs?: number; onStdout?: (chunk: string) => void},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [RUN, ...args], {
       cwd: options.cwd,
@@ -72,7 +75,11 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 /** The built CLI in the background, for --follow: read its output as it comes, stop it with Ctrl-C. */
 export function startCli(args: string[], cwd: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, [RUN, ...args], {cwd, env: {PATH: process.env.PATH!, HOME: cwd, NO_COLOR: '1', CI: 'true', ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+  const child = spawn(process.execPath, [RUN, ...args], {
+    cwd,
+    env: {PATH: process.env.PATH!, HOME: cwd, NO_COLOR: '1', CI: 'true', ...env},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const out = {stdout: '', stderr: ''}
   child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()))
   child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()))

@@ -20,7 +20,11 @@ const SCHEMA = resolve(import.meta.dirname, '..', '..', 'schema', 'upsc.config.s
 function initOnTty(cwd: string, env: Record<string, string>, answers: Array<[RegExp, string]>): Promise<{code: number; output: string}> {
   return new Promise((done, fail) => {
     const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(RUN)} init`
-    const child = spawn('script', ['-qfec', command, '/dev/null'], {cwd, env: {PATH: process.env.PATH!, HOME: cwd, NO_COLOR: '1', TERM: 'dumb', ...env}, stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      cwd,
+      env: {PATH: process.env.PATH!, HOME: cwd, NO_COLOR: '1', TERM: 'dumb', ...env},
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     let output = ''
     let next = 0
     const timer = setTimeout(() => child.kill('SIGKILL'), 90_000)
@@ -46,9 +50,22 @@ describe('upsc init against the stand-in', () => {
   const emptyDir = () => mkdtempSync(join(tmpdir(), 'upsc-init-'))
 
   beforeAll(async () => {
-    standIn = await startStandIn({region: 'ap-south-1', hosts: [{name: 'upscpro-stage2-docker'}, {name: 'upscpro-stage3-docker'}, {name: 'upscpro-lost-docker', managed: false}]})
-    const ssm = new SSMClient({region: 'ap-south-1', endpoint: standIn.env.AWS_ENDPOINT_URL_SSM, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}, maxAttempts: 1})
-    for (const [Name, Type] of [['/upscpro/stage2/github-token', 'SecureString'], ['/ci/gh-token', 'SecureString'], ['/upscpro/stage2/env', 'SecureString'], ['/plain/github-token', 'String']])
+    standIn = await startStandIn({
+      region: 'ap-south-1',
+      hosts: [{name: 'upscpro-stage2-docker'}, {name: 'upscpro-stage3-docker'}, {name: 'upscpro-lost-docker', managed: false}],
+    })
+    const ssm = new SSMClient({
+      region: 'ap-south-1',
+      endpoint: standIn.env.AWS_ENDPOINT_URL_SSM,
+      credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
+      maxAttempts: 1,
+    })
+    for (const [Name, Type] of [
+      ['/upscpro/stage2/github-token', 'SecureString'],
+      ['/ci/gh-token', 'SecureString'],
+      ['/upscpro/stage2/env', 'SecureString'],
+      ['/plain/github-token', 'String'],
+    ])
       await ssm.send(new PutParameterCommand({Name, Type: Type as 'String', Value: TOKEN_VALUE}))
     ssm.destroy()
   })

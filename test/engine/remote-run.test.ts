@@ -33,7 +33,7 @@ beforeEach(() => {
 })
 
 describe('following a deploy through transient AWS errors', () => {
-  it('waits out throttling that outlasted the SDK\'s retries and a connection reset, with a notice, and follows to the end', async () => {
+  it("waits out throttling that outlasted the SDK's retries and a connection reset, with a notice, and follows to the end", async () => {
     ssmMock
       .on(GetCommandInvocationCommand)
       .rejectsOnce(awsError('ThrottlingException', 'Rate exceeded'))
@@ -55,7 +55,9 @@ describe('following a deploy through transient AWS errors', () => {
     expect(error).toBeInstanceOf(UpscError)
     const e = error as UpscError
     expect(e.exitCode).toBe(ExitCode.followLost)
-    expect(e.message).toBe(`Stopped following Run Command ${COMMAND}: The AWS credentials have expired (ssm:GetCommandInvocation).\nThe deploy goes on on the host; nothing was stopped or started again.`)
+    expect(e.message).toBe(
+      `Stopped following Run Command ${COMMAND}: The AWS credentials have expired (ssm:GetCommandInvocation).\nThe deploy goes on on the host; nothing was stopped or started again.`,
+    )
     expect(e.hint).toBe(`Refresh them (for SSO: \`aws sso login\`). Then follow it again: upsc deploy --stage stage2 --attach ${COMMAND}`)
     expect(`${e.message} ${e.hint}`).not.toMatch(/try again|upsc deploy --branch/)
     // three tries: the SDK reloads credentials from the profile on each call
@@ -64,7 +66,9 @@ describe('following a deploy through transient AWS errors', () => {
 
   it('an expired SSO session stops following at once, with the login command first', async () => {
     ssmMock.on(GetCommandInvocationCommand).rejects(awsError('TokenProviderError', 'The SSO session associated with this profile has expired'))
-    const e = (await followRemote(clients, COMMAND, ['i-1', 'i-2'], undefined, {}, undefined, followOptions('stage2', 'rollback')).catch((x: unknown) => x)) as UpscError
+    const e = (await followRemote(clients, COMMAND, ['i-1', 'i-2'], undefined, {}, undefined, followOptions('stage2', 'rollback')).catch(
+      (x: unknown) => x,
+    )) as UpscError
     expect(e.exitCode).toBe(ExitCode.followLost)
     expect(e.message).toMatch(/The rollback goes on on the 2 hosts/)
     expect(e.hint).toBe(`Run \`aws sso login\`. Then follow it again: upsc deploy --stage stage2 --attach ${COMMAND}`)
@@ -72,7 +76,9 @@ describe('following a deploy through transient AWS errors', () => {
 
   it('gives up on a throttling streak longer than its patience, still pointing at --attach', async () => {
     ssmMock.on(GetCommandInvocationCommand).rejects(awsError('ThrottlingException'))
-    const e = (await followRemote(clients, COMMAND, ['i-1'], undefined, {}, undefined, {...followOptions('s', 'deploy'), patienceMs: 500}).catch((x: unknown) => x)) as UpscError
+    const e = (await followRemote(clients, COMMAND, ['i-1'], undefined, {}, undefined, {...followOptions('s', 'deploy'), patienceMs: 500}).catch(
+      (x: unknown) => x,
+    )) as UpscError
     expect(e.exitCode).toBe(ExitCode.followLost)
     expect(e.hint).toBe(`Then follow it again: upsc deploy --stage s --attach ${COMMAND}`)
   })
@@ -136,7 +142,8 @@ describe('GetLogEvents budget', () => {
     // No stream exists (as before a script prints): every call is spent on nothing but the quota.
     logsMock.on(GetLogEventsCommand).rejects(awsError('ResourceNotFoundException'))
     await followRemote(clients, COMMAND, ['i-1', 'i-2', 'i-3'], '/aws/ssm/AWS-RunShellScript')
-    const calls = (id: string) => logsMock.commandCalls(GetLogEventsCommand).filter((c) => c.args[0].input.logStreamName === `${COMMAND}/${id}/aws-runShellScript/stdout`).length
+    const calls = (id: string) =>
+      logsMock.commandCalls(GetLogEventsCommand).filter((c) => c.args[0].input.logStreamName === `${COMMAND}/${id}/aws-runShellScript/stdout`).length
     // i-1 is read on each of the five polls after it started; the others only by the final drain
     // (three looks at most for a stream that never appears).
     expect(calls('i-1')).toBeGreaterThanOrEqual(5)
@@ -147,10 +154,15 @@ describe('GetLogEvents budget', () => {
   it('a token bucket: a burst at once, then one token per 1/rate seconds, shared by every taker', async () => {
     let now = 0
     const waits: number[] = []
-    const bucket = new TokenBucket(20, 20, () => now, async (ms) => {
-      waits.push(ms)
-      now += ms
-    })
+    const bucket = new TokenBucket(
+      20,
+      20,
+      () => now,
+      async (ms) => {
+        waits.push(ms)
+        now += ms
+      },
+    )
     await Promise.all(Array.from({length: 20}, () => bucket.take()))
     expect(waits).toEqual([])
     await bucket.take()
@@ -178,7 +190,9 @@ describe('more than 50 instances', () => {
         })),
       }
     })
-    ssmMock.on(GetCommandInvocationCommand).callsFake((input: {InstanceId: string}) => ({Status: 'Failed', ResponseCode: 1, StandardOutputContent: `failed on ${input.InstanceId}\n`}))
+    ssmMock
+      .on(GetCommandInvocationCommand)
+      .callsFake((input: {InstanceId: string}) => ({Status: 'Failed', ResponseCode: 1, StandardOutputContent: `failed on ${input.InstanceId}\n`}))
   }
   const request = {commands: buildPayload('lock', {}), comment: 'c', executionTimeoutSeconds: 60, deliveryTimeoutSeconds: 60}
 
@@ -223,8 +237,19 @@ describe('missing cached scripts', () => {
     const report = parseReport(`${needScriptsLine(sha)}\n`)
     const result = hostResult({
       instanceId: 'i-0aaaaaaaaaaaaaaaa',
-      invocation: {instanceId: 'i-0aaaaaaaaaaaaaaaa', status: 'Success', outcome: 'failed', responseCode: 1, stdout: `${needScriptsLine(sha)}\n`, stderr: '', stdoutTruncated: false},
-      report: {...report, warnings: ['could not install the host scripts: upsc: cannot install host scripts in /opt/upscpro/.upsc/scripts: cannot write chunk 2']},
+      invocation: {
+        instanceId: 'i-0aaaaaaaaaaaaaaaa',
+        status: 'Success',
+        outcome: 'failed',
+        responseCode: 1,
+        stdout: `${needScriptsLine(sha)}\n`,
+        stderr: '',
+        stdoutTruncated: false,
+      },
+      report: {
+        ...report,
+        warnings: ['could not install the host scripts: upsc: cannot install host scripts in /opt/upscpro/.upsc/scripts: cannot write chunk 2'],
+      },
       outputSource: 'invocation',
       missingScripts: sha,
     })

@@ -80,12 +80,14 @@ describe('planSources', () => {
     ])
   })
 
-  it('with --service, reads that service\'s container stream on each instance (or under the containers alias)', () => {
+  it("with --service, reads that service's container stream on each instance (or under the containers alias)", () => {
     const ids = ['i-0aaaaaaaaaaaaaaa1', 'i-0aaaaaaaaaaaaaaa2']
-    expect(planSources(input({services: ['api'], instanceIds: ids}))).toEqual([{group: GROUP, names: ['i-0aaaaaaaaaaaaaaa1/containers/api', 'i-0aaaaaaaaaaaaaaa2/containers/api']}])
-    expect(planSources(input({services: ['api', 'worker'], instanceIds: ids.slice(0, 1), instancesGiven: true, aliases: {containers: 'ctr/{instance_id}'}}))).toEqual([
-      {group: GROUP, names: ['ctr/i-0aaaaaaaaaaaaaaa1/api', 'ctr/i-0aaaaaaaaaaaaaaa1/worker']},
+    expect(planSources(input({services: ['api'], instanceIds: ids}))).toEqual([
+      {group: GROUP, names: ['i-0aaaaaaaaaaaaaaa1/containers/api', 'i-0aaaaaaaaaaaaaaa2/containers/api']},
     ])
+    expect(
+      planSources(input({services: ['api', 'worker'], instanceIds: ids.slice(0, 1), instancesGiven: true, aliases: {containers: 'ctr/{instance_id}'}})),
+    ).toEqual([{group: GROUP, names: ['ctr/i-0aaaaaaaaaaaaaaa1/api', 'ctr/i-0aaaaaaaaaaaaaaa1/worker']}])
     expect(needsInstances(input({services: ['api']}))).toBe(true)
     expect(() => planSources(input({services: ['api/x']}))).toThrow('--service "api/x" is not a compose service name.')
   })
@@ -150,7 +152,7 @@ describe('labels', () => {
 })
 
 describe('Live Tail identifiers', () => {
-  it('builds a log group ARN in the caller\'s partition', () => {
+  it("builds a log group ARN in the caller's partition", () => {
     expect(logGroupArn('arn:aws:sts::123456789012:assumed-role/ops/me', '123456789012', 'eu-central-1', GROUP)).toBe(
       'arn:aws:logs:eu-central-1:123456789012:log-group:/aws/ec2/upscpro-stage2-docker',
     )

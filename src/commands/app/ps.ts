@@ -3,7 +3,7 @@ import {type AppPsResult, runAppPs} from '../../ops/app.js'
 import {renderAppPs} from '../../render/app.js'
 
 export default class AppPs extends BaseCommand<typeof AppPs> {
-  static override summary = 'The app\'s compose services on every host: state, health, restarts.'
+  static override summary = "The app's compose services on every host: state, health, restarts."
 
   static override description = 'The services part of `upsc status` (one read-only Run Command, docker compose ps -a), without the rest.'
 

@@ -5,7 +5,7 @@ import {type EnvShowResult, showEnv} from '../../ops/env.js'
 import {renderEnv} from '../../render/env.js'
 
 export default class EnvShow extends BaseCommand<typeof EnvShow> {
-  static override summary = 'Show the app\'s .env from the stage\'s envParameter, values masked.'
+  static override summary = "Show the app's .env from the stage's envParameter, values masked."
 
   static override description = 'Reads the SecureString parameter (ssm:GetParameter with decryption) from this machine. Values are shown only with --reveal.'
 

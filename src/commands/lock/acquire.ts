@@ -8,9 +8,13 @@ import {renderLock} from '../../render/history.js'
 export default class LockAcquire extends BaseCommand<typeof LockAcquire> {
   static override summary = 'Hold deploys on every host of the stage, with a message (during an incident).'
 
-  static override description = 'Until `upsc lock release` (or the --ttl runs out), `upsc deploy` and `upsc rollback` refuse on these hosts (exit 6) and show who holds them and the message. A deploy already running goes on. Refused (exit 6) where deploys are already held.'
+  static override description =
+    'Until `upsc lock release` (or the --ttl runs out), `upsc deploy` and `upsc rollback` refuse on these hosts (exit 6) and show who holds them and the message. A deploy already running goes on. Refused (exit 6) where deploys are already held.'
 
-  static override examples = ['<%= config.bin %> lock acquire -m "incident 42: database failover"', '<%= config.bin %> lock acquire -m "release freeze" --ttl 2h']
+  static override examples = [
+    '<%= config.bin %> lock acquire -m "incident 42: database failover"',
+    '<%= config.bin %> lock acquire -m "release freeze" --ttl 2h',
+  ]
 
   static override flags = {
     message: Flags.string({char: 'm', description: 'Why deploys are held (shown to whoever tries to deploy).', required: true}),

@@ -8,7 +8,8 @@ import {renderLock} from '../../render/history.js'
 export default class LockRelease extends BaseCommand<typeof LockRelease> {
   static override summary = 'Release a stuck deploy lock.'
 
-  static override description = 'Releases a stale lock (its holder is dead) at once. While the holder process is alive it refuses (exit 6), unless --force: then the lock is taken away from it (the process itself is not stopped; cancel it with `upsc deploy --cancel <command-id>`).'
+  static override description =
+    'Releases a stale lock (its holder is dead) at once. While the holder process is alive it refuses (exit 6), unless --force: then the lock is taken away from it (the process itself is not stopped; cancel it with `upsc deploy --cancel <command-id>`).'
 
   static override examples = ['<%= config.bin %> lock release', '<%= config.bin %> lock release --force']
 

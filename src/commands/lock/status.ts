@@ -5,7 +5,8 @@ import {renderLock} from '../../render/history.js'
 export default class LockStatus extends BaseCommand<typeof LockStatus> {
   static override summary = 'Show the deploy lock on each host: holder, since when, branch, pid, alive or not.'
 
-  static override description = 'A deploy or rollback holds the lock (flock under UPSC_HOME) while it runs. A lock whose holder process is dead is "stale": the next deploy takes it over with a notice, or `upsc lock release` clears it.'
+  static override description =
+    'A deploy or rollback holds the lock (flock under UPSC_HOME) while it runs. A lock whose holder process is dead is "stale": the next deploy takes it over with a notice, or `upsc lock release` clears it.'
 
   static override examples = ['<%= config.bin %> lock status']
 
