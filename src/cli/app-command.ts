@@ -5,6 +5,7 @@ import {interruptSignal} from './interrupt.js'
 import {type AppAction, type AppResult, runApp} from '../ops/app.js'
 import {Progress} from './progress.js'
 import {renderHostResults} from '../render/deploy.js'
+import type {AppJson} from '../render/json-schemas.js'
 
 /**
  * `upsc app restart|stop|start`: one host at a time, through the deploy lock, live step output;
@@ -17,7 +18,7 @@ export abstract class AppCommand extends BaseCommand<typeof AppCommand> {
 
   protected abstract readonly action: AppAction
 
-  public async run(): Promise<AppResult> {
+  public async run(): Promise<AppJson> {
     const ctx = this.stageContext()
     const progress = new Progress(this.jsonEnabled() ? 'quiet' : this.interactive ? 'tty' : 'plain', {})
     await progress.start()

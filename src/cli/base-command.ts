@@ -9,6 +9,7 @@ import {regionFlag} from './flags.js'
 import {UpscError} from '../errors/upsc-error.js'
 import {renderError} from '../render/error.js'
 import {renderBuiltInNotice} from '../render/notice.js'
+import type {ErrorJson} from '../render/json-schemas.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 
@@ -87,7 +88,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const exitCode = upsc?.exitCode ?? error.oclif?.exit ?? ExitCode.failed
     if (error.oclif?.exit === 0 || error.constructor?.name === 'ExitError') throw error
     if (this.jsonEnabled()) {
-      this.logJson({error: {code: upsc?.code ?? 'unexpected', message: (mapped as Error).message, hint: upsc?.hint, exitCode}})
+      const document: ErrorJson = {error: {code: upsc?.code ?? 'unexpected', message: (mapped as Error).message, hint: upsc?.hint, exitCode}}
+      this.logJson(document)
     } else {
       process.stderr.write(renderError(mapped as Error, {verbose: Boolean(this.flags?.verbose), known: Boolean(upsc) || exitCode === ExitCode.usage}) + '\n')
     }

@@ -5,8 +5,9 @@ import {askConfirm} from './confirm.js'
 import type {EnvEntry} from '../env/dotenv.js'
 import {usageError} from '../errors/upsc-error.js'
 import {ExitCode} from '../errors/exit-codes.js'
-import {applyEnvEdit, type EnvEditResult, planEnvEdit} from '../ops/env.js'
+import {applyEnvEdit, planEnvEdit} from '../ops/env.js'
 import {renderEnvDiff} from '../render/env.js'
+import type {EnvEditJson} from '../render/json-schemas.js'
 
 /**
  * `upsc env set|unset`: read the parameter, show the masked change, confirm (or --yes), write it
@@ -21,7 +22,7 @@ export abstract class EnvEditCommand extends BaseCommand<typeof EnvEditCommand> 
 
   protected abstract edit(args: string[]): {set: EnvEntry[]; unset: string[]}
 
-  public async run(): Promise<EnvEditResult> {
+  public async run(): Promise<EnvEditJson> {
     // Statics are inherited, and parse() only reads a class's own: name them.
     const {argv} = await this.parse({flags: this.ctor.flags, baseFlags: BaseCommand.baseFlags, enableJsonFlag: true, args: this.ctor.args, strict: false})
     const {set, unset} = this.edit(argv as string[])

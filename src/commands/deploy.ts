@@ -8,6 +8,7 @@ import {cancelDeploy} from '../ops/cancel.js'
 import {attachDeploy, type DeployResult, runDeploy} from '../ops/deploy.js'
 import {Progress} from '../cli/progress.js'
 import {renderCancel, renderHostResults} from '../render/deploy.js'
+import type {DeployJson} from '../render/json-schemas.js'
 
 export default class Deploy extends BaseCommand<typeof Deploy> {
   static override summary = 'Fetch, build, start and health-check a branch on the stage; roll back automatically if it is unhealthy.'
@@ -56,7 +57,7 @@ Exit codes: 0 deployed and healthy, 1 failed (the running version is untouched w
     'max-errors': maxErrorsFlag({description: 'Failed hosts tolerated before the rest are not started (SSM MaxErrors).', default: '0', helpValue: 'N|N%'}),
   }
 
-  public async run(): Promise<DeployResult> {
+  public async run(): Promise<DeployJson> {
     const {flags} = this
     const ctx = this.stageContext()
     const progress = new Progress(this.jsonEnabled() ? 'quiet' : this.interactive ? 'tty' : 'plain', {branch: flags.branch ?? ctx.stage.defaultBranch})

@@ -3,8 +3,9 @@ import {Flags} from '@oclif/core'
 import {AwsClients} from '../aws/clients.js'
 import {resolveRegion} from '../aws/region.js'
 import {BaseCommand} from '../cli/base-command.js'
-import {type DoctorResult, loadForDoctor, runDoctor} from '../ops/doctor.js'
+import {loadForDoctor, runDoctor} from '../ops/doctor.js'
 import {renderDoctor} from '../render/doctor.js'
+import type {DoctorJson} from '../render/json-schemas.js'
 import {withSpinner} from '../cli/spinner.js'
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
@@ -23,7 +24,7 @@ Exit 0 when nothing fails (warnings and skipped checks allowed), 1 when any chec
     {command: '<%= config.bin %> doctor --stage prod --json', description: 'Machine-readable result.'},
   ]
 
-  public async run(): Promise<DoctorResult> {
+  public async run(): Promise<DoctorJson> {
     const {flags} = this
     const config = loadForDoctor({flag: flags.config, cwd: process.cwd(), env: process.env}, flags.stage)
     const stage = 'stage' in config ? config.stage : undefined

@@ -5,6 +5,7 @@ import {usageError} from '../errors/upsc-error.js'
 import {interruptSignal} from '../cli/interrupt.js'
 import {type ExecResult, runExec} from '../ops/exec.js'
 import {ExecOutput, renderExecSummary} from '../render/exec.js'
+import type {ExecJson} from '../render/json-schemas.js'
 
 export default class Exec extends BaseCommand<typeof Exec> {
   static override summary = 'Run a command in the app dir on every instance of the stage, through Run Command.'
@@ -38,7 +39,7 @@ Output streams live from CloudWatch Logs, prefixed by instance when there are se
     }),
   }
 
-  public async run(): Promise<ExecResult> {
+  public async run(): Promise<ExecJson> {
     const argv = commandAfterDashes(this.argv)
     const ctx = this.stageContext()
     const json = this.jsonEnabled()

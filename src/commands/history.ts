@@ -1,8 +1,9 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
-import {type HistorySource, runHistoryFrom, type SourcedHistoryResult} from '../ops/history-cloudwatch.js'
+import {type HistorySource, runHistoryFrom} from '../ops/history-cloudwatch.js'
 import {renderHistory} from '../render/history.js'
+import type {HistoryJson} from '../render/json-schemas.js'
 import {withSpinner} from '../cli/spinner.js'
 
 export default class History extends BaseCommand<typeof History> {
@@ -27,7 +28,7 @@ export default class History extends BaseCommand<typeof History> {
     }),
   }
 
-  public async run(): Promise<SourcedHistoryResult> {
+  public async run(): Promise<HistoryJson> {
     const ctx = this.stageContext()
     const result = await withSpinner(this.interactive, 'Reading history', () => runHistoryFrom(ctx, this.flags.limit, this.flags.source as HistorySource))
     if (!this.jsonEnabled()) {

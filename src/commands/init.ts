@@ -8,8 +8,9 @@ import {BaseCommand} from '../cli/base-command.js'
 import {BUILT_IN_STAGE, CONFIG_FILE_NAME} from '../config/load.js'
 import {askConfirm} from '../cli/confirm.js'
 import {askInitChoices} from '../cli/init-prompts.js'
-import {discoverAccount, type Findings, refuseOverwrite, writeInitConfig} from '../ops/init.js'
+import {discoverAccount, refuseOverwrite, writeInitConfig} from '../ops/init.js'
 import {renderFindings} from '../render/init.js'
+import type {InitJson} from '../render/json-schemas.js'
 
 export default class Init extends BaseCommand<typeof Init> {
   static override summary = `Look at the account, then write ${CONFIG_FILE_NAME} in the current folder.`
@@ -30,7 +31,7 @@ export default class Init extends BaseCommand<typeof Init> {
     force: Flags.boolean({description: 'Overwrite an existing config file.'}),
   }
 
-  public async run(): Promise<{file: string; found: Findings; config: unknown}> {
+  public async run(): Promise<InitJson> {
     const {flags} = this
     const file = resolve(process.cwd(), CONFIG_FILE_NAME)
     const stage = flags.stage ?? BUILT_IN_STAGE

@@ -2,8 +2,9 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {ExitCode} from '../errors/exit-codes.js'
-import {type PruneResult, runPrune} from '../ops/prune.js'
+import {runPrune} from '../ops/prune.js'
 import {renderPrune} from '../render/prune.js'
+import type {PruneJson} from '../render/json-schemas.js'
 
 export default class Prune extends BaseCommand<typeof Prune> {
   static override summary = 'Free disk on every host: dangling images, old build cache, stopped containers, old upsc-<sha> images.'
@@ -17,7 +18,7 @@ export default class Prune extends BaseCommand<typeof Prune> {
     'dry-run': Flags.boolean({description: 'Count what would be removed; remove nothing.'}),
   }
 
-  public async run(): Promise<PruneResult> {
+  public async run(): Promise<PruneJson> {
     const result = await runPrune(this.stageContext(), this.flags['dry-run'])
     if (!this.jsonEnabled()) this.log(renderPrune(result))
     const worst = result.hosts.find((h) => h.exitCode !== ExitCode.ok)

@@ -10,6 +10,7 @@ import {prepareRollback, type RollbackResult, runRollback} from '../ops/rollback
 import {Progress} from '../cli/progress.js'
 import {renderHostResults} from '../render/deploy.js'
 import {renderRollbackPlan} from '../render/history.js'
+import type {RollbackJson} from '../render/json-schemas.js'
 import {withSpinner} from '../cli/spinner.js'
 
 export default class Rollback extends BaseCommand<typeof Rollback> {
@@ -31,7 +32,7 @@ Exit codes: 0 rolled back and healthy, 1 failed (nothing to roll back to, unknow
     'skip-hooks': Flags.boolean({description: "Do not run the stage's post-rollback hooks; recorded in history."}),
   }
 
-  public async run(): Promise<RollbackResult> {
+  public async run(): Promise<RollbackJson> {
     const ctx = this.stageContext()
     const prepared = await withSpinner(this.interactive, 'Reading history', () => prepareRollback(ctx, this.flags.to))
     if (!this.jsonEnabled()) this.log(`Rollback plan:\n${renderRollbackPlan(prepared.plans)}`)

@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand, type StageContext} from '../cli/base-command.js'
 import {runStatus, statusExitCode} from '../ops/status.js'
 import {renderStatusView} from '../render/status.js'
+import type {StatusJson} from '../render/json-schemas.js'
 import {withSpinner} from '../cli/spinner.js'
 import type {StatusResult} from '../status/types.js'
 
@@ -27,7 +28,7 @@ All facts from the host come from one read-only Run Command; EC2, SSM and Logs a
     details: Flags.boolean({description: 'With several hosts: every check of every host, instead of one row per host.'}),
   }
 
-  public async run(): Promise<StatusResult> {
+  public async run(): Promise<StatusJson> {
     const ctx = this.stageContext()
     if (this.flags.watch && !this.jsonEnabled()) return this.watch(ctx, this.flags.watch)
     const result = await withSpinner(this.interactive, 'Checking', (progress) => runStatus(ctx, {onProgress: progress}))

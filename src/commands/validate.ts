@@ -3,8 +3,9 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {loadConfig, selectStage} from '../config/load.js'
 import {ExitCode} from '../errors/exit-codes.js'
-import {validateApp, type ValidateResult} from '../ops/validate.js'
+import {validateApp} from '../ops/validate.js'
 import {renderValidate} from '../render/validate.js'
+import type {ValidateJson} from '../render/json-schemas.js'
 
 export default class Validate extends BaseCommand<typeof Validate> {
   static override summary = "Check the app's compose file locally, as every deploy does on the host (no AWS)."
@@ -18,7 +19,7 @@ export default class Validate extends BaseCommand<typeof Validate> {
     dir: Flags.string({description: "The app's local checkout (default: the current folder).", helpValue: 'DIR'}),
   }
 
-  public async run(): Promise<ValidateResult> {
+  public async run(): Promise<ValidateJson> {
     const stage = selectStage(loadConfig({flag: this.flags.config, cwd: process.cwd(), env: process.env}), this.flags.stage)
     const result = await validateApp(stage, this.flags.dir ?? process.cwd())
     if (!this.jsonEnabled()) this.log(renderValidate(result))

@@ -3,7 +3,8 @@
  * across hosts, and the rollback target each host chose.
  */
 
-export interface DeploymentRecord {
+// A type, not an interface: a host document, open to keys upsc does not read (render/json-schemas.ts).
+export type DeploymentRecord = {
   id: string
   kind: 'deploy' | 'rollback' | 'app'
   branch?: string | null

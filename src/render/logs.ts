@@ -8,6 +8,7 @@ import {Chalk, type ChalkInstance} from 'chalk'
 
 import type {LogEvent} from '../logs/event.js'
 import {labeller} from '../logs/sources.js'
+import type {LogsJson} from './json-schemas.js'
 
 export const LOG_FORMATS = ['short', 'detailed', 'json'] as const
 export type LogFormat = (typeof LOG_FORMATS)[number]
@@ -80,7 +81,7 @@ export function createLogRenderer(options: LogRenderOptions): LogRenderer {
 }
 
 function jsonLine(e: LogEvent): string {
-  return JSON.stringify({
+  const line: LogsJson = {
     time: iso(e.timestamp),
     timestamp: e.timestamp,
     group: e.group,
@@ -88,7 +89,8 @@ function jsonLine(e: LogEvent): string {
     message: stripNewline(e.message),
     ...(e.eventId === undefined ? {} : {eventId: e.eventId}),
     ...(e.ingestionTime === undefined ? {} : {ingestionTime: e.ingestionTime}),
-  })
+  }
+  return JSON.stringify(line)
 }
 
 /**

@@ -1,7 +1,8 @@
 /** The probe document printed by probe.sh (docs/REMOTE-CONTRACT.md) and the status result built from it. */
 import type {DeployStats} from './failure-rate.js'
 
-export interface ProbeDocument {
+// A type, not an interface: a host document, open to keys upsc does not read (render/json-schemas.ts).
+export type ProbeDocument = {
   schema: number
   host?: {hostname?: string; uptimeSeconds?: number | null; diskFreeBytes?: number | null; diskTotalBytes?: number | null; diskFreePercent?: number | null}
   docker?: {running: boolean; serverVersion?: string | null; composeVersion?: string | null; error?: string | null}

@@ -12,7 +12,7 @@ import {aws, bootstrapEnv, makeFresh, REGION, runUserData} from '../fixtures/boo
 import {renderTemplatefile} from '../fixtures/bootstrap/templatefile.js'
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../../tools/stand-in/stand-in.js'
-import {runCli, sandboxStage, writeConfig} from './harness.js'
+import {jsonDocument, runCli, sandboxStage, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
@@ -69,7 +69,7 @@ describe('upsc bootstrap', () => {
 
     const forced = await runCli(['bootstrap', 'terraform', '--out', out, '--force', '--json'], {cwd, env: {}})
     expect(forced.code).toBe(0)
-    expect(JSON.parse(forced.stdout)).toMatchObject({
+    expect(jsonDocument('bootstrap', forced.stdout)).toMatchObject({
       stage: 'stage2',
       kind: 'terraform',
       outputs: [{name: 'upsc-bootstrap.tf', path: join(out, 'upsc-bootstrap.tf')}, {name: 'upsc-user-data.sh.tpl'}, {name: 'upsc-host-scripts.json'}],

@@ -7,7 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../../tools/stand-in/stand-in.js'
-import {RUN, runCli, sandboxStage, startAppOnHost, writeConfig} from './harness.js'
+import {jsonDocument, RUN, runCli, sandboxStage, startAppOnHost, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
@@ -32,7 +32,7 @@ describe('day-two operations through the CLI', {timeout: 300_000}, () => {
   it('lock acquire holds deploys: a second deploy refuses with the holder and the message (exit 6); release frees it', async () => {
     const acquired = await cli(['lock', 'acquire', '-m', 'incident 42: db failover', '--ttl', '2h', '--json'])
     expect(acquired.code, acquired.stderr).toBe(0)
-    const hold = JSON.parse(acquired.stdout).hosts[0].hold
+    const hold = jsonDocument('lock', acquired.stdout).hosts[0]!.hold
     expect(hold).toMatchObject({message: 'incident 42: db failover', caller: expect.stringMatching(/^arn:aws:/)})
     expect(Date.parse(hold.expiresAt) - Date.now()).toBeGreaterThan(7_000_000)
 
@@ -55,7 +55,7 @@ describe('day-two operations through the CLI', {timeout: 300_000}, () => {
 
     const released = await cli(['lock', 'release', '--json'])
     expect(released.code).toBe(0)
-    expect(JSON.parse(released.stdout).hosts[0]).toMatchObject({released: true, hold: null})
+    expect(jsonDocument('lock', released.stdout).hosts[0]).toMatchObject({released: true, hold: null})
     const deployed = await cli(['deploy', '--branch', 'main'])
     expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0)
   })
@@ -85,11 +85,14 @@ describe('day-two operations through the CLI', {timeout: 300_000}, () => {
     await startAppOnHostIfNeeded()
     const ps = await cli(['app', 'ps', '--json'])
     expect(ps.code, ps.stderr).toBe(0)
-    expect(JSON.parse(ps.stdout).hosts[0].services.map((s: {name: string; state: string}) => `${s.name} ${s.state}`)).toEqual(['api running', 'worker running'])
+    expect(jsonDocument('app-ps', ps.stdout).hosts[0]!.services.map((s: {name: string; state: string}) => `${s.name} ${s.state}`)).toEqual([
+      'api running',
+      'worker running',
+    ])
 
     const stop = await cli(['app', 'stop', '--service', 'worker', '--json'])
     expect(stop.code, stop.stderr).toBe(0)
-    expect(JSON.parse(stop.stdout)).toMatchObject({action: 'stop', services: ['worker'], exitCode: 0, hosts: [{outcome: 'succeeded'}]})
+    expect(jsonDocument('app', stop.stdout)).toMatchObject({action: 'stop', services: ['worker'], exitCode: 0, hosts: [{outcome: 'succeeded'}]})
     expect(host.container('worker').state).toBe('exited')
     const table = await cli(['app', 'ps'])
     expect(table.stdout).toMatch(/worker +exited/)
@@ -112,7 +115,7 @@ describe('day-two operations through the CLI', {timeout: 300_000}, () => {
     await host.run('docker compose stop worker')
     const dry = await cli(['prune', '--dry-run', '--json'])
     expect(dry.code, dry.stderr).toBe(0)
-    expect(JSON.parse(dry.stdout)).toMatchObject({dryRun: true, hosts: [{stoppedContainers: 1, reclaimedBytes: null, error: null, exitCode: 0}]})
+    expect(jsonDocument('prune', dry.stdout)).toMatchObject({dryRun: true, hosts: [{stoppedContainers: 1, reclaimedBytes: null, error: null, exitCode: 0}]})
     expect(host.container('worker').state).toBe('exited')
     const run = await cli(['prune'])
     expect(run.code, run.stderr).toBe(0)
@@ -139,7 +142,7 @@ describe('day-two operations through the CLI', {timeout: 300_000}, () => {
     const shown = await env(['show'])
     expect(shown.stdout).toContain('API_KEY=********')
     expect(shown.stdout).not.toContain(SECRET)
-    const revealed = JSON.parse((await env(['show', '--reveal', '--json'])).stdout)
+    const revealed = jsonDocument('env-show', (await env(['show', '--reveal', '--json'])).stdout)
     expect(revealed.variables).toEqual([
       {key: 'DATABASE_URL', value: 'postgres://db/app'},
       {key: 'API_KEY', value: SECRET},
@@ -154,10 +157,13 @@ describe('day-two operations through the CLI', {timeout: 300_000}, () => {
     expect(host.buildCount()).toBe(builds)
     expect(push.stdout + push.stderr).not.toContain(SECRET)
 
-    expect((await env(['set', 'DATABASE_URL=mysql://wrong', '--yes'])).code).toBe(0)
+    const wrong = await env(['set', 'DATABASE_URL=mysql://wrong', '--yes', '--json'])
+    expect(wrong.code, wrong.stderr).toBe(0)
+    expect(jsonDocument('env-edit', wrong.stdout)).toMatchObject({applied: true, changes: [{key: 'DATABASE_URL', change: 'changed'}]})
+    expect(wrong.stdout).not.toContain('mysql://wrong')
     const bad = await env(['push', '--json'])
     expect(bad.code).toBe(5)
-    expect(JSON.parse(bad.stdout).hosts[0].result).toMatchObject({outcome: 'rolled-back', failedStep: 'health'})
+    expect(jsonDocument('deploy', bad.stdout).hosts[0]!.result).toMatchObject({outcome: 'rolled-back', failedStep: 'health'})
     expect(readFileSync(join(host.appDir, '.env'), 'utf8')).toContain('DATABASE_URL=postgres://db/app')
     expect(await served()).toBe('main')
     const health = await fetch(`http://127.0.0.1:${host.servicePort('api')}/health`)
@@ -202,7 +208,7 @@ describe('day-two operations through the CLI', {timeout: 300_000}, () => {
     it("passes a valid compose file and fails a broken one with compose's message (exit 1)", async () => {
       const ok = await runCli(['validate', '--dir', host.appDir, '--json'], {cwd, env: local()})
       expect(ok.code, ok.stderr).toBe(0)
-      expect(JSON.parse(ok.stdout)).toMatchObject({ok: true, services: ['api', 'worker'], problems: []})
+      expect(jsonDocument('validate', ok.stdout)).toMatchObject({ok: true, services: ['api', 'worker'], problems: []})
 
       const broken = await runCli(['validate', '--dir', app({services: {api: {biuld: './app'}}})], {cwd, env: local()})
       expect(broken.code).toBe(1)

@@ -8,7 +8,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../../tools/stand-in/stand-in.js'
-import {runCli, sandboxStage, writeConfig} from './harness.js'
+import {jsonDocument, runCli, sandboxStage, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 type Check = {id: string; verdict: string; detail: string; fix?: string}
@@ -20,7 +20,7 @@ describe('upsc doctor against the stand-in', () => {
 
   async function doctor(cwd: string, args: string[] = [], env: Record<string, string> = {}) {
     const result = await runCli(['doctor', '--json', ...args], {cwd, env: {...standIn.env, ...env}})
-    const parsed = JSON.parse(result.stdout) as {checks: Check[]; summary: Record<string, number>}
+    const parsed = jsonDocument('doctor', result.stdout) as {checks: Check[]; summary: Record<string, number>}
     const byId = (id: string) => parsed.checks.find((c) => c.id === id || c.id.startsWith(`${id}.`))
     return {...result, ...parsed, byId}
   }

@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../../tools/stand-in/stand-in.js'
-import {type CliResult, RUN, runCli, writeConfig} from './harness.js'
+import {type CliResult, jsonDocument, RUN, runCli, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
@@ -65,7 +65,7 @@ describe('upsc exec against the stand-in', () => {
   it('gives per-instance stdout, stderr and exit code with --json', async () => {
     const {code, stdout} = await exec(['--json', '--', 'cat', 'marker'])
     expect(code).toBe(1)
-    const result = JSON.parse(stdout)
+    const result = jsonDocument('exec', stdout)
     expect(result).toMatchObject({schema: 1, stage: 'stage2', command: ['cat', 'marker'], exitCode: 1, interrupted: false})
     const byId = Object.fromEntries(result.hosts.map((h: {instanceId: string}) => [h.instanceId, h]))
     expect(byId[hostA.instanceId]).toMatchObject({outcome: 'succeeded', exitCode: 0, status: 'Success', stdout: 'present\n', stderr: ''})

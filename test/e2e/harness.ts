@@ -8,6 +8,10 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import type {z} from 'zod'
+
+import {JSON_DOCUMENTS, type JsonDocumentName} from '../../src/render/json-schemas.js'
+
 export const RUN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 
 export interface CliResult {
@@ -117,4 +121,9 @@ export function stepsOnce<T>(steps: (() => Promise<T>)[]): (n: number) => Promis
     }
     return Promise.all(runs.slice(0, n))
   }
+}
+
+/** A command's --json output, parsed with its published schema (docs/JSON.md): throws on any mismatch. */
+export function jsonDocument<N extends JsonDocumentName>(name: N, stdout: string): z.infer<(typeof JSON_DOCUMENTS)[N]['schema']> {
+  return JSON_DOCUMENTS[name].schema.parse(JSON.parse(stdout)) as z.infer<(typeof JSON_DOCUMENTS)[N]['schema']>
 }

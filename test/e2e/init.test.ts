@@ -9,7 +9,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {parseConfig} from '../../src/config/load.js'
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../../tools/stand-in/stand-in.js'
-import {RUN, runCli} from './harness.js'
+import {jsonDocument, RUN, runCli} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
@@ -76,7 +76,7 @@ describe('upsc init against the stand-in', () => {
     const {code, stdout} = await runCli(['init', '--json'], {cwd, env: standIn.env})
     expect(code).toBe(0)
     expect(stdout).not.toContain(TOKEN_VALUE)
-    const result = JSON.parse(stdout)
+    const result = jsonDocument('init', stdout)
     expect(result.found).toMatchObject({region: 'ap-south-1', regionSource: 'AWS_REGION', tokenParameters: ['/ci/gh-token', '/upscpro/stage2/github-token']})
     expect(result.found.instances.map((i: {name: string; ping?: string}) => [i.name, i.ping ?? 'unmanaged'])).toEqual([
       ['upscpro-lost-docker', 'unmanaged'],

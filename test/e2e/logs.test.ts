@@ -3,7 +3,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../../tools/stand-in/stand-in.js'
-import {runCli, startCli, writeConfig} from './harness.js'
+import {jsonDocument, runCli, startCli, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
@@ -23,7 +23,7 @@ const parse = (stdout: string): JsonLine[] =>
   stdout
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as JsonLine)
+    .map((line) => jsonDocument('logs', line) as JsonLine)
 
 describe('upsc logs against the stand-in', () => {
   let standIn: StandIn

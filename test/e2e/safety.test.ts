@@ -11,7 +11,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../../tools/stand-in/stand-in.js'
-import {runCli, sandboxStage, writeConfig} from './harness.js'
+import {jsonDocument, runCli, sandboxStage, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
@@ -129,7 +129,7 @@ describe('deploy safety through the CLI', {timeout: 240_000}, () => {
 
     const rollback = await cli(['rollback', '--yes', '--json'])
     expect(rollback.code, rollback.stdout + rollback.stderr).toBe(0)
-    const result = JSON.parse(rollback.stdout)
+    const result = jsonDocument('rollback', rollback.stdout)
     expect(result.plans[0]).toMatchObject({fromCommit: running, to: {id: expected.id, commit: expected.commit}})
     expect(result.hosts[0].result).toMatchObject({targetId: expected.id, commit: expected.commit})
   })

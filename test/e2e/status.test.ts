@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../../tools/stand-in/stand-in.js'
-import {runCli, sandboxStage, startAppOnHost, writeConfig} from './harness.js'
+import {jsonDocument, runCli, sandboxStage, startAppOnHost, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
@@ -46,7 +46,7 @@ describe('upsc status against the stand-in', () => {
   it('prints valid JSON matching the documented schema with --json', async () => {
     const {code, stdout} = await runCli(['status', '--json'], {cwd, env: standIn.env})
     expect(code).toBe(0)
-    const result = JSON.parse(stdout)
+    const result = jsonDocument('status', stdout)
     expect(result).toMatchObject({schema: 1, stage: 'stage2', region: 'eu-central-1', summary: {instances: 1, healthy: 1, failing: 0, failed: []}})
     expect(typeof result.checkedAt).toBe('string')
     const [instance] = result.instances

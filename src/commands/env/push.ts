@@ -4,6 +4,7 @@ import type {DeployResult} from '../../ops/deploy.js'
 import {pushEnv} from '../../ops/env.js'
 import {Progress} from '../../cli/progress.js'
 import {renderHostResults} from '../../render/deploy.js'
+import type {DeployJson} from '../../render/json-schemas.js'
 
 export default class EnvPush extends BaseCommand<typeof EnvPush> {
   static override summary = "Write the hosts' .env from the stage's envParameter, through the deploy path (health gate, rollback)."
@@ -13,7 +14,7 @@ export default class EnvPush extends BaseCommand<typeof EnvPush> {
 
   static override examples = ['<%= config.bin %> env push']
 
-  public async run(): Promise<DeployResult> {
+  public async run(): Promise<DeployJson> {
     const ctx = this.stageContext()
     const progress = new Progress(this.jsonEnabled() ? 'quiet' : this.interactive ? 'tty' : 'plain', {})
     await progress.start()

@@ -2,8 +2,9 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {ExitCode} from '../../errors/exit-codes.js'
-import {checkHold, type LockResult, runLock} from '../../ops/lock.js'
+import {checkHold, runLock} from '../../ops/lock.js'
 import {renderLock} from '../../render/history.js'
+import type {LockJson} from '../../render/json-schemas.js'
 
 export default class LockAcquire extends BaseCommand<typeof LockAcquire> {
   static override summary = 'Hold deploys on every host of the stage, with a message (during an incident).'
@@ -21,7 +22,7 @@ export default class LockAcquire extends BaseCommand<typeof LockAcquire> {
     ttl: Flags.string({description: 'Lift the hold by itself after this long (1m to 30d, e.g. 2h, 90m); default: until released.', helpValue: 'DURATION'}),
   }
 
-  public async run(): Promise<LockResult> {
+  public async run(): Promise<LockJson> {
     const hold = checkHold(this.flags.message, this.flags.ttl)
     const result = await runLock(this.stageContext(), 'acquire', false, hold)
     if (!this.jsonEnabled()) this.log(renderLock(result))

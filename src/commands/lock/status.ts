@@ -1,6 +1,7 @@
 import {BaseCommand} from '../../cli/base-command.js'
-import {type LockResult, runLock} from '../../ops/lock.js'
+import {runLock} from '../../ops/lock.js'
 import {renderLock} from '../../render/history.js'
+import type {LockJson} from '../../render/json-schemas.js'
 
 export default class LockStatus extends BaseCommand<typeof LockStatus> {
   static override summary = 'Show the deploy lock on each host: holder, since when, branch, pid, alive or not.'
@@ -10,7 +11,7 @@ export default class LockStatus extends BaseCommand<typeof LockStatus> {
 
   static override examples = ['<%= config.bin %> lock status']
 
-  public async run(): Promise<LockResult> {
+  public async run(): Promise<LockJson> {
     const result = await runLock(this.stageContext(), 'status', false)
     if (!this.jsonEnabled()) this.log(renderLock(result))
     return result
