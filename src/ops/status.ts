@@ -7,7 +7,7 @@ import type {EC2Client} from '@aws-sdk/client-ec2'
 import type {SSMClient} from '@aws-sdk/client-ssm'
 
 import type {AwsClients} from '../aws/clients.js'
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import type {StageConfig} from '../config/load.js'
 import {describeAwsError} from '../aws/errors.js'
 import {MAX_INSTANCES_PER_COMMAND, sendCommand, waitForCommand} from '../aws/run-command.js'

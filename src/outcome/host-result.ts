@@ -3,8 +3,8 @@
  * shown to the user, with the exit code from the table.
  */
 import {describeOutcome} from '../aws/run-command.js'
+import type {InstanceRun} from '../engine/remote-run.js'
 import {ExitCode} from '../errors/exit-codes.js'
-import type {InstanceRun} from './remote-run.js'
 
 export type HostOutcome =
   | 'succeeded'
