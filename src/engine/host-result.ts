@@ -4,7 +4,7 @@
  */
 import {describeOutcome} from '../aws/run-command.js'
 import {ExitCode} from '../errors/exit-codes.js'
-import type {InstanceRun} from './remote-run.js'
+import type {InstanceRun} from './follow.js'
 
 export type HostOutcome = 'succeeded' | 'failed' | 'rolled-back' | 'lock-held' | 'unreachable' | 'interrupted' | 'cancelled' | 'not-started' | 'timed-out' | 'running'
 

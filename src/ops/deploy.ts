@@ -11,12 +11,13 @@ import {buildPayload} from '../remote/payload.js'
 import {branchNameProblem, commitRefProblem} from '../remote/refname.js'
 import type {ReportLine} from '../remote/report-lines.js'
 import {hookSettings, scriptDeadlineSeconds, type Settings, stageSettings} from '../remote/settings.js'
-import {isCommandId} from '../aws/run-command.js'
+import {commandInstanceIds, isCommandId} from '../aws/run-command.js'
 import {toolVersion} from '../util/version.js'
 import type {CancelledHost} from './cancel.js'
 import {combinedExitCode, type HostResult, hostResult} from '../engine/host-result.js'
 import {callerArn, reachableTargets} from './preflight.js'
-import {type FollowOptions, followRemote, newNonce, runRemote} from '../engine/remote-run.js'
+import {type FollowOptions, followRemote} from '../engine/follow.js'
+import {newNonce, runRemote} from '../engine/remote-run.js'
 import {reportDeploy} from './announce.js'
 import {tokenReadyStage} from './token-parameter.js'
 
@@ -147,15 +148,7 @@ export async function attachDeploy(ctx: StageContext, commandId: string, events:
 export async function commandInstances(ctx: StageContext, commandId: string): Promise<string[]> {
   if (!isCommandId(commandId))
     throw usageError('bad-command-id', `"${commandId}" is not a Run Command id.`, 'Use the id printed by `upsc deploy` (a UUID such as 3f2c...-...).')
-  const {paginateListCommandInvocations} = await import('../aws/sdk/ssm.js')
-  const ids: string[] = []
-  const {describeAwsError} = await import('../aws/errors.js')
-  try {
-    for await (const page of paginateListCommandInvocations({client: await ctx.clients.ssm()}, {CommandId: commandId}))
-      for (const inv of page.CommandInvocations ?? []) if (inv.InstanceId) ids.push(inv.InstanceId)
-  } catch (error) {
-    throw describeAwsError(error, {action: 'ssm:ListCommandInvocations'})
-  }
+  const ids = await commandInstanceIds(await ctx.clients.ssm(), commandId)
   if (ids.length === 0) throw usageError('unknown-command', `No Run Command ${commandId} was found in this region.`, 'Check the id and --region/--stage.')
   return ids
 }

@@ -7,7 +7,7 @@ import {describeAwsError} from '../aws/errors.js'
 import {resolveTargets, type Target} from '../aws/targets.js'
 import type {StageContext} from '../cli/base-command.js'
 import {unreachableError} from '../errors/upsc-error.js'
-import {describeManaged} from './status.js'
+import {describeManaged} from '../aws/instance-status.js'
 
 export interface ReachableTarget extends Target {
   agentVersion?: string
