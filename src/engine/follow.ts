@@ -17,7 +17,7 @@ import {followStream, type StreamFollower} from '../aws/stream-follow.js'
 import type {AwsClients} from '../aws/clients.js'
 import {UpscError} from '../errors/upsc-error.js'
 import {ExitCode} from '../errors/exit-codes.js'
-import {needScriptsLine} from '../remote/payload.js'
+import {needScriptsLine, type ScriptName} from '../remote/payload.js'
 import {redact} from '../util/redact.js'
 import {parseReport, type ParsedReport, reportReader, type ReportLine} from '../remote/report-lines.js'
 import {sleep} from '../util/sleep.js'
@@ -34,6 +34,8 @@ export interface RemoteRunRequest {
   maxErrors?: string
   /** The nonce sent as UPSC_NONCE: only report lines tagged with it count (see remote/report-lines.ts). */
   nonce?: string
+  /** The host script the payload runs (its result's schema). */
+  script?: ScriptName
   /** SSM refused some instance (not managed): which of these to send to instead. Unset: the refusal is the error. */
   sendableOf?: (instanceIds: string[]) => Promise<string[]>
 }
@@ -57,6 +59,8 @@ export interface FollowOptions {
   resume?: (commandId: string) => string
   /** How long following waits out one streak of transient errors before it gives up. */
   patienceMs?: number
+  /** The host script that runs: its result is checked against that script's schema (remote/results.ts). */
+  script?: ScriptName | 'install'
 }
 
 export interface InstanceRun {
@@ -134,9 +138,9 @@ export const unsentRun = (instanceId: string, status: 'Cancelled' | 'Undeliverab
  * Cancel a command (on `cancel`'s instances only, or everywhere), then follow `instanceIds` to the
  * end without live output, to read how each ended. Nothing to cancel: just follow.
  */
-export async function cancelThenFollow(clients: AwsClients, commandId: string, instanceIds: string[], cancel: string[] | 'all' = 'all'): Promise<RemoteRunResult> {
+export async function cancelThenFollow(clients: AwsClients, commandId: string, instanceIds: string[], cancel: string[] | 'all' = 'all', options: FollowOptions = {}): Promise<RemoteRunResult> {
   if (cancel === 'all' || cancel.length > 0) await cancelCommand(await clients.ssm(), commandId, cancel === 'all' ? undefined : cancel)
-  return followRemote(clients, commandId, instanceIds, undefined)
+  return followRemote(clients, commandId, instanceIds, undefined, {}, undefined, options)
 }
 type Trouble = 'transient' | 'expired' | 'lost'
 
@@ -238,11 +242,11 @@ export async function followRemote(
       }
   }
 
-  if (signal?.aborted) return {commandId, commandIds: [commandId], runs: finalRuns(commandId, instanceIds, invocations, streamed, followers, finished, options.nonce), detached: true}
+  if (signal?.aborted) return {commandId, commandIds: [commandId], runs: finalRuns(commandId, instanceIds, invocations, streamed, followers, finished, options), detached: true}
 
   // CloudWatch output trails the command's end by a moment: drain until the result line shows up.
   await keepAt(() => drainStreams(instanceIds, followers, finished, signal))
-  const runs = finalRuns(commandId, instanceIds, invocations, streamed, followers, finished, options.nonce)
+  const runs = finalRuns(commandId, instanceIds, invocations, streamed, followers, finished, options)
   // Without CloudWatch output nothing was shown live: show the invocation's output now.
   for (const run of runs)
     if (run.outputSource === 'invocation' && streamed.get(run.instanceId)!.length === 0) {
@@ -281,12 +285,12 @@ function finalRuns(
   streamed: Map<string, string[]>,
   followers: Map<string, StreamFollower>,
   finished: Set<string>,
-  nonce?: string,
+  {nonce, script}: FollowOptions,
 ): InstanceRun[] {
   return instanceIds.map((id) => {
     const invocation = invocations.get(id) ?? emptyInvocation(id)
     const live = followers.get(id)?.seen === true && finished.has(id)
-    const report = live ? parseReport(streamed.get(id)!.join('\n'), nonce) : parseReport(invocation.stdout, nonce)
+    const report = parseReport(live ? streamed.get(id)!.join('\n') : invocation.stdout, nonce, script)
     const missingScripts = missingScriptsOf(report)
     // The loader exits 0 so that a rolling run's MaxErrors does not count it; but nothing ran: a failure.
     if (missingScripts) return {instanceId: id, commandId, invocation: {...invocation, outcome: 'failed', responseCode: ExitCode.failed}, report, outputSource: live ? 'cloudwatch' : 'invocation', missingScripts}

@@ -4,6 +4,7 @@
  */
 import {describeOutcome} from '../aws/run-command.js'
 import {ExitCode} from '../errors/exit-codes.js'
+import {UNREADABLE_RESULT_ADVICE} from '../remote/results.js'
 import type {InstanceRun} from './follow.js'
 
 export type HostOutcome = 'succeeded' | 'failed' | 'rolled-back' | 'lock-held' | 'unreachable' | 'interrupted' | 'cancelled' | 'not-started' | 'timed-out' | 'running'
@@ -51,7 +52,11 @@ export function hostResult(run: InstanceRun, name?: string): HostResult {
   const described = describeOutcome(invocation.outcome, invocation.responseCode)
   const result = report.result
   let outcome: HostOutcome
-  switch (invocation.outcome) {
+  switch (report.resultProblem && (invocation.outcome === 'succeeded' || invocation.outcome === 'failed') ? 'unreadable' : invocation.outcome) {
+    case 'unreadable':
+      // Whatever the script's exit code, a result the CLI cannot read is a failure it cannot vouch for.
+      outcome = 'failed'
+      break
     case 'succeeded':
     case 'failed':
       outcome = OUTCOME_BY_EXIT[invocation.responseCode] ?? (result?.outcome === 'interrupted' || result?.outcome === 'cancelled' ? result.outcome : 'failed')
@@ -72,7 +77,9 @@ export function hostResult(run: InstanceRun, name?: string): HostResult {
   const reason =
     typeof result?.reason === 'string' && result.reason
       ? result.reason
-      : run.missingScripts
+      : report.resultProblem
+        ? report.resultProblem
+        : run.missingScripts
         ? 'the host scripts were missing from its script cache: nothing ran there (see the warnings)'
         : outcome === 'not-started'
         ? 'not started: the rolling run stopped after too many failed hosts (--max-errors)'
@@ -83,13 +90,13 @@ export function hostResult(run: InstanceRun, name?: string): HostResult {
     instanceId: run.instanceId,
     ...(name ? {name} : {}),
     outcome,
-    exitCode: outcome === 'running' ? ExitCode.interrupted : described.exitCode,
+    exitCode: outcome === 'running' ? ExitCode.interrupted : report.resultProblem && outcome === 'failed' ? ExitCode.failed : described.exitCode,
     ...(result ? {result} : {}),
     steps: collapseSteps(report.steps),
     records: report.records,
     warnings: report.warnings,
     ...(reason ? {reason} : {}),
-    ...(typeof result?.advice === 'string' && result.advice ? {advice: result.advice} : {}),
+    ...(typeof result?.advice === 'string' && result.advice ? {advice: result.advice} : report.resultProblem ? {advice: UNREADABLE_RESULT_ADVICE} : {}),
     invocationStatus: invocation.status,
     outputSource: run.outputSource,
     outputTruncated: run.outputSource === 'invocation' && invocation.stdoutTruncated,

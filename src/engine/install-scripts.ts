@@ -29,7 +29,7 @@ export async function installScripts(clients: AwsClients, instanceIds: string[],
         },
         instanceIds,
         {events: {}},
-        {what: 'host scripts install'},
+        {what: 'host scripts install', script: 'install'},
       ),
     ),
   )

@@ -23,7 +23,7 @@ export const newNonce = (): string => randomBytes(9).toString('hex')
 export async function runRemote(clients: AwsClients, request: RemoteRunRequest, events: RemoteRunEvents = {}, signal?: AbortSignal, options: FollowOptions = {}): Promise<RemoteRunResult> {
   const batches: string[][] = []
   for (let i = 0; i < request.instanceIds.length; i += MAX_INSTANCES_PER_COMMAND) batches.push(request.instanceIds.slice(i, i + MAX_INSTANCES_PER_COMMAND))
-  const run = (batch: string[]) => runBatch(clients, request, batch, events, signal, {nonce: request.nonce, ...options})
+  const run = (batch: string[]) => runBatch(clients, request, batch, events, signal, {nonce: request.nonce, script: request.script, ...options})
   const rolling = request.maxConcurrency !== undefined && request.maxConcurrency !== '100%'
   if (!rolling || batches.length === 1) return joinResults(await Promise.all(batches.map(run)))
   const results: RemoteRunResult[] = []

@@ -59,7 +59,7 @@ export async function runApp(ctx: StageContext, action: AppAction, services: str
   // One host at a time, stopping at the first failure: a restart never takes the whole stage down.
   const run = await runRemote(
     ctx.clients,
-    {instanceIds, commands, comment: `upsc app ${action} ${ctx.stage.name}`, executionTimeoutSeconds: ctx.stage.timeouts.commandSeconds, deliveryTimeoutSeconds: ctx.stage.timeouts.deliverySeconds, outputLogGroup: ctx.stage.runCommandLogGroup, maxConcurrency: '1', maxErrors: '0'},
+    {instanceIds, commands, comment: `upsc app ${action} ${ctx.stage.name}`, executionTimeoutSeconds: ctx.stage.timeouts.commandSeconds, deliveryTimeoutSeconds: ctx.stage.timeouts.deliverySeconds, outputLogGroup: ctx.stage.runCommandLogGroup, maxConcurrency: '1', maxErrors: '0', script: 'app'},
     {onSent: (id) => events.onSent?.(id, instanceIds), onLine: events.onLine},
     signal,
   )

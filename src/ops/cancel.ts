@@ -62,7 +62,7 @@ export async function cancelDeploy(ctx: StageContext, commandId: string): Promis
   const asked = await ask(instanceIds)
   // Last resort where the deploy did not stop (or holds no lock yet: pending, or just starting).
   const stuck = asked.filter((h) => h.result?.released !== true).map((h) => h.instanceId)
-  const run = await cancelThenFollow(ctx.clients, commandId, instanceIds, stuck)
+  const run = await cancelThenFollow(ctx.clients, commandId, instanceIds, stuck, {script: 'deploy'})
   const hosts = run.runs.map((r) => hostResult(r))
   const killed = asked.filter((h) => h.exitCode !== ExitCode.ok).map((h) => h.instanceId)
   const repaired = killed.length > 0 ? await ask(killed) : []

@@ -59,6 +59,7 @@ export interface DeployEvents {
 export const followOptions = (stage: string, what: 'deploy' | 'rollback', nonce?: string): FollowOptions => ({
   nonce,
   what,
+  script: what,
   resume: (commandId) => `upsc deploy --stage ${stage} --attach ${commandId}`,
 })
 

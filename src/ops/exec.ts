@@ -150,6 +150,7 @@ export async function runExec(ctx: StageContext, request: ExecRequest, events: E
       outputLogGroup: stage.runCommandLogGroup,
       // One failing host must not stop the others.
       maxErrors: '100%',
+      script: 'exec',
     },
     {onSent: (id) => events.onSent?.(id, instanceIds), onLine: events.onLine},
     signal,
@@ -157,7 +158,7 @@ export async function runExec(ctx: StageContext, request: ExecRequest, events: E
   )
   if (run.detached) {
     // Ctrl-C: a one-off command is stopped, not left running: cancel it, then read how each host ended.
-    const ended = await Promise.all(run.commandIds.map((commandId) => cancelThenFollow(ctx.clients, commandId, run.runs.filter((r) => r.commandId === commandId).map((r) => r.instanceId))))
+    const ended = await Promise.all(run.commandIds.map((commandId) => cancelThenFollow(ctx.clients, commandId, run.runs.filter((r) => r.commandId === commandId).map((r) => r.instanceId), 'all', {script: 'exec'})))
     const byId = new Map(ended.flatMap((r) => r.runs).map((r) => [r.instanceId, r]))
     run = {...run, runs: run.runs.map((r) => byId.get(r.instanceId) ?? r)}
   }

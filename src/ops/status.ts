@@ -125,6 +125,7 @@ async function runProbe(clients: AwsClients, stage: StageConfig, running: string
       comment: `upsc status ${stage.name}`,
       executionTimeoutSeconds: 60,
       deliveryTimeoutSeconds: 30,
+      script: 'probe',
       sendableOf: async (ids) => {
         const info = await managed
         return ids.filter((id) => info.get(id)?.pingStatus === 'Online')
@@ -137,7 +138,8 @@ async function runProbe(clients: AwsClients, stage: StageConfig, running: string
   // An instance the probe never went to (SSM does not manage it) has no probe result: its SSM check says why.
   for (const {instanceId, commandId, invocation: inv, report} of run.runs) {
     if (!commandId) continue
-    if (report.result) result.set(instanceId, {doc: report.result as unknown as ProbeDocument})
+    if (report.result) result.set(instanceId, {doc: report.result as ProbeDocument})
+    else if (report.resultProblem) result.set(instanceId, {error: report.resultProblem})
     else {
       const why = inv.outcome === 'succeeded' ? 'the probe printed no result' : `the probe ${inv.outcome}`
       const tail = (inv.stderr || inv.stdout).trim().split('\n').slice(-3).join(' | ')
