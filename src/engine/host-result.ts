@@ -51,10 +51,12 @@ export function hostResult(run: InstanceRun, name?: string): HostResult {
   const {invocation, report} = run
   const described = describeOutcome(invocation.outcome, invocation.responseCode)
   const result = report.result
+  // The script ran to its end but its result does not match its schema: whatever its exit code, a
+  // failure (exit 1) the CLI cannot vouch for.
+  const unreadable = report.resultProblem !== undefined && (invocation.outcome === 'succeeded' || invocation.outcome === 'failed')
   let outcome: HostOutcome
-  switch (report.resultProblem && (invocation.outcome === 'succeeded' || invocation.outcome === 'failed') ? 'unreadable' : invocation.outcome) {
+  switch (unreadable ? 'unreadable' : invocation.outcome) {
     case 'unreadable':
-      // Whatever the script's exit code, a result the CLI cannot read is a failure it cannot vouch for.
       outcome = 'failed'
       break
     case 'succeeded':
@@ -90,7 +92,7 @@ export function hostResult(run: InstanceRun, name?: string): HostResult {
     instanceId: run.instanceId,
     ...(name ? {name} : {}),
     outcome,
-    exitCode: outcome === 'running' ? ExitCode.interrupted : report.resultProblem && outcome === 'failed' ? ExitCode.failed : described.exitCode,
+    exitCode: outcome === 'running' ? ExitCode.interrupted : unreadable ? ExitCode.failed : described.exitCode,
     ...(result ? {result} : {}),
     steps: collapseSteps(report.steps),
     records: report.records,
