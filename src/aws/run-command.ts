@@ -1,8 +1,8 @@
 /**
  * SSM Run Command, thin: SendCommand, one poll of the invocations (GetCommandInvocation /
- * ListCommandInvocations), the instances of a command, CancelCommand. The poll loop that follows a
- * command is the engine's (engine/follow.ts); the SDK waiter is not used: its botocore twin gives
- * up after 100 s, and deploys take longer.
+ * ListCommandInvocations), CancelCommand. The poll loop that follows a command is the engine's
+ * (engine/follow.ts); the SDK waiter is not used: its botocore twin gives up after 100 s, and
+ * deploys take longer.
  */
 import type {GetCommandInvocationCommandOutput, SSMClient} from '@aws-sdk/client-ssm'
 
@@ -231,17 +231,4 @@ export async function cancelCommand(ssm: SSMClient, commandId: string, instanceI
   } catch (error) {
     throw describeAwsError(error, {action: 'ssm:CancelCommand'})
   }
-}
-
-/** The instances a command was sent to (ListCommandInvocations, every page). */
-export async function commandInstanceIds(ssm: SSMClient, commandId: string): Promise<string[]> {
-  const {paginateListCommandInvocations} = await import('./sdk/ssm.js')
-  const ids: string[] = []
-  try {
-    for await (const page of paginateListCommandInvocations({client: ssm}, {CommandId: commandId}))
-      for (const inv of page.CommandInvocations ?? []) if (inv.InstanceId) ids.push(inv.InstanceId)
-  } catch (error) {
-    throw describeAwsError(error, {action: 'ssm:ListCommandInvocations'})
-  }
-  return ids
 }

@@ -1,9 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from './base-command.js'
-import {interruptSignal} from './interrupt.js'
+import {following} from './follow.js'
 import {type AppAction, type AppResult, runApp} from '../ops/app.js'
-import {Progress} from './progress.js'
 import {renderHostResults} from '../render/deploy.js'
 
 /**
@@ -19,20 +18,8 @@ export abstract class AppCommand extends BaseCommand<typeof AppCommand> {
 
   public async run(): Promise<AppResult> {
     const ctx = this.stageContext()
-    const progress = new Progress(this.jsonEnabled() ? 'quiet' : this.interactive ? 'tty' : 'plain', {})
-    await progress.start()
-    const interrupt = interruptSignal()
-    let result: AppResult
-    try {
-      const events = {onSent: (id: string, ids: string[]) => (progress.hosts(ids.length), progress.note(`Sent app ${this.action} to ${ids.join(', ')} (Run Command ${id}).`)), onLine: progress.line.bind(progress)}
-      result = await runApp(ctx, this.action, this.flags.service ?? [], events, interrupt.signal)
-    } finally {
-      progress.stop()
-      interrupt.dispose()
-    }
-    if (!this.jsonEnabled())
-      this.log(result.detached ? `\nStopped following. The ${this.action} goes on on the host(s): upsc deploy --attach ${result.commandId}` : renderHostResults(result.hosts, {verb: `App ${this.action}`, commandId: result.commandId}))
-    process.exitCode = result.exitCode
-    return result
+    const result = await following(this.progressMode, {verb: `app ${this.action}`}, (events, signal) => runApp(ctx, this.action, this.flags.service ?? [], events, signal))
+    const text = result.detached ? `\nStopped following. The ${this.action} goes on on the host(s): upsc deploy --attach ${result.commandId}` : renderHostResults(result.hosts, {verb: `App ${this.action}`, commandId: result.commandId})
+    return this.finish(result, result.exitCode, text)
   }
 }

@@ -3,25 +3,16 @@ import {Command, Flags, Interfaces} from '@oclif/core'
 import {AwsClients} from '../aws/clients.js'
 import {describeAwsError} from '../aws/errors.js'
 import {resolveRegion} from '../aws/region.js'
-import {type LoadedConfig, loadConfigOrBuiltIn, selectStage, type StageConfig} from '../config/load.js'
+import {loadConfigOrBuiltIn, selectStage} from '../config/load.js'
 import {ExitCode} from '../errors/exit-codes.js'
+import type {StageContext} from '../ops/context.js'
 import {regionFlag} from './flags.js'
-import {UpscError} from '../errors/upsc-error.js'
+import type {ProgressMode} from './progress.js'
+import {UpscError, usageError} from '../errors/upsc-error.js'
 import {renderError} from '../render/error.js'
 import {renderBuiltInNotice} from '../render/notice.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
-
-/** What a command gets once its flags and config are read: the stage and its AWS clients. */
-export interface StageContext {
-  config: LoadedConfig
-  stage: StageConfig
-  clients: AwsClients
-  /** --instance values, if any, overriding the stage's selector. */
-  instances: string[]
-  region: string
-  profile?: string
-}
 
 /**
  * Shared flags, config loading, spinner lifecycle and the mapping from errors to exit codes.
@@ -59,7 +50,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.flags = flags as BaseFlags<T>
   }
 
-  /** Load the config and pick the stage; no AWS call happens here. */
+  /** Load the config and pick the stage: the plain context every use case takes; no AWS call happens here. */
   protected stageContext(): StageContext {
     const config = loadConfigOrBuiltIn({flag: this.flags.config, cwd: process.cwd(), env: process.env})
     const stage = selectStage(config, this.flags.stage)
@@ -75,6 +66,26 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Spinners and progress go to stderr, and only for a human at a terminal. */
   protected get interactive(): boolean {
     return Boolean(process.stderr.isTTY) && !this.jsonEnabled() && !process.env.CI
+  }
+
+  /** Live output of a remote run: spinners for a human at a terminal, plain lines elsewhere, nothing with --json. */
+  protected get progressMode(): ProgressMode {
+    return this.jsonEnabled() ? 'quiet' : this.interactive ? 'tty' : 'plain'
+  }
+
+  /** A yes/no question on the terminal; without one (or with --json), a usage error that says how to answer beforehand. */
+  protected async confirm(question: string, refusal: {what: string; hint: string}): Promise<boolean> {
+    if (!process.stdin.isTTY || this.jsonEnabled()) throw usageError('confirm-needed', `${refusal.what} needs confirmation, and there is no terminal to ask on.`, refusal.hint)
+    const {askConfirm} = await import('./confirm.js')
+    return askConfirm(question)
+  }
+
+  /** The end of a command: its text (not with --json), each warning on stderr, the exit code; the result is what --json prints. */
+  protected finish<R>(result: R, exitCode: number, text?: string, warnings: string[] = []): R {
+    if (text !== undefined && !this.jsonEnabled()) this.log(text)
+    for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`)
+    process.exitCode = exitCode
+    return result
   }
 
   protected override async catch(error: Error & {oclif?: {exit?: number}; exitCode?: number}): Promise<void> {

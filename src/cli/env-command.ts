@@ -1,9 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from './base-command.js'
-import {askConfirm} from './confirm.js'
 import type {EnvEntry} from '../env/dotenv.js'
-import {usageError} from '../errors/upsc-error.js'
 import {ExitCode} from '../errors/exit-codes.js'
 import {applyEnvEdit, type EnvEditResult, planEnvEdit} from '../ops/env.js'
 import {renderEnvDiff} from '../render/env.js'
@@ -29,8 +27,7 @@ export abstract class EnvEditCommand extends BaseCommand<typeof EnvEditCommand> 
     const plan = await planEnvEdit(ctx, set, unset)
     if (!this.jsonEnabled()) this.log(renderEnvDiff(plan.parameter, plan.changes))
     if (plan.changes.length > 0 && !this.flags.yes) {
-      if (!process.stdin.isTTY || this.jsonEnabled()) throw usageError('confirm-needed', 'Changing the env parameter needs confirmation, and there is no terminal to ask on.', 'Pass --yes to write it without asking.')
-      if (!(await askConfirm(`Write ${plan.parameter}?`))) {
+      if (!(await this.confirm(`Write ${plan.parameter}?`, {what: 'Changing the env parameter', hint: 'Pass --yes to write it without asking.'}))) {
         process.exitCode = ExitCode.failed
         return {stage: plan.stage, parameter: plan.parameter, changes: plan.changes, applied: false, version: null}
       }

@@ -1,13 +1,13 @@
 /**
  * Flags whose values are checked as they are parsed, before any config or AWS call: a bad value
  * ends the command with exit 2, what was wrong and what to pass instead. Each rule has one home
- * (refname.ts for git names, logs/time.ts for times); the parsers here only apply them.
+ * (refname.ts for git names, logs/time.ts for times and durations); the parsers here only apply them.
  */
 import {Flags} from '@oclif/core'
 
 import {isCommandId} from '../aws/run-command.js'
 import {usageError} from '../errors/upsc-error.js'
-import {parseTimeFlag} from '../logs/time.js'
+import {parseDuration, parseTimeFlag} from '../logs/time.js'
 import {branchNameProblem, commitRefProblem} from '../remote/refname.js'
 
 /** A UsageError from a rule (`problem`), or the value itself. */
@@ -60,6 +60,15 @@ export const timeFlag = (flag: string) =>
   Flags.custom<string>({
     parse: async (value) => (parseTimeFlag(flag, value, Date.now()), value),
   })
+
+/** lock acquire --ttl: a duration from 1m to 30d (the forms of --since), as seconds. */
+export const ttlFlag = Flags.custom<number>({
+  parse: async (value) => {
+    const ms = parseDuration(value)
+    if (ms === undefined || ms < 60_000 || ms > 30 * 86_400_000) throw usageError('bad-ttl', `--ttl ${JSON.stringify(value)} is not a duration from 1m to 30d.`, 'Use e.g. --ttl 2h, --ttl 90m or --ttl 1d.')
+    return Math.round(ms / 1000)
+  },
+})
 
 /** AWS region names: two letters, words, a number (eu-central-1, us-gov-west-1, cn-north-1). */
 export const regionFlag = Flags.custom<string>({

@@ -3,11 +3,11 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {ExitCode} from '../errors/exit-codes.js'
 import {branchFlag, commandIdFlag, commitFlag, maxConcurrencyFlag, maxErrorsFlag} from '../cli/flags.js'
-import {interruptSignal} from '../cli/interrupt.js'
+import {following} from '../cli/follow.js'
 import {cancelDeploy} from '../ops/cancel.js'
-import {attachDeploy, type DeployResult, runDeploy} from '../ops/deploy.js'
-import {Progress} from '../cli/progress.js'
-import {renderCancel, renderHostResults} from '../render/deploy.js'
+import {attachDeploy, runDeploy} from '../ops/deploy.js'
+import type {DeployResult} from '../outcome/results.js'
+import {renderDeployEnd} from '../render/deploy.js'
 
 export default class Deploy extends BaseCommand<typeof Deploy> {
   static override summary = 'Fetch, build, start and health-check a branch on the stage; roll back automatically if it is unhealthy.'
@@ -42,48 +42,13 @@ Exit codes: 0 deployed and healthy, 1 failed (the running version is untouched w
   public async run(): Promise<DeployResult> {
     const {flags} = this
     const ctx = this.stageContext()
-    const progress = new Progress(this.jsonEnabled() ? 'quiet' : this.interactive ? 'tty' : 'plain', {branch: flags.branch ?? ctx.stage.defaultBranch})
-    await progress.start()
-    const interrupt = interruptSignal()
-    let result: DeployResult
-    try {
-      if (flags.cancel) result = await cancelDeploy(ctx, flags.cancel)
-      else if (flags.attach) result = await attachDeploy(ctx, flags.attach, {onLine: (id, line) => progress.line(id, line), onNotice: (text) => progress.note(text)}, interrupt.signal)
-      else
-        result = await runDeploy(
-          ctx,
-          {branch: flags.branch, ref: flags.ref, noRollback: flags['no-rollback'], skipHooks: flags['skip-hooks'], maxConcurrency: flags['max-concurrency'], maxErrors: flags['max-errors']},
-          {
-            onSent: (commandId, ids) => {
-              progress.note(`Sent deploy to ${ids.join(', ')} (Run Command ${commandId}).`)
-              progress.hosts(ids.length)
-            },
-            onLine: (id, line) => progress.line(id, line),
-            onNotice: (text) => progress.note(text),
-          },
-          interrupt.signal,
-          flags.detach,
-        )
-    } finally {
-      progress.stop()
-      interrupt.dispose()
-    }
-
-    if (result.detached) {
-      const again = this.reattachHint(result.commandId)
-      if (!this.jsonEnabled()) this.log(flags.detach ? `Deploy sent: Run Command ${result.commandId}.\n${again}` : `\nStopped following. The deploy goes on on the host.\n${again}`)
-      process.exitCode = flags.detach ? ExitCode.ok : ExitCode.interrupted
-      return result
-    }
-    if (!this.jsonEnabled()) this.log(result.cancelled ? renderCancel(result.cancelled) : renderHostResults(result.hosts, {verb: 'Deploy', branch: result.branch, commandId: result.commandId}))
-    for (const warning of result.warnings ?? []) process.stderr.write(`warning: ${warning}\n`)
-    process.exitCode = result.exitCode
-    return result
-  }
-
-  private reattachHint(commandId: string): string {
-    const stage = this.flags.stage ? ` --stage ${this.flags.stage}` : ''
-    return `Follow it:  upsc deploy${stage} --attach ${commandId}\nCancel it:  upsc deploy${stage} --cancel ${commandId}`
+    const result = await following(this.progressMode, {verb: 'deploy', branch: flags.branch ?? ctx.stage.defaultBranch}, (events, signal) => {
+      if (flags.cancel) return cancelDeploy(ctx, flags.cancel)
+      if (flags.attach) return attachDeploy(ctx, flags.attach, events, signal)
+      const request = {branch: flags.branch, ref: flags.ref, noRollback: flags['no-rollback'], skipHooks: flags['skip-hooks'], maxConcurrency: flags['max-concurrency'], maxErrors: flags['max-errors']}
+      return runDeploy(ctx, request, events, signal, flags.detach)
+    })
+    const exitCode = result.detached ? (flags.detach ? ExitCode.ok : ExitCode.interrupted) : result.exitCode
+    return this.finish(result, exitCode, renderDeployEnd(result, {detach: flags.detach, stageFlag: flags.stage}), result.warnings)
   }
 }
-

@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
-import {usageError} from '../errors/upsc-error.js'
-import {interruptSignal} from '../cli/interrupt.js'
+import {commandAfterDashes, ExecPrinter, missingDashes} from '../cli/exec-io.js'
+import {interruptible} from '../cli/follow.js'
 import {type ExecResult, runExec} from '../ops/exec.js'
-import {ExecOutput, renderExecSummary} from '../render/exec.js'
+import {renderExecSummary} from '../render/exec.js'
 
 export default class Exec extends BaseCommand<typeof Exec> {
   static override summary = 'Run a command in the app dir on every instance of the stage, through Run Command.'
@@ -35,31 +35,12 @@ Output streams live from CloudWatch Logs, prefixed by instance when there are se
     const argv = commandAfterDashes(this.argv)
     const ctx = this.stageContext()
     const json = this.jsonEnabled()
-    let output: ExecOutput | undefined
-    const interrupt = interruptSignal()
-    let result: ExecResult
-    try {
-      result = await runExec(
-        ctx,
-        {argv, timeoutSeconds: this.flags.timeout, mergeStderr: !json},
-        {
-          onSent: (_id, ids) => (output ??= new ExecOutput(ids.length > 1)),
-          onLine: (id, line) => {
-            if (!json && output) for (const text of output.push(id, line)) process.stdout.write(`${text}\n`)
-          },
-        },
-        interrupt.signal,
-      )
-    } finally {
-      interrupt.dispose()
-    }
-    if (!json) {
-      for (const text of output?.flush() ?? []) process.stdout.write(`${text}\n`)
-      const summary = renderExecSummary(result, {timeoutSeconds: this.flags.timeout})
-      if (summary) this.logToStderr(summary)
-    }
-    process.exitCode = result.exitCode
-    return result
+    const output = new ExecPrinter(json)
+    const result = await interruptible((signal) => runExec(ctx, {argv, timeoutSeconds: this.flags.timeout, mergeStderr: !json}, output.events, signal))
+    output.flush()
+    const summary = json ? undefined : renderExecSummary(result, {timeoutSeconds: this.flags.timeout})
+    if (summary) this.logToStderr(summary)
+    return this.finish(result, result.exitCode)
   }
 
   // `upsc exec ls -la`: oclif takes -la for an upsc flag; say where the command goes instead.
@@ -67,13 +48,4 @@ Output streams live from CloudWatch Logs, prefixed by instance when there are se
     if (error.constructor?.name === 'NonExistentFlagsError' && !this.argv.includes('--')) return super.catch(missingDashes())
     return super.catch(error)
   }
-}
-
-const missingDashes = () => usageError('no-dashes', 'Put the command after --, so that its words are never taken for upsc flags.', 'For example: upsc exec -- docker compose ps')
-
-/** The words after the first `--`, exactly as given (oclif's own argv reorders repeated words). */
-function commandAfterDashes(raw: string[]): string[] {
-  const at = raw.indexOf('--')
-  if (at === -1) throw missingDashes()
-  return raw.slice(at + 1)
 }

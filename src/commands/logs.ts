@@ -3,11 +3,10 @@ import chalk from 'chalk'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {timeFlag} from '../cli/flags.js'
-import {interruptSignal} from '../cli/interrupt.js'
+import {printLogs} from '../cli/log-output.js'
 import {type LogsResult, runLogs} from '../ops/logs.js'
 import {logGroups} from '../logs/sources.js'
-import {colourLevel, createLogRenderer, LOG_FORMATS, type LogFormat} from '../render/logs.js'
-import {stdoutWriter} from '../cli/stdout-writer.js'
+import {colourLevel, createLogRenderer, LOG_FORMATS, type LogFormat, renderNoEvents} from '../render/logs.js'
 
 export default class Logs extends BaseCommand<typeof Logs> {
   static override summary = 'Print the stage\'s CloudWatch Logs, merged in time order; --follow to keep tailing.'
@@ -49,31 +48,12 @@ Without --follow it prints the range (--since, default 10m, up to --until or now
     const {flags} = this
     const json = this.jsonEnabled()
     const ctx = this.stageContext()
-    const render = createLogRenderer({
-      format: json ? 'json' : (flags.format as LogFormat),
-      colourLevel: colourLevel({noColorFlag: flags['no-color'], env: process.env, detected: chalk.level}),
-      groups: logGroups(ctx.stage.logGroup, flags.group ?? []),
-    })
-
-    // Ctrl-C (or a reader that went away: `upsc logs | head`) ends the output, with exit 0.
-    const stop = interruptSignal({secondExitCode: 0})
-    const write = stdoutWriter(() => stop.abort())
-    try {
-      const result = await runLogs(
-        ctx,
-        {since: flags.since, until: flags.until, filter: flags.filter, follow: flags.follow, live: flags.live, streams: flags.stream ?? [], groups: flags.group ?? [], services: flags.service ?? []},
-        {
-          onEvents: (events) => write(render.lines(events)),
-          onNotice: (text) => process.stderr.write(`upsc: ${text}\n`),
-        },
-        stop.signal,
-      )
-      if (result.events === 0 && !result.followed && !stop.signal.aborted)
-        process.stderr.write(`upsc: no events in ${result.groups.join(', ')} from ${result.since} to ${result.until ?? 'now'}${result.filter ? ` matching ${result.filter}` : ''}.\n`)
-      // With --json the events are the output; a summary after them would break the JSON lines.
-      return json ? undefined : result
-    } finally {
-      stop.dispose()
-    }
+    const colours = colourLevel({noColorFlag: flags['no-color'], env: process.env, detected: chalk.level})
+    const render = createLogRenderer({format: json ? 'json' : (flags.format as LogFormat), colourLevel: colours, groups: logGroups(ctx.stage.logGroup, flags.group ?? [])})
+    const options = {since: flags.since, until: flags.until, filter: flags.filter, follow: flags.follow, live: flags.live, streams: flags.stream ?? [], groups: flags.group ?? [], services: flags.service ?? []}
+    const {result, stopped} = await printLogs(render, (sink, signal) => runLogs(ctx, options, sink, signal))
+    if (result.events === 0 && !result.followed && !stopped) process.stderr.write(renderNoEvents(result))
+    // With --json the events are the output; a summary after them would break the JSON lines.
+    return json ? undefined : result
   }
 }

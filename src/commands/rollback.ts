@@ -2,13 +2,11 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {rollbackTargetFlag} from '../cli/flags.js'
-import {askConfirm} from '../cli/confirm.js'
-import {usageError} from '../errors/upsc-error.js'
 import {ExitCode} from '../errors/exit-codes.js'
-import {interruptSignal} from '../cli/interrupt.js'
-import {prepareRollback, type RollbackResult, runRollback} from '../ops/rollback.js'
-import {Progress} from '../cli/progress.js'
-import {renderHostResults} from '../render/deploy.js'
+import {following} from '../cli/follow.js'
+import {prepareRollback, runRollback} from '../ops/rollback.js'
+import type {RollbackResult} from '../outcome/results.js'
+import {renderRollbackEnd} from '../render/deploy.js'
 import {renderRollbackPlan} from '../render/history.js'
 import {withSpinner} from '../cli/spinner.js'
 
@@ -34,30 +32,9 @@ Exit codes: 0 rolled back and healthy, 1 failed (nothing to roll back to, unknow
     const ctx = this.stageContext()
     const prepared = await withSpinner(this.interactive, 'Reading history', () => prepareRollback(ctx, this.flags.to))
     if (!this.jsonEnabled()) this.log(`Rollback plan:\n${renderRollbackPlan(prepared.plans)}`)
-    if (!this.flags.yes) {
-      if (!process.stdin.isTTY || this.jsonEnabled()) throw usageError('confirm-needed', 'Rollback needs confirmation, and there is no terminal to ask on.', 'Pass --yes to roll back without asking.')
-      if (!(await askConfirm('Roll back?'))) {
-        this.log('Nothing done.')
-        process.exitCode = ExitCode.failed
-        return {stage: ctx.stage.name, plans: prepared.plans, commandIds: [], hosts: [], exitCode: ExitCode.failed, detached: false}
-      }
-    }
-    const progress = new Progress(this.jsonEnabled() ? 'quiet' : this.interactive ? 'tty' : 'plain', {})
-    await progress.start()
-    const interrupt = interruptSignal()
-    let result: RollbackResult
-    try {
-      result = await runRollback(ctx, prepared, {onSent: (id, ids) => (progress.hosts(ids.length), progress.note(`Sent rollback to ${ids.join(', ')} (Run Command ${id}).`)), onLine: (id, line) => progress.line(id, line), onNotice: (text) => progress.note(text)}, interrupt.signal, this.flags['skip-hooks'])
-    } finally {
-      progress.stop()
-      interrupt.dispose()
-    }
-    if (!this.jsonEnabled()) {
-      if (result.detached) this.log(`\nStopped following. The rollback goes on on the host.\nFollow it: upsc deploy --attach ${result.commandIds.at(-1)}`)
-      else this.log(renderHostResults(result.hosts, {verb: 'Rollback', commandId: result.commandIds.join(', ')}))
-    }
-    for (const warning of result.warnings ?? []) process.stderr.write(`warning: ${warning}\n`)
-    process.exitCode = result.exitCode
-    return result
+    if (!this.flags.yes && !(await this.confirm('Roll back?', {what: 'Rollback', hint: 'Pass --yes to roll back without asking.'})))
+      return this.finish({stage: ctx.stage.name, plans: prepared.plans, commandIds: [], hosts: [], exitCode: ExitCode.failed, detached: false}, ExitCode.failed, 'Nothing done.')
+    const result = await following(this.progressMode, {verb: 'rollback'}, (events, signal) => runRollback(ctx, prepared, events, signal, this.flags['skip-hooks']))
+    return this.finish(result, result.exitCode, renderRollbackEnd(result), result.warnings)
   }
 }

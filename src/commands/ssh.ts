@@ -55,7 +55,6 @@ One instance: --instance (id or Name tag), or the stage's. When several match, u
     )
     if (result.terminateError)
       this.logToStderr(`Warning: could not terminate session ${result.sessionId} (${result.terminateError}); it ends at its idle timeout, or run: aws ssm terminate-session --session-id ${result.sessionId}`)
-    process.exitCode = result.exitCode
-    return result
+    return this.finish(result, result.exitCode)
   }
 }

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand, type StageContext} from '../cli/base-command.js'
+import {BaseCommand} from '../cli/base-command.js'
+import type {StageContext} from '../ops/context.js'
 import {runStatus, statusExitCode} from '../ops/status.js'
 import {renderStatusView} from '../render/status.js'
 import {withSpinner} from '../cli/spinner.js'

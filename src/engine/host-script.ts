@@ -2,16 +2,17 @@
  * Run one of the short, read-mostly host scripts (history, lock) on the stage's hosts and collect
  * each host's result. No live output: these finish in a moment.
  */
-import type {StageContext} from '../cli/base-command.js'
+import type {AwsClients} from '../aws/clients.js'
+import type {Target} from '../aws/targets.js'
+import type {StageConfig} from '../config/load.js'
+import {type HostResult, hostResult} from '../outcome/host-result.js'
 import {buildPayload, type ScriptName} from '../remote/payload.js'
 import {type Settings, stageSettings} from '../remote/settings.js'
-import {type HostResult, hostResult} from './host-result.js'
-import type {ReachableTarget} from '../ops/preflight.js'
 import {runRemote} from './remote-run.js'
 
 export async function runHostScript(
-  ctx: StageContext,
-  targets: Pick<ReachableTarget, 'instanceId' | 'name'>[],
+  ctx: {stage: StageConfig; clients: AwsClients},
+  targets: Pick<Target, 'instanceId' | 'name'>[],
   script: ScriptName,
   settings: Settings,
   comment: string,

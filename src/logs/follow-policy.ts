@@ -1,5 +1,6 @@
 /**
- * Pure: when and how far back the follower polls, and which errors it waits out.
+ * Pure: when and how far back the follower polls, and which errors it waits out. (A range read
+ * leaves retries to the SDK's own: following is what must outlast them.)
  */
 
 export const FOLLOW = {
@@ -26,6 +27,12 @@ export function nextDelay(previousMs: number, gotEvents: boolean): number {
 export function pollStart(options: {now: number; since: number; safeStart: number; sweep: boolean}): number {
   const window = options.sweep ? FOLLOW.lateWindowMs : FOLLOW.hotWindowMs
   return Math.max(options.since, options.safeStart, options.now - window)
+}
+
+/** The one line shown while following waits out a transient error. */
+export function transientNotice(reason: string, errorName: string, waitMs: number): string {
+  const what = reason === 'throttled' ? 'is throttling requests' : reason === 'unavailable' ? 'is unavailable' : 'cannot be reached'
+  return `CloudWatch Logs ${what} (${errorName}); retrying in ${waitMs / 1000} s.`
 }
 
 /** Waits after consecutive failures: 1 s, 2 s, 4 s, ... at most 30 s. */

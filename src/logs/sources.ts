@@ -6,7 +6,8 @@
  * of disjoint FilterLogEvents queries: a name covered by a prefix, or a prefix covered by a shorter
  * one, is dropped, so no event is read twice.
  */
-import {usageError} from '../errors/upsc-error.js'
+import {ExitCode} from '../errors/exit-codes.js'
+import {UpscError, usageError} from '../errors/upsc-error.js'
 import type {LogSource} from './event.js'
 
 /** FilterLogEvents takes at most 100 stream names. */
@@ -129,4 +130,26 @@ export function logGroupArn(callerArn: string, account: string, region: string, 
 export function groupFromIdentifier(identifier: string): string {
   const m = /:log-group:([^:]+)/.exec(identifier)
   return m ? m[1]! : identifier
+}
+
+/**
+ * Which streams a Live Tail session asks for: chosen server-side only for a single group, by names
+ * or by prefixes (not both); otherwise every stream (each event is checked against its source).
+ */
+export function liveStreams(sources: LogSource[]): {streamNames?: string[]; streamPrefixes?: string[]} {
+  const groups = new Set(sources.map((s) => s.group))
+  const names = sources.flatMap((s) => s.names ?? [])
+  const prefixes = sources.flatMap((s) => (s.prefix === undefined ? [] : [s.prefix]))
+  const whole = sources.some((s) => !s.names && s.prefix === undefined)
+  if (groups.size !== 1 || whole) return {}
+  if (prefixes.length === 0) return {streamNames: names}
+  return names.length === 0 ? {streamPrefixes: prefixes} : {}
+}
+
+/** None of the groups of a range exists (exit 1). */
+export function missingGroupsError(groups: string[]): UpscError {
+  return new UpscError('log-group-missing', `Log group${groups.length > 1 ? 's' : ''} ${groups.join(', ')} ${groups.length > 1 ? 'do' : 'does'} not exist.`, {
+    exitCode: ExitCode.failed,
+    hint: 'Check the stage\'s "logGroup" in upsc.config.json (or --group) and --region; the hosts create the group when they first ship logs.',
+  })
 }

@@ -5,13 +5,14 @@
  * hold the command's exit.
  */
 import type {AwsClients} from '../aws/clients.js'
-import type {StageContext} from '../cli/base-command.js'
+import {putMetricData} from '../aws/metrics.js'
+import {publish} from '../aws/sns.js'
+import type {StageContext} from './context.js'
 import {MAX_DATA_PER_PUT, METRICS_NAMESPACE, metricData} from '../outcome/metrics.js'
 import {notificationMessage, notificationSubject, shouldNotify} from '../outcome/message.js'
 import {buildReport, type OperationKind, type OperationReport} from '../outcome/announcement.js'
-import type {DeployResult} from './deploy.js'
-import type {HostResult} from '../engine/host-result.js'
-import type {RollbackResult} from './rollback.js'
+import type {HostResult} from '../outcome/host-result.js'
+import type {DeployResult, RollbackResult} from '../outcome/results.js'
 
 /** Per AWS call, retries included. */
 const SEND_TIMEOUT_MS = 15_000
@@ -56,7 +57,7 @@ export async function reportOutcome(ctx: StageContext, op: FinishedOperation, no
     const topic = stage.notify.snsTopicArn
     const sends: Promise<string | undefined>[] = []
     if (stage.metrics.enabled) sends.push(putMetrics(ctx.clients, report))
-    if (topic && shouldNotify(report, stage.notify.onSuccess)) sends.push(publish(ctx.clients, topic, report))
+    if (topic && shouldNotify(report, stage.notify.onSuccess)) sends.push(publishReport(ctx.clients, topic, report))
     return (await Promise.all(sends)).filter((w): w is string => w !== undefined)
   } catch (error) {
     // Each send catches its own errors; this is for the unforeseen: the outcome still stands.
@@ -67,20 +68,20 @@ export async function reportOutcome(ctx: StageContext, op: FinishedOperation, no
 async function putMetrics(clients: AwsClients, report: OperationReport): Promise<string | undefined> {
   const data = metricData(report)
   try {
-    const [cloudwatch, {PutMetricDataCommand}] = await Promise.all([clients.cloudwatch(), import('../aws/sdk/cloudwatch.js')])
+    const cloudwatch = await clients.cloudwatch()
     const batches = Array.from({length: Math.ceil(data.length / MAX_DATA_PER_PUT)}, (_, i) => data.slice(i * MAX_DATA_PER_PUT, (i + 1) * MAX_DATA_PER_PUT))
-    await Promise.all(batches.map((MetricData) => cloudwatch.send(new PutMetricDataCommand({Namespace: METRICS_NAMESPACE, MetricData}), {abortSignal: AbortSignal.timeout(SEND_TIMEOUT_MS)})))
+    await Promise.all(batches.map((batch) => putMetricData(cloudwatch, METRICS_NAMESPACE, batch, AbortSignal.timeout(SEND_TIMEOUT_MS))))
     return undefined
   } catch (error) {
     return `metrics not sent to CloudWatch (${METRICS_NAMESPACE}): ${sendFailure(error, 'cloudwatch:PutMetricData')}; the ${report.kind}'s outcome stands`
   }
 }
 
-async function publish(clients: AwsClients, topicArn: string, report: OperationReport): Promise<string | undefined> {
+async function publishReport(clients: AwsClients, topicArn: string, report: OperationReport): Promise<string | undefined> {
   try {
     // The topic may live in another region than the stage: its ARN says where.
-    const [sns, {PublishCommand}] = await Promise.all([clients.sns(topicArn.split(':')[3]), import('../aws/sdk/sns.js')])
-    await sns.send(new PublishCommand({TopicArn: topicArn, Subject: notificationSubject(report), Message: notificationMessage(report)}), {abortSignal: AbortSignal.timeout(SEND_TIMEOUT_MS)})
+    const sns = await clients.sns(topicArn.split(':')[3])
+    await publish(sns, {topicArn, subject: notificationSubject(report), text: notificationMessage(report)}, AbortSignal.timeout(SEND_TIMEOUT_MS))
     return undefined
   } catch (error) {
     return `notification not sent to ${topicArn}: ${sendFailure(error, 'sns:Publish')}; the ${report.kind}'s outcome stands`

@@ -5,13 +5,13 @@
  */
 import {randomUUID} from 'node:crypto'
 
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import {usageError} from '../errors/upsc-error.js'
 import {buildPayload} from '../remote/payload.js'
 import {changeSettings, type Settings, stageSettings} from '../remote/settings.js'
 import type {ProbeDocument} from '../status/types.js'
 import type {DeployEvents} from './deploy.js'
-import {combinedExitCode, type HostResult, hostResult} from '../engine/host-result.js'
+import {combinedExitCode, type HostResult, hostResult} from '../outcome/host-result.js'
 import {runHostScript} from '../engine/host-script.js'
 import {callerArn, reachableTargets} from './preflight.js'
 import {runRemote} from '../engine/remote-run.js'

@@ -7,26 +7,14 @@
  * deploy was killed that way is then repaired at once by lock.sh cancel again (recorded
  * `cancelled`). The result says, per host, which happened, and what was cancelled.
  */
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import {ExitCode} from '../errors/exit-codes.js'
-import type {DeployResult} from './deploy.js'
 import {commandInstances} from './deploy.js'
-import {type HostResult, hostResult} from '../engine/host-result.js'
+import {type HostResult, hostResult} from '../outcome/host-result.js'
+import type {CancelledHost, DeployResult} from '../outcome/results.js'
 import {runHostScript} from '../engine/host-script.js'
 import {reachableTargets} from './preflight.js'
 import {cancelThenFollow} from '../engine/follow.js'
-
-export type CancelHow = 'graceful' | 'forced' | 'not-running' | 'failed'
-
-export interface CancelledHost {
-  instanceId: string
-  name?: string
-  how: CancelHow
-  deployId?: string
-  branch?: string
-  commit?: string
-  message: string
-}
 
 /** The first non-empty string among the values. */
 const first = (...values: unknown[]): string | undefined => values.find((v): v is string => typeof v === 'string' && v !== '')

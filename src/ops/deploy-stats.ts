@@ -4,6 +4,7 @@
  * to fail: no metrics, metrics switched off, or no permission to read them all give undefined.
  */
 import type {AwsClients} from '../aws/clients.js'
+import {metricSeries} from '../aws/metrics.js'
 import type {StageConfig} from '../config/load.js'
 import {METRICS_NAMESPACE} from '../outcome/metrics.js'
 import {deployStats, type DeployStats, minutesFrom} from '../status/failure-rate.js'
@@ -17,35 +18,14 @@ const MAX_PAGES = 10
 export async function recentDeployStats(clients: AwsClients, stage: StageConfig, now = Date.now()): Promise<DeployStats | undefined> {
   if (!stage.metrics.enabled) return undefined
   try {
-    const [cloudwatch, {GetMetricDataCommand}] = await Promise.all([clients.cloudwatch(), import('../aws/sdk/cloudwatch.js')])
     const metric = {Namespace: METRICS_NAMESPACE, MetricName: 'DeployFailed', Dimensions: [{Name: 'Stage', Value: stage.name}]}
-    const series = {n: {timestamps: [] as Date[], values: [] as number[]}, f: {timestamps: [] as Date[], values: [] as number[]}}
-    const signal = AbortSignal.timeout(TIMEOUT_MS)
-    let NextToken: string | undefined
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const out = await cloudwatch.send(
-        new GetMetricDataCommand({
-          StartTime: new Date(now - DEPLOY_STATS_DAYS * 86_400_000),
-          EndTime: new Date(now + 60_000),
-          ScanBy: 'TimestampDescending',
-          MetricDataQueries: [
-            {Id: 'n', MetricStat: {Metric: metric, Period: 60, Stat: 'SampleCount'}},
-            {Id: 'f', MetricStat: {Metric: metric, Period: 60, Stat: 'Sum'}},
-          ],
-          NextToken,
-        }),
-        {abortSignal: signal},
-      )
-      for (const r of out.MetricDataResults ?? []) {
-        const into = r.Id === 'n' ? series.n : r.Id === 'f' ? series.f : undefined
-        into?.timestamps.push(...(r.Timestamps ?? []))
-        into?.values.push(...(r.Values ?? []))
-      }
-      // A page may end one series before the other: read on to the end (one page, in practice).
-      NextToken = out.NextToken
-      if (!NextToken) break
-    }
-    return deployStats(minutesFrom(series.n, series.f))
+    const queries = [
+      {Id: 'n', MetricStat: {Metric: metric, Period: 60, Stat: 'SampleCount'}},
+      {Id: 'f', MetricStat: {Metric: metric, Period: 60, Stat: 'Sum'}},
+    ]
+    const window = {start: new Date(now - DEPLOY_STATS_DAYS * 86_400_000), end: new Date(now + 60_000), maxPages: MAX_PAGES}
+    const series = await metricSeries(await clients.cloudwatch(), {queries, ...window}, AbortSignal.timeout(TIMEOUT_MS))
+    return deployStats(minutesFrom(series.get('n')!, series.get('f')!))
   } catch {
     return undefined
   }

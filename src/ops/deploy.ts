@@ -4,16 +4,17 @@
  */
 import {randomUUID} from 'node:crypto'
 
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import type {StageConfig} from '../config/load.js'
 import {usageError} from '../errors/upsc-error.js'
 import {buildPayload} from '../remote/payload.js'
 import {branchNameProblem, commitRefProblem} from '../remote/refname.js'
 import type {ReportLine} from '../remote/report-lines.js'
 import {deploySettings} from '../remote/settings.js'
-import {commandInstanceIds, isCommandId} from '../aws/run-command.js'
-import type {CancelledHost} from './cancel.js'
-import {combinedExitCode, type HostResult, hostResult} from '../engine/host-result.js'
+import {commandInstanceIds} from '../aws/command-instances.js'
+import {isCommandId} from '../aws/run-command.js'
+import {combinedExitCode, hostResult} from '../outcome/host-result.js'
+import type {DeployResult} from '../outcome/results.js'
 import {callerArn, reachableTargets} from './preflight.js'
 import {type FollowOptions, followRemote} from '../engine/follow.js'
 import {newNonce, runRemote} from '../engine/remote-run.js'
@@ -30,22 +31,6 @@ export interface DeployRequest {
   keepCommit?: boolean
   maxConcurrency: string
   maxErrors: string
-}
-
-export interface DeployResult {
-  stage: string
-  commandId: string
-  deployId?: string
-  branch?: string
-  ref?: string
-  /** Following stopped (Ctrl-C, --detach): the deploy goes on on the hosts. */
-  detached: boolean
-  hosts: HostResult[]
-  exitCode: number
-  /** Metrics or a notification that could not be sent (the outcome stands). */
-  warnings?: string[]
-  /** `--cancel`: what happened on each host (ops/cancel.ts). */
-  cancelled?: CancelledHost[]
 }
 
 export interface DeployEvents {

@@ -5,6 +5,7 @@
  */
 import type {AwsClients} from '../aws/clients.js'
 import {describeAwsError} from '../aws/errors.js'
+import {callerIdentity} from '../aws/identity.js'
 import {deniedActions, instanceProfileRole, OPERATOR_ACTIONS, parameterArn, principalArnOf} from '../aws/iam.js'
 import {logGroupExists} from '../aws/log-groups.js'
 import {parameterExists} from '../aws/parameters.js'
@@ -88,9 +89,8 @@ interface Caller {
 
 async function callerCheck(input: DoctorInput): Promise<{check: DoctorCheck; caller?: Caller}> {
   try {
-    const {GetCallerIdentityCommand} = await import('../aws/sdk/sts.js')
-    const out = await (await input.clients.sts()).send(new GetCallerIdentityCommand({}))
-    return {check: check('credentials', 'Credentials', 'ok', `${out.Arn} (account ${out.Account})`), caller: {arn: out.Arn ?? '', account: out.Account ?? ''}}
+    const {arn, account} = await callerIdentity(await input.clients.sts())
+    return {check: check('credentials', 'Credentials', 'ok', `${arn} (account ${account})`), caller: {arn: arn ?? '', account: account ?? ''}}
   } catch (error) {
     return {check: failed('credentials', 'Credentials', error, 'sts:GetCallerIdentity', input.profile)}
   }

@@ -3,11 +3,12 @@
  * show/set/unset talk to Parameter Store from here; push writes it on the hosts through the deploy
  * path (the host reads the parameter itself: values never travel in a Run Command).
  */
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import type {StageConfig} from '../config/load.js'
 import {diffEnv, editEnv, type EnvChange, type EnvEntry, MASK, parseEnv} from '../env/dotenv.js'
 import {usageError} from '../errors/upsc-error.js'
-import {type DeployEvents, type DeployResult, runDeploy} from './deploy.js'
+import type {DeployResult} from '../outcome/results.js'
+import {type DeployEvents, runDeploy} from './deploy.js'
 
 export interface EnvShowResult {
   stage: string

@@ -4,7 +4,7 @@
  * "${argv[@]}" in the app dir: nothing re-interprets it on the way.
  */
 import {STDERR_LIMIT} from '../aws/run-command.js'
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import type {StageConfig} from '../config/load.js'
 import {usageError} from '../errors/upsc-error.js'
 import {buildPayload, MAX_PAYLOAD_BYTES} from '../remote/payload.js'

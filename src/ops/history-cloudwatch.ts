@@ -3,9 +3,9 @@
  * history, e.g. a replaced instance): the record lines of the stage's deploy streams, every
  * instance that ever shipped one included. Kept apart from ops/history.ts (the host's side).
  */
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import {describeAwsError} from '../aws/errors.js'
-import {tailLogs} from '../aws/log-tail.js'
+import {tailLogs} from './log-tail.js'
 import {mergeHistories} from '../history/records.js'
 import {explicitInstanceIds} from '../logs/sources.js'
 import type {LogEvent} from '../logs/event.js'

@@ -1,10 +1,10 @@
 /** `upsc history`: every host's deployments.jsonl, merged newest first. */
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import {type DeploymentRecord, type HostHistory, mergeHistories, toRecords} from '../history/records.js'
 import {UpscError} from '../errors/upsc-error.js'
 import {ExitCode} from '../errors/exit-codes.js'
 import type {Settings} from '../remote/settings.js'
-import type {HostResult} from '../engine/host-result.js'
+import type {HostResult} from '../outcome/host-result.js'
 import {runHostScript} from '../engine/host-script.js'
 import {reachableTargets, type ReachableTarget} from './preflight.js'
 

@@ -1,8 +1,7 @@
 /** `upsc lock status|acquire|release`: the deploy lock and the operator's hold on each host (lock.sh). */
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import {usageError} from '../errors/upsc-error.js'
-import {parseDuration} from '../logs/time.js'
-import type {HostResult} from '../engine/host-result.js'
+import type {HostResult} from '../outcome/host-result.js'
 import {runHostScript} from '../engine/host-script.js'
 import {callerArn, reachableTargets} from './preflight.js'
 
@@ -66,16 +65,12 @@ function toHold(value: unknown): Hold | null {
   return {message: text(h.message) ?? '', caller: text(h.caller), since: text(h.since) ?? '', expiresAt: text(h.expiresAt), commandId: text(h.commandId)}
 }
 
-/** Pure: `-m` and `--ttl` checked before any AWS call. */
-export function checkHold(message: string, ttl?: string): HoldRequest {
+/** Pure: `-m` checked before any AWS call (`--ttl` is checked as it is parsed: cli/flags.ts). */
+export function checkHold(message: string, ttlSeconds?: number): HoldRequest {
   const text = message.trim()
   if (text.length === 0 || text.length > 500 || /[\p{Cc}]/u.test(text))
     throw usageError('bad-lock-message', 'The lock message must be 1 to 500 characters on one line.', 'Say why deploys are held, e.g. -m "incident 42: database failover".')
-  if (ttl === undefined) return {message: text}
-  const ms = parseDuration(ttl)
-  if (ms === undefined || ms < 60_000 || ms > 30 * 86_400_000)
-    throw usageError('bad-ttl', `--ttl ${JSON.stringify(ttl)} is not a duration from 1m to 30d.`, 'Use e.g. --ttl 2h, --ttl 90m or --ttl 1d.')
-  return {message: text, ttlSeconds: Math.round(ms / 1000)}
+  return ttlSeconds === undefined ? {message: text} : {message: text, ttlSeconds}
 }
 
 export async function runLock(ctx: StageContext, action: LockAction, force: boolean, hold?: HoldRequest): Promise<LockResult> {

@@ -3,9 +3,10 @@
  * when an alias needs {instance_id}), then print the range and, with --follow, what comes next.
  * Printing is the caller's: events go to the sink as they are read.
  */
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import {describeAwsError} from '../aws/errors.js'
-import {tailLogs, type TailRequest, type TailSink, type TailSummary} from '../aws/log-tail.js'
+import {callerIdentity} from '../aws/identity.js'
+import {tailLogs, type TailRequest, type TailSink, type TailSummary} from './log-tail.js'
 import {resolveTargets} from '../aws/targets.js'
 import type {LogSource} from '../logs/event.js'
 import {explicitInstanceIds, logGroupArn, logGroups, needsInstances, planSources, type SelectionInput} from '../logs/sources.js'
@@ -86,10 +87,8 @@ async function stageInstanceIds(ctx: StageContext): Promise<string[]> {
 async function liveTargets(ctx: StageContext, groups: string[], region: string): Promise<NonNullable<TailRequest['live']>> {
   if (groups.length > LIVE_MAX_GROUPS) return {unavailable: `it takes at most ${LIVE_MAX_GROUPS} log groups`}
   try {
-    const sts = await ctx.clients.sts()
-    const {GetCallerIdentityCommand} = await import('../aws/sdk/sts.js')
-    const me = await sts.send(new GetCallerIdentityCommand({}))
-    return {groupArns: groups.map((g) => logGroupArn(me.Arn ?? '', me.Account ?? '', region, g))}
+    const me = await callerIdentity(await ctx.clients.sts())
+    return {groupArns: groups.map((g) => logGroupArn(me.arn ?? '', me.account ?? '', region, g))}
   } catch (error) {
     return {unavailable: `the account could not be read: ${(error as Error).message?.split('\n')[0] ?? 'unknown error'}`}
   }

@@ -4,8 +4,9 @@
  */
 import type {AwsClients} from '../aws/clients.js'
 import {describeAwsError} from '../aws/errors.js'
+import {callerIdentity} from '../aws/identity.js'
 import {resolveTargets, type Target} from '../aws/targets.js'
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import {unreachableError} from '../errors/upsc-error.js'
 import {describeManaged} from '../aws/instance-status.js'
 
@@ -44,9 +45,8 @@ export async function reachableTargets(ctx: StageContext, clients: AwsClients = 
 /** The caller's ARN, recorded in the host's history. Best effort: history must not block a deploy. */
 export async function callerArn(clients: AwsClients): Promise<string> {
   try {
-    const {GetCallerIdentityCommand} = await import('../aws/sdk/sts.js')
-    const out = await (await clients.sts()).send(new GetCallerIdentityCommand({}))
-    return out.Arn ?? 'unknown'
+    const {arn} = await callerIdentity(await clients.sts())
+    return arn ?? 'unknown'
   } catch (error) {
     const mapped = describeAwsError(error, {action: 'sts:GetCallerIdentity'})
     // Credentials problems must stop the deploy here, before anything is sent.

@@ -1,6 +1,6 @@
 /** `upsc prune [--dry-run]`: prune.sh on every host of the stage (free disk, keep what rollbacks need). */
-import type {StageContext} from '../cli/base-command.js'
-import type {HostResult} from '../engine/host-result.js'
+import type {StageContext} from './context.js'
+import type {HostResult} from '../outcome/host-result.js'
 import {runHostScript} from '../engine/host-script.js'
 import {reachableTargets} from './preflight.js'
 

@@ -3,13 +3,14 @@
  * "from -> to"), then run rollback.sh to that deployment, which reuses the `upsc-<sha>` images
  * and rebuilds only when they are gone.
  */
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import {hostRollbackPlan, type RollbackPlan} from '../history/records.js'
 import {UpscError} from '../errors/upsc-error.js'
 import {ExitCode} from '../errors/exit-codes.js'
 import {buildPayload} from '../remote/payload.js'
 import {rollbackSettings} from '../remote/settings.js'
-import {combinedExitCode, type HostResult, hostResult} from '../engine/host-result.js'
+import {combinedExitCode, type HostResult, hostResult} from '../outcome/host-result.js'
+import type {RollbackResult} from '../outcome/results.js'
 import {readHistories, toHostHistory} from './history.js'
 import {callerArn, reachableTargets, type ReachableTarget} from './preflight.js'
 import {newNonce, runRemote} from '../engine/remote-run.js'
@@ -19,17 +20,6 @@ import {type DeployEvents, followOptions} from './deploy.js'
 export interface PreparedRollback {
   targets: ReachableTarget[]
   plans: RollbackPlan[]
-}
-
-export interface RollbackResult {
-  stage: string
-  plans: RollbackPlan[]
-  commandIds: string[]
-  hosts: HostResult[]
-  exitCode: number
-  detached: boolean
-  /** Metrics or a notification that could not be sent (the outcome stands). */
-  warnings?: string[]
 }
 
 export async function prepareRollback(ctx: StageContext, to?: string): Promise<PreparedRollback> {

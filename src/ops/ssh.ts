@@ -5,7 +5,7 @@
  */
 import {locatePlugin, runSession, type SessionRequest} from '../aws/session.js'
 import {resolveTargets, type Target} from '../aws/targets.js'
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import type {StageConfig} from '../config/load.js'
 import {unreachableError, usageError} from '../errors/upsc-error.js'
 import {shellQuote} from '../remote/quote.js'

@@ -5,7 +5,7 @@
 import type {CloudWatchLogsClient} from '@aws-sdk/client-cloudwatch-logs'
 
 import type {AwsClients} from '../aws/clients.js'
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import type {StageConfig} from '../config/load.js'
 import {describeAwsError} from '../aws/errors.js'
 import {describeManaged, describeStatusChecks, type SsmInfo} from '../aws/instance-status.js'

@@ -4,7 +4,7 @@
  * token when the repository is public, and otherwise refuses before anything is sent.
  */
 import {parameterExists} from '../aws/parameters.js'
-import type {StageContext} from '../cli/base-command.js'
+import type {StageContext} from './context.js'
 import type {StageConfig} from '../config/load.js'
 import {usageError} from '../errors/upsc-error.js'
 

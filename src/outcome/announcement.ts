@@ -3,7 +3,7 @@
  * Hosts still running (Ctrl-C), and hosts that never started because another deploy held the
  * lock, say nothing about this attempt: they are left out, and with no host left nothing is sent.
  */
-import type {HostOutcome, HostResult, StepResult} from '../engine/host-result.js'
+import type {HostOutcome, HostResult, StepResult} from './host-result.js'
 import {shellQuote} from '../remote/quote.js'
 
 export type OperationKind = 'deploy' | 'rollback'

@@ -1,7 +1,7 @@
 import chalk from 'chalk'
 
-import type {CancelledHost} from '../ops/cancel.js'
-import type {HostResult, StepResult} from '../engine/host-result.js'
+import type {CancelledHost, DeployResult, RollbackResult} from '../outcome/results.js'
+import type {HostResult, StepResult} from '../outcome/host-result.js'
 import type {StepEvent} from '../remote/report-lines.js'
 import {renderTable} from './table.js'
 import {formatDuration} from '../util/duration.js'
@@ -115,4 +115,25 @@ export function renderCancel(hosts: CancelledHost[]): string {
       }
     })
     .join('\n')
+}
+
+/** Pure: how to follow or cancel a deploy that goes on without upsc watching. */
+function followHint(commandId: string, stageFlag?: string): string {
+  const stage = stageFlag ? ` --stage ${stageFlag}` : ''
+  return `Follow it:  upsc deploy${stage} --attach ${commandId}\nCancel it:  upsc deploy${stage} --cancel ${commandId}`
+}
+
+/** Pure: what `upsc deploy` prints at its end: each host's result, what --cancel did, or where the deploy goes on. */
+export function renderDeployEnd(result: DeployResult, options: {detach: boolean; stageFlag?: string}): string {
+  if (result.detached) {
+    const again = followHint(result.commandId, options.stageFlag)
+    return options.detach ? `Deploy sent: Run Command ${result.commandId}.\n${again}` : `\nStopped following. The deploy goes on on the host.\n${again}`
+  }
+  return result.cancelled ? renderCancel(result.cancelled) : renderHostResults(result.hosts, {verb: 'Deploy', branch: result.branch, commandId: result.commandId})
+}
+
+/** Pure: what `upsc rollback` prints at its end. */
+export function renderRollbackEnd(result: RollbackResult): string {
+  if (result.detached) return `\nStopped following. The rollback goes on on the host.\nFollow it: upsc deploy --attach ${result.commandIds.at(-1)}`
+  return renderHostResults(result.hosts, {verb: 'Rollback', commandId: result.commandIds.join(', ')})
 }

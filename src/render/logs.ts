@@ -7,6 +7,7 @@
 import {Chalk, type ChalkInstance} from 'chalk'
 
 import type {LogEvent} from '../logs/event.js'
+import type {LogsResult} from '../ops/logs.js'
 import {labeller} from '../logs/sources.js'
 
 export const LOG_FORMATS = ['short', 'detailed', 'json'] as const
@@ -127,4 +128,9 @@ function prefixer(options: LogRenderOptions): (event: LogEvent) => string {
     if (out === undefined) byStream.set(e.stream, (out = `${dim(detailed ? iso(e.timestamp) : clock(e.timestamp, utc))} ${sourceName(e.group, e.stream)} `))
     return out
   }
+}
+
+/** Pure: the line on stderr when a range had no events. */
+export function renderNoEvents(result: Pick<LogsResult, 'groups' | 'since' | 'until' | 'filter'>): string {
+  return `upsc: no events in ${result.groups.join(', ')} from ${result.since} to ${result.until ?? 'now'}${result.filter ? ` matching ${result.filter}` : ''}.\n`
 }

@@ -2,7 +2,8 @@ import {GetCommandInvocationCommand, ListCommandInvocationsCommand, SendCommandC
 import {mockClient} from 'aws-sdk-client-mock'
 import {beforeEach, describe, expect, it} from 'vitest'
 
-import {commandInstanceIds, completePluginOutput, describeOutcome, outcomeOf, pollDelayMs, pollInvocations, sendCommand} from '../../src/aws/run-command.js'
+import {commandInstanceIds} from '../../src/aws/command-instances.js'
+import {completePluginOutput, describeOutcome, outcomeOf, pollDelayMs, pollInvocations, sendCommand} from '../../src/aws/run-command.js'
 import {UpscError} from '../../src/errors/upsc-error.js'
 
 const ssmMock = mockClient(SSMClient)

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {UpscError} from '../../src/errors/upsc-error.js'
-import {branchFlag, commandIdFlag, commitFlag, MAX_CONCURRENCY, MAX_ERRORS, maxConcurrencyFlag, maxErrorsFlag, regionFlag, rollbackTargetFlag, timeFlag} from '../../src/cli/flags.js'
+import {branchFlag, commandIdFlag, commitFlag, MAX_CONCURRENCY, MAX_ERRORS, maxConcurrencyFlag, maxErrorsFlag, regionFlag, rollbackTargetFlag, timeFlag, ttlFlag} from '../../src/cli/flags.js'
 
 // The parse function oclif calls with the raw value.
 const parse = (flag: {parse: (input: string, ...rest: never[]) => Promise<unknown>}, value: string) => flag.parse(value)
@@ -35,6 +35,14 @@ describe('flags checked as they are parsed (exit 2, before any AWS call)', () =>
     expect(await parse(branchFlag(), 'release/2026.11')).toBe('release/2026.11')
     expect(await refusal(branchFlag(), 'HEAD')).toBe('Cannot deploy branch "HEAD": "HEAD" names a commit, not a branch.')
     for (const bad of ['@', 'refs/heads/main', 'HEAD~1', '0123456789abcdef0123456789abcdef01234567', '-x', 'a..b']) await refusal(branchFlag(), bad)
+  })
+
+  it('--ttl: a duration from 1m to 30d, as seconds', async () => {
+    expect(await parse(ttlFlag(), '2h')).toBe(7200)
+    expect(await parse(ttlFlag(), '1m')).toBe(60)
+    expect(await parse(ttlFlag(), '30d')).toBe(2_592_000)
+    expect(await refusal(ttlFlag(), 'soon')).toBe('--ttl "soon" is not a duration from 1m to 30d.')
+    for (const bad of ['30s', '31d', '40d', '', '2 h']) await refusal(ttlFlag(), bad)
   })
 
   it('--ref, --attach/--cancel, --to, --region', async () => {

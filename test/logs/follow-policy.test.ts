@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {contentKey, DedupWindow, idKey} from '../../src/logs/dedup.js'
-import {backoffMs, FOLLOW, nextDelay, pollStart, transientReason} from '../../src/logs/follow-policy.js'
+import {backoffMs, FOLLOW, nextDelay, pollStart, transientNotice, transientReason} from '../../src/logs/follow-policy.js'
 
 describe('DedupWindow', () => {
   it('says whether a key is new', () => {
@@ -74,4 +74,12 @@ describe('transientReason', () => {
     'does not wait out %s',
     (error) => expect(transientReason(error)).toBeUndefined(),
   )
+})
+
+describe('transientNotice', () => {
+  it('says what CloudWatch Logs did and when the next try is', () => {
+    expect(transientNotice('throttled', 'ThrottlingException', 1000)).toBe('CloudWatch Logs is throttling requests (ThrottlingException); retrying in 1 s.')
+    expect(transientNotice('unavailable', 'ServiceUnavailableException', 2000)).toBe('CloudWatch Logs is unavailable (ServiceUnavailableException); retrying in 2 s.')
+    expect(transientNotice('unreachable', 'Error', 30_000)).toBe('CloudWatch Logs cannot be reached (Error); retrying in 30 s.')
+  })
 })

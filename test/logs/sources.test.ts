@@ -7,8 +7,10 @@ import {
   explicitInstanceIds,
   groupFromIdentifier,
   labeller,
+  liveStreams,
   logGroupArn,
   logGroups,
+  missingGroupsError,
   needsInstances,
   planSources,
   shortGroupNames,
@@ -161,5 +163,27 @@ describe('Live Tail identifiers', () => {
     expect(groupFromIdentifier('arn:aws:logs:eu-central-1:123456789012:log-group:/aws/ec2/x')).toBe('/aws/ec2/x')
     expect(groupFromIdentifier('arn:aws:logs:eu-central-1:123456789012:log-group:/aws/ec2/x:*')).toBe('/aws/ec2/x')
     expect(groupFromIdentifier('/aws/ec2/x')).toBe('/aws/ec2/x')
+  })
+})
+
+describe('liveStreams', () => {
+  it('chooses streams server-side for a single group, by names or by prefixes', () => {
+    expect(liveStreams([{group: '/g', names: ['i-1/deploy']}, {group: '/g', names: ['i-2/deploy']}])).toEqual({streamNames: ['i-1/deploy', 'i-2/deploy']})
+    expect(liveStreams([{group: '/g', prefix: 'app/'}, {group: '/g', prefix: 'i-1/'}])).toEqual({streamPrefixes: ['app/', 'i-1/']})
+  })
+
+  it('asks for every stream with several groups, a whole group, or names and prefixes mixed', () => {
+    expect(liveStreams([{group: '/g', names: ['a']}, {group: '/h', names: ['b']}])).toEqual({})
+    expect(liveStreams([{group: '/g', names: ['a']}, {group: '/g'}])).toEqual({})
+    expect(liveStreams([{group: '/g', names: ['a']}, {group: '/g', prefix: 'app/'}])).toEqual({})
+  })
+})
+
+describe('missingGroupsError', () => {
+  it('names the groups, exit 1, with where to look', () => {
+    const one = missingGroupsError(['/nope'])
+    expect([one.code, one.message, one.exitCode]).toEqual(['log-group-missing', 'Log group /nope does not exist.', 1])
+    expect(one.hint).toBe('Check the stage\'s "logGroup" in upsc.config.json (or --group) and --region; the hosts create the group when they first ship logs.')
+    expect(missingGroupsError(['/a', '/b']).message).toBe('Log groups /a, /b do not exist.')
   })
 })

@@ -4,9 +4,9 @@ import {mockClient} from 'aws-sdk-client-mock'
 import {beforeEach, describe, expect, it} from 'vitest'
 
 import {AwsClients} from '../../src/aws/clients.js'
-import type {StageContext} from '../../src/cli/base-command.js'
+import type {StageContext} from '../../src/ops/context.js'
 import {parseConfig, selectStage} from '../../src/config/load.js'
-import type {HostResult} from '../../src/engine/host-result.js'
+import type {HostResult} from '../../src/outcome/host-result.js'
 import {type FinishedOperation, reportOutcome} from '../../src/ops/announce.js'
 
 // Denied access and throttling are states moto does not produce: the SDK clients are mocked here.

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {cancelledHost} from '../../src/ops/cancel.js'
-import type {HostResult} from '../../src/engine/host-result.js'
+import type {HostResult} from '../../src/outcome/host-result.js'
 import {renderCancel} from '../../src/render/deploy.js'
 
 const host = (over: Partial<HostResult>): HostResult => ({instanceId: 'i-1', name: 'web', outcome: 'succeeded', exitCode: 0, steps: [], records: [], warnings: [], invocationStatus: 'Success', outputSource: 'invocation', outputTruncated: false, ...over})

@@ -5,7 +5,7 @@ import {MAX_SUBJECT_LENGTH, notificationMessage, notificationSubject, shouldNoti
 import {metricData} from '../../src/outcome/metrics.js'
 import {buildReport, logsCommand, type OperationReport, type ReportInput} from '../../src/outcome/announcement.js'
 import {deployStats, minutesFrom} from '../../src/status/failure-rate.js'
-import type {HostResult} from '../../src/engine/host-result.js'
+import type {HostResult} from '../../src/outcome/host-result.js'
 import {sendFailure} from '../../src/ops/announce.js'
 import {renderDeployStats} from '../../src/render/status.js'
 

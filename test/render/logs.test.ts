@@ -1,7 +1,7 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
 import type {LogEvent} from '../../src/logs/event.js'
-import {colourLevel, createLogRenderer, labelColour} from '../../src/render/logs.js'
+import {colourLevel, createLogRenderer, labelColour, renderNoEvents} from '../../src/render/logs.js'
 
 const G = '/aws/ec2/upscpro-stage2-docker'
 const SSM = '/aws/ssm/AWS-RunShellScript'
@@ -105,4 +105,11 @@ describe('colourLevel', () => {
     [{noColorFlag: false, env: {}, detected: 0}, 0],
     [{noColorFlag: false, env: {}, detected: 3}, 3],
   ] as const)('%j -> %i', (options, level) => expect(colourLevel(options)).toBe(level))
+})
+
+describe('renderNoEvents', () => {
+  it('names the groups, the range and the filter', () => {
+    expect(renderNoEvents({groups: [G], since: '2026-11-28T18:00:00.000Z'})).toBe(`upsc: no events in ${G} from 2026-11-28T18:00:00.000Z to now.\n`)
+    expect(renderNoEvents({groups: [G, SSM], since: 'a', until: 'b', filter: 'ERROR'})).toBe(`upsc: no events in ${G}, ${SSM} from a to b matching ERROR.\n`)
+  })
 })

@@ -1,6 +1,7 @@
 // Start and stop a moto_server (the independent AWS emulator) on a free loopback port.
 import { spawn } from 'node:child_process';
-import { freePort, killGroup, killGroupOnExit, sleep } from './util.js';
+import net from 'node:net';
+import { freePort, killGroup, killGroupOnExit, sleep, waitFor } from './util.js';
 
 const STARTUP_TIMEOUT_MS = 30_000;
 
@@ -88,6 +89,10 @@ async function startOnce(port, bin) {
     clearTimeout(timer);
     // The shim may have forked: make sure nothing of the group survives.
     killGroup(/** @type {number} */ (child.pid), 'SIGKILL');
+    // kill() returns before the server has died: until it is scheduled, the kernel still accepts
+    // connections on its listening socket. Wait for the port to refuse them.
+    // (Bounded and not an error: another process may take a freed port at once.)
+    await waitFor(async () => !(await portOpen(port)), { timeoutMs: 10_000, what: `moto's port ${port} to close` }).catch(() => {});
   };
 
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
@@ -115,6 +120,18 @@ async function startOnce(port, bin) {
     },
     stop,
   };
+}
+
+/** @param {number} port */
+function portOpen(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
 }
 
 /** @param {string} url */

@@ -1,8 +1,7 @@
 import {BaseCommand} from '../../cli/base-command.js'
-import {interruptSignal} from '../../cli/interrupt.js'
-import type {DeployResult} from '../../ops/deploy.js'
+import {following} from '../../cli/follow.js'
+import type {DeployResult} from '../../outcome/results.js'
 import {pushEnv} from '../../ops/env.js'
-import {Progress} from '../../cli/progress.js'
 import {renderHostResults} from '../../render/deploy.js'
 
 export default class EnvPush extends BaseCommand<typeof EnvPush> {
@@ -14,18 +13,8 @@ export default class EnvPush extends BaseCommand<typeof EnvPush> {
 
   public async run(): Promise<DeployResult> {
     const ctx = this.stageContext()
-    const progress = new Progress(this.jsonEnabled() ? 'quiet' : this.interactive ? 'tty' : 'plain', {})
-    await progress.start()
-    const interrupt = interruptSignal()
-    let result: DeployResult
-    try {
-      result = await pushEnv(ctx, {onSent: (id, ids) => (progress.hosts(ids.length), progress.note(`Sent env push to ${ids.join(', ')} (Run Command ${id}).`)), onLine: progress.line.bind(progress)}, interrupt.signal)
-    } finally {
-      progress.stop()
-      interrupt.dispose()
-    }
-    if (!this.jsonEnabled()) this.log(result.detached ? `\nStopped following; it goes on: upsc deploy --attach ${result.commandId}` : renderHostResults(result.hosts, {verb: 'Env push', commandId: result.commandId}))
-    process.exitCode = result.exitCode
-    return result
+    const result = await following(this.progressMode, {verb: 'env push'}, (events, signal) => pushEnv(ctx, events, signal))
+    const text = result.detached ? `\nStopped following; it goes on: upsc deploy --attach ${result.commandId}` : renderHostResults(result.hosts, {verb: 'Env push', commandId: result.commandId})
+    return this.finish(result, result.exitCode, text)
   }
 }

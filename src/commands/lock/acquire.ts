@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {ttlFlag} from '../../cli/flags.js'
 import {ExitCode} from '../../errors/exit-codes.js'
 import {checkHold, type LockResult, runLock} from '../../ops/lock.js'
 import {renderLock} from '../../render/history.js'
@@ -14,7 +15,7 @@ export default class LockAcquire extends BaseCommand<typeof LockAcquire> {
 
   static override flags = {
     message: Flags.string({char: 'm', description: 'Why deploys are held (shown to whoever tries to deploy).', required: true}),
-    ttl: Flags.string({description: 'Lift the hold by itself after this long (1m to 30d, e.g. 2h, 90m); default: until released.', helpValue: 'DURATION'}),
+    ttl: ttlFlag({description: 'Lift the hold by itself after this long (1m to 30d, e.g. 2h, 90m); default: until released.', helpValue: 'DURATION'}),
   }
 
   public async run(): Promise<LockResult> {

@@ -3,9 +3,9 @@
  * shown to the user, with the exit code from the table.
  */
 import {describeOutcome} from '../aws/run-command.js'
+import type {InstanceRun} from '../engine/follow.js'
 import {ExitCode} from '../errors/exit-codes.js'
 import {UNREADABLE_RESULT_ADVICE} from '../remote/results.js'
-import type {InstanceRun} from './follow.js'
 
 export type HostOutcome = 'succeeded' | 'failed' | 'rolled-back' | 'lock-held' | 'unreachable' | 'interrupted' | 'cancelled' | 'not-started' | 'timed-out' | 'running'
 
