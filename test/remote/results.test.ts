@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {emptyInvocation} from '../../src/aws/run-command.js'
-import {hostResult} from '../../src/engine/host-result.js'
+import {hostResult} from '../../src/outcome/host-result.js'
 import {parseReport} from '../../src/remote/report-lines.js'
 import {checkResult, UNREADABLE_RESULT_ADVICE} from '../../src/remote/results.js'
 
