@@ -3,7 +3,7 @@
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 
-const MODULES = ['startup', 'status', 'logs', 'rollback', 'fleet', 'bluegreen']
+const MODULES = ['startup', 'status', 'first-request', 'logs', 'rollback', 'fleet', 'bluegreen']
 const only = process.argv.slice(2)
 const log = (text) => process.stderr.write(`${text}\n`)
 
@@ -42,8 +42,9 @@ const docFile = new URL('../docs/BENCHMARKS.md', import.meta.url)
 const previous = existsSync(docFile) ? readFileSync(docFile, 'utf8') : ''
 const kept = new Map()
 for (const part of previous.split(/\n(?=## )/).slice(1)) {
-  const name = /<!-- bench:(\w+) -->/.exec(part)?.[1]
-  if (name) kept.set(name, part.trim())
+  const marker = /<!-- bench:([\w-]+) -->/.exec(part)
+  // A section ends at its marker: what follows the last one is the notes, written afresh below.
+  if (marker) kept.set(marker[1], part.slice(0, marker.index + marker[0].length).trim())
 }
 for (const {name, section} of sections) kept.set(name, `${section.trim()}\n\n<!-- bench:${name} -->`)
 const explanations = existsSync(new URL('../docs/BENCHMARKS-NOTES.md', import.meta.url))

@@ -3,28 +3,36 @@
 // before any SDK module loads, and leave every other warning alone.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 
-// Fast paths for the two things people type most, which need no oclif at all (loading oclif costs
-// more than Node's own start-up): the version line, and the root help that the build rendered
-// with oclif at 80 columns (what oclif prints when not on a terminal) into dist/help.txt.
+// Fast paths that need no oclif at all (loading oclif costs more than Node's own start-up): the
+// version line, and help that the build rendered with oclif (scripts/render-help.js): the root help
+// in dist/help.txt, each command's and topic's `--help` in dist/help/<id>.txt. oclif renders help at
+// 80 columns and without colour when standard output is not a terminal and nothing forces colour or a
+// width: only then is the file what oclif would print, so only then is it used.
 import {readFileSync} from 'node:fs'
 
 const args = process.argv.slice(2)
-const only = args.length === 1 ? args[0] : args.length === 0 ? '--help' : undefined
-if (only && !process.env.UPSC_NO_FAST_PATH) {
+if (!process.env.UPSC_NO_FAST_PATH) {
+  const only = args.length === 1 ? args[0] : args.length === 0 ? '--help' : undefined
   if (only === '--version' || only === '-v') {
     const {version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
     process.stdout.write(`upsc/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
     process.exit(0)
   }
-  if ((only === '--help' || only === '-h' || only === 'help') && !process.env.OCLIF_COLUMNS) {
+  const help = only === 'help' || only === '--help' || args.at(-1) === '--help' || args.at(-1) === '-h'
+  const plain = !process.stdout.isTTY && !process.env.OCLIF_COLUMNS && process.env.FORCE_COLOR === undefined
+  const words = only ? [] : args.slice(0, -1)
+  if (help && plain && words.every((w) => /^[a-z][a-z-]*$/.test(w))) {
     try {
-      process.stdout.write(readFileSync(new URL('../dist/help.txt', import.meta.url), 'utf8'))
+      const file = words.length === 0 ? '../dist/help.txt' : `../dist/help/${words.join(':')}.txt`
+      process.stdout.write(readFileSync(new URL(file, import.meta.url), 'utf8'))
       process.exit(0)
     } catch {
-      // not built with the help file: let oclif render it
+      // not a command or topic, or not built with the help files: let oclif answer
     }
   }
 }
 
-const {execute} = await import('@oclif/core')
-await execute({dir: import.meta.url})
+// Everything else runs oclif from the one-file bundle (scripts/bundle-cli.js), compiled from V8's
+// code cache (bin/load-bundle.js).
+const {loadBundle} = await import('./load-bundle.js')
+await loadBundle().execute({dir: import.meta.url})

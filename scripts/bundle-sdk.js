@@ -20,6 +20,10 @@ await build({
   platform: 'node',
   target: 'node20',
   mainFields: ['module', 'main'],
+  // Whitespace and syntax only (names stay): EC2's chunk goes from 1.07 MB to 0.81 MB, about 2.5 MiB
+  // less peak memory when it loads (docs/BENCHMARKS-NOTES.md).
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
   // Some SDK dependencies are CommonJS and call require(): give the ES bundle one.
   banner: {js: "import {createRequire as __upscRequire} from 'node:module'; const require = __upscRequire(import.meta.url);"},

@@ -1,6 +1,8 @@
 /**
- * SSM Run Command: send a bash payload, follow it with our own poll loop, read the results.
- * (The SDK waiter is not used: its botocore twin gives up after 100 s, and deploys take longer.)
+ * SSM Run Command, thin: SendCommand, one poll of the invocations (GetCommandInvocation /
+ * ListCommandInvocations), CancelCommand. The poll loop that follows a command is the engine's
+ * (engine/follow.ts); the SDK waiter is not used: its botocore twin gives up after 100 s, and
+ * deploys take longer.
  */
 import type {GetCommandInvocationCommandOutput, SSMClient} from '@aws-sdk/client-ssm'
 
@@ -9,7 +11,6 @@ import {UpscError} from '../errors/upsc-error.js'
 import {redact} from '../util/redact.js'
 import {mapPool} from '../util/pool.js'
 import {describeAwsError} from './errors.js'
-import {sleep} from '../util/sleep.js'
 
 export const RUN_SHELL_DOCUMENT = 'AWS-RunShellScript'
 /** GetCommandInvocation cuts output at these lengths; CloudWatch output has the rest. */
@@ -189,14 +190,6 @@ export async function sendCommand(ssm: SSMClient, request: RunRequest): Promise<
   }
 }
 
-export interface WaitOptions {
-  signal?: AbortSignal
-  /** Called after each poll with the invocations seen so far (for progress display). */
-  onPoll?: (results: InvocationResult[]) => void
-  /** How long InvocationDoesNotExist is tolerated after sending (a known race). */
-  appearGraceMs?: number
-}
-
 /** Up to this many instances, each poll asks GetCommandInvocation per instance (it carries the output). */
 const PER_INSTANCE_POLL_LIMIT = 2
 
@@ -283,24 +276,6 @@ export const emptyInvocation = (instanceId: string): InvocationResult => ({
   stderr: '',
   stdoutTruncated: false,
 })
-
-/**
- * Poll until every invocation is terminal (or the signal aborts: then the last known state is
- * returned, with outcome "running" for those still going — the remote run goes on).
- */
-export async function waitForCommand(ssm: SSMClient, commandId: string, instanceIds: string[], options: WaitOptions = {}): Promise<InvocationResult[]> {
-  const results = new Map<string, InvocationResult>()
-  const sentAt = Date.now()
-  for (let attempt = 0; ; attempt++) {
-    const open = instanceIds.filter((id) => !isTerminal(results.get(id)?.status ?? 'Pending'))
-    if (open.length === 0 || options.signal?.aborted) break
-    await sleep(pollDelayMs(attempt), options.signal)
-    if (options.signal?.aborted) break
-    await pollInvocations(ssm, commandId, open, results, sentAt, options.appearGraceMs)
-    options.onPoll?.([...results.values()])
-  }
-  return instanceIds.map((id) => results.get(id) ?? emptyInvocation(id))
-}
 
 export async function cancelCommand(ssm: SSMClient, commandId: string, instanceIds?: string[]): Promise<void> {
   const {CancelCommandCommand} = await import('./sdk/ssm.js')

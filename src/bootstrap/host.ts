@@ -11,11 +11,10 @@ import {createHash} from 'node:crypto'
 import {gzipSync} from 'node:zlib'
 
 import type {StageConfig} from '../config/load.js'
-import {deploySettings} from '../ops/deploy.js'
 import {compactScript, reachableLibrary} from '../remote/bundle.js'
 import {readScript} from '../remote/payload.js'
 import {exportLine} from '../remote/quote.js'
-import type {Settings} from '../remote/settings.js'
+import {deploySettings, type Settings} from '../remote/settings.js'
 import {HEREDOC_END, readTemplate} from './template.js'
 
 /** Where the host scripts write their logs (shipped by the CloudWatch agent). */

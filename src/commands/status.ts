@@ -7,6 +7,7 @@ import {renderStatusView} from '../render/status.js'
 import type {StatusJson} from '../render/json-schemas.js'
 import {withSpinner} from '../cli/spinner.js'
 import type {StatusResult} from '../status/types.js'
+import {sleep} from '../util/sleep.js'
 
 export default class Status extends BaseCommand<typeof Status> {
   static override summary = 'Show whether the stage is healthy: one row per host, or every check of one host.'
@@ -44,7 +45,7 @@ All facts from the host come from one read-only Run Command; EC2, SSM and Logs a
       // Clear the screen and redraw in place.
       process.stdout.write(`\u001B[2J\u001B[H${renderStatusView(result, this.flags.details)}\n`)
       process.exitCode = statusExitCode(result)
-      await new Promise((resolve) => setTimeout(resolve, seconds * 1000))
+      await sleep(seconds * 1000)
     }
   }
 }

@@ -30,6 +30,7 @@ export async function runHostScript(
     deliveryTimeoutSeconds: 60,
     maxConcurrency: '100%',
     maxErrors: '100%',
+    script,
   })
   return run.runs.map((r) => hostResult(r, names.get(r.instanceId)))
 }

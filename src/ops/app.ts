@@ -8,9 +8,8 @@ import {randomUUID} from 'node:crypto'
 import type {StageContext} from './context.js'
 import {usageError} from '../errors/upsc-error.js'
 import {buildPayload} from '../remote/payload.js'
-import {type Settings, stageSettings} from '../remote/settings.js'
+import {changeSettings, type Settings, stageSettings} from '../remote/settings.js'
 import type {ProbeDocument} from '../status/types.js'
-import {toolVersion} from '../util/version.js'
 import type {DeployEvents} from './deploy.js'
 import {combinedExitCode, type HostResult, hostResult} from '../outcome/host-result.js'
 import {runHostScript} from '../engine/host-script.js'
@@ -46,10 +45,7 @@ export function appSettings(ctx: Pick<StageContext, 'stage'>, action: AppAction,
     UPSC_APP_ACTION: action,
     UPSC_APP_SERVICE_COUNT: services.length,
     UPSC_DEPLOY_ID: `a-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`,
-    UPSC_CALLER: caller,
-    UPSC_TOOL_VERSION: toolVersion,
-    UPSC_DOCKER_WAIT_SECONDS: ctx.stage.timeouts.dockerReadySeconds,
-    UPSC_HEALTH_TIMEOUT_SECONDS: ctx.stage.timeouts.healthSeconds,
+    ...changeSettings(ctx.stage, caller),
   }
   services.forEach((s, i) => (settings[`UPSC_APP_SERVICE_${i + 1}`] = s))
   return settings
@@ -73,6 +69,7 @@ export async function runApp(ctx: StageContext, action: AppAction, services: str
       outputLogGroup: ctx.stage.runCommandLogGroup,
       maxConcurrency: '1',
       maxErrors: '0',
+      script: 'app',
     },
     {onSent: (id) => events.onSent?.(id, instanceIds), onLine: events.onLine},
     signal,

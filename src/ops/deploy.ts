@@ -10,14 +10,14 @@ import {usageError} from '../errors/upsc-error.js'
 import {buildPayload} from '../remote/payload.js'
 import {branchNameProblem, commitRefProblem} from '../remote/refname.js'
 import type {ReportLine} from '../remote/report-lines.js'
-import {hookSettings, scriptDeadlineSeconds, type Settings, stageSettings} from '../remote/settings.js'
+import {deploySettings} from '../remote/settings.js'
 import {commandInstanceIds} from '../aws/command-instances.js'
 import {isCommandId} from '../aws/run-command.js'
-import {toolVersion} from '../util/version.js'
 import {combinedExitCode, hostResult} from '../outcome/host-result.js'
 import type {DeployResult} from '../outcome/results.js'
 import {callerArn, reachableTargets} from './preflight.js'
-import {type FollowOptions, followRemote, newNonce, runRemote} from '../engine/remote-run.js'
+import {type FollowOptions, followRemote} from '../engine/follow.js'
+import {newNonce, runRemote} from '../engine/remote-run.js'
 import {reportDeploy} from './announce.js'
 import {tokenReadyStage} from './token-parameter.js'
 
@@ -44,6 +44,7 @@ export interface DeployEvents {
 export const followOptions = (stage: string, what: 'deploy' | 'rollback', nonce?: string): FollowOptions => ({
   nonce,
   what,
+  script: what,
   resume: (commandId) => `upsc deploy --stage ${stage} --attach ${commandId}`,
 })
 
@@ -62,36 +63,6 @@ export function checkDeployInput(stage: StageConfig, request: Pick<DeployRequest
     if (refProblem) throw usageError('bad-ref', `Cannot deploy --ref ${JSON.stringify(request.ref)}: ${refProblem}.`, 'Pass a commit id, e.g. --ref 3a4f2c1.')
   }
   return {branch, ...(request.ref ? {ref: request.ref} : {})}
-}
-
-/** Pure: the settings deploy.sh reads (docs/REMOTE-CONTRACT.md). */
-export function deploySettings(
-  stage: StageConfig,
-  input: {branch: string; ref?: string; caller: string; deployId: string; noRollback: boolean; skipHooks?: boolean; region?: string; nonce?: string},
-): Settings {
-  const settings: Settings = {
-    ...stageSettings(stage),
-    ...hookSettings(stage, input.skipHooks ?? false),
-    UPSC_NONCE: input.nonce,
-    UPSC_BRANCH: input.branch,
-    UPSC_REF: input.ref,
-    UPSC_DEPLOY_ID: input.deployId,
-    UPSC_CALLER: input.caller,
-    UPSC_TOOL_VERSION: toolVersion,
-    UPSC_TOKEN_PARAMETER: stage.githubTokenParameter,
-    UPSC_ENV_PARAMETER: stage.envParameter,
-    UPSC_REGION: input.region,
-    UPSC_NO_ROLLBACK: input.noRollback ? 1 : undefined,
-    UPSC_KEEP_IMAGES: stage.keepImages,
-    UPSC_DOCKER_WAIT_SECONDS: stage.timeouts.dockerReadySeconds,
-    UPSC_HEALTH_TIMEOUT_SECONDS: stage.timeouts.healthSeconds,
-    UPSC_DEADLINE_SECONDS: scriptDeadlineSeconds(stage.timeouts.commandSeconds),
-    UPSC_RETRY_TRIES: stage.retry.tries,
-    UPSC_RETRY_BASE_SECONDS: stage.retry.baseSeconds,
-    UPSC_BUILD_COUNT: stage.buildCommand?.length,
-  }
-  stage.buildCommand?.forEach((word, i) => (settings[`UPSC_BUILD_${i + 1}`] = word))
-  return settings
 }
 
 export async function runDeploy(

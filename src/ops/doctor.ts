@@ -15,7 +15,7 @@ import {resolveTargets, type Target} from '../aws/targets.js'
 import {type LoadedConfig, loadConfigOrBuiltIn, selectStage, type StageConfig} from '../config/load.js'
 import {ExitCode} from '../errors/exit-codes.js'
 import {unreachableReasons} from './preflight.js'
-import {describeManaged} from './status.js'
+import {describeManaged} from '../aws/instance-status.js'
 import {conventionalTokenParameter} from './token-parameter.js'
 
 export type Verdict = 'ok' | 'warn' | 'fail' | 'skip'

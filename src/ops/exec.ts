@@ -11,7 +11,8 @@ import {buildPayload, MAX_PAYLOAD_BYTES} from '../remote/payload.js'
 import type {ReportLine} from '../remote/report-lines.js'
 import type {Settings} from '../remote/settings.js'
 import {reachableTargets} from './preflight.js'
-import {followRemote, type InstanceRun, runRemote} from '../engine/remote-run.js'
+import {cancelThenFollow, type InstanceRun} from '../engine/follow.js'
+import {runRemote} from '../engine/remote-run.js'
 
 export type ExecOutcome = 'succeeded' | 'failed' | 'timed-out' | 'cancelled' | 'unreachable' | 'running'
 
@@ -152,6 +153,7 @@ export async function runExec(ctx: StageContext, request: ExecRequest, events: E
       outputLogGroup: stage.runCommandLogGroup,
       // One failing host must not stop the others.
       maxErrors: '100%',
+      script: 'exec',
     },
     {onSent: (id) => events.onSent?.(id, instanceIds), onLine: events.onLine},
     signal,
@@ -159,18 +161,16 @@ export async function runExec(ctx: StageContext, request: ExecRequest, events: E
   )
   if (run.detached) {
     // Ctrl-C: a one-off command is stopped, not left running: cancel it, then read how each host ended.
-    const {cancelCommand} = await import('../aws/run-command.js')
-    const ssm = await ctx.clients.ssm()
     const ended = await Promise.all(
-      run.commandIds.map(async (commandId) => {
-        await cancelCommand(ssm, commandId)
-        return followRemote(
+      run.commandIds.map((commandId) =>
+        cancelThenFollow(
           ctx.clients,
           commandId,
           run.runs.filter((r) => r.commandId === commandId).map((r) => r.instanceId),
-          undefined,
-        )
-      }),
+          'all',
+          {script: 'exec'},
+        ),
+      ),
     )
     const byId = new Map(ended.flatMap((r) => r.runs).map((r) => [r.instanceId, r]))
     run = {...run, runs: run.runs.map((r) => byId.get(r.instanceId) ?? r)}

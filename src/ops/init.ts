@@ -13,7 +13,7 @@ import {parseConfig, schemaReference} from '../config/load.js'
 import type {InstanceSelector} from '../config/schema.js'
 import {usageError} from '../errors/upsc-error.js'
 import {starterConfig} from '../config/starter.js'
-import {describeManaged} from './status.js'
+import {describeManaged} from '../aws/instance-status.js'
 
 export interface FoundInstance {
   instanceId: string

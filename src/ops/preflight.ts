@@ -8,7 +8,7 @@ import {callerIdentity} from '../aws/identity.js'
 import {resolveTargets, type Target} from '../aws/targets.js'
 import type {StageContext} from './context.js'
 import {unreachableError} from '../errors/upsc-error.js'
-import {describeManaged} from './status.js'
+import {describeManaged} from '../aws/instance-status.js'
 
 export interface ReachableTarget extends Target {
   agentVersion?: string

@@ -10,7 +10,7 @@ import type {StageConfig} from '../config/load.js'
 import {unreachableError, usageError} from '../errors/upsc-error.js'
 import {shellQuote} from '../remote/quote.js'
 import {unreachableReasons} from './preflight.js'
-import {describeManaged} from './status.js'
+import {describeManaged} from '../aws/instance-status.js'
 
 export const INTERACTIVE_DOCUMENT = 'AWS-StartInteractiveCommand'
 export const FORWARD_DOCUMENT = 'AWS-StartPortForwardingSessionToRemoteHost'

@@ -1,7 +1,8 @@
 /**
- * Pure: build the one bash program sent to a host from lib.sh and an entry script, small enough
- * for Run Command's parameter limit:
- * - only the lib.sh functions the entry script can reach are kept (a function is reached when its
+ * Pure: build the one bash program sent to a host from the library (lib.sh with its parts in place,
+ * see payload.ts readScript, plus bluegreen.sh when added) and an entry script, small enough for Run
+ * Command's parameter limit:
+ * - only the library functions the entry script can reach are kept (a function is reached when its
  *   name appears as a word in reached code; over-keeping is harmless, under-keeping is impossible
  *   for direct calls, `trap` handlers and names passed as arguments);
  * - comment lines, blank lines and indentation are dropped (the scripts keep no multi-line string

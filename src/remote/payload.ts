@@ -34,10 +34,17 @@ type Settings = Record<string, string | number | boolean | undefined>
 
 const scriptCache = new Map<string, string>()
 
+/** A library part sourced by lib.sh: `. "${BASH_SOURCE[0]%/*}/lib/<part>.sh"` on a line of its own. */
+const PART_LINE = /^\. "\$\{BASH_SOURCE\[0\]%\/\*\}\/(lib\/[a-z-]+)\.sh"$/gm
+
+/**
+ * A script as the host runs it: lib.sh comes with its parts (lib/*.sh) in place of the lines that
+ * source them, so the bundler sees one library.
+ */
 export function readScript(name: string): string {
   let text = scriptCache.get(name)
   if (text === undefined) {
-    text = readFileSync(new URL(`./scripts/${name}.sh`, import.meta.url), 'utf8')
+    text = readFileSync(new URL(`./scripts/${name}.sh`, import.meta.url), 'utf8').replace(PART_LINE, (_, part: string) => readScript(part).replace(/\n$/, ''))
     scriptCache.set(name, text)
   }
   return text

@@ -4,6 +4,7 @@ import type {CancelledHost, DeployResult, RollbackResult} from '../outcome/resul
 import type {HostResult, StepResult} from '../outcome/host-result.js'
 import type {StepEvent} from '../remote/report-lines.js'
 import {renderTable} from './table.js'
+import {formatDuration} from '../util/duration.js'
 
 const STEP_LABELS: Record<string, string> = {
   validate: 'Checking the settings',
@@ -32,7 +33,7 @@ const STEP_LABELS: Record<string, string> = {
 
 export const stepLabel = (name: string, branch?: string): string => (name === 'fetch' && branch ? `Fetching ${branch}` : (STEP_LABELS[name] ?? name))
 
-const seconds = (s?: number) => (s === undefined ? '' : `${s < 10 ? s.toFixed(1) : Math.round(s)}s`)
+const seconds = (s?: number) => (s === undefined ? '' : formatDuration(s))
 
 /** Pure: one progress line for a step event, e.g. `✔ Fetching feature-x ... done 3a4f2c1 (2.1s)`. */
 export function formatStepEvent(e: StepEvent, branch?: string): string {

@@ -3,6 +3,7 @@ import chalk from 'chalk'
 import type {DeploymentRecord, RollbackPlan} from '../history/records.js'
 import type {LockResult} from '../ops/lock.js'
 import {renderTable} from './table.js'
+import {formatDuration} from '../util/duration.js'
 
 const short = (commit?: string | null) => (commit ? commit.slice(0, 7) : '-')
 
@@ -35,7 +36,7 @@ export function renderHistory(records: DeploymentRecord[], options: {multiHost: 
     r.branch ?? '-',
     short(r.commit),
     colourOutcome(r.outcome) + (r.failedStep ? chalk.dim(` at ${r.failedStep}`) : ''),
-    r.durationSeconds != null ? `${Math.round(r.durationSeconds)}s` : '',
+    r.durationSeconds != null ? formatDuration(r.durationSeconds) : '',
   ])
   return renderTable(head, rows)
 }

@@ -8,6 +8,8 @@
  */
 import {z} from 'zod'
 
+import {probeResult} from '../remote/results.js'
+
 const hostDocument = z.record(z.string(), z.unknown()).describe('A document a host script printed (docs/REMOTE-CONTRACT.md)')
 const instanceId = z.string().describe('EC2 instance id')
 const name = z.string().optional().describe('The Name tag')
@@ -26,49 +28,8 @@ export const errorJson = z.strictObject({
 const verdict = z.enum(['ok', 'warn', 'fail', 'skip'])
 const colour = z.enum(['blue', 'green'])
 
-const probe = z
-  .looseObject({
-    schema: z.number(),
-    servicesError: z.string().nullish(),
-    host: z
-      .looseObject({
-        hostname: z.string().optional(),
-        diskFreeBytes: z.number().nullish(),
-        diskTotalBytes: z.number().nullish(),
-        diskFreePercent: z.number().nullish(),
-      })
-      .optional(),
-    docker: z.looseObject({running: z.boolean()}).optional(),
-    repo: z.looseObject({present: z.boolean(), branch: z.string().nullish(), commit: z.string().nullish()}).optional(),
-    images: z.array(z.looseObject({repository: z.string(), tag: z.string()})).optional(),
-    services: z.array(z.looseObject({name: z.string(), state: z.string(), health: z.string().nullish(), restarts: z.number().nullish()})).optional(),
-    healthChecks: z.array(z.looseObject({name: z.string(), expect: z.number(), ok: z.boolean()})).optional(),
-    units: z.array(z.looseObject({name: z.string(), present: z.boolean()})).optional(),
-    lastDeployment: hostDocument.nullish(),
-    bootstrap: hostDocument.nullish(),
-    blueGreen: z
-      .strictObject({
-        strategy: z.string(),
-        live: colour.nullable(),
-        liveCommit: z.string().nullable(),
-        idle: colour.nullable(),
-        idleState: z.enum(['running', 'stopped']).nullable(),
-        idleCommit: z.string().nullable(),
-        proxy: z.looseObject({running: z.boolean(), ports: z.array(z.looseObject({service: z.string(), port: z.number()}))}),
-      })
-      .nullish(),
-    monitor: z
-      .strictObject({
-        checkedAt: z.string().optional(),
-        outcome: z.string().optional(),
-        detail: z.string().nullish(),
-        restarts24h: z.record(z.string(), z.number()).optional(),
-        lastRecoveryAt: z.string().nullish(),
-        openIncidents: z.array(z.string()).optional(),
-      })
-      .nullish(),
-  })
-  .describe("probe.sh's document (docs/REMOTE-CONTRACT.md)")
+// probe.sh's document: the schema the status probe is checked with (remote/results.ts, docs/REMOTE-CONTRACT.md).
+const probe = probeResult.describe("probe.sh's document (docs/REMOTE-CONTRACT.md)")
 
 export const statusJson = z.strictObject({
   schema: z.literal(1),

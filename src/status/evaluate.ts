@@ -4,18 +4,11 @@
  */
 import {MONITOR_PERIOD_SECONDS} from '../bootstrap/systemd.js'
 import type {StageConfig} from '../config/load.js'
+import {formatDuration} from '../util/duration.js'
 import type {BlueGreenProbe, Check, InstanceFacts, InstanceStatus, MonitorDocument, StatusResult, Verdict} from './types.js'
 
 /** A log stream whose newest event is older than this is "not reaching CloudWatch". */
 export const LOG_STALE_SECONDS = 24 * 3600
-
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds))
-  if (s < 60) return `${s}s`
-  if (s < 3600) return `${Math.floor(s / 60)}m`
-  if (s < 86_400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
-  return `${Math.floor(s / 86_400)}d${Math.floor((s % 86_400) / 3600)}h`
-}
 
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
@@ -34,7 +27,7 @@ function ec2Checks(f: InstanceFacts, now: number): Check[] {
     const verdict: Verdict = statuses.includes('impaired') ? 'fail' : statuses.every((s) => s === 'ok') ? 'ok' : 'warn'
     checks.push(check('ec2.status-checks', 'EC2 status checks', verdict, `system ${f.systemStatus ?? 'unknown'}, instance ${f.instanceStatus ?? 'unknown'}`))
     const uptime = f.probe?.host?.uptimeSeconds ?? (f.launchTime ? (now - Date.parse(f.launchTime)) / 1000 : undefined)
-    if (uptime != null) checks.push(check('ec2.uptime', 'Uptime', 'ok', formatDuration(uptime)))
+    if (uptime != null) checks.push(check('ec2.uptime', 'Uptime', 'ok', formatDuration(uptime, 'age')))
   }
   return checks
 }
@@ -107,7 +100,7 @@ function hostChecks(f: InstanceFacts, stage: StageConfig): Check[] {
           'images',
           'Images',
           'ok',
-          `${current.length} built, newest ${Number.isFinite(newest) ? formatDuration(newest) + ' ago' : 'age unknown'}${kept > 0 ? `, ${kept} version(s) kept for rollback` : ''}`,
+          `${current.length} built, newest ${Number.isFinite(newest) ? formatDuration(newest, 'age') + ' ago' : 'age unknown'}${kept > 0 ? `, ${kept} version(s) kept for rollback` : ''}`,
         ),
       )
     }
@@ -202,7 +195,7 @@ function monitorChecks(m: MonitorDocument, now: number): Check[] {
         'monitor.last',
         'Monitor',
         'warn',
-        `last check ${formatDuration(age)} ago (runs every ${formatDuration(MONITOR_PERIOD_SECONDS)}): see systemctl status upscpro-monitor.timer`,
+        `last check ${formatDuration(age, 'age')} ago (runs every ${formatDuration(MONITOR_PERIOD_SECONDS, 'age')}): see systemctl status upscpro-monitor.timer`,
       ),
     )
   else
@@ -211,7 +204,7 @@ function monitorChecks(m: MonitorDocument, now: number): Check[] {
         'monitor.last',
         'Monitor',
         m.outcome === 'unhealthy' ? 'warn' : 'ok',
-        `last check ${formatDuration(age)} ago: ${m.outcome ?? 'unknown'}${m.detail ? ` (${m.detail})` : ''}`,
+        `last check ${formatDuration(age, 'age')} ago: ${m.outcome ?? 'unknown'}${m.detail ? ` (${m.detail})` : ''}`,
       ),
     )
   const restarts = Object.entries(m.restarts24h ?? {}).sort(([a], [b]) => a.localeCompare(b))
@@ -221,7 +214,9 @@ function monitorChecks(m: MonitorDocument, now: number): Check[] {
     check('monitor.restarts', 'Restarts (24 h)', loops.length > 0 ? 'warn' : 'ok', loops.length > 0 ? `${listed}; restart loop: ${loops.join(', ')}` : listed),
   )
   if (m.lastRecoveryAt)
-    checks.push(check('monitor.recovery', 'Last recovery', 'ok', `${m.lastRecoveryAt} (${formatDuration((now - Date.parse(m.lastRecoveryAt)) / 1000)} ago)`))
+    checks.push(
+      check('monitor.recovery', 'Last recovery', 'ok', `${m.lastRecoveryAt} (${formatDuration((now - Date.parse(m.lastRecoveryAt)) / 1000, 'age')} ago)`),
+    )
   return checks
 }
 
@@ -229,7 +224,7 @@ function logChecks(f: InstanceFacts, now: number): Check[] {
   return f.logStreams.map(({alias, stream, lastEventAt}) => {
     if (!lastEventAt) return check(`logs.${alias}`, `Logs ${alias}`, 'warn', `no stream ${stream}`)
     const age = (now - Date.parse(lastEventAt)) / 1000
-    return check(`logs.${alias}`, `Logs ${alias}`, age > LOG_STALE_SECONDS ? 'warn' : 'ok', `newest event ${formatDuration(age)} ago`)
+    return check(`logs.${alias}`, `Logs ${alias}`, age > LOG_STALE_SECONDS ? 'warn' : 'ok', `newest event ${formatDuration(age, 'age')} ago`)
   })
 }
 

@@ -133,7 +133,7 @@ describe('deploy notifications and metrics through the CLI', () => {
     expect(Message).toMatch(/\nWho: {7}arn:aws:[a-z]+::123456789012:\S+\n/)
     expect(Message).toContain('\nOutcome:   rolled back (the new version failed; the previous version serves again)\n')
     // Under a minute "12.3s", from a minute on "1m 5s".
-    expect(Message).toMatch(/\nDuration: {2}(\d{1,2}\.\ds|\d+m \d{1,2}s)\n/)
+    expect(Message).toMatch(/\nDuration: {2}(\d\.\ds|\d{2}s|\d+m \d{1,2}s)\n/)
     expect(Message).toContain(`\nDeploy id: ${result.deployId}\n`)
     expect(Message).toContain(`\nHost upscpro-stage2-docker (${instanceId}): rolled-back\n`)
     expect(Message).toContain('\n  Failed step: health\n')

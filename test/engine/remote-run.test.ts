@@ -10,7 +10,8 @@ import {UpscError} from '../../src/errors/upsc-error.js'
 import {ExitCode} from '../../src/errors/exit-codes.js'
 import {followOptions} from '../../src/ops/deploy.js'
 import {hostResult} from '../../src/outcome/host-result.js'
-import {followBackoffMs, followRemote, followTrouble, missingScriptsOf, runRemote, tooManyErrors} from '../../src/engine/remote-run.js'
+import {followBackoffMs, followRemote, followTrouble, missingScriptsOf} from '../../src/engine/follow.js'
+import {runRemote, tooManyErrors} from '../../src/engine/remote-run.js'
 import {buildPayload, needScriptsLine} from '../../src/remote/payload.js'
 import {parseReport} from '../../src/remote/report-lines.js'
 import {sleep} from '../../src/util/sleep.js'
@@ -25,7 +26,26 @@ const clients = {
 
 const awsError = (name: string, message = name, extra: Record<string, unknown> = {}) => Object.assign(new Error(message), {name, $metadata: {}, ...extra})
 const COMMAND = '0b6c5a4e-1d2f-4f57-9a43-6f0e8e4b2a11'
-const done = {Status: 'Success', ResponseCode: 0, StandardOutputContent: '::upsc result {"outcome":"succeeded"}\n'}
+// A deploy's result as deploy.sh prints it (followOptions checks it against deploy's schema).
+const DEPLOYED = {
+  schema: 1,
+  kind: 'deploy',
+  id: 'd-1',
+  outcome: 'succeeded',
+  exitCode: 0,
+  branch: 'main',
+  commit: null,
+  previousCommit: null,
+  rolledBackTo: null,
+  steps: [],
+  healthChecks: [],
+  failedStep: null,
+  reason: null,
+  advice: null,
+  durationSeconds: 1.2,
+  lock: null,
+}
+const done = {Status: 'Success', ResponseCode: 0, StandardOutputContent: `::upsc result ${JSON.stringify(DEPLOYED)}\n`}
 
 beforeEach(() => {
   ssmMock.reset()
@@ -42,7 +62,7 @@ describe('following a deploy through transient AWS errors', () => {
     const notices: string[] = []
     const run = await followRemote(clients, COMMAND, ['i-1'], undefined, {onNotice: (t) => notices.push(t)}, undefined, followOptions('stage2', 'deploy'))
     expect(run.runs[0]!.invocation.status).toBe('Success')
-    expect(run.runs[0]!.report.result).toEqual({outcome: 'succeeded'})
+    expect(run.runs[0]!.report.result).toEqual(DEPLOYED)
     expect(notices).toEqual([
       'AWS kept throttling the request (ssm:GetCommandInvocation) after retries. Still following; next try in 1 s.',
       'Cannot reach the AWS endpoint (ssm:GetCommandInvocation): socket hang up Still following; next try in 2 s.',

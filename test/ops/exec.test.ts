@@ -14,7 +14,7 @@ import {
   execPayload,
   execSettings,
 } from '../../src/ops/exec.js'
-import type {InstanceRun} from '../../src/engine/remote-run.js'
+import type {InstanceRun} from '../../src/engine/follow.js'
 import {ExecOutput, lineText, renderExecSummary} from '../../src/render/exec.js'
 import {MAX_PAYLOAD_BYTES, payloadBytes} from '../../src/remote/payload.js'
 import {parseReportLine} from '../../src/remote/report-lines.js'

@@ -2,7 +2,8 @@ import {describe, expect, it} from 'vitest'
 
 import {parseConfig, selectStage} from '../../src/config/load.js'
 import {renderStatus} from '../../src/render/status.js'
-import {evaluateInstance, formatBytes, formatDuration, summarize} from '../../src/status/evaluate.js'
+import {evaluateInstance, formatBytes, summarize} from '../../src/status/evaluate.js'
+import {formatDuration} from '../../src/util/duration.js'
 import type {InstanceFacts, ProbeDocument} from '../../src/status/types.js'
 
 const stage = selectStage(parseConfig(JSON.stringify({stages: {stage2: {region: 'eu-central-1'}}}), 'f.json'))
@@ -207,7 +208,12 @@ describe('summarize and renderStatus', () => {
 
 describe('formatting', () => {
   it('formats durations and sizes', () => {
-    expect([formatDuration(5), formatDuration(125), formatDuration(3 * 3600 + 60), formatDuration(2 * 86_400 + 3600)]).toEqual(['5s', '2m', '3h01m', '2d1h'])
+    expect([formatDuration(5, 'age'), formatDuration(125, 'age'), formatDuration(3 * 3600 + 60, 'age'), formatDuration(2 * 86_400 + 3600, 'age')]).toEqual([
+      '5s',
+      '2m',
+      '3h01m',
+      '2d1h',
+    ])
     expect([formatBytes(512), formatBytes(1536), formatBytes(50 * 1024 ** 3)]).toEqual(['512 B', '1.5 KiB', '50 GiB'])
   })
 })

@@ -2,8 +2,8 @@
 # app.sh: restart, stop or start the app's services (all, or UPSC_APP_SERVICE_1..COUNT) through the
 # deploy lock, with the health gate after start and restart; recorded in history (kind "app").
 # UPSC_APP_ACTION = restart | stop | start. Exit codes as deploy.sh (0, 1, 2, 6, 130).
-# Globals here are read by lib.sh, some set there indirectly (SC2034, SC2153).
-# shellcheck disable=SC2034,SC2153
+# Globals here are set by lib.sh (SC2153).
+# shellcheck disable=SC2153
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 [[ -n ${UPSC_LIB_LOADED:-} ]] || . "${BASH_SOURCE[0]%/*}/lib.sh"
 
@@ -12,10 +12,8 @@
 app_record() {
   local running
   json_qn running "$U_COMMIT"
-  R_ID=$U_ID R_KIND=app R_BRANCH=$U_BRANCH R_COMMIT='' R_PREV='' R_STARTED=$U_STARTED
-  R_START_US=$U_START_US R_ROLLED_BACK_TO='' R_AUTO=false R_REBUILT=false
-  R_FAILED_STEP=$U_FAILED_STEP R_REASON=$U_REASON R_EXTRA="$U_APP_EXTRA,\"runningCommit\":$running"
-  record_write "$1" 0 "${#U_STEP_NAMES[@]}"
+  record_write "$1" 0 "${#U_STEP_NAMES[@]}" "$U_ID" app "$U_BRANCH" '' '' "$U_STARTED" "$U_START_US" \
+    "$U_FAILED_STEP" "$U_REASON" '' false false "$U_APP_EXTRA,\"runningCommit\":$running"
 }
 
 # app_finish CODE OUTCOME: the result line, then exit.
@@ -35,6 +33,7 @@ app_main() {
   new_id U_ID app
   local action=${UPSC_APP_ACTION:-} n i v svcs=() list=''
   U_APP_EXTRA=",\"action\":$(json_str "$action"),\"services\":[]"
+  stop_on_signals true app_record app_finish 'the services may be partly restarted: see upsc app ps'
   setting_int n UPSC_APP_SERVICE_COUNT 0
   for ((i = 1; i <= n; i++)); do
     v=UPSC_APP_SERVICE_$i
@@ -44,7 +43,6 @@ app_main() {
   done
   U_APP_EXTRA=",\"action\":$(json_str "$action"),\"services\":[$list]"
   [[ $action =~ ^(restart|stop|start)$ ]] || usage_fail 'UPSC_APP_ACTION must be restart, stop or start'
-  stop_on_signals true app_record app_finish 'the services may be partly restarted: see upsc app ps'
 
   step_start lock
   lock_or_fail app '' || app_finish "$?" failed

@@ -435,7 +435,7 @@ bg_json() {
   json_qn live "$U_BG_LIVE"
   json_n switch "$U_BG_SWITCH_MS"
   U_BG_JSON="{\"live\":$live,\"warm\":$idle,\"warmCommit\":$ic,\"switchMs\":$switch}"
-  R_COLOUR=$U_BG_LIVE
+  U_BG_COLOUR=$U_BG_LIVE # the records' "colour": the one that went live
 }
 
 # bg_deploy: deploy.sh after build and tag: the blueGreen cutover instead of an in-place `up`; with
@@ -448,35 +448,25 @@ bg_deploy() {
     return 0
   fi
   if ! bg_cutover "$U_COMMIT" ''; then
-    bg_json
     if ((!U_BG_SWITCHED)); then
-      restore_running
+      attempt_restore
       U_ADVICE="${U_ADVICE:+$U_ADVICE; }the live version was not changed"
     fi
-    deploy_record failed
-    deploy_finish "$RC_FAILED" failed
+    bg_fail
   fi
   bg_hc_all
-  if ! hooks_run POST_DEPLOY; then
-    # rollbackOnFailure: the deploy fails; the previous colour stays warm for `upsc rollback`.
-    if ((U_HOOK_ROLLBACK)); then
-      step_fail post-deploy-hooks "$U_HOOK_ERR" "traffic runs ${U_COMMIT:0:12}${U_BG_IDLE:+; the $U_BG_IDLE colour is warm: upsc rollback switches back}"
-      bg_json
-      deploy_record failed
-      deploy_finish "$RC_FAILED" failed
-    fi
-    post_hook_failed post-deploy-hooks
-  fi
-  step_start retention
-  local keep
-  setting_int keep UPSC_KEEP_IMAGES 5
-  ((keep >= 2)) || keep=2
-  succeeded_commits $((keep + 1))
-  retention "$keep" "$U_COMMIT"
-  step_ok retention "$U_RETENTION_DETAIL"
+  # rollbackOnFailure: the deploy fails; the previous colour stays warm for `upsc rollback`.
+  post_deploy_hooks bg_fail "traffic runs ${U_COMMIT:0:12}${U_BG_IDLE:+; the $U_BG_IDLE colour is warm: upsc rollback switches back}"
+  retention_step 2
   bg_json
-  deploy_record succeeded
-  deploy_finish "$RC_OK" succeeded
+  attempt_end "$RC_OK" succeeded
+}
+
+# bg_fail [STEP REASON ADVICE]: the step failed: record the failed deploy or rollback and finish (exit 1).
+bg_fail() {
+  (($# == 0)) || step_fail "$@"
+  bg_json
+  attempt_end "$RC_FAILED" failed
 }
 
 # bg_leave: back to inPlace: the proxy stops (gracefully) and frees the public ports for the app's
@@ -569,6 +559,7 @@ bg_monitor() {
 # start; images that are gone are rebuilt, with a warning.
 bg_restore() {
   step_start restore
+  U_MOVED=1 U_TAGS_MOVED=1
   if ! checkout_commit "$U_COMMIT" 2>/dev/null || ! project_images; then
     step_fail restore "cannot check out ${U_COMMIT:0:12} or read its compose file" 'see git status in the app dir (upsc ssh)'
     return 1
@@ -585,13 +576,6 @@ bg_restore() {
   step_ok restore "${U_COMMIT:0:12}$( ((U_REBUILT)) && echo ' (rebuilt)')"
 }
 
-# bg_rollback_fail: record the failed rollback and finish (exit 1).
-bg_rollback_fail() {
-  bg_json
-  rollback_record failed
-  rollback_finish "$RC_FAILED" failed
-}
-
 # bg_rollback_switch: rollback.sh once the target is known, before Docker is even asked: when the
 # idle colour is warm on the target commit (its ports answer), switch to it at once. bg_rollback
 # then does the rest.
@@ -604,8 +588,7 @@ bg_rollback_switch() {
   [[ $warm == "$U_COMMIT" ]] && bg_warm "$U_BG_IDLE" || return 0
   step_start switch
   if ! bg_switch "$U_BG_IDLE"; then
-    step_fail switch "$U_REASON" "traffic stays on $from"
-    bg_rollback_fail
+    bg_fail switch "$U_REASON" "traffic stays on $from"
   fi
   step_ok switch "$from -> $U_BG_IDLE in ${U_BG_SWITCH_MS}ms (warm)"
   set_current "$U_COMMIT" "$U_BRANCH" "$U_ID"
@@ -618,26 +601,25 @@ bg_rollback_switch() {
 # gated, then switched to.
 bg_rollback() {
   if ((U_BG_WARM)); then
-    bg_restore || bg_rollback_fail
+    bg_restore || bg_fail
     step_start shared
     bg_shared || {
       step_fail shared "$U_REASON" "traffic runs ${U_COMMIT:0:12}; the shared services may not"
-      bg_rollback_fail
+      bg_fail
     }
     step_ok shared
   else
     if ! bg_restore; then
-      back_to_running
-      bg_rollback_fail
+      attempt_restore
+      bg_fail
     fi
     if ! bg_cutover "$U_COMMIT" ''; then
-      ((U_BG_SWITCHED)) || back_to_running
-      bg_rollback_fail
+      ((U_BG_SWITCHED)) || attempt_restore
+      bg_fail
     fi
   fi
   bg_hc_all
   hooks_run POST_ROLLBACK || post_hook_failed post-rollback-hooks
   bg_json
-  rollback_record succeeded
-  rollback_finish "$RC_OK" succeeded
+  attempt_end "$RC_OK" succeeded
 }

@@ -2,14 +2,12 @@
 # deploy.sh: fetch, build, start and health-gate a branch (or commit) of the app on this host;
 # roll back automatically to the previous succeeded deployment when the new one is unhealthy.
 # Runs after lib.sh in the same bash. Settings, report lines and exit codes: REMOTE-CONTRACT.md.
-# Globals here are also read by lib.sh, some indirectly (SC2034).
-# shellcheck disable=SC2034
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 [[ -n ${UPSC_LIB_LOADED:-} ]] || . "${BASH_SOURCE[0]%/*}/lib.sh"
 
 U_PHASE=pre      # pre: the running stack is untouched; up: it is being (or was) replaced
-U_MOVED=0        # the checkout left the running commit
-U_BUILT=0        # a build ran (the images' "latest" tags may have moved)
+U_MOVED=0        # the checkout left the running commit (attempt_restore puts it back)
+U_TAGS_MOVED=0   # a build ran: the images' "latest" tags may have moved (attempt_restore puts them back)
 U_TOKEN_B64=''   # base64 of x-access-token:<token>, for one git call's header; never printed
 
 deploy_validate() {
@@ -125,26 +123,12 @@ keep_commit() {
 }
 
 # ------------------------------------------------------------------ failure paths
-# restore_running: after a failure before `up`, put the checkout (and the images' tags, which a
-# build moves) back on the running commit, so the host is as it was.
-restore_running() {
-  env_restore
-  [[ -n $U_PREV ]] || return 0
-  if ((U_MOVED)) && checkout_commit "$U_PREV" 2>/dev/null; then
-    say "Checkout back on ${U_PREV:0:12}"
-  fi
-  if ((U_BUILT)) && project_images && images_retag "$U_PREV" restore; then
-    say "Image tags back on upsc-${U_PREV:0:12}"
-  fi
-}
-
 # fail_before_up STEP REASON ADVICE: the step failed and the running version was not touched:
 # restore the checkout and tags, record, exit 1.
 fail_before_up() {
   step_fail "$1" "$2" "${3:+$3; }the running version was not changed"
-  restore_running
-  deploy_record failed
-  deploy_finish "$RC_FAILED" failed
+  attempt_restore
+  attempt_end "$RC_FAILED" failed
 }
 
 # fail_after_up STEP REASON ADVICE: the new version is up but unhealthy: roll back to the newest
@@ -162,8 +146,7 @@ fail_after_up() {
   if [[ ${UPSC_NO_ROLLBACK:-} == 1 || -z $target ]]; then
     U_ADVICE='no previous succeeded deployment to roll back to: fix and deploy again'
     [[ -n $target ]] && U_ADVICE='the failed version was left running: fix and deploy again, or upsc rollback'
-    deploy_record failed
-    deploy_finish "$RC_FAILED" failed
+    attempt_end "$RC_FAILED" failed
   fi
   warn "$failed failed: rolling back to ${target:0:12}"
   local started start_us
@@ -176,40 +159,20 @@ fail_after_up() {
   local rb_failed=$U_FAILED_STEP rb_reason=$U_REASON
   U_FAILED_STEP=$failed U_REASON=$reason
   ((ok)) && U_ROLLED_BACK_TO=$target
-  deploy_record "$( ((ok)) && echo rolled-back || echo failed)" 0 "$n"
-  R_ID=$U_ID-rollback R_KIND=rollback R_BRANCH=$branch R_COMMIT=$target R_PREV=$U_COMMIT
-  R_STARTED=$started R_START_US=$start_us R_AUTO=true R_REBUILT=false R_ROLLED_BACK_TO=''
-  R_FAILED_STEP=$rb_failed R_REASON=$rb_reason
-  ((U_REBUILT)) && R_REBUILT=true
+  attempt_record "$( ((ok)) && echo rolled-back || echo failed)" 0 "$n"
+  local rebuilt=false
+  ((U_REBUILT)) && rebuilt=true
+  ((ok)) && rb_failed='' rb_reason=''
+  record_write "$( ((ok)) && echo succeeded || echo failed)" "$n" "${#U_STEP_NAMES[@]}" "$U_ID-rollback" rollback "$branch" \
+    "$target" "$U_COMMIT" "$started" "$start_us" "$rb_failed" "$rb_reason" '' true "$rebuilt" "$(attempt_extra)"
   if ((ok)); then
-    R_FAILED_STEP='' R_REASON=''
-    record_write succeeded "$n" "${#U_STEP_NAMES[@]}"
     U_REASON="$reason; rolled back to ${target:0:12}, which is healthy"
     U_ADVICE="${target:0:12} serves again; fix and deploy again"
-    deploy_finish "$RC_ROLLED_BACK" rolled-back
+    attempt_finish "$RC_ROLLED_BACK" rolled-back
   fi
-  record_write failed "$n" "${#U_STEP_NAMES[@]}"
   U_REASON="$reason; the automatic rollback to ${target:0:12} also failed: $rb_reason"
   U_ADVICE='see upsc status; upsc rollback --to <id>, or deploy a fix'
-  deploy_finish "$RC_FAILED" failed
-}
-
-# deploy_record OUTCOME [FROM TO]: append the deploy's history record (steps FROM..TO-1, default all).
-deploy_record() {
-  R_ID=$U_ID R_KIND=deploy R_BRANCH=$U_BRANCH R_COMMIT=$U_COMMIT R_PREV=$U_PREV R_STARTED=$U_STARTED
-  R_START_US=$U_START_US R_ROLLED_BACK_TO=$U_ROLLED_BACK_TO R_AUTO=false R_REBUILT=false
-  R_FAILED_STEP=$U_FAILED_STEP R_REASON=$U_REASON
-  record_write "$1" "${2:-0}" "${3:-${#U_STEP_NAMES[@]}}"
-}
-
-# deploy_finish CODE OUTCOME: the result line, then exit (the EXIT trap releases the lock).
-deploy_finish() {
-  local extra='' lock=null
-  [[ -n $U_LOCK_HOLDER && $1 == "$RC_LOCKED" ]] && lock=$U_LOCK_HOLDER
-  extra="\"lock\":$lock,\"rollbackHealthChecks\":${U_RB_HC:-null}"
-  extra+=${U_BG_JSON:+,\"blueGreen\":$U_BG_JSON}
-  result_line deploy "$1" "$2" "$extra"
-  exit "$1"
+  attempt_finish "$RC_FAILED" failed
 }
 
 # ------------------------------------------------------------------ the deploy
@@ -222,15 +185,13 @@ deploy_main() {
   now_us U_START_US
   iso_now U_STARTED
   U_KIND=deploy
-  # --skip-hooks: every record of this run says so.
-  [[ ${UPSC_SKIP_HOOKS:-} == 1 ]] && R_EXTRA=',"hooksSkipped":true'
   new_id U_ID deploy
   U_COMMIT='' U_PREV='' U_ROLLED_BACK_TO='' U_RESULT_HC='[]'
+  stop_on_signals attempt_restore attempt_record attempt_finish 'the stack may be partly updated: see upsc status'
   deploy_validate
-  stop_on_signals restore_running deploy_record deploy_finish 'the stack may be partly updated: see upsc status'
 
   step_start lock
-  lock_or_fail deploy "$U_BRANCH" || deploy_finish "$?" failed
+  lock_or_fail deploy "$U_BRANCH" || attempt_finish "$?" failed
   step_ok lock
 
   step_start docker
@@ -283,7 +244,7 @@ deploy_main() {
 
   if [[ ${UPSC_KEEP_COMMIT:-} != 1 ]]; then
     step_start build
-    U_BUILT=1
+    U_TAGS_MOVED=1
     # A full disk is the common build failure that is not the app's.
     build_images || fail_before_up build "build of ${U_COMMIT:0:12} failed" 'see the build output above; on "no space left on device": free disk space (upsc ssh; docker image prune -a), then deploy again'
     step_ok build
@@ -309,21 +270,9 @@ deploy_main() {
   health_gate || fail_after_up health "$U_GATE_REASON" 'see the failing checks and service logs above'
   step_ok health "$U_HC_N checks passed"
   U_RESULT_HC=$U_HC_JSON
-  if ! hooks_run POST_DEPLOY; then
-    ((U_HOOK_ROLLBACK)) && fail_after_up post-deploy-hooks "$U_HOOK_ERR" 'the hook is set to roll back on failure'
-    post_hook_failed post-deploy-hooks
-  fi
-
-  step_start retention
-  local keep
-  setting_int keep UPSC_KEEP_IMAGES 5
-  ((keep >= 1)) || keep=1
-  succeeded_commits $((keep + 1))
-  retention "$keep" "$U_COMMIT"
-  step_ok retention "$U_RETENTION_DETAIL"
-
-  deploy_record succeeded
-  deploy_finish "$RC_OK" succeeded
+  post_deploy_hooks fail_after_up 'the hook is set to roll back on failure'
+  retention_step 1
+  attempt_end "$RC_OK" succeeded
 }
 
 deploy_main

@@ -2,13 +2,12 @@
 # rollback.sh: put this host back on an earlier succeeded deployment, reusing the images tagged
 # upsc-<sha> when it was deployed (no build; a rebuild only when they are gone, with a warning).
 # Target: rollback_target (lib.sh), with UPSC_ROLLBACK_TO when given. Runs after lib.sh in the same bash.
-# Globals here are also read by lib.sh, some indirectly (SC2034).
-# shellcheck disable=SC2034
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 [[ -n ${UPSC_LIB_LOADED:-} ]] || . "${BASH_SOURCE[0]%/*}/lib.sh"
 
 U_PHASE=pre
 U_TARGET_ID=''
+U_MOVED=0 U_TAGS_MOVED=0 # set by switch_to: what attempt_restore puts back
 
 rollback_validate() {
   [[ -z ${UPSC_ROLLBACK_TO:-} ]] || valid_id "$UPSC_ROLLBACK_TO" ||
@@ -23,31 +22,6 @@ find_target() {
   return 1
 }
 
-# back_to_running: after a failure before `up`, put the checkout and the image tags back.
-back_to_running() {
-  [[ -n $U_PREV ]] || return 0
-  checkout_commit "$U_PREV" 2>/dev/null
-  project_images && images_retag "$U_PREV" restore
-}
-
-rollback_record() {
-  R_ID=$U_ID R_KIND=rollback R_BRANCH=$U_BRANCH R_COMMIT=$U_COMMIT R_PREV=$U_PREV R_STARTED=$U_STARTED
-  R_START_US=$U_START_US R_ROLLED_BACK_TO='' R_AUTO=false R_REBUILT=false
-  ((U_REBUILT)) && R_REBUILT=true
-  R_FAILED_STEP=$U_FAILED_STEP R_REASON=$U_REASON
-  record_write "$1" 0 "${#U_STEP_NAMES[@]}"
-}
-
-# rollback_finish CODE OUTCOME: the result line, then exit (the EXIT trap releases the lock).
-rollback_finish() {
-  local lock=null tid rebuilt
-  [[ -n $U_LOCK_HOLDER && $1 == "$RC_LOCKED" ]] && lock=$U_LOCK_HOLDER
-  json_qn tid "$U_TARGET_ID"
-  json_b rebuilt "${U_REBUILT:-0}"
-  result_line rollback "$1" "$2" "\"targetId\":$tid,\"rebuilt\":$rebuilt,\"lock\":$lock${U_BG_JSON:+,\"blueGreen\":$U_BG_JSON}"
-  exit "$1"
-}
-
 rollback_main() {
   exec 2>&1 # one ordered log stream (build and compose progress go to stderr)
   upsc_init
@@ -57,21 +31,19 @@ rollback_main() {
   now_us U_START_US
   iso_now U_STARTED
   U_KIND=rollback
-  # --skip-hooks: every record of this run says so.
-  [[ ${UPSC_SKIP_HOOKS:-} == 1 ]] && R_EXTRA=',"hooksSkipped":true'
   new_id U_ID rollback
   U_COMMIT='' U_PREV='' U_BRANCH='' U_RESULT_HC='[]' U_REBUILT=0
+  stop_on_signals attempt_restore attempt_record attempt_finish 'the stack may be partly switched: check upsc status, then run upsc rollback again'
   rollback_validate
-  stop_on_signals back_to_running rollback_record rollback_finish 'the stack may be partly switched: check upsc status, then run upsc rollback again'
 
   step_start lock
-  lock_or_fail rollback '' || rollback_finish "$?" failed
+  lock_or_fail rollback '' || attempt_finish "$?" failed
   step_ok lock
 
   # The target comes from history alone, so "nothing to roll back to" needs no Docker.
   running_commit U_PREV
   step_start target
-  find_target || rollback_finish "$RC_FAILED" failed
+  find_target || attempt_finish "$RC_FAILED" failed
   step_ok target "${U_PREV:0:12} -> ${U_COMMIT:0:12} ($U_TARGET_ID)"
   # blueGreen (bluegreen.sh): a warm colour on the target takes traffic now, before the docker step.
   [[ ${UPSC_STRATEGY:-} == blueGreen ]] && bg_rollback_switch
@@ -80,8 +52,7 @@ rollback_main() {
   if ! wait_docker; then
     step_fail docker "Docker did not become ready within ${UPSC_DOCKER_WAIT_SECONDS:-120}s: $U_DOCKER_ERR" \
       'see systemctl status docker and journalctl -u docker (upsc ssh)'
-    rollback_record failed
-    rollback_finish "$RC_FAILED" failed
+    attempt_end "$RC_FAILED" failed
   fi
   step_ok docker "server $U_DOCKER_VERSION"
   # blueGreen (bluegreen.sh): the rest of the rollback through the colours; bg_rollback finishes it.
@@ -90,18 +61,16 @@ rollback_main() {
   if ! switch_to "$U_COMMIT" "$U_BRANCH" ''; then
     U_RESULT_HC=${U_HC_JSON:-[]}
     if [[ $U_PHASE == pre ]]; then
-      back_to_running
+      attempt_restore
       U_ADVICE="${U_ADVICE:+$U_ADVICE; }the running version was not changed"
     else
       U_ADVICE="${U_ADVICE:+$U_ADVICE; }${U_COMMIT:0:12} is running but unhealthy: roll back to another deployment (upsc rollback --to) or deploy a fix"
     fi
-    rollback_record failed
-    rollback_finish "$RC_FAILED" failed
+    attempt_end "$RC_FAILED" failed
   fi
   U_RESULT_HC=$U_HC_JSON
   hooks_run POST_ROLLBACK || post_hook_failed post-rollback-hooks
-  rollback_record succeeded
-  rollback_finish "$RC_OK" succeeded
+  attempt_end "$RC_OK" succeeded
 }
 
 rollback_main

@@ -4,7 +4,7 @@ import {spawn, spawnSync} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {buildPayload, cachedScripts, extraLibraries, scriptBundle} from '../../../src/remote/payload.ts'
+import {buildPayload, cachedScripts, extraLibraries, readScript, scriptBundle} from '../../../src/remote/payload.ts'
 
 export const SCRIPTS_DIR = fileURLToPath(new URL('../../../src/remote/scripts/', import.meta.url))
 
@@ -12,7 +12,7 @@ export const SCRIPTS_DIR = fileURLToPath(new URL('../../../src/remote/scripts/',
  * The bash program a script runs as.
  * - default: exactly what the CLI sends (`scriptBundle` of src/remote/payload.ts: the reachable
  *   part of lib.sh, then the entry script, comments and indentation dropped);
- * - raw: lib.sh and the entry script as written, concatenated.
+ * - raw: lib.sh (its parts in place) and the entry script as written, concatenated.
  * @param {string} name
  * - settings: the run's settings (a stage with traffic services also bundles bluegreen.sh).
  * @param {{raw?: boolean, settings?: Record<string, unknown>}} [opts]
@@ -20,8 +20,8 @@ export const SCRIPTS_DIR = fileURLToPath(new URL('../../../src/remote/scripts/',
 export function payloadOf(name, opts = {}) {
   const extra = extraLibraries(/** @type {any} */ (name), opts.settings ?? {})
   if (opts.raw) {
-    const read = (/** @type {string} */ file) => fs.readFileSync(path.join(SCRIPTS_DIR, `${file}.sh`), 'utf8')
-    return [read('lib'), ...extra.map(read), read(name)].join('\n')
+    // lib.sh with its parts in place of the lines that source them (readScript), as written.
+    return [readScript('lib'), ...extra.map((file) => readScript(file)), readScript(name)].join('\n')
   }
   return scriptBundle(/** @type {any} */ (name), undefined, extra)
 }

@@ -1,0 +1,53 @@
+// Load dist/upsc.cjs (scripts/bundle-cli.js) as Node loads a CommonJS module, but compiled from V8's
+// code cache in dist/upsc.cjs.cache when it is there and fits this Node (scripts/compile-cache.js
+// writes it at build time). Node 20 has no compile cache of its own (module.enableCompileCache
+// arrived in Node 22.1), so this is the same thing done with node:vm. A cache that does not fit
+// (another V8, other flags, another bundle) is rejected by V8 itself, and the bundle is compiled
+// as usual. The module goes into require's cache, so oclif's own require() of it finds it there.
+import {readFileSync} from 'node:fs'
+import Module, {createRequire} from 'node:module'
+import {dirname} from 'node:path'
+import {fileURLToPath, pathToFileURL} from 'node:url'
+import vm from 'node:vm'
+
+export const BUNDLE = fileURLToPath(new URL('../dist/upsc.cjs', import.meta.url))
+
+/** @returns {{script: vm.Script, cacheRejected: boolean | undefined, run: () => object}} */
+export function compileBundle(file, cachedData) {
+  const source = readFileSync(file, 'utf8')
+  // The bundle's import() calls are __upscImport() calls (scripts/bundle-cli.js): this module's import().
+  const wrapped = `(function (exports, require, module, __filename, __dirname, __upscImport) { ${source}\n})`
+  const script = new vm.Script(wrapped, cachedData ? {filename: file, cachedData} : {filename: file})
+  const run = () => {
+    const module = new Module(file)
+    module.filename = file
+    module.paths = Module._nodeModulePaths(dirname(file))
+    const require = createRequire(file)
+    Module._cache[file] = module
+    script
+      .runInThisContext()
+      .call(
+        module.exports,
+        module.exports,
+        require,
+        module,
+        file,
+        dirname(file),
+        (specifier) => import(specifier.startsWith('.') ? new URL(specifier, pathToFileURL(file)).href : specifier),
+      )
+    module.loaded = true
+    return module.exports
+  }
+  return {script, cacheRejected: cachedData ? script.cachedDataRejected : undefined, run}
+}
+
+/** The bundle's exports. */
+export function loadBundle(file = BUNDLE) {
+  let cachedData
+  try {
+    cachedData = readFileSync(`${file}.cache`)
+  } catch {
+    // no cache: compile as usual
+  }
+  return compileBundle(file, cachedData).run()
+}
