@@ -23,7 +23,12 @@ export async function run({log}) {
   try {
     const host = standIn.hosts[0].host
     const port = await freePort()
-    const base = {region: standIn.region, instances: {tags: {Name: 'upscpro-stage2-docker'}}, healthChecks: [{name: 'api', service: 'api', port: 8000, path: '/health', expectStatus: 200}], timeouts: {healthSeconds: 10}}
+    const base = {
+      region: standIn.region,
+      instances: {tags: {Name: 'upscpro-stage2-docker'}},
+      healthChecks: [{name: 'api', service: 'api', port: 8000, path: '/health', expectStatus: 200}],
+      timeouts: {healthSeconds: 10},
+    }
     const deploy = {strategy: 'blueGreen', services: [{name: 'api', port: 8000, publicPort: port}], listenHost: '127.0.0.1', keepWarmSeconds: 600}
     // Two stages on the same instance: the same app, deployed either way.
     writeFileSync(join(dir, 'upsc.config.json'), JSON.stringify({defaultStage: 'bluegreen', stages: {inplace: base, bluegreen: {...base, deploy}}}))
@@ -41,11 +46,14 @@ export async function run({log}) {
       const cmd = await upsc(args, expectCode)
       while (load.snapshot().total < MIN_REQUESTS) await sleep(200)
       const report = await load.stop()
-      log(`${args.join(' ')}: ${report.total} requests, ${report.errors} errors, ${report.non2xx} non-2xx, colours ${JSON.stringify(report.colours)}; upsc ${(cmd.ms / 1000).toFixed(1)} s`)
+      log(
+        `${args.join(' ')}: ${report.total} requests, ${report.errors} errors, ${report.non2xx} non-2xx, colours ${JSON.stringify(report.colours)}; upsc ${(cmd.ms / 1000).toFixed(1)} s`,
+      )
       return {...cmd, load: report}
     }
     const failed = (l) => l.errors + l.non2xx
-    const failText = (l) => `${failed(l)} of ${l.total}${l.errors ? ` (${l.errors} connection errors, ${l.non2xx} non-2xx)` : l.non2xx ? ` (${l.non2xx} non-2xx)` : ''}`
+    const failText = (l) =>
+      `${failed(l)} of ${l.total}${l.errors ? ` (${l.errors} connection errors, ${l.non2xx} non-2xx)` : l.non2xx ? ` (${l.non2xx} non-2xx)` : ''}`
 
     // inPlace, for comparison: the load goes to the app's own published port.
     await upsc(['deploy', '-s', 'inplace', '--branch', 'main'])
@@ -71,12 +79,41 @@ export async function run({log}) {
     const row = (metric, c, target, met, baseline = '', baselineName = '') => ({metric, upsc: c, baseline, baselineName, ratio: '', target, met})
     return {
       rows: [
-        row('good deploy (main -> feature-x): failed requests', failText(good.load), `0 of ≥ ${MIN_REQUESTS}`, failed(good.load) === 0 && good.load.total >= MIN_REQUESTS, failText(inPlace.load), 'inPlace deploy, same load'),
-        row('deploy whose health gate fails (bad-health): failed requests', failText(gate.load), `0 of ≥ ${MIN_REQUESTS}`, failed(gate.load) === 0 && gate.load.total >= MIN_REQUESTS),
+        row(
+          'good deploy (main -> feature-x): failed requests',
+          failText(good.load),
+          `0 of ≥ ${MIN_REQUESTS}`,
+          failed(good.load) === 0 && good.load.total >= MIN_REQUESTS,
+          failText(inPlace.load),
+          'inPlace deploy, same load',
+        ),
+        row(
+          'deploy whose health gate fails (bad-health): failed requests',
+          failText(gate.load),
+          `0 of ≥ ${MIN_REQUESTS}`,
+          failed(gate.load) === 0 && gate.load.total >= MIN_REQUESTS,
+        ),
         row('  answers from the failing version', gateColours === 'green' ? '0' : `colours seen: ${gateColours}`, '0', gateColours === 'green'),
-        row('manual rollback to the warm colour: failed requests', failText(rollback.load), `0 of ≥ ${MIN_REQUESTS}`, failed(rollback.load) === 0 && rollback.load.total >= MIN_REQUESTS),
-        row('switch time (config check, graceful reload, first answer from the new colour)', `${switchMs} ms`, '≤ 1 s', typeof switchMs === 'number' && switchMs <= 1000),
-        row('warm rollback: traffic back on the old version (host: lock, target, switch)', `${upToSwitch.toFixed(1)} s (switch ${rbSwitchMs} ms)`, '≤ 2 s, no build', upToSwitch > 0 && upToSwitch <= 2 && rollbackBuilds === 0, `${rbHostS} s host run, ${(rollback.ms / 1000).toFixed(1)} s upsc rollback`, 'then checkout, image tags, shared services; the CLI adds the history read'),
+        row(
+          'manual rollback to the warm colour: failed requests',
+          failText(rollback.load),
+          `0 of ≥ ${MIN_REQUESTS}`,
+          failed(rollback.load) === 0 && rollback.load.total >= MIN_REQUESTS,
+        ),
+        row(
+          'switch time (config check, graceful reload, first answer from the new colour)',
+          `${switchMs} ms`,
+          '≤ 1 s',
+          typeof switchMs === 'number' && switchMs <= 1000,
+        ),
+        row(
+          'warm rollback: traffic back on the old version (host: lock, target, switch)',
+          `${upToSwitch.toFixed(1)} s (switch ${rbSwitchMs} ms)`,
+          '≤ 2 s, no build',
+          upToSwitch > 0 && upToSwitch <= 2 && rollbackBuilds === 0,
+          `${rbHostS} s host run, ${(rollback.ms / 1000).toFixed(1)} s upsc rollback`,
+          'then checkout, image tags, shared services; the CLI adds the history read',
+        ),
         row('image builds during the rollback', String(rollbackBuilds), '0', rollbackBuilds === 0),
       ],
       notes: [

@@ -15,13 +15,20 @@ export async function startCountingProxy(targetUrl) {
     req.on('end', () => {
       const body = Buffer.concat(chunks)
       const amzTarget = req.headers['x-amz-target']
-      const action = amzTarget ? String(amzTarget).replace(/^AmazonSSM\./, 'ssm:').replace(/^Logs_\d+\./, 'logs:') : `ec2:${new URLSearchParams(body.toString()).get('Action') ?? '?'}`
+      const action = amzTarget
+        ? String(amzTarget)
+            .replace(/^AmazonSSM\./, 'ssm:')
+            .replace(/^Logs_\d+\./, 'logs:')
+        : `ec2:${new URLSearchParams(body.toString()).get('Action') ?? '?'}`
       counts.set(action, (counts.get(action) ?? 0) + 1)
       journal.push({action, at})
-      const upstream = http.request({hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers: {...req.headers, host: target.host}}, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers)
-        up.pipe(res)
-      })
+      const upstream = http.request(
+        {hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers: {...req.headers, host: target.host}},
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers)
+          up.pipe(res)
+        },
+      )
       upstream.on('error', () => (res.writeHead(502), res.end()))
       upstream.end(body)
     })

@@ -54,7 +54,8 @@ export async function run({log}) {
         const r = await measure(process.execPath, [RUN, 'status', '--stage', `fleet${n}`, '--json'], {env, cwd: dir})
         if (r.code !== 0) throw new Error(`status for ${n} exited ${r.code}: ${r.stderr}`)
         const result = JSON.parse(r.stdout)
-        if (result.summary.instances !== n || result.summary.healthy !== n) throw new Error(`expected ${n} healthy instances: ${JSON.stringify(result.summary)}`)
+        if (result.summary.instances !== n || result.summary.healthy !== n)
+          throw new Error(`expected ${n} healthy instances: ${JSON.stringify(result.summary)}`)
         times.push(r.ms)
         memory.push(r.peakMiB)
         requests = {...moto.counts(), ...ssm.counts()}
@@ -105,7 +106,7 @@ export async function run({log}) {
     return {
       rows,
       notes: [
-        'Canned hosts answer the probe after 50 ms with a fixed healthy state (tools/stand-in/ssm-sandbox.js, `canned`), so the figures are upsc\'s own cost plus the stand-in\'s.',
+        "Canned hosts answer the probe after 50 ms with a fixed healthy state (tools/stand-in/ssm-sandbox.js, `canned`), so the figures are upsc's own cost plus the stand-in's.",
         `All requests at 100 instances: ${JSON.stringify(hundred.requests)}.`,
         'With one or two instances each poll is a GetCommandInvocation per instance (it carries the output); with more, ListCommandInvocations gives the statuses (one page per 50) and, when it is under 2,500 characters, the whole output; longer outputs are read once per instance with GetCommandInvocation.',
       ],

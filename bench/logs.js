@@ -94,7 +94,10 @@ async function seed(logs, m, now) {
       const logEvents = []
       for (let k = from; k < Math.min(perStream, from + 5000); k++) {
         const i = k * streams.length + s
-        logEvents.push({timestamp: first + Math.floor((i * span) / EVENTS), message: `event ${i} GET /api/v1/items?page=${i % 50} 200 ${i % 97}ms user=u${i % 997} request-id=${(i * 2654435761) >>> 0}`})
+        logEvents.push({
+          timestamp: first + Math.floor((i * span) / EVENTS),
+          message: `event ${i} GET /api/v1/items?page=${i % 50} 200 ${i % 97}ms user=u${i % 997} request-id=${(i * 2654435761) >>> 0}`,
+        })
       }
       await logs.send(new m.PutLogEventsCommand({logGroupName: BIG, logStreamName: streams[s], logEvents}))
     }
@@ -111,10 +114,16 @@ async function printing(env, cwd, first, log) {
     if (upsc.code !== 0 || upsc.count !== EVENTS) throw new Error(`upsc logs: exit ${upsc.code}, ${upsc.count} lines\n${upsc.stderr}`)
     const floor = await measure(process.execPath, [FLOOR, BIG, startMs], {env, cwd, pattern: '\n'})
     if (floor.code !== 0 || Number(floor.stderr.trim()) !== EVENTS) throw new Error(`floor: exit ${floor.code}\n${floor.stderr}`)
-    const cli = await measure('aws', ['logs', 'filter-log-events', '--log-group-name', BIG, '--start-time', startMs, '--interleaved', '--output', 'json'], {env, cwd, pattern: '"eventId"'})
+    const cli = await measure('aws', ['logs', 'filter-log-events', '--log-group-name', BIG, '--start-time', startMs, '--interleaved', '--output', 'json'], {
+      env,
+      cwd,
+      pattern: '"eventId"',
+    })
     if (cli.code !== 0 || cli.count !== EVENTS) throw new Error(`aws logs filter-log-events: exit ${cli.code}, ${cli.count} events\n${cli.stderr}`)
     for (const [name, r] of Object.entries({upsc, floor, cli})) results[name].push(r)
-    log(`run ${run}/${RUNS}: upsc ${seconds(upsc.ms)} ${mib(upsc.peak)}, floor ${seconds(floor.ms)} ${mib(floor.peak)}, aws cli ${seconds(cli.ms)} ${mib(cli.peak)}`)
+    log(
+      `run ${run}/${RUNS}: upsc ${seconds(upsc.ms)} ${mib(upsc.peak)}, floor ${seconds(floor.ms)} ${mib(floor.peak)}, aws cli ${seconds(cli.ms)} ${mib(cli.peak)}`,
+    )
   }
   return results
 }
@@ -122,7 +131,11 @@ async function printing(env, cwd, first, log) {
 async function followLatency(env, cwd, logs, m, log) {
   await logs.send(new m.CreateLogGroupCommand({logGroupName: FOLLOW}))
   await logs.send(new m.CreateLogStreamCommand({logGroupName: FOLLOW, logStreamName: 'app/api'}))
-  const child = spawn(process.execPath, [RUN, 'logs', '--stage', 'follow', '--follow', '--since', '30s', '--format', 'json'], {env, cwd, stdio: ['ignore', 'pipe', 'pipe']})
+  const child = spawn(process.execPath, [RUN, 'logs', '--stage', 'follow', '--follow', '--since', '30s', '--format', 'json'], {
+    env,
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const putAt = new Map()
   const latencies = []
   let ready = false
@@ -178,7 +191,12 @@ export async function run({log}) {
   const standIn = await startStandIn({hosts: []})
   const dir = mkdtempSync(join(tmpdir(), 'upsc-bench-logs-'))
   const m = await import('@aws-sdk/client-cloudwatch-logs')
-  const logs = new m.CloudWatchLogsClient({endpoint: standIn.motoUrl, region: standIn.region, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}, maxAttempts: 1})
+  const logs = new m.CloudWatchLogsClient({
+    endpoint: standIn.motoUrl,
+    region: standIn.region,
+    credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
+    maxAttempts: 1,
+  })
   try {
     const stage = (logGroup) => ({region: standIn.region, instances: {tags: {Name: 'none'}}, logGroup})
     writeFileSync(join(dir, 'upsc.config.json'), JSON.stringify({defaultStage: 'big', stages: {big: stage(BIG), follow: stage(FOLLOW)}}))
@@ -197,9 +215,33 @@ export async function run({log}) {
     const row = (metric, upsc, baseline, baselineName, ratio, target, met) => ({metric, upsc, baseline, baselineName, ratio, target, met})
     return {
       rows: [
-        row('print 100,000 events (--since), wall time', seconds(t('upsc')), seconds(t('floor')), 'floor: SDK paging, prints nothing', `${(t('upsc') / t('floor')).toFixed(2)}x`, '≤ 1.15x the floor', t('upsc') <= 1.15 * t('floor')),
-        row('print 100,000 events (--since), wall time', seconds(t('upsc')), seconds(t('cli')), 'aws logs filter-log-events (CLI v1)', `${(t('upsc') / t('cli')).toFixed(2)}x`, 'faster than the AWS CLI', t('upsc') < t('cli')),
-        row('print 100,000 events, peak memory (max RSS)', mib(peak), mib(Math.max(...r.floor.map((x) => x.peak))), 'floor', `${(peak / Math.max(...r.floor.map((x) => x.peak))).toFixed(2)}x`, '< 150 MiB', peak < 150 * MIB),
+        row(
+          'print 100,000 events (--since), wall time',
+          seconds(t('upsc')),
+          seconds(t('floor')),
+          'floor: SDK paging, prints nothing',
+          `${(t('upsc') / t('floor')).toFixed(2)}x`,
+          '≤ 1.15x the floor',
+          t('upsc') <= 1.15 * t('floor'),
+        ),
+        row(
+          'print 100,000 events (--since), wall time',
+          seconds(t('upsc')),
+          seconds(t('cli')),
+          'aws logs filter-log-events (CLI v1)',
+          `${(t('upsc') / t('cli')).toFixed(2)}x`,
+          'faster than the AWS CLI',
+          t('upsc') < t('cli'),
+        ),
+        row(
+          'print 100,000 events, peak memory (max RSS)',
+          mib(peak),
+          mib(Math.max(...r.floor.map((x) => x.peak))),
+          'floor',
+          `${(peak / Math.max(...r.floor.map((x) => x.peak))).toFixed(2)}x`,
+          '< 150 MiB',
+          peak < 150 * MIB,
+        ),
         row(`follow latency p50 (${latencies.length} events)`, seconds(p50), '—', 'no follow in AWS CLI v1', '—', '≤ 1.0 s', p50 <= 1000),
         row(`follow latency p95 (${latencies.length} events)`, seconds(p95), '—', 'no follow in AWS CLI v1', '—', '≤ 2.0 s', p95 <= 2000),
       ],

@@ -33,17 +33,35 @@ export async function run({log}) {
     for (let i = 0; i < RUNS; i++) {
       rollbacks.push(await upsc(['rollback', '--yes'])) // feature-x -> main, from the kept images
       deploys.push(await upsc(['deploy', '--branch', 'feature-x'])) // main -> feature-x, fetch + build
-      log(`run ${i + 1}/${RUNS}: rollback ${fmtMs(rollbacks.at(-1).ms)} (${rollbacks.at(-1).builds} builds), deploy ${fmtMs(deploys.at(-1).ms)} (${deploys.at(-1).builds} builds)`)
+      log(
+        `run ${i + 1}/${RUNS}: rollback ${fmtMs(rollbacks.at(-1).ms)} (${rollbacks.at(-1).builds} builds), deploy ${fmtMs(deploys.at(-1).ms)} (${deploys.at(-1).builds} builds)`,
+      )
     }
     const r = median(rollbacks.map((x) => x.ms))
     const d = median(deploys.map((x) => x.ms))
     const rollbackBuilds = rollbacks.reduce((n, x) => n + x.builds, 0)
     return {
       rows: [
-        {metric: 'wall time, median', upsc: fmtMs(r), baseline: fmtMs(d), baselineName: 'upsc deploy of the other commit', ratio: fmtRatio(r / d), target: 'well under a deploy', met: r < d},
-        {metric: 'image builds during the rollbacks', upsc: String(rollbackBuilds), baseline: String(deploys.reduce((n, x) => n + x.builds, 0)), baselineName: 'during the deploys', ratio: '', target: '0', met: rollbackBuilds === 0},
+        {
+          metric: 'wall time, median',
+          upsc: fmtMs(r),
+          baseline: fmtMs(d),
+          baselineName: 'upsc deploy of the other commit',
+          ratio: fmtRatio(r / d),
+          target: 'well under a deploy',
+          met: r < d,
+        },
+        {
+          metric: 'image builds during the rollbacks',
+          upsc: String(rollbackBuilds),
+          baseline: String(deploys.reduce((n, x) => n + x.builds, 0)),
+          baselineName: 'during the deploys',
+          ratio: '',
+          target: '0',
+          met: rollbackBuilds === 0,
+        },
       ],
-      notes: ['The sandbox\'s fake build takes about a second; a real image build takes minutes, which a rollback never pays.'],
+      notes: ["The sandbox's fake build takes about a second; a real image build takes minutes, which a rollback never pays."],
     }
   } finally {
     await standIn.stop()

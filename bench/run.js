@@ -47,6 +47,13 @@ for (const part of previous.split(/\n(?=## )/).slice(1)) {
   if (marker) kept.set(marker[1], part.slice(0, marker.index + marker[0].length).trim())
 }
 for (const {name, section} of sections) kept.set(name, `${section.trim()}\n\n<!-- bench:${name} -->`)
-const explanations = existsSync(new URL('../docs/BENCHMARKS-NOTES.md', import.meta.url)) ? `\n${readFileSync(new URL('../docs/BENCHMARKS-NOTES.md', import.meta.url), 'utf8')}` : ''
-writeFileSync(docFile, `${header}\n${MODULES.filter((m) => kept.has(m)).map((m) => kept.get(m)).join('\n\n')}\n${explanations}`)
+const explanations = existsSync(new URL('../docs/BENCHMARKS-NOTES.md', import.meta.url))
+  ? `\n${readFileSync(new URL('../docs/BENCHMARKS-NOTES.md', import.meta.url), 'utf8')}`
+  : ''
+writeFileSync(
+  docFile,
+  `${header}\n${MODULES.filter((m) => kept.has(m))
+    .map((m) => kept.get(m))
+    .join('\n\n')}\n${explanations}`,
+)
 log(`\nWrote docs/BENCHMARKS.md${allMet ? '' : ' (some targets NOT met)'}`)

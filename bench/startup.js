@@ -8,14 +8,17 @@ import {fileURLToPath} from 'node:url'
 
 import {fmtMs, fmtRatio, measure, median} from './lib.js'
 
-export const title = 'Start-up: upsc --version, --help, a command\'s help and a real command vs node -e 0'
+export const title = "Start-up: upsc --version, --help, a command's help and a real command vs node -e 0"
 const RUN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 const RUNS = 15
 
 export async function run({log}) {
   const dir = mkdtempSync(join(tmpdir(), 'upsc-bench-startup-'))
   try {
-    writeFileSync(join(dir, 'upsc.config.json'), JSON.stringify({stages: {stage2: {region: 'eu-central-1', instances: {tags: {Name: 'upscpro-stage2-docker'}}}}}))
+    writeFileSync(
+      join(dir, 'upsc.config.json'),
+      JSON.stringify({stages: {stage2: {region: 'eu-central-1', instances: {tags: {Name: 'upscpro-stage2-docker'}}}}}),
+    )
     const systemd = [RUN, 'bootstrap', 'systemd', '--out', join(dir, 'units'), '--force']
     const times = {node: [], version: [], help: [], oclif: [], historyHelp: [], systemd: []}
     for (let i = 0; i < RUNS; i++) {
@@ -31,17 +34,25 @@ export async function run({log}) {
       log(`run ${i + 1}/${RUNS}`)
     }
     const node = median(times.node)
-    const row = (metric, ms, limit) => ({metric, upsc: fmtMs(ms), baseline: fmtMs(node), baselineName: 'node -e 0', ratio: fmtRatio(ms / node), target: `≤ ${limit.toFixed(2)}x`, met: ms / node <= limit})
+    const row = (metric, ms, limit) => ({
+      metric,
+      upsc: fmtMs(ms),
+      baseline: fmtMs(node),
+      baselineName: 'node -e 0',
+      ratio: fmtRatio(ms / node),
+      target: `≤ ${limit.toFixed(2)}x`,
+      met: ms / node <= limit,
+    })
     return {
       rows: [
         row('upsc --version', median(times.version), 2),
         row('upsc --help', median(times.help), 2),
-        row('upsc history --help (a command\'s help)', median(times.historyHelp), 1.5),
+        row("upsc history --help (a command's help)", median(times.historyHelp), 1.5),
         row('upsc bootstrap systemd (config found, validated, units rendered; no AWS)', median(times.systemd), 1.5),
       ],
       notes: [
         `oclif rendering the root help without the fast path: ${fmtMs(median(times.oclif))} (${fmtRatio(median(times.oclif) / node)} of node -e 0).`,
-        'Output goes to a pipe, as in a script: help then comes from the files oclif rendered at build (dist/help/); on a terminal oclif renders it (at the terminal\'s width, in colour).',
+        "Output goes to a pipe, as in a script: help then comes from the files oclif rendered at build (dist/help/); on a terminal oclif renders it (at the terminal's width, in colour).",
       ],
     }
   } finally {

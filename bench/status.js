@@ -26,7 +26,10 @@ export async function run({log}) {
   const dir = mkdtempSync(join(tmpdir(), 'upsc-bench-status-'))
   try {
     const host = standIn.hosts[0].host
-    execFileSync('bash', ['-c', 'docker compose build -q >/dev/null 2>&1; docker compose up -d >/dev/null 2>&1'], {cwd: host.appDir, env: {...process.env, ...host.env}})
+    execFileSync('bash', ['-c', 'docker compose build -q >/dev/null 2>&1; docker compose up -d >/dev/null 2>&1'], {
+      cwd: host.appDir,
+      env: {...process.env, ...host.env},
+    })
     writeFileSync(join(dir, 'upsc.config.json'), JSON.stringify({stages: {stage2: stage}}))
     const {buildPayload} = await import('../dist/remote/payload.js')
     const {stageSettings} = await import('../dist/remote/settings.js')
@@ -56,7 +59,15 @@ export async function run({log}) {
     const peak = Math.max(...memory.filter(Boolean))
     return {
       rows: [
-        {metric: 'wall time, median', upsc: fmtMs(u), baseline: fmtMs(s), baselineName: 'check-build-status.sh', ratio: fmtRatio(u / s), target: '≤ 0.15x', met: u / s <= 0.15},
+        {
+          metric: 'wall time, median',
+          upsc: fmtMs(u),
+          baseline: fmtMs(s),
+          baselineName: 'check-build-status.sh',
+          ratio: fmtRatio(u / s),
+          target: '≤ 0.15x',
+          met: u / s <= 0.15,
+        },
         {metric: 'peak memory (RSS, the highest of the runs)', upsc: `${peak.toFixed(0)} MiB`, baseline: '', ratio: '', target: '≤ 80 MiB', met: peak <= 80},
         {
           metric: 'finished command noticed after (median / max)',
@@ -69,7 +80,7 @@ export async function run({log}) {
       ],
       notes: [
         `${RUNS} alternating runs each. Both run the same probe script on the same sandbox host; the host's own work (the probe, whose fake docker is a Node script) is part of both figures.`,
-        'Round trip: 20 Run Commands of a trivial script followed with upsc\'s poll loop; the figure is the time from the end of execution on the host to the poll that reports it.',
+        "Round trip: 20 Run Commands of a trivial script followed with upsc's poll loop; the figure is the time from the end of execution on the host to the poll that reports it.",
       ],
     }
   } finally {
@@ -81,16 +92,22 @@ export async function run({log}) {
 /** How long after a command ends on the host does the CLI's poll loop report it? */
 async function runCommandRoundTrip(standIn, log) {
   const {AwsClients} = await import('../dist/aws/clients.js')
-  const {sendCommand, waitForCommand} = await import('../dist/aws/run-command.js')
+  const {sendAndFollow} = await import('../dist/engine/follow.js')
   Object.assign(process.env, standIn.env)
   const clients = new AwsClients({region: standIn.region})
-  const ssm = await clients.ssm()
   const id = standIn.hosts[0].instanceId
   const delays = []
   for (let i = 0; i < 20; i++) {
     // The script sleeps a random part of a second so the end falls anywhere between polls.
-    const commandId = await sendCommand(ssm, {instanceIds: [id], commands: [`sleep 0.${Math.floor(Math.random() * 9)}`], comment: 'bench', executionTimeoutSeconds: 60, deliveryTimeoutSeconds: 30})
-    const [result] = await waitForCommand(ssm, commandId, [id])
+    const request = {
+      instanceIds: [id],
+      commands: [`sleep 0.${Math.floor(Math.random() * 9)}`],
+      comment: 'bench',
+      executionTimeoutSeconds: 60,
+      deliveryTimeoutSeconds: 30,
+    }
+    const {runs} = await sendAndFollow(clients, request, [id], {events: {}}, {})
+    const result = runs[0].invocation
     const noticed = Date.now()
     // The sandbox stamps ExecutionEndDateTime with this machine's clock, in milliseconds.
     const ended = Date.parse(result.finishedAt)

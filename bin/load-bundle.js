@@ -24,7 +24,17 @@ export function compileBundle(file, cachedData) {
     module.paths = Module._nodeModulePaths(dirname(file))
     const require = createRequire(file)
     Module._cache[file] = module
-    script.runInThisContext().call(module.exports, module.exports, require, module, file, dirname(file), (specifier) => import(specifier.startsWith('.') ? new URL(specifier, pathToFileURL(file)).href : specifier))
+    script
+      .runInThisContext()
+      .call(
+        module.exports,
+        module.exports,
+        require,
+        module,
+        file,
+        dirname(file),
+        (specifier) => import(specifier.startsWith('.') ? new URL(specifier, pathToFileURL(file)).href : specifier),
+      )
     module.loaded = true
     return module.exports
   }

@@ -19,7 +19,11 @@ function commandFiles(dir = join(root, 'src', 'commands')) {
     .flatMap((e) => (e.isDirectory() ? commandFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []))
     .sort()
 }
-const idOf = (file) => relative(join(root, 'src', 'commands'), file).replace(/\.ts$/, '').split(sep).join(':')
+const idOf = (file) =>
+  relative(join(root, 'src', 'commands'), file)
+    .replace(/\.ts$/, '')
+    .split(sep)
+    .join(':')
 
 const commands = commandFiles()
 // Each command's module (and what it imports) is evaluated only when oclif asks for that command: a
@@ -39,9 +43,15 @@ const importMetaUrl = {
     b.onLoad({filter: /[/\\]src[/\\].*\.ts$/}, async (args) => {
       const text = await readFile(args.path, 'utf8')
       if (!text.includes('import.meta.url')) return undefined
-      const compiled = join('dist', relative(join(root, 'src'), args.path)).replace(/\.ts$/, '.js').split(sep).join('/')
+      const compiled = join('dist', relative(join(root, 'src'), args.path))
+        .replace(/\.ts$/, '.js')
+        .split(sep)
+        .join('/')
       const from = relative(dirname(OUT), join(root, compiled)).split(sep).join('/')
-      return {contents: text.replaceAll('import.meta.url', `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${JSON.stringify(from)})).href`), loader: 'ts'}
+      return {
+        contents: text.replaceAll('import.meta.url', `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${JSON.stringify(from)})).href`),
+        loader: 'ts',
+      }
     })
   },
 }
@@ -82,5 +92,5 @@ const result = await build({
 // node:http and oclif's loading of ESM plugins (plugin-help, plugin-autocomplete) keep working.
 const text = readFileSync(OUT, 'utf8')
 writeFileSync(OUT, text.replaceAll(/(?<![\w$.'"`])import\(/g, '__upscImport('))
-if (process.env.UPSC_BUNDLE_META) (await import("node:fs")).writeFileSync(process.env.UPSC_BUNDLE_META, JSON.stringify(result.metafile))
+if (process.env.UPSC_BUNDLE_META) (await import('node:fs')).writeFileSync(process.env.UPSC_BUNDLE_META, JSON.stringify(result.metafile))
 if (result.warnings.length > 0) process.exitCode = 1

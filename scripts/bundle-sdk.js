@@ -23,7 +23,15 @@ const literalShapeKeys = {
 }
 
 await build({
-  entryPoints: ['src/aws/sdk/ec2.ts', 'src/aws/sdk/ssm.ts', 'src/aws/sdk/logs.ts', 'src/aws/sdk/sts.ts', 'src/aws/sdk/cloudwatch.ts', 'src/aws/sdk/sns.ts', 'src/aws/sdk/iam.ts'],
+  entryPoints: [
+    'src/aws/sdk/ec2.ts',
+    'src/aws/sdk/ssm.ts',
+    'src/aws/sdk/logs.ts',
+    'src/aws/sdk/sts.ts',
+    'src/aws/sdk/cloudwatch.ts',
+    'src/aws/sdk/sns.ts',
+    'src/aws/sdk/iam.ts',
+  ],
   outdir: 'dist/aws/sdk',
   bundle: true,
   splitting: true,

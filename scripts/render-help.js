@@ -12,7 +12,14 @@ export function helpIds(manifest) {
   const ids = Object.entries(manifest.commands)
     .filter(([, c]) => !c.hidden)
     .map(([id]) => id)
-  const topics = new Set(ids.flatMap((id) => id.split(':').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join(':'))))
+  const topics = new Set(
+    ids.flatMap((id) =>
+      id
+        .split(':')
+        .slice(0, -1)
+        .map((_, i, parts) => parts.slice(0, i + 1).join(':')),
+    ),
+  )
   return ['', ...[...topics, ...ids].sort()]
 }
 

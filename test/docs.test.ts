@@ -8,7 +8,12 @@ import {renderExitCodeTable} from '../src/render/exit-codes.js'
 
 const root = join(import.meta.dirname, '..')
 const read = (file: string) => readFileSync(join(root, file), 'utf8')
-const docs = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join('docs', f))]
+const docs = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => join('docs', f)),
+]
 
 function generatedBlock(text: string, name: string): string {
   const match = new RegExp(`<!-- generated:${name} -->\\n([\\s\\S]*?)\\n<!-- /generated:${name} -->`).exec(text)
@@ -50,11 +55,15 @@ describe('docs', () => {
   })
 
   it('docs/COMMANDS.md is what oclif readme generates from the built commands (run npm run docs)', () => {
-    const out = execFileSync(process.execPath, [join(root, 'node_modules/oclif/bin/run.js'), 'readme', '--readme-path', 'docs/COMMANDS.md', '--no-aliases', '--dry-run'], {
-      cwd: root,
-      env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true', COLUMNS: '120'},
-      encoding: 'utf8',
-    })
+    const out = execFileSync(
+      process.execPath,
+      [join(root, 'node_modules/oclif/bin/run.js'), 'readme', '--readme-path', 'docs/COMMANDS.md', '--no-aliases', '--dry-run'],
+      {
+        cwd: root,
+        env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true', COLUMNS: '120'},
+        encoding: 'utf8',
+      },
+    )
     expect(out.replace(/^replacing .*\n/, '').trimEnd()).toBe(read('docs/COMMANDS.md').trimEnd())
   })
 })

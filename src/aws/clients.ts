@@ -103,6 +103,7 @@ export class AwsClients {
   }
 
   destroy(): void {
-    for (const c of [this.ssmClient, this.ec2Client, this.logsClient, this.stsClient, this.cloudwatchClient, this.iamClient, ...this.snsClients.values()]) void c?.then((x) => x.destroy())
+    for (const c of [this.ssmClient, this.ec2Client, this.logsClient, this.stsClient, this.cloudwatchClient, this.iamClient, ...this.snsClients.values()])
+      void c?.then((x) => x.destroy())
   }
 }

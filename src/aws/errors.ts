@@ -15,7 +15,14 @@ interface SdkLikeError {
 }
 
 const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnauthorizedAccess', 'AuthorizationError'])
-const THROTTLED = new Set(['ThrottlingException', 'Throttling', 'RequestLimitExceeded', 'TooManyRequestsException', 'RequestThrottledException', 'ThrottledException'])
+const THROTTLED = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'RequestThrottledException',
+  'ThrottledException',
+])
 const BAD_CREDENTIALS = new Set(['InvalidClientTokenId', 'UnrecognizedClientException', 'SignatureDoesNotMatch', 'AuthFailure', 'InvalidAccessKeyId'])
 const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired'])
 
@@ -35,20 +42,43 @@ export function describeAwsError(error: unknown, context: AwsErrorContext = {}):
   const fail = (code: string, text: string, hint: string, exitCode: number = ExitCode.awsAccess) =>
     new UpscError(code, text, {exitCode: exitCode as UpscError['exitCode'], hint, cause: error})
 
-  if (/SSO session .* (is invalid|has expired)|Token is expired|The SSO session associated with this profile/i.test(message) || (name === 'TokenProviderError' && /sso/i.test(message)))
-    return fail('sso-expired', `The AWS SSO session${context.profile ? ` for profile ${context.profile}` : ''} has expired.`, `Run \`aws sso login${profileFlag}\`, then try again.`)
+  if (
+    /SSO session .* (is invalid|has expired)|Token is expired|The SSO session associated with this profile/i.test(message) ||
+    (name === 'TokenProviderError' && /sso/i.test(message))
+  )
+    return fail(
+      'sso-expired',
+      `The AWS SSO session${context.profile ? ` for profile ${context.profile}` : ''} has expired.`,
+      `Run \`aws sso login${profileFlag}\`, then try again.`,
+    )
   if (name === 'CredentialsProviderError' || /Could not load credentials from any providers/i.test(message))
-    return fail('no-credentials', 'No AWS credentials were found.', `Run \`aws configure${profileFlag}\` or \`aws sso login${profileFlag}\`, pass --profile, or export AWS_PROFILE.`)
+    return fail(
+      'no-credentials',
+      'No AWS credentials were found.',
+      `Run \`aws configure${profileFlag}\` or \`aws sso login${profileFlag}\`, pass --profile, or export AWS_PROFILE.`,
+    )
   if (/Region is missing/i.test(message))
     return fail('no-region', 'No AWS region is set.', 'Set "region" on the stage in upsc.config.json, pass --region, or export AWS_REGION.')
   if (EXPIRED.has(name))
     return fail('credentials-expired', `The AWS credentials have expired${action}.`, `Refresh them (for SSO: \`aws sso login${profileFlag}\`) and try again.`)
   if (BAD_CREDENTIALS.has(name))
-    return fail('credentials-invalid', `AWS rejected the credentials${action}: ${message}`, 'Check the profile or the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in use.')
+    return fail(
+      'credentials-invalid',
+      `AWS rejected the credentials${action}: ${message}`,
+      'Check the profile or the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in use.',
+    )
   if (ACCESS_DENIED.has(name) || e.$metadata?.httpStatusCode === 403)
-    return fail('access-denied', `Access denied${action}: ${message}`, `Grant${context.action ? ` ${context.action}` : ' the action'} to the caller; docs/IAM.md lists the least-privilege policy.`)
+    return fail(
+      'access-denied',
+      `Access denied${action}: ${message}`,
+      `Grant${context.action ? ` ${context.action}` : ' the action'} to the caller; docs/IAM.md lists the least-privilege policy.`,
+    )
   if (THROTTLED.has(name))
-    return fail('throttled', `AWS kept throttling the request${action} after retries.`, 'Wait a minute and try again; if it persists, run fewer upsc commands at once.')
+    return fail(
+      'throttled',
+      `AWS kept throttling the request${action} after retries.`,
+      'Wait a minute and try again; if it persists, run fewer upsc commands at once.',
+    )
   // Case-sensitive: "ResourceNotFoundException" must not read as ENOTFOUND.
   if (/\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET)\b|socket hang up/.test(`${name} ${message} ${e.code ?? ''}`))
     return fail('network', `Cannot reach the AWS endpoint${action}: ${message || name}`, 'Check the network, a proxy, or AWS_ENDPOINT_URL if you set one.')

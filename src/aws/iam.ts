@@ -35,7 +35,9 @@ export function parameterArn(partition: string, region: string, account: string,
 /** The actions the principal is not allowed (implicitly or explicitly denied). */
 export async function deniedActions(iam: IAMClient, principalArn: string, actions: readonly string[], resourceArns?: string[]): Promise<string[]> {
   const {SimulatePrincipalPolicyCommand} = await import('./sdk/iam.js')
-  const out = await iam.send(new SimulatePrincipalPolicyCommand({PolicySourceArn: principalArn, ActionNames: [...actions], ...(resourceArns ? {ResourceArns: resourceArns} : {})}))
+  const out = await iam.send(
+    new SimulatePrincipalPolicyCommand({PolicySourceArn: principalArn, ActionNames: [...actions], ...(resourceArns ? {ResourceArns: resourceArns} : {})}),
+  )
   return (out.EvaluationResults ?? []).filter((r) => r.EvalDecision !== 'allowed').map((r) => r.EvalActionName ?? '?')
 }
 

@@ -43,7 +43,14 @@ export async function filterLogEvents(logs: CloudWatchLogsClient, query: FilterQ
     ...(query.nextToken ? {nextToken: query.nextToken} : {}),
   }
   const out = await logs.send(new FilterLogEventsCommand(input), {abortSignal: signal})
-  const events = (out.events ?? []).map((e) => ({group: query.group, stream: e.logStreamName ?? '', timestamp: e.timestamp ?? 0, message: e.message ?? '', eventId: e.eventId, ingestionTime: e.ingestionTime}))
+  const events = (out.events ?? []).map((e) => ({
+    group: query.group,
+    stream: e.logStreamName ?? '',
+    timestamp: e.timestamp ?? 0,
+    message: e.message ?? '',
+    eventId: e.eventId,
+    ingestionTime: e.ingestionTime,
+  }))
   return {events, nextToken: out.nextToken}
 }
 
@@ -88,7 +95,13 @@ async function* liveItems(stream: AsyncIterable<StartLiveTailResponseStream>): A
     else if (item.sessionStart) yield {kind: 'start'}
     else {
       const update = item.sessionUpdate
-      const events = (update?.sessionResults ?? []).map((r) => ({group: groupFromIdentifier(r.logGroupIdentifier ?? ''), stream: r.logStreamName ?? '', timestamp: r.timestamp ?? 0, message: r.message ?? '', ingestionTime: r.ingestionTime}))
+      const events = (update?.sessionResults ?? []).map((r) => ({
+        group: groupFromIdentifier(r.logGroupIdentifier ?? ''),
+        stream: r.logStreamName ?? '',
+        timestamp: r.timestamp ?? 0,
+        message: r.message ?? '',
+        ingestionTime: r.ingestionTime,
+      }))
       yield {kind: 'update', events, sampled: Boolean(update?.sessionMetadata?.sampled)}
     }
   }

@@ -19,7 +19,8 @@ export interface RegionChoice {
 
 /** Pure: the `region` of a profile in an AWS config file's text (`[default]`, `[profile NAME]`). */
 export function profileRegion(configText: string, profile: string): string | undefined {
-  const header = profile === 'default' ? /^\[\s*(profile\s+)?default\s*\]$/ : new RegExp(`^\\[\\s*profile\\s+${profile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\]$`)
+  const header =
+    profile === 'default' ? /^\[\s*(profile\s+)?default\s*\]$/ : new RegExp(`^\\[\\s*profile\\s+${profile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\]$`)
   let inside = false
   for (const raw of configText.split(/\r?\n/)) {
     const line = raw.trim()

@@ -1,6 +1,8 @@
 /**
- * SSM Run Command: send a bash payload, follow it with our own poll loop, read the results.
- * (The SDK waiter is not used: its botocore twin gives up after 100 s, and deploys take longer.)
+ * SSM Run Command, thin: SendCommand, one poll of the invocations (GetCommandInvocation /
+ * ListCommandInvocations), CancelCommand. The poll loop that follows a command is the engine's
+ * (engine/follow.ts); the SDK waiter is not used: its botocore twin gives up after 100 s, and
+ * deploys take longer.
  */
 import type {GetCommandInvocationCommandOutput, SSMClient} from '@aws-sdk/client-ssm'
 
@@ -9,7 +11,6 @@ import {UpscError} from '../errors/upsc-error.js'
 import {redact} from '../util/redact.js'
 import {mapPool} from '../util/pool.js'
 import {describeAwsError} from './errors.js'
-import {sleep} from '../util/sleep.js'
 
 export const RUN_SHELL_DOCUMENT = 'AWS-RunShellScript'
 /** GetCommandInvocation cuts output at these lengths; CloudWatch output has the rest. */
@@ -35,7 +36,17 @@ export interface RunRequest {
   maxErrors?: string
 }
 
-export type InvocationStatus = 'Pending' | 'InProgress' | 'Delayed' | 'Success' | 'Cancelled' | 'Cancelling' | 'TimedOut' | 'Failed' | 'Undeliverable' | 'Terminated'
+export type InvocationStatus =
+  | 'Pending'
+  | 'InProgress'
+  | 'Delayed'
+  | 'Success'
+  | 'Cancelled'
+  | 'Cancelling'
+  | 'TimedOut'
+  | 'Failed'
+  | 'Undeliverable'
+  | 'Terminated'
 
 export type Outcome = 'succeeded' | 'failed' | 'timed-out' | 'delivery-timed-out' | 'cancelled' | 'undeliverable' | 'terminated' | 'running'
 
@@ -91,7 +102,10 @@ export function describeOutcome(outcome: Outcome, responseCode: number): {exitCo
     case 'timed-out':
       return {exitCode: ExitCode.failed, text: 'timed out on the host (execution timeout reached; the script was stopped)'}
     case 'delivery-timed-out':
-      return {exitCode: ExitCode.unreachable, text: 'never delivered: the SSM agent did not pick the command up in time (is the instance running and its agent online?)'}
+      return {
+        exitCode: ExitCode.unreachable,
+        text: 'never delivered: the SSM agent did not pick the command up in time (is the instance running and its agent online?)',
+      }
     case 'cancelled':
       return {exitCode: ExitCode.failed, text: 'cancelled'}
     case 'undeliverable':
@@ -113,7 +127,13 @@ export function pollDelayMs(attempt: number): number {
   return schedule[attempt] ?? 400
 }
 
-export function toInvocationResult(instanceId: string, o: Pick<GetCommandInvocationCommandOutput, 'Status' | 'StatusDetails' | 'ResponseCode' | 'StandardOutputContent' | 'StandardErrorContent' | 'ExecutionStartDateTime' | 'ExecutionEndDateTime'>): InvocationResult {
+export function toInvocationResult(
+  instanceId: string,
+  o: Pick<
+    GetCommandInvocationCommandOutput,
+    'Status' | 'StatusDetails' | 'ResponseCode' | 'StandardOutputContent' | 'StandardErrorContent' | 'ExecutionStartDateTime' | 'ExecutionEndDateTime'
+  >,
+): InvocationResult {
   const status = o.Status ?? 'Pending'
   const raw = o.StandardOutputContent ?? ''
   // The host masks credentials already; this is the CLI's second look (defence in depth).
@@ -131,7 +151,6 @@ export function toInvocationResult(instanceId: string, o: Pick<GetCommandInvocat
     finishedAt: o.ExecutionEndDateTime || undefined,
   }
 }
-
 
 export async function sendCommand(ssm: SSMClient, request: RunRequest): Promise<string> {
   if (request.instanceIds.length === 0) throw new Error('sendCommand needs at least one instance')
@@ -158,21 +177,17 @@ export async function sendCommand(ssm: SSMClient, request: RunRequest): Promise<
   } catch (error) {
     const e = error as {name?: string; message?: string}
     if (e.name === 'InvalidInstanceId')
-      throw new UpscError('not-managed', `Systems Manager cannot reach ${request.instanceIds.join(', ')}: ${e.message ?? 'not managed, or its agent is offline'}.`, {
-        exitCode: ExitCode.unreachable,
-        hint: 'Check that the instance is running, has the SSM agent online and an instance profile with AmazonSSMManagedInstanceCore (`upsc status` shows each).',
-        cause: error,
-      })
+      throw new UpscError(
+        'not-managed',
+        `Systems Manager cannot reach ${request.instanceIds.join(', ')}: ${e.message ?? 'not managed, or its agent is offline'}.`,
+        {
+          exitCode: ExitCode.unreachable,
+          hint: 'Check that the instance is running, has the SSM agent online and an instance profile with AmazonSSMManagedInstanceCore (`upsc status` shows each).',
+          cause: error,
+        },
+      )
     throw describeAwsError(error, {action: 'ssm:SendCommand'})
   }
-}
-
-export interface WaitOptions {
-  signal?: AbortSignal
-  /** Called after each poll with the invocations seen so far (for progress display). */
-  onPoll?: (results: InvocationResult[]) => void
-  /** How long InvocationDoesNotExist is tolerated after sending (a known race). */
-  appearGraceMs?: number
 }
 
 /** Up to this many instances, each poll asks GetCommandInvocation per instance (it carries the output). */
@@ -184,7 +199,14 @@ const PER_INSTANCE_POLL_LIMIT = 2
  * statuses, and the whole output of a finished instance when it is short (under 2,500
  * characters); GetCommandInvocation reads the others once, in a bounded pool.
  */
-export async function pollInvocations(ssm: SSMClient, commandId: string, open: string[], known: Map<string, InvocationResult>, sentAt: number, appearGraceMs = 30_000): Promise<void> {
+export async function pollInvocations(
+  ssm: SSMClient,
+  commandId: string,
+  open: string[],
+  known: Map<string, InvocationResult>,
+  sentAt: number,
+  appearGraceMs = 30_000,
+): Promise<void> {
   const {GetCommandInvocationCommand, paginateListCommandInvocations} = await import('./sdk/ssm.js')
   const read = async (instanceId: string) => {
     try {
@@ -205,9 +227,25 @@ export async function pollInvocations(ssm: SSMClient, commandId: string, open: s
       for (const inv of page.CommandInvocations ?? []) {
         if (!inv.InstanceId || !wanted.has(inv.InstanceId) || !inv.Status) continue
         const whole = inv.Status === 'Success' ? completePluginOutput(inv.CommandPlugins?.[0]?.Output) : undefined
-        if (whole) known.set(inv.InstanceId, toInvocationResult(inv.InstanceId, {Status: inv.Status, StatusDetails: inv.StatusDetails, ResponseCode: inv.CommandPlugins?.[0]?.ResponseCode ?? 0, StandardOutputContent: whole.stdout, StandardErrorContent: whole.stderr}))
+        if (whole)
+          known.set(
+            inv.InstanceId,
+            toInvocationResult(inv.InstanceId, {
+              Status: inv.Status,
+              StatusDetails: inv.StatusDetails,
+              ResponseCode: inv.CommandPlugins?.[0]?.ResponseCode ?? 0,
+              StandardOutputContent: whole.stdout,
+              StandardErrorContent: whole.stderr,
+            }),
+          )
         else if (isTerminal(inv.Status)) finished.push(inv.InstanceId)
-        else known.set(inv.InstanceId, {...(known.get(inv.InstanceId) ?? emptyInvocation(inv.InstanceId)), status: inv.Status, statusDetails: inv.StatusDetails, outcome: outcomeOf(inv.Status, inv.StatusDetails)})
+        else
+          known.set(inv.InstanceId, {
+            ...(known.get(inv.InstanceId) ?? emptyInvocation(inv.InstanceId)),
+            status: inv.Status,
+            statusDetails: inv.StatusDetails,
+            outcome: outcomeOf(inv.Status, inv.StatusDetails),
+          })
       }
   } catch (error) {
     throw describeAwsError(error, {action: 'ssm:ListCommandInvocations'})
@@ -229,25 +267,15 @@ export function completePluginOutput(output: string | undefined): {stdout: strin
   return at === -1 ? {stdout: output, stderr: ''} : {stdout: output.slice(0, at), stderr: output.slice(at + separator.length)}
 }
 
-export const emptyInvocation = (instanceId: string): InvocationResult => ({instanceId, status: 'Pending', outcome: 'running', responseCode: -1, stdout: '', stderr: '', stdoutTruncated: false})
-
-/**
- * Poll until every invocation is terminal (or the signal aborts: then the last known state is
- * returned, with outcome "running" for those still going — the remote run goes on).
- */
-export async function waitForCommand(ssm: SSMClient, commandId: string, instanceIds: string[], options: WaitOptions = {}): Promise<InvocationResult[]> {
-  const results = new Map<string, InvocationResult>()
-  const sentAt = Date.now()
-  for (let attempt = 0; ; attempt++) {
-    const open = instanceIds.filter((id) => !isTerminal(results.get(id)?.status ?? 'Pending'))
-    if (open.length === 0 || options.signal?.aborted) break
-    await sleep(pollDelayMs(attempt), options.signal)
-    if (options.signal?.aborted) break
-    await pollInvocations(ssm, commandId, open, results, sentAt, options.appearGraceMs)
-    options.onPoll?.([...results.values()])
-  }
-  return instanceIds.map((id) => results.get(id) ?? emptyInvocation(id))
-}
+export const emptyInvocation = (instanceId: string): InvocationResult => ({
+  instanceId,
+  status: 'Pending',
+  outcome: 'running',
+  responseCode: -1,
+  stdout: '',
+  stderr: '',
+  stdoutTruncated: false,
+})
 
 export async function cancelCommand(ssm: SSMClient, commandId: string, instanceIds?: string[]): Promise<void> {
   const {CancelCommandCommand} = await import('./sdk/ssm.js')

@@ -93,7 +93,14 @@ export interface PluginInvocationInput {
 export function pluginInvocation(input: PluginInvocationInput): {argv: string[]; env: Record<string, string>} {
   const response = pythonJson({SessionId: input.response.SessionId, TokenValue: input.response.TokenValue, StreamUrl: input.response.StreamUrl})
   return {
-    argv: [input.responseInEnv ? SESSION_RESPONSE_ENV : response, input.region, 'StartSession', input.profile ?? '', pythonJson(input.request), input.endpointUrl],
+    argv: [
+      input.responseInEnv ? SESSION_RESPONSE_ENV : response,
+      input.region,
+      'StartSession',
+      input.profile ?? '',
+      pythonJson(input.request),
+      input.endpointUrl,
+    ],
     env: input.responseInEnv ? {[SESSION_RESPONSE_ENV]: response} : {},
   }
 }
@@ -228,7 +235,12 @@ export interface SessionRun {
  * remote shell), as the AWS CLI does, and passes SIGTERM/SIGHUP on to the plugin so that it can end
  * the session. A Ctrl-C before the plugin starts cancels: the session, if started, is terminated.
  */
-export async function runSession(ssm: SSMClient, plugin: PluginInfo, request: SessionRequest, options: {profile?: string; env?: NodeJS.ProcessEnv}): Promise<SessionRun> {
+export async function runSession(
+  ssm: SSMClient,
+  plugin: PluginInfo,
+  request: SessionRequest,
+  options: {profile?: string; env?: NodeJS.ProcessEnv},
+): Promise<SessionRun> {
   let child: ReturnType<typeof spawn> | undefined
   let cancelled = false
   const cancel = () => {

@@ -35,7 +35,9 @@ export function followStream(
         let out
         await budget.take()
         try {
-          out = await logs.send(new GetLogEventsCommand({logGroupName: group, logStreamName: stream, startFromHead: true, ...(token ? {nextToken: token} : {})}))
+          out = await logs.send(
+            new GetLogEventsCommand({logGroupName: group, logStreamName: stream, startFromHead: true, ...(token ? {nextToken: token} : {})}),
+          )
         } catch (error) {
           // Not created yet: the agent creates the stream with the first output it ships.
           if ((error as {name?: string}).name === 'ResourceNotFoundException') return delivered

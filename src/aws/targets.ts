@@ -41,7 +41,14 @@ export function filtersFor(selector: InstanceSelector, explicit: string[]): {Nam
     const names = explicit.filter((v) => !INSTANCE_ID.test(v))
     return [
       ...(ids.length > 0 ? [[{Name: 'instance-id', Values: ids}]] : []),
-      ...(names.length > 0 ? [[{Name: 'tag:Name', Values: names}, {Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped']}]] : []),
+      ...(names.length > 0
+        ? [
+            [
+              {Name: 'tag:Name', Values: names},
+              {Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped']},
+            ],
+          ]
+        : []),
     ]
   }
   const filters = Object.entries(selector.tags ?? {}).map(([k, v]) => ({Name: `tag:${k}`, Values: [v]}))
@@ -61,7 +68,11 @@ export function checkTargets(found: Target[], selector: InstanceSelector, explic
     for (const value of explicit) {
       const matches = found.filter((t) => t.instanceId === value || t.name === value)
       if (matches.length === 0)
-        throw unreachableError('instance-not-found', `No instance found with id or Name tag "${value}".`, 'Check the value and the region (--region); `aws ec2 describe-instances` lists them.')
+        throw unreachableError(
+          'instance-not-found',
+          `No instance found with id or Name tag "${value}".`,
+          'Check the value and the region (--region); `aws ec2 describe-instances` lists them.',
+        )
       if (matches.length > 1)
         throw usageError(
           'instance-ambiguous',
@@ -73,14 +84,18 @@ export function checkTargets(found: Target[], selector: InstanceSelector, explic
     return result
   }
   if (found.length === 0) {
-    const what = [
-      ...(selector.ids ? [`ids ${selector.ids.join(', ')}`] : []),
-      ...Object.entries(selector.tags ?? {}).map(([k, v]) => `tag ${k}=${v}`),
-    ].join(' and ')
-    throw unreachableError('instance-not-found', `No instance of stage "${stageName}" matches ${what}.`, 'Check the stage\'s "instances" selector and the region.')
+    const what = [...(selector.ids ? [`ids ${selector.ids.join(', ')}`] : []), ...Object.entries(selector.tags ?? {}).map(([k, v]) => `tag ${k}=${v}`)].join(
+      ' and ',
+    )
+    throw unreachableError(
+      'instance-not-found',
+      `No instance of stage "${stageName}" matches ${what}.`,
+      'Check the stage\'s "instances" selector and the region.',
+    )
   }
   const missing = (selector.ids ?? []).filter((id) => !found.some((t) => t.instanceId === id))
-  if (missing.length > 0) throw unreachableError('instance-not-found', `Instance(s) not found: ${missing.join(', ')}.`, 'Check the stage\'s "instances" ids and the region.')
+  if (missing.length > 0)
+    throw unreachableError('instance-not-found', `Instance(s) not found: ${missing.join(', ')}.`, 'Check the stage\'s "instances" ids and the region.')
   return found.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.instanceId.localeCompare(b.instanceId))
 }
 

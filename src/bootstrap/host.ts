@@ -11,11 +11,10 @@ import {createHash} from 'node:crypto'
 import {gzipSync} from 'node:zlib'
 
 import type {StageConfig} from '../config/load.js'
-import {deploySettings} from '../ops/deploy.js'
 import {compactScript, reachableLibrary} from '../remote/bundle.js'
 import {readScript} from '../remote/payload.js'
 import {exportLine} from '../remote/quote.js'
-import type {Settings} from '../remote/settings.js'
+import {deploySettings, type Settings} from '../remote/settings.js'
 import {HEREDOC_END, readTemplate} from './template.js'
 
 /** Where the host scripts write their logs (shipped by the CloudWatch agent). */
@@ -32,7 +31,16 @@ export const ARCHIVE_MARK = 'upsc-host-scripts:'
  * Not host settings: those of one run (set by whoever runs a script), the deadline inside a Run
  * Command's timeout (the units have none), and the probe's (the CLI sends the probe with its own).
  */
-const NOT_HOST = ['UPSC_BRANCH', 'UPSC_REF', 'UPSC_DEPLOY_ID', 'UPSC_CALLER', 'UPSC_COMMAND_ID', 'UPSC_DEADLINE_SECONDS', 'UPSC_UNITS', 'UPSC_DISK_MIN_FREE_PERCENT']
+const NOT_HOST = [
+  'UPSC_BRANCH',
+  'UPSC_REF',
+  'UPSC_DEPLOY_ID',
+  'UPSC_CALLER',
+  'UPSC_COMMAND_ID',
+  'UPSC_DEADLINE_SECONDS',
+  'UPSC_UNITS',
+  'UPSC_DISK_MIN_FREE_PERCENT',
+]
 
 /**
  * What signals.sh reads (docs/HOST-SIGNALS.md): the alerts' topic (alerts.topicArn, else the

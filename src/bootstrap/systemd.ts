@@ -21,7 +21,11 @@ export const MONITOR_PERIOD_SECONDS = 180
 /** A systemd command-line word: double-quoted, with `%` specifiers and `$` variables escaped. */
 export function systemdWord(value: string): string {
   if (/^[A-Za-z0-9/_.:@+-]+$/.test(value)) return value
-  return `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('%', '%%').replaceAll('$', () => '$$')}"`
+  return `"${value
+    .replaceAll('\\', '\\\\')
+    .replaceAll('"', '\\"')
+    .replaceAll('%', '%%')
+    .replaceAll('$', () => '$$')}"`
 }
 
 export function systemdUnits(stage: StageConfig, version: string): GeneratedFile[] {

@@ -42,7 +42,7 @@ const MARKER = /^@@FILE:([\w.-]+)@@$|@@(Q:)?([A-Z][A-Z0-9_]*)@@|@@TF:([a-z_]+)@@
  */
 export function fillTemplate(template: string, {values = {}, files = {}, templatefile}: Fill): string {
   const used = new Set<string>()
-  const escape = templatefile ? escapeTemplatefile : (text: string) => text
+  const escapeText = templatefile ? escapeTemplatefile : (text: string) => text
   const replace = (file: string | undefined, quoted: string | undefined, value: string | undefined, variable: string | undefined): string => {
     if (file !== undefined) {
       const text = files[file]
@@ -50,13 +50,13 @@ export function fillTemplate(template: string, {values = {}, files = {}, templat
       // A line equal to the delimiter would end the heredoc early.
       if (text.split('\n').includes(HEREDOC_END)) throw new Error(`template: file ${file} contains a line ${HEREDOC_END}`)
       used.add(`FILE:${file}`)
-      return escape(text.endsWith('\n') ? text.slice(0, -1) : text)
+      return escapeText(text.endsWith('\n') ? text.slice(0, -1) : text)
     }
     if (value !== undefined) {
       const text = values[value]
       if (text === undefined) throw new Error(`template: no value for ${value}`)
       used.add(value)
-      return escape(quoted ? shellQuote(text) : text)
+      return escapeText(quoted ? shellQuote(text) : text)
     }
     if (!templatefile?.includes(variable!)) throw new Error(`template: unknown templatefile variable ${variable}`)
     used.add(`TF:${variable}`)
@@ -65,10 +65,10 @@ export function fillTemplate(template: string, {values = {}, files = {}, templat
   let out = ''
   let last = 0
   for (const m of template.matchAll(MARKER)) {
-    out += escape(template.slice(last, m.index)) + replace(m[1], m[2], m[3], m[4])
+    out += escapeText(template.slice(last, m.index)) + replace(m[1], m[2], m[3], m[4])
     last = m.index + m[0].length
   }
-  out += escape(template.slice(last))
+  out += escapeText(template.slice(last))
   const given = [...Object.keys(values), ...Object.keys(files).map((f) => `FILE:${f}`), ...(templatefile ?? []).map((v) => `TF:${v}`)]
   for (const name of given) if (!used.has(name)) throw new Error(`template: ${name} is given but not used`)
   return out

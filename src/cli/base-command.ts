@@ -1,4 +1,4 @@
-import {Command, Flags, Interfaces} from '@oclif/core'
+import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {AwsClients} from '../aws/clients.js'
 import {describeAwsError} from '../aws/errors.js'
@@ -11,6 +11,7 @@ import type {ProgressMode} from './progress.js'
 import {UpscError, usageError} from '../errors/upsc-error.js'
 import {renderError} from '../render/error.js'
 import {renderBuiltInNotice} from '../render/notice.js'
+import type {ErrorJson} from '../render/json-schemas.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 
@@ -22,16 +23,19 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
 
   static override baseFlags = {
-    stage: Flags.string({char: 's', description: 'Stage to act on (default: the config\'s defaultStage).', helpGroup: 'GLOBAL'}),
+    stage: Flags.string({char: 's', description: "Stage to act on (default: the config's defaultStage).", helpGroup: 'GLOBAL'}),
     instance: Flags.string({
       char: 'i',
-      description: 'Instance id or Name tag, instead of the stage\'s selector. Repeat for several.',
+      description: "Instance id or Name tag, instead of the stage's selector. Repeat for several.",
       multiple: true,
       helpGroup: 'GLOBAL',
     }),
-    profile: Flags.string({description: 'AWS profile (default: the stage\'s, then AWS_PROFILE).', helpGroup: 'GLOBAL'}),
-    region: regionFlag({description: 'AWS region (default: the stage\'s, then AWS_REGION, the profile\'s, else ap-south-1).', helpGroup: 'GLOBAL'}),
-    config: Flags.string({description: 'Config file (default: upsc.config.json here or above, or UPSC_CONFIG; none: the built-in stage2).', helpGroup: 'GLOBAL'}),
+    profile: Flags.string({description: "AWS profile (default: the stage's, then AWS_PROFILE).", helpGroup: 'GLOBAL'}),
+    region: regionFlag({description: "AWS region (default: the stage's, then AWS_REGION, the profile's, else ap-south-1).", helpGroup: 'GLOBAL'}),
+    config: Flags.string({
+      description: 'Config file (default: upsc.config.json here or above, or UPSC_CONFIG; none: the built-in stage2).',
+      helpGroup: 'GLOBAL',
+    }),
     verbose: Flags.boolean({description: 'Show AWS request details and stack traces.', helpGroup: 'GLOBAL'}),
   }
 
@@ -75,7 +79,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** A yes/no question on the terminal; without one (or with --json), a usage error that says how to answer beforehand. */
   protected async confirm(question: string, refusal: {what: string; hint: string}): Promise<boolean> {
-    if (!process.stdin.isTTY || this.jsonEnabled()) throw usageError('confirm-needed', `${refusal.what} needs confirmation, and there is no terminal to ask on.`, refusal.hint)
+    if (!process.stdin.isTTY || this.jsonEnabled())
+      throw usageError('confirm-needed', `${refusal.what} needs confirmation, and there is no terminal to ask on.`, refusal.hint)
     const {askConfirm} = await import('./confirm.js')
     return askConfirm(question)
   }
@@ -95,7 +100,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const exitCode = upsc?.exitCode ?? error.oclif?.exit ?? ExitCode.failed
     if (error.oclif?.exit === 0 || error.constructor?.name === 'ExitError') throw error
     if (this.jsonEnabled()) {
-      this.logJson({error: {code: upsc?.code ?? 'unexpected', message: (mapped as Error).message, hint: upsc?.hint, exitCode}})
+      const document: ErrorJson = {error: {code: upsc?.code ?? 'unexpected', message: (mapped as Error).message, hint: upsc?.hint, exitCode}}
+      this.logJson(document)
     } else {
       process.stderr.write(renderError(mapped as Error, {verbose: Boolean(this.flags?.verbose), known: Boolean(upsc) || exitCode === ExitCode.usage}) + '\n')
     }

@@ -1,8 +1,9 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from './base-command.js'
-import {type BootstrapKind, type BootstrapResult, generateBootstrap} from '../ops/bootstrap.js'
+import {type BootstrapKind, generateBootstrap} from '../ops/bootstrap.js'
 import {renderBootstrapText, renderBootstrapWritten} from '../render/bootstrap.js'
+import type {BootstrapJson} from '../render/json-schemas.js'
 import {toolVersion} from '../util/version.js'
 
 /**
@@ -17,9 +18,13 @@ export abstract class BootstrapCommand extends BaseCommand<typeof BootstrapComma
 
   protected abstract readonly kind: BootstrapKind
 
-  public async run(): Promise<BootstrapResult> {
+  public async run(): Promise<BootstrapJson> {
     const {stage, region, config} = this.stageContext()
-    const result = generateBootstrap(this.kind, {...stage, region}, toolVersion, {out: this.flags.out, force: Boolean(this.flags.force), configFile: config.file})
+    const result = generateBootstrap(this.kind, {...stage, region}, toolVersion, {
+      out: this.flags.out,
+      force: Boolean(this.flags.force),
+      configFile: config.file,
+    })
     if (this.jsonEnabled()) return result
     if (this.flags.out) this.log(renderBootstrapWritten(result))
     else process.stdout.write(renderBootstrapText(result))

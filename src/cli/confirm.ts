@@ -1,7 +1,10 @@
 /** A yes/no question on stderr, the answer from stdin; anything but y/yes is a no. */
 import {createInterface} from 'node:readline'
 
-export async function askConfirm(question: string, io: {input: NodeJS.ReadableStream; output: NodeJS.WritableStream} = {input: process.stdin, output: process.stderr}): Promise<boolean> {
+export async function askConfirm(
+  question: string,
+  io: {input: NodeJS.ReadableStream; output: NodeJS.WritableStream} = {input: process.stdin, output: process.stderr},
+): Promise<boolean> {
   io.output.write(`${question} [y/N] `)
   const rl = createInterface({input: io.input, terminal: false})
   try {

@@ -3,8 +3,9 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from './base-command.js'
 import type {EnvEntry} from '../env/dotenv.js'
 import {ExitCode} from '../errors/exit-codes.js'
-import {applyEnvEdit, type EnvEditResult, planEnvEdit} from '../ops/env.js'
+import {applyEnvEdit, planEnvEdit} from '../ops/env.js'
 import {renderEnvDiff} from '../render/env.js'
+import type {EnvEditJson} from '../render/json-schemas.js'
 
 /**
  * `upsc env set|unset`: read the parameter, show the masked change, confirm (or --yes), write it
@@ -19,7 +20,7 @@ export abstract class EnvEditCommand extends BaseCommand<typeof EnvEditCommand> 
 
   protected abstract edit(args: string[]): {set: EnvEntry[]; unset: string[]}
 
-  public async run(): Promise<EnvEditResult> {
+  public async run(): Promise<EnvEditJson> {
     // Statics are inherited, and parse() only reads a class's own: name them.
     const {argv} = await this.parse({flags: this.ctor.flags, baseFlags: BaseCommand.baseFlags, enableJsonFlag: true, args: this.ctor.args, strict: false})
     const {set, unset} = this.edit(argv as string[])
@@ -33,7 +34,8 @@ export abstract class EnvEditCommand extends BaseCommand<typeof EnvEditCommand> 
       }
     }
     const result = await applyEnvEdit(ctx, plan)
-    if (!this.jsonEnabled() && result.applied) this.log(`Wrote ${result.parameter} (version ${result.version ?? '?'}). The hosts get it at the next deploy, or now with: upsc env push`)
+    if (!this.jsonEnabled() && result.applied)
+      this.log(`Wrote ${result.parameter} (version ${result.version ?? '?'}). The hosts get it at the next deploy, or now with: upsc env push`)
     return result
   }
 }

@@ -3,7 +3,8 @@ import {usageError} from '../errors/upsc-error.js'
 import type {ReportLine} from '../remote/report-lines.js'
 import {ExecOutput} from '../render/exec.js'
 
-export const missingDashes = () => usageError('no-dashes', 'Put the command after --, so that its words are never taken for upsc flags.', 'For example: upsc exec -- docker compose ps')
+export const missingDashes = () =>
+  usageError('no-dashes', 'Put the command after --, so that its words are never taken for upsc flags.', 'For example: upsc exec -- docker compose ps')
 
 /** The words after the first `--`, exactly as given (oclif's own argv reorders repeated words). */
 export function commandAfterDashes(raw: string[]): string[] {

@@ -11,18 +11,30 @@ import {parseDuration, parseTimeFlag} from '../logs/time.js'
 import {branchNameProblem, commitRefProblem} from '../remote/refname.js'
 
 /** A UsageError from a rule (`problem`), or the value itself. */
-const checked = (problem: (value: string) => string | undefined, message: (value: string, problem: string) => string, hint: string, code: string) => async (value: string) => {
-  const found = problem(value)
-  if (found) throw usageError(code, message(value, found), hint)
-  return value
-}
+const checked =
+  (problem: (value: string) => string | undefined, message: (value: string, problem: string) => string, hint: string, code: string) =>
+  async (value: string) => {
+    const found = problem(value)
+    if (found) throw usageError(code, message(value, found), hint)
+    return value
+  }
 
 export const branchFlag = Flags.custom<string>({
-  parse: checked(branchNameProblem, (v, p) => `Cannot deploy branch ${JSON.stringify(v)}: ${p}.`, 'Pass a branch name as on GitHub, e.g. --branch feature-x (for an exact commit add --ref SHA).', 'bad-branch'),
+  parse: checked(
+    branchNameProblem,
+    (v, p) => `Cannot deploy branch ${JSON.stringify(v)}: ${p}.`,
+    'Pass a branch name as on GitHub, e.g. --branch feature-x (for an exact commit add --ref SHA).',
+    'bad-branch',
+  ),
 })
 
 export const commitFlag = Flags.custom<string>({
-  parse: checked(commitRefProblem, (v, p) => `Cannot deploy --ref ${JSON.stringify(v)}: ${p}.`, 'Pass a commit id of the branch, e.g. --ref 3a4f2c1.', 'bad-ref'),
+  parse: checked(
+    commitRefProblem,
+    (v, p) => `Cannot deploy --ref ${JSON.stringify(v)}: ${p}.`,
+    'Pass a commit id of the branch, e.g. --ref 3a4f2c1.',
+    'bad-ref',
+  ),
 })
 
 /**
@@ -52,7 +64,12 @@ export const maxErrorsFlag = Flags.custom<string>({
 })
 
 export const commandIdFlag = Flags.custom<string>({
-  parse: checked((v) => (isCommandId(v) ? undefined : 'it is not a Run Command id'), (v) => `"${v}" is not a Run Command id.`, 'Use the id printed by `upsc deploy` (a UUID such as 0b6c5a4e-1d2f-4f57-9a43-6f0e8e4b2a11).', 'bad-command-id'),
+  parse: checked(
+    (v) => (isCommandId(v) ? undefined : 'it is not a Run Command id'),
+    (v) => `"${v}" is not a Run Command id.`,
+    'Use the id printed by `upsc deploy` (a UUID such as 0b6c5a4e-1d2f-4f57-9a43-6f0e8e4b2a11).',
+    'bad-command-id',
+  ),
 })
 
 /** --since / --until: parsed now only to refuse a bad value early; the command reads the text again. */
@@ -65,17 +82,28 @@ export const timeFlag = (flag: string) =>
 export const ttlFlag = Flags.custom<number>({
   parse: async (value) => {
     const ms = parseDuration(value)
-    if (ms === undefined || ms < 60_000 || ms > 30 * 86_400_000) throw usageError('bad-ttl', `--ttl ${JSON.stringify(value)} is not a duration from 1m to 30d.`, 'Use e.g. --ttl 2h, --ttl 90m or --ttl 1d.')
+    if (ms === undefined || ms < 60_000 || ms > 30 * 86_400_000)
+      throw usageError('bad-ttl', `--ttl ${JSON.stringify(value)} is not a duration from 1m to 30d.`, 'Use e.g. --ttl 2h, --ttl 90m or --ttl 1d.')
     return Math.round(ms / 1000)
   },
 })
 
 /** AWS region names: two letters, words, a number (eu-central-1, us-gov-west-1, cn-north-1). */
 export const regionFlag = Flags.custom<string>({
-  parse: checked((v) => (/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(v) ? undefined : 'it is not an AWS region name'), (v, p) => `--region "${v}": ${p}.`, 'Pass a region such as ap-south-1.', 'bad-region'),
+  parse: checked(
+    (v) => (/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(v) ? undefined : 'it is not an AWS region name'),
+    (v, p) => `--region "${v}": ${p}.`,
+    'Pass a region such as ap-south-1.',
+    'bad-region',
+  ),
 })
 
 /** rollback --to: a deployment id or a commit (prefix). */
 export const rollbackTargetFlag = Flags.custom<string>({
-  parse: checked((v) => (/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(v) ? undefined : 'it is neither a deployment id nor a commit'), (v, p) => `--to "${v}": ${p}.`, 'Run `upsc history` and pass a deployment id (d-...) or a commit from it.', 'bad-rollback-target'),
+  parse: checked(
+    (v) => (/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(v) ? undefined : 'it is neither a deployment id nor a commit'),
+    (v, p) => `--to "${v}": ${p}.`,
+    'Run `upsc history` and pass a deployment id (d-...) or a commit from it.',
+    'bad-rollback-target',
+  ),
 })

@@ -23,7 +23,11 @@ export async function interruptible<T>(run: (signal: AbortSignal) => Promise<T>)
 }
 
 /** Run `run` with live progress: "Sent <verb> to <hosts>", each host's steps and lines, notices. */
-export async function following<T>(mode: ProgressMode, what: {verb: string; branch?: string}, run: (events: FollowEvents, signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function following<T>(
+  mode: ProgressMode,
+  what: {verb: string; branch?: string},
+  run: (events: FollowEvents, signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const progress = new Progress(mode, {branch: what.branch})
   await progress.start()
   const events: FollowEvents = {

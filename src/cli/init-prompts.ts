@@ -11,10 +11,8 @@ export async function askInitChoices(f: Findings, stage: string): Promise<{selec
   let selector: InstanceSelector | undefined
   if (f.instances.length > 0) {
     const preferred = likelyInstance(f.instances, stage)
-    const index = await askChoice(
-      `Instances in ${f.region} (Enter: ${preferred + 1}):`,
-      instanceChoiceLines(f.instances),
-      (answer) => parseNumbered(answer, f.instances.length, preferred),
+    const index = await askChoice(`Instances in ${f.region} (Enter: ${preferred + 1}):`, instanceChoiceLines(f.instances), (answer) =>
+      parseNumbered(answer, f.instances.length, preferred),
     )
     selector = selectorFor(index === undefined ? [] : [f.instances[index]!])
   }

@@ -6,13 +6,14 @@ import {branchFlag, commandIdFlag, commitFlag, maxConcurrencyFlag, maxErrorsFlag
 import {following} from '../cli/follow.js'
 import {cancelDeploy} from '../ops/cancel.js'
 import {attachDeploy, runDeploy} from '../ops/deploy.js'
-import type {DeployResult} from '../outcome/results.js'
 import {renderDeployEnd} from '../render/deploy.js'
+import type {DeployJson} from '../render/json-schemas.js'
 
 export default class Deploy extends BaseCommand<typeof Deploy> {
   static override summary = 'Fetch, build, start and health-check a branch on the stage; roll back automatically if it is unhealthy.'
 
-  static override description = `Runs on every instance of the stage through SSM Run Command (no SSH): takes the deploy lock, waits for Docker, fetches the branch with retries (reading the GitHub token from Parameter Store on the host when configured), checks out the exact commit, builds (the configured build command or docker compose build), tags the images upsc-<sha> for rollbacks, starts the services and waits for every health check. A failed health gate puts the previous deployment's images back without rebuilding (unless --no-rollback).
+  static override description =
+    `Runs on every instance of the stage through SSM Run Command (no SSH): takes the deploy lock, waits for Docker, fetches the branch with retries (reading the GitHub token from Parameter Store on the host when configured), checks out the exact commit, builds (the configured build command or docker compose build), tags the images upsc-<sha> for rollbacks, starts the services and waits for every health check. A failed health gate puts the previous deployment's images back without rebuilding (unless --no-rollback).
 
 Output streams live from CloudWatch Logs. Ctrl-C stops following, not the deploy: upsc prints how to re-attach (--attach) or cancel (--cancel).
 
@@ -24,28 +25,51 @@ Exit codes: 0 deployed and healthy, 1 failed (the running version is untouched w
     {command: '<%= config.bin %> deploy --branch feature-x --no-rollback', description: 'Leave a failing version in place to debug it.'},
     {command: '<%= config.bin %> deploy --branch main --detach', description: 'Send the deploy and return at once with its command id.'},
     {command: '<%= config.bin %> deploy --attach 0b6c5a4e-1d2f-4f57-9a43-6f0e8e4b2a11', description: 'Resume following a deploy.'},
-    {command: '<%= config.bin %> deploy --cancel 0b6c5a4e-1d2f-4f57-9a43-6f0e8e4b2a11', description: 'Cancel a running deploy: it stops, puts back what runs and is recorded as cancelled (killed by CancelCommand after timeouts.cancelSeconds if it does not stop).'},
+    {
+      command: '<%= config.bin %> deploy --cancel 0b6c5a4e-1d2f-4f57-9a43-6f0e8e4b2a11',
+      description:
+        'Cancel a running deploy: it stops, puts back what runs and is recorded as cancelled (killed by CancelCommand after timeouts.cancelSeconds if it does not stop).',
+    },
   ]
 
   static override flags = {
-    branch: branchFlag({char: 'b', description: 'Branch to deploy (default: the stage\'s defaultBranch).'}),
+    branch: branchFlag({char: 'b', description: "Branch to deploy (default: the stage's defaultBranch)."}),
     ref: commitFlag({description: 'Exact commit of the branch to deploy (default: the tip of origin/<branch>).', helpValue: 'SHA'}),
     'no-rollback': Flags.boolean({description: 'On a failed health gate, leave the new version running for debugging.'}),
-    'skip-hooks': Flags.boolean({description: 'Do not run the stage\'s hooks (emergencies); recorded in history.'}),
+    'skip-hooks': Flags.boolean({description: "Do not run the stage's hooks (emergencies); recorded in history."}),
     detach: Flags.boolean({description: 'Send the deploy, print its command id and how to follow it, and exit.'}),
-    attach: commandIdFlag({description: 'Resume following a running deploy by its command id.', helpValue: 'COMMAND_ID', exclusive: ['branch', 'ref', 'cancel', 'detach']}),
-    cancel: commandIdFlag({description: 'Cancel a running deploy by its command id.', helpValue: 'COMMAND_ID', exclusive: ['branch', 'ref', 'attach', 'detach']}),
-    'max-concurrency': maxConcurrencyFlag({description: 'Hosts deployed at once: a number or a percentage (SSM MaxConcurrency).', default: '1', helpValue: 'N|N%'}),
+    attach: commandIdFlag({
+      description: 'Resume following a running deploy by its command id.',
+      helpValue: 'COMMAND_ID',
+      exclusive: ['branch', 'ref', 'cancel', 'detach'],
+    }),
+    cancel: commandIdFlag({
+      description: 'Cancel a running deploy by its command id.',
+      helpValue: 'COMMAND_ID',
+      exclusive: ['branch', 'ref', 'attach', 'detach'],
+    }),
+    'max-concurrency': maxConcurrencyFlag({
+      description: 'Hosts deployed at once: a number or a percentage (SSM MaxConcurrency).',
+      default: '1',
+      helpValue: 'N|N%',
+    }),
     'max-errors': maxErrorsFlag({description: 'Failed hosts tolerated before the rest are not started (SSM MaxErrors).', default: '0', helpValue: 'N|N%'}),
   }
 
-  public async run(): Promise<DeployResult> {
+  public async run(): Promise<DeployJson> {
     const {flags} = this
     const ctx = this.stageContext()
     const result = await following(this.progressMode, {verb: 'deploy', branch: flags.branch ?? ctx.stage.defaultBranch}, (events, signal) => {
       if (flags.cancel) return cancelDeploy(ctx, flags.cancel)
       if (flags.attach) return attachDeploy(ctx, flags.attach, events, signal)
-      const request = {branch: flags.branch, ref: flags.ref, noRollback: flags['no-rollback'], skipHooks: flags['skip-hooks'], maxConcurrency: flags['max-concurrency'], maxErrors: flags['max-errors']}
+      const request = {
+        branch: flags.branch,
+        ref: flags.ref,
+        noRollback: flags['no-rollback'],
+        skipHooks: flags['skip-hooks'],
+        maxConcurrency: flags['max-concurrency'],
+        maxErrors: flags['max-errors'],
+      }
       return runDeploy(ctx, request, events, signal, flags.detach)
     })
     const exitCode = result.detached ? (flags.detach ? ExitCode.ok : ExitCode.interrupted) : result.exitCode

@@ -9,9 +9,10 @@ import {logGroups} from '../logs/sources.js'
 import {colourLevel, createLogRenderer, LOG_FORMATS, type LogFormat, renderNoEvents} from '../render/logs.js'
 
 export default class Logs extends BaseCommand<typeof Logs> {
-  static override summary = 'Print the stage\'s CloudWatch Logs, merged in time order; --follow to keep tailing.'
+  static override summary = "Print the stage's CloudWatch Logs, merged in time order; --follow to keep tailing."
 
-  static override description = `Reads the stage's log group (logGroup in the config, /aws/ec2/upscpro-<stage>-docker by default) with FilterLogEvents: every stream, or those chosen with --stream (an alias from the stage's logStreams such as deploy or user-data, expanded for each instance; otherwise a stream name or name prefix such as app/api). --group adds more groups. --service reads a compose service's containers on each instance; --instance alone reads every stream of that instance (those named {instance_id}/...). Everything is merged into one time-ordered output, each line labelled with its source in a stable colour.
+  static override description =
+    `Reads the stage's log group (logGroup in the config, /aws/ec2/upscpro-<stage>-docker by default) with FilterLogEvents: every stream, or those chosen with --stream (an alias from the stage's logStreams such as deploy or user-data, expanded for each instance; otherwise a stream name or name prefix such as app/api). --group adds more groups. --service reads a compose service's containers on each instance; --instance alone reads every stream of that instance (those named {instance_id}/...). Everything is merged into one time-ordered output, each line labelled with its source in a stable colour.
 
 Without --follow it prints the range (--since, default 10m, up to --until or now) and exits; it streams page by page and never holds the range in memory. With --follow it polls every 0.5 s while events flow and at most every 2 s when idle, re-reads a trailing window so that events shipped late still show (exactly once), and waits out throttling and network errors with a one-line notice. --live uses CloudWatch Live Tail instead of polling where the account offers it, and falls back to polling with a notice. Ctrl-C exits 0.
 
@@ -20,9 +21,12 @@ Without --follow it prints the range (--since, default 10m, up to --until or now
   static override examples = [
     {command: '<%= config.bin %> logs', description: 'The last 10 minutes of every stream of the default stage.'},
     {command: '<%= config.bin %> logs -f --stream deploy', description: 'Follow the deploy stream of every instance.'},
-    {command: '<%= config.bin %> logs --service api -f', description: 'Follow the api service\'s containers on every instance.'},
+    {command: '<%= config.bin %> logs --service api -f', description: "Follow the api service's containers on every instance."},
     {command: '<%= config.bin %> logs --since 2h30m --until 1h --filter ERROR', description: 'Errors between 2.5 and 1 hours ago.'},
-    {command: '<%= config.bin %> logs --since 2026-11-28T18:00:00Z --stream app/ --format detailed', description: 'Every stream whose name starts with app/, with full timestamps and group names.'},
+    {
+      command: '<%= config.bin %> logs --since 2026-11-28T18:00:00Z --stream app/ --format detailed',
+      description: 'Every stream whose name starts with app/, with full timestamps and group names.',
+    },
     {command: '<%= config.bin %> logs -f --group /aws/ssm/AWS-RunShellScript', description: 'Also follow Run Command output, merged in time order.'},
     {command: '<%= config.bin %> logs --since 1d --format json | jq -r .message', description: 'One JSON object per event.'},
   ]
@@ -36,11 +40,23 @@ Without --follow it prints the range (--since, default 10m, up to --until or now
     until: timeFlag('--until')({description: 'End, in the same forms as --since (default: now).', helpValue: 'DURATION|DATE', exclusive: ['follow', 'live']}),
     filter: Flags.string({description: 'CloudWatch Logs filter pattern, e.g. ERROR or \'"connection refused"\'.', helpValue: 'PATTERN'}),
     follow: Flags.boolean({char: 'f', description: 'Keep printing new events until Ctrl-C.'}),
-    format: Flags.string({description: 'short: time, source, message; detailed: ISO time, group, stream, message; json: one object per line.', options: [...LOG_FORMATS], default: 'short'}),
+    format: Flags.string({
+      description: 'short: time, source, message; detailed: ISO time, group, stream, message; json: one object per line.',
+      options: [...LOG_FORMATS],
+      default: 'short',
+    }),
     'no-color': Flags.boolean({description: 'No colours (NO_COLOR=1 does the same).'}),
-    stream: Flags.string({description: 'A stream alias from the stage\'s logStreams, a stream name, or a name prefix. Repeat for several.', multiple: true, helpValue: 'ALIAS|NAME|PREFIX'}),
+    stream: Flags.string({
+      description: "A stream alias from the stage's logStreams, a stream name, or a name prefix. Repeat for several.",
+      multiple: true,
+      helpValue: 'ALIAS|NAME|PREFIX',
+    }),
     group: Flags.string({description: 'Another log group to read, merged in time order. Repeat for several.', multiple: true, helpValue: 'LOG_GROUP'}),
-    service: Flags.string({description: 'A compose service: its containers\' stream ({instance_id}/containers/<service>) on each instance. Repeat for several.', multiple: true, helpValue: 'SERVICE'}),
+    service: Flags.string({
+      description: "A compose service: its containers' stream ({instance_id}/containers/<service>) on each instance. Repeat for several.",
+      multiple: true,
+      helpValue: 'SERVICE',
+    }),
     live: Flags.boolean({description: 'Follow with CloudWatch Live Tail (billed per minute); falls back to polling where it is not offered.'}),
   }
 
@@ -49,8 +65,21 @@ Without --follow it prints the range (--since, default 10m, up to --until or now
     const json = this.jsonEnabled()
     const ctx = this.stageContext()
     const colours = colourLevel({noColorFlag: flags['no-color'], env: process.env, detected: chalk.level})
-    const render = createLogRenderer({format: json ? 'json' : (flags.format as LogFormat), colourLevel: colours, groups: logGroups(ctx.stage.logGroup, flags.group ?? [])})
-    const options = {since: flags.since, until: flags.until, filter: flags.filter, follow: flags.follow, live: flags.live, streams: flags.stream ?? [], groups: flags.group ?? [], services: flags.service ?? []}
+    const render = createLogRenderer({
+      format: json ? 'json' : (flags.format as LogFormat),
+      colourLevel: colours,
+      groups: logGroups(ctx.stage.logGroup, flags.group ?? []),
+    })
+    const options = {
+      since: flags.since,
+      until: flags.until,
+      filter: flags.filter,
+      follow: flags.follow,
+      live: flags.live,
+      streams: flags.stream ?? [],
+      groups: flags.group ?? [],
+      services: flags.service ?? [],
+    }
     const {result, stopped} = await printLogs(render, (sink, signal) => runLogs(ctx, options, sink, signal))
     if (result.events === 0 && !result.followed && !stopped) process.stderr.write(renderNoEvents(result))
     // With --json the events are the output; a summary after them would break the JSON lines.

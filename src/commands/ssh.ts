@@ -9,7 +9,8 @@ import {choiceLines, parseChoice, runSsh, type SshResult} from '../ops/ssh.js'
 export default class Ssh extends BaseCommand<typeof Ssh> {
   static override summary = 'Open a shell on an instance of the stage through Session Manager (no SSH, no port 22, no keys).'
 
-  static override description = `Replaces monitor-ec2-stage2.sh ssh. Starts a Session Manager session (StartSession) and hands it to AWS's session-manager-plugin exactly as \`aws ssm start-session\` does; keys and Ctrl-C go to the remote shell. When the plugin exits the session is terminated (TerminateSession).
+  static override description =
+    `Replaces monitor-ec2-stage2.sh ssh. Starts a Session Manager session (StartSession) and hands it to AWS's session-manager-plugin exactly as \`aws ssm start-session\` does; keys and Ctrl-C go to the remote shell. When the plugin exits the session is terminated (TerminateSession).
 
 Prerequisites:
 - session-manager-plugin on PATH. macOS: brew install --cask session-manager-plugin. Linux and Windows: https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html (upsc prints the commands when it is missing).
@@ -19,7 +20,7 @@ Prerequisites:
 One instance: --instance (id or Name tag), or the stage's. When several match, upsc asks which on a terminal, and otherwise lists them and exits 2. The exit code is the plugin's.`
 
   static override examples = [
-    {command: '<%= config.bin %> ssh', description: 'A shell on the stage\'s instance.'},
+    {command: '<%= config.bin %> ssh', description: "A shell on the stage's instance."},
     {command: '<%= config.bin %> ssh --cd', description: 'A login shell in the app dir (appDir in the config).'},
     {command: '<%= config.bin %> ssh --user ubuntu', description: 'A login shell as ubuntu (sudo -i -u ubuntu).'},
     {command: '<%= config.bin %> ssh --instance i-0123456789abcdef0', description: 'One instance of several.'},
@@ -33,10 +34,11 @@ One instance: --instance (id or Name tag), or the stage's. When several match, u
 
   static override flags = {
     user: Flags.string({char: 'u', description: 'Log in as this user (sudo -i -u USER), through AWS-StartInteractiveCommand.', helpValue: 'USER'}),
-    cd: Flags.boolean({description: 'Start a login shell in the stage\'s app dir.'}),
+    cd: Flags.boolean({description: "Start a login shell in the stage's app dir."}),
     forward: Flags.string({
       char: 'L',
-      description: 'Forward a local port to a host and port reachable from the instance (AWS-StartPortForwardingSessionToRemoteHost), instead of a shell. Repeat for several (one session each, ended together by Ctrl-C).',
+      description:
+        'Forward a local port to a host and port reachable from the instance (AWS-StartPortForwardingSessionToRemoteHost), instead of a shell. Repeat for several (one session each, ended together by Ctrl-C).',
       helpValue: 'LOCAL:HOST:PORT',
       multiple: true,
       exclusive: ['user', 'cd'],
@@ -54,7 +56,9 @@ One instance: --instance (id or Name tag), or the stage's. When several match, u
       {choose: tty ? (choices) => askChoice(`${choices.length} instances match:`, choiceLines(choices), (answer) => parseChoice(answer, choices)) : undefined},
     )
     if (result.terminateError)
-      this.logToStderr(`Warning: could not terminate session ${result.sessionId} (${result.terminateError}); it ends at its idle timeout, or run: aws ssm terminate-session --session-id ${result.sessionId}`)
+      this.logToStderr(
+        `Warning: could not terminate session ${result.sessionId} (${result.terminateError}); it ends at its idle timeout, or run: aws ssm terminate-session --session-id ${result.sessionId}`,
+      )
     return this.finish(result, result.exitCode)
   }
 }

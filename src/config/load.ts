@@ -3,7 +3,20 @@ import {homedir} from 'node:os'
 import {dirname, join, relative, resolve, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {type AlertsConfig, type ConfigFileInput, type DeployConfig, type HealthCheckConfig, type HooksConfig, type InstanceSelector, type MetricsConfig, type NotifyConfig, type PruneConfig, type RetryPolicy, type Timeouts, validateConfig} from './schema.js'
+import {
+  type AlertsConfig,
+  type ConfigFileInput,
+  type DeployConfig,
+  type HealthCheckConfig,
+  type HooksConfig,
+  type InstanceSelector,
+  type MetricsConfig,
+  type NotifyConfig,
+  type PruneConfig,
+  type RetryPolicy,
+  type Timeouts,
+  validateConfig,
+} from './schema.js'
 import {usageError} from '../errors/upsc-error.js'
 
 export const CONFIG_FILE_NAME = 'upsc.config.json'
@@ -125,7 +138,11 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   const result = validateConfig(doc)
   if (!result.ok) {
     const lines = result.problems.map((p) => `  ${p.path}: ${p.expected.startsWith('unknown key') ? p.expected : `expected ${p.expected}`}`)
-    throw usageError('config-invalid', `${file} has ${result.problems.length} problem(s):\n${lines.join('\n')}`, 'docs/CONFIGURATION.md lists every key; editors check the file as you type through its "$schema".')
+    throw usageError(
+      'config-invalid',
+      `${file} has ${result.problems.length} problem(s):\n${lines.join('\n')}`,
+      'docs/CONFIGURATION.md lists every key; editors check the file as you type through its "$schema".',
+    )
   }
   return resolveStages(result.config, file)
 }
@@ -152,7 +169,8 @@ export function locateConfig(options: {flag?: string; cwd: string; env: NodeJS.P
   const explicit = options.flag ?? options.env.UPSC_CONFIG
   if (explicit) {
     const file = resolve(options.cwd, explicit)
-    if (!existsSync(file)) throw usageError('config-missing', `Config file not found: ${file}`, 'Check the --config flag or UPSC_CONFIG, or run `upsc init` to create one.')
+    if (!existsSync(file))
+      throw usageError('config-missing', `Config file not found: ${file}`, 'Check the --config flag or UPSC_CONFIG, or run `upsc init` to create one.')
     return file
   }
   const found = findConfigFile(options.cwd) ?? (existsSync(userConfigFile(options.env)) ? userConfigFile(options.env) : undefined)
@@ -186,8 +204,17 @@ export function selectStage(config: LoadedConfig, requested?: string): StageConf
   const names = Object.keys(config.stages)
   const name = requested ?? config.defaultStage
   if (config.builtIn && name !== BUILT_IN_STAGE)
-    throw usageError('config-missing', `No ${CONFIG_FILE_NAME} found, and without one upsc knows only the stage ${BUILT_IN_STAGE}.`, `Run \`upsc init --stage ${name}\` to write a config for "${name}", or point at one with --config or UPSC_CONFIG.`)
-  if (!name) throw usageError('stage-missing', `${config.file} has several stages (${names.join(', ')}) and no defaultStage.`, 'Pass --stage <name>, or set "defaultStage" in the config.')
+    throw usageError(
+      'config-missing',
+      `No ${CONFIG_FILE_NAME} found, and without one upsc knows only the stage ${BUILT_IN_STAGE}.`,
+      `Run \`upsc init --stage ${name}\` to write a config for "${name}", or point at one with --config or UPSC_CONFIG.`,
+    )
+  if (!name)
+    throw usageError(
+      'stage-missing',
+      `${config.file} has several stages (${names.join(', ')}) and no defaultStage.`,
+      'Pass --stage <name>, or set "defaultStage" in the config.',
+    )
   const stage = config.stages[name]
   if (!stage) throw usageError('stage-unknown', `Unknown stage "${name}" in ${config.file}.`, `Known stages: ${names.join(', ')}. Pass one with --stage.`)
   return stage

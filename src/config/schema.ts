@@ -24,7 +24,10 @@ const str = (pattern?: RegExp, what = 'a non-empty string') => {
 
 const int = (min: number, max: number) => {
   const what = `an integer from ${min} to ${max}`
-  return z.int({error: expecting(what)}).min(min, {error: what}).max(max, {error: what})
+  return z
+    .int({error: expecting(what)})
+    .min(min, {error: what})
+    .max(max, {error: what})
 }
 
 const bool = () => z.boolean({error: expecting('true or false')})
@@ -41,9 +44,7 @@ const recordOf = <T extends z.ZodType>(value: T, keyPattern: RegExp, keyWhat: st
 const section = <S extends z.ZodRawShape>(shape: S) =>
   z.strictObject(shape, {
     error: (issue) =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown key: the known keys here are ${Object.keys(shape).join(', ')}`
-        : expecting('an object')(issue),
+      issue.code === 'unrecognized_keys' ? `unknown key: the known keys here are ${Object.keys(shape).join(', ')}` : expecting('an object')(issue),
   })
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/
@@ -57,10 +58,16 @@ const SNS_TOPIC_ARN = /^arn:aws(-[a-z]+)*:sns:[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-
 
 export const healthCheckSchema = section({
   name: str(/^[A-Za-z0-9][A-Za-z0-9 _.:-]{0,63}$/, 'a name of letters, digits, space, _ . : - (at most 64)').describe('shown in status'),
-  url: str(/^https?:\/\/[^\s]+$/, 'an http:// or https:// URL').optional().describe('a URL on the host'),
-  service: str(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a compose service name').optional().describe('or a compose service, with its port'),
+  url: str(/^https?:\/\/[^\s]+$/, 'an http:// or https:// URL')
+    .optional()
+    .describe('a URL on the host'),
+  service: str(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a compose service name')
+    .optional()
+    .describe('or a compose service, with its port'),
   port: int(1, 65535).optional().describe('the container port, resolved with `docker compose port`'),
-  path: str(/^\/[^\s]*$/, 'a path starting with /').optional().describe('the path on the service (default /)'),
+  path: str(/^\/[^\s]*$/, 'a path starting with /')
+    .optional()
+    .describe('the path on the service (default /)'),
   expectStatus: int(100, 599).optional().describe('the HTTP status that means healthy (default 200)'),
 }).superRefine((v, ctx) => {
   const hasUrl = v.url !== undefined
@@ -79,7 +86,9 @@ export const timeoutsSchema = section({
   healthSeconds: int(1, 3600).optional().describe("bound on the deploy's health gate"),
   commandSeconds: int(30, 172800).optional().describe('Run Command execution timeout'),
   deliverySeconds: int(30, 2592000).optional().describe('Run Command delivery timeout (the instance must pick the command up within it)'),
-  cancelSeconds: int(1, 3600).optional().describe('`deploy --cancel`: how long the deploy may take to stop, put back what runs and record the attempt before it is killed (CancelCommand)'),
+  cancelSeconds: int(1, 3600)
+    .optional()
+    .describe('`deploy --cancel`: how long the deploy may take to stop, put back what runs and record the attempt before it is killed (CancelCommand)'),
 })
 
 export const retrySchema = section({
@@ -114,13 +123,17 @@ export const hooksSchema = section({
 })
 
 export const pruneSchema = section({
-  buildCacheKeep: str(/^\d{1,6}(\.\d{1,3})?[kMG]?B$/, 'a docker size such as 5GB, 500MB or 0B').optional().describe('build cache `upsc prune` keeps (default 5GB)'),
+  buildCacheKeep: str(/^\d{1,6}(\.\d{1,3})?[kMG]?B$/, 'a docker size such as 5GB, 500MB or 0B')
+    .optional()
+    .describe('build cache `upsc prune` keeps (default 5GB)'),
   onLowDisk: bool().optional().describe('the monitor prunes when free disk is below minFreeDiskPercent (default false)'),
 })
 
 /** How a deploy replaces the running version (docs/BLUE-GREEN.md). */
 export const deploySchema = section({
-  strategy: z.enum(['inPlace', 'blueGreen'], {error: expecting('"inPlace" or "blueGreen"')}).describe('`inPlace`: `compose up` over the running stack; `blueGreen`: a second colour behind nginx, then a switch'),
+  strategy: z
+    .enum(['inPlace', 'blueGreen'], {error: expecting('"inPlace" or "blueGreen"')})
+    .describe('`inPlace`: `compose up` over the running stack; `blueGreen`: a second colour behind nginx, then a switch'),
   services: list(
     section({
       name: str(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a compose service name').describe('the compose service'),
@@ -132,7 +145,9 @@ export const deploySchema = section({
     .optional()
     .describe('the compose services that face traffic (required for blueGreen)'),
   keepWarmSeconds: int(0, 604800).optional().describe('how long the previous colour keeps running after a switch (default 900)'),
-  listenHost: str(/^(\d{1,3}\.){3}\d{1,3}$/, 'an IPv4 address such as 127.0.0.1').optional().describe('the address nginx listens on (default: every address)'),
+  listenHost: str(/^(\d{1,3}\.){3}\d{1,3}$/, 'an IPv4 address such as 127.0.0.1')
+    .optional()
+    .describe('the address nginx listens on (default: every address)'),
 }).superRefine((v, ctx) => {
   if (v.strategy === 'blueGreen' && v.services === undefined)
     ctx.addIssue({code: 'custom', path: ['services'], message: 'to be set when "strategy" is "blueGreen": the services that face traffic'})
@@ -149,13 +164,21 @@ export const alertsSchema = section({
 /** One stage. Each key's description is the "meaning" column of docs/CONFIGURATION.md. */
 export const stageSchema = section({
   region: str(REGION, 'an AWS region such as ap-south-1').optional().describe('AWS region'),
-  profile: str(/^[A-Za-z0-9_.@+-]+$/, 'an AWS profile name').optional().describe('AWS profile (SSO and assumed roles work)'),
+  profile: str(/^[A-Za-z0-9_.@+-]+$/, 'an AWS profile name')
+    .optional()
+    .describe('AWS profile (SSO and assumed roles work)'),
   instances: instanceSelectorSchema.optional().describe('`{"ids": [...]}` and/or `{"tags": {key: value}}`'),
   appDir: str(ABSOLUTE_PATH, 'an absolute path').optional().describe("the app's git checkout on the host"),
   upscHome: str(ABSOLUTE_PATH, 'an absolute path').optional().describe("upsc's state on the host (lock, history)"),
-  composeFile: str(/^[^\0\n]+$/, 'a file name, relative to appDir').optional().describe('relative to `appDir`'),
-  composeProject: str(/^[a-z0-9][a-z0-9_-]*$/, 'a compose project name (lowercase letters, digits, _ and -)').optional().describe('compose project name'),
-  defaultBranch: str(/^[^\0\n ~^:?*[\\]+$/, 'a branch name').optional().describe('branch deployed when none is given'),
+  composeFile: str(/^[^\0\n]+$/, 'a file name, relative to appDir')
+    .optional()
+    .describe('relative to `appDir`'),
+  composeProject: str(/^[a-z0-9][a-z0-9_-]*$/, 'a compose project name (lowercase letters, digits, _ and -)')
+    .optional()
+    .describe('compose project name'),
+  defaultBranch: str(/^[^\0\n ~^:?*[\\]+$/, 'a branch name')
+    .optional()
+    .describe('branch deployed when none is given'),
   buildCommand: list(str(/^[^\0]+$/, 'a non-empty word'), 1)
     .optional()
     .describe('argv list, e.g. `["./docker-build.sh"]`, run in `appDir` (never through a shell)'),
@@ -163,7 +186,11 @@ export const stageSchema = section({
     .optional()
     .describe('each: `name`, `expectStatus` (200), and either `url` (on the host) or `service` + `port` (+ `path`), resolved with `docker compose port`'),
   logGroup: str(LOG_GROUP, 'a CloudWatch Logs group name').optional().describe("the stage's CloudWatch Logs group"),
-  logStreams: recordOf(str(/^[^:*]{1,512}$/, 'a stream name (may contain {instance_id})'), /^[A-Za-z0-9][A-Za-z0-9/_.-]*$/, 'an alias of letters, digits, / _ . -')
+  logStreams: recordOf(
+    str(/^[^:*]{1,512}$/, 'a stream name (may contain {instance_id})'),
+    /^[A-Za-z0-9][A-Za-z0-9/_.-]*$/,
+    'an alias of letters, digits, / _ . -',
+  )
     .optional()
     .describe('alias -> stream name'),
   runCommandLogGroup: str(LOG_GROUP, 'a CloudWatch Logs group name').optional().describe('where Run Command output is streamed'),
@@ -176,7 +203,9 @@ export const stageSchema = section({
   envParameter: str(SSM_PARAMETER, 'an SSM parameter name such as /upscpro/stage2/env')
     .optional()
     .describe("SSM parameter (SecureString) holding the app's `.env`, written into `appDir` by the bootstrap and by every deploy; `upsc env` edits it"),
-  units: list(str(/^[A-Za-z0-9@_.:-]+$/, 'a systemd unit name')).optional().describe('systemd units reported by status'),
+  units: list(str(/^[A-Za-z0-9@_.:-]+$/, 'a systemd unit name'))
+    .optional()
+    .describe('systemd units reported by status'),
   keepImages: int(1, 100).optional().describe('`upsc-<sha>` image sets kept for rollback'),
   minFreeDiskPercent: int(0, 99).optional().describe('free disk below this is a warning'),
   timeouts: timeoutsSchema.optional().describe('bounds on the host and on Run Command'),

@@ -22,6 +22,15 @@ export async function runHostScript(
   const names = new Map(targets.map((t) => [t.instanceId, t.name]))
   // runRemote sends batches of 50 instances; at 100% concurrency they all go at once.
   const instanceIds = targets.map((t) => t.instanceId)
-  const run = await runRemote(ctx.clients, {instanceIds, commands, comment, executionTimeoutSeconds, deliveryTimeoutSeconds: 60, maxConcurrency: '100%', maxErrors: '100%'})
+  const run = await runRemote(ctx.clients, {
+    instanceIds,
+    commands,
+    comment,
+    executionTimeoutSeconds,
+    deliveryTimeoutSeconds: 60,
+    maxConcurrency: '100%',
+    maxErrors: '100%',
+    script,
+  })
   return run.runs.map((r) => hostResult(r, names.get(r.instanceId)))
 }

@@ -4,31 +4,38 @@
  * No new IAM action: it is all ssm:SendCommand and ssm:GetCommandInvocation.
  */
 import type {AwsClients} from '../aws/clients.js'
-import {type InvocationResult, sendCommand, waitForCommand} from '../aws/run-command.js'
+import type {InvocationResult} from '../aws/run-command.js'
 import type {CachedScripts} from '../remote/payload.js'
+import {sendAndFollow} from './follow.js'
 
 /** An install is a few small writes: it gets its own short timeouts, whatever the operation's. */
 const INSTALL_TIMEOUT_SECONDS = 120
 
-/** Install the bundle on these hosts; returns, per host that could not install it, a failed invocation saying why. */
+/** Install the bundle on these hosts (at most 50: one batch); returns, per host that could not install it, a failed invocation saying why. */
 export async function installScripts(clients: AwsClients, instanceIds: string[], scripts: CachedScripts): Promise<Map<string, InvocationResult>> {
-  const ssm = await clients.ssm()
   const count = scripts.installs.length
   const chunks = await Promise.all(
-    scripts.installs.map(async (commands, i) => {
-      const commandId = await sendCommand(ssm, {
+    scripts.installs.map((commands, i) =>
+      sendAndFollow(
+        clients,
+        {
+          instanceIds,
+          commands,
+          comment: `upsc install host scripts ${scripts.sha.slice(0, 12)} ${i + 1}/${count}`,
+          executionTimeoutSeconds: INSTALL_TIMEOUT_SECONDS,
+          deliveryTimeoutSeconds: INSTALL_TIMEOUT_SECONDS,
+          maxConcurrency: '100%',
+          maxErrors: '100%',
+        },
         instanceIds,
-        commands,
-        comment: `upsc install host scripts ${scripts.sha.slice(0, 12)} ${i + 1}/${count}`,
-        executionTimeoutSeconds: INSTALL_TIMEOUT_SECONDS,
-        deliveryTimeoutSeconds: INSTALL_TIMEOUT_SECONDS,
-        maxConcurrency: '100%',
-        maxErrors: '100%',
-      })
-      return waitForCommand(ssm, commandId, instanceIds)
-    }),
+        {events: {}},
+        {what: 'host scripts install', script: 'install'},
+      ),
+    ),
   )
   const failed = new Map<string, InvocationResult>()
-  for (const invocations of chunks) for (const inv of invocations) if (inv.outcome !== 'succeeded' && !failed.has(inv.instanceId)) failed.set(inv.instanceId, inv)
+  for (const chunk of chunks)
+    for (const {invocation} of chunk.runs)
+      if (invocation.outcome !== 'succeeded' && !failed.has(invocation.instanceId)) failed.set(invocation.instanceId, invocation)
   return failed
 }

@@ -1,110 +1,46 @@
 /**
- * The engine every host-acting command uses: send one Run Command with a script payload, stream
- * its output live from CloudWatch Logs while polling its status, and return each instance's
- * invocation with its parsed report. When CloudWatch output never shows up, the invocation's own
- * output is used instead, and the caller is told it may be cut at 24,000 characters.
+ * The engine's entry point for a whole fleet: one operation on any number of instances.
  *
  * SendCommand takes at most 50 instance ids: bigger fleets go in batches of 50. With a concurrency
  * limit (a rolling run) the batches go one after the other and MaxErrors counts across them;
  * without one they all go at once.
- *
- * Following outlives transient trouble: throttling that outlasted the SDK's retries, network
- * errors and 5xx answers are waited out with backoff. When following cannot go on (credentials
- * expired or gone), it stops with ExitCode.followLost and says how to re-attach: the run goes on
- * on the hosts, so another run is never the advice.
  *
  * A payload whose scripts live in the host's script cache (remote/payload.ts) is sent again to
  * the hosts that reported them missing, once the engine has installed them there.
  */
 import {randomBytes} from 'node:crypto'
 
-import {emptyInvocation, type InvocationResult, isTerminal, MAX_INSTANCES_PER_COMMAND, pollDelayMs, pollInvocations, sendCommand} from '../aws/run-command.js'
-import {followStream, type StreamFollower} from '../aws/stream-follow.js'
+import {MAX_INSTANCES_PER_COMMAND} from '../aws/run-command.js'
 import type {AwsClients} from '../aws/clients.js'
-import {UpscError} from '../errors/upsc-error.js'
-import {ExitCode} from '../errors/exit-codes.js'
 import {type CachedScripts, cachedScripts, needScriptsLine} from '../remote/payload.js'
-import {redact} from '../util/redact.js'
-import {parseReport, type ParsedReport, type ReportLine, reportReader} from '../remote/report-lines.js'
-import {sleep} from '../util/sleep.js'
+import {parseReport} from '../remote/report-lines.js'
+import {type FollowOptions, type RemoteRunEvents, type RemoteRunRequest, type RemoteRunResult, sendAndFollow, unsentRun} from './follow.js'
 import {installScripts} from './install-scripts.js'
-
-export interface RemoteRunRequest {
-  instanceIds: string[]
-  commands: string[]
-  comment: string
-  executionTimeoutSeconds: number
-  deliveryTimeoutSeconds: number
-  /** CloudWatch Logs group for live output; undefined: no streaming, results only. */
-  outputLogGroup?: string
-  maxConcurrency?: string
-  maxErrors?: string
-  /** The nonce sent as UPSC_NONCE: only report lines tagged with it count (see remote/report.ts). */
-  nonce?: string
-}
-
-export interface RemoteRunEvents {
-  /** Called once the command is accepted, before anything is followed (for Ctrl-C advice). */
-  onSent?: (commandId: string) => void
-  /** Each output line as it arrives, parsed. */
-  onLine?: (instanceId: string, line: ReportLine) => void
-  /** Status changes per instance. */
-  onStatus?: (instanceId: string, status: string) => void
-  /** Following is waiting out a transient AWS error (one line for the user). */
-  onNotice?: (text: string) => void
-}
-
-export interface FollowOptions {
-  nonce?: string
-  /** What runs on the hosts, for messages ("deploy", "rollback", "command"). */
-  what?: string
-  /** How to follow the command again, e.g. `upsc deploy --attach ID`. */
-  resume?: (commandId: string) => string
-  /** How long following waits out one streak of transient errors before it gives up. */
-  patienceMs?: number
-}
-
-export interface InstanceRun {
-  instanceId: string
-  /** The command that ran (or tried to run) the script there; empty when it was never sent. */
-  commandId: string
-  invocation: InvocationResult
-  report: ParsedReport
-  /** How the output reached us: live from CloudWatch, or from GetCommandInvocation (maybe truncated). */
-  outputSource: 'cloudwatch' | 'invocation'
-  /** The host's script cache lacked this bundle (sha256): the script did not run (outcome failed). */
-  missingScripts?: string
-}
-
-export interface RemoteRunResult {
-  /** The first (usually the only) command id; one per batch of 50 instances in `commandIds`. */
-  commandId: string
-  commandIds: string[]
-  runs: InstanceRun[]
-  /** True when following stopped early (Ctrl-C): the command goes on on the hosts. */
-  detached: boolean
-}
-
-export const stdoutStreamName = (commandId: string, instanceId: string) => `${commandId}/${instanceId}/aws-runShellScript/stdout`
 
 /** A fresh nonce for one run (sent as UPSC_NONCE). */
 export const newNonce = (): string => randomBytes(9).toString('hex')
 
-/** Following waits out one streak of transient errors this long by default. */
-export const FOLLOW_PATIENCE_MS = 15 * 60_000
-
-export async function runRemote(clients: AwsClients, request: RemoteRunRequest, events: RemoteRunEvents = {}, signal?: AbortSignal, options: FollowOptions = {}): Promise<RemoteRunResult> {
+export async function runRemote(
+  clients: AwsClients,
+  request: RemoteRunRequest,
+  events: RemoteRunEvents = {},
+  signal?: AbortSignal,
+  options: FollowOptions = {},
+): Promise<RemoteRunResult> {
   const batches: string[][] = []
   for (let i = 0; i < request.instanceIds.length; i += MAX_INSTANCES_PER_COMMAND) batches.push(request.instanceIds.slice(i, i + MAX_INSTANCES_PER_COMMAND))
-  const run = (batch: string[]) => runBatch(clients, request, batch, events, signal, {nonce: request.nonce, ...options})
+  const run = (batch: string[]) => runBatch(clients, request, batch, events, signal, {nonce: request.nonce, script: request.script, ...options})
   const rolling = request.maxConcurrency !== undefined && request.maxConcurrency !== '100%'
   if (!rolling || batches.length === 1) return joinResults(await Promise.all(batches.map(run)))
   const results: RemoteRunResult[] = []
   for (const batch of batches) {
     const done = results.flatMap((r) => r.runs)
-    if (results.at(-1)?.detached || tooManyErrors(request.maxErrors, done.filter((r) => r.invocation.outcome !== 'succeeded').length, done.length + batch.length)) {
+    if (
+      results.at(-1)?.detached ||
+      tooManyErrors(request.maxErrors, done.filter((r) => r.invocation.outcome !== 'succeeded').length, done.length + batch.length)
+    ) {
       // MaxErrors reached: the rest is not started, as SSM does within one command.
-      results.push({commandId: '', commandIds: [], detached: false, runs: batch.map((id) => notStarted(id))})
+      results.push({commandId: '', commandIds: [], detached: false, runs: batch.map((id) => unsentRun(id, 'Cancelled', 'Terminated'))})
       continue
     }
     results.push(await run(batch))
@@ -113,7 +49,14 @@ export async function runRemote(clients: AwsClients, request: RemoteRunRequest, 
 }
 
 /** One command for up to 50 instances; hosts missing the cached scripts get them, and the command again. */
-async function runBatch(clients: AwsClients, request: RemoteRunRequest, instanceIds: string[], events: RemoteRunEvents, signal: AbortSignal | undefined, options: FollowOptions): Promise<RemoteRunResult> {
+async function runBatch(
+  clients: AwsClients,
+  request: RemoteRunRequest,
+  instanceIds: string[],
+  events: RemoteRunEvents,
+  signal: AbortSignal | undefined,
+  options: FollowOptions,
+): Promise<RemoteRunResult> {
   const scripts = cachedScripts(request.commands)
   const first = await sendAndFollow(clients, request, instanceIds, scripts ? untilScriptsRun(scripts, instanceIds, events, signal) : {events, signal}, options)
   const missing = first.runs.filter((r) => r.missingScripts === scripts?.sha).map((r) => r.instanceId)
@@ -125,25 +68,16 @@ async function runBatch(clients: AwsClients, request: RemoteRunRequest, instance
   for (const [id, invocation] of failed) {
     const report = parseReport(invocation.stdout)
     const why = (invocation.stderr.trim().split('\n').at(-1) ?? '') || `install ${invocation.outcome}`
-    runs.set(id, {instanceId: id, commandId: first.commandId, invocation, report: {...report, warnings: [...report.warnings, `could not install the host scripts: ${why}`]}, outputSource: 'invocation', missingScripts: scripts.sha})
+    runs.set(id, {
+      instanceId: id,
+      commandId: first.commandId,
+      invocation,
+      report: {...report, warnings: [...report.warnings, `could not install the host scripts: ${why}`]},
+      outputSource: 'invocation',
+      missingScripts: scripts.sha,
+    })
   }
   return joinResults([{commandId: '', commandIds: [], runs: instanceIds.map((id) => runs.get(id)!), detached: second?.detached ?? first.detached}])
-}
-
-async function sendAndFollow(clients: AwsClients, request: RemoteRunRequest, instanceIds: string[], follow: {events: RemoteRunEvents; signal?: AbortSignal}, options: FollowOptions): Promise<RemoteRunResult> {
-  const ssm = await clients.ssm()
-  const commandId = await sendCommand(ssm, {
-    instanceIds,
-    commands: request.commands,
-    comment: request.comment,
-    executionTimeoutSeconds: request.executionTimeoutSeconds,
-    deliveryTimeoutSeconds: request.deliveryTimeoutSeconds,
-    cloudWatchLogGroup: request.outputLogGroup,
-    maxConcurrency: request.maxConcurrency,
-    maxErrors: request.maxErrors,
-  })
-  follow.events.onSent?.(commandId)
-  return followRemote(clients, commandId, instanceIds, request.outputLogGroup, follow.events, follow.signal, options)
 }
 
 /**
@@ -151,7 +85,12 @@ async function sendAndFollow(clients: AwsClients, request: RemoteRunRequest, ins
  * shown output of its scripts or reported them missing: a host that lacks them must get them and
  * the command again, or the operation would never run there. The need-scripts line is not shown.
  */
-function untilScriptsRun(scripts: CachedScripts, instanceIds: string[], events: RemoteRunEvents, signal?: AbortSignal): {events: RemoteRunEvents; signal?: AbortSignal} {
+function untilScriptsRun(
+  scripts: CachedScripts,
+  instanceIds: string[],
+  events: RemoteRunEvents,
+  signal?: AbortSignal,
+): {events: RemoteRunEvents; signal?: AbortSignal} {
   const settled = new Set<string>()
   const follow = new AbortController()
   const stopIfSettled = () => signal?.aborted && instanceIds.every((id) => settled.has(id)) && follow.abort()
@@ -177,172 +116,8 @@ export function tooManyErrors(maxErrors: string | undefined, failed: number, see
   return failed > limit
 }
 
-const notStarted = (instanceId: string): InstanceRun => ({
-  instanceId,
-  commandId: '',
-  invocation: {...emptyInvocation(instanceId), status: 'Cancelled', statusDetails: 'Terminated', outcome: 'cancelled'},
-  report: parseReport(''),
-  outputSource: 'invocation',
-})
-
 function joinResults(results: RemoteRunResult[]): RemoteRunResult {
   const runs = results.flatMap((r) => r.runs)
   const commandIds = [...new Set(runs.map((r) => r.commandId).filter(Boolean))]
   return {commandId: commandIds[0] ?? '', commandIds, runs, detached: results.some((r) => r.detached)}
-}
-
-type Trouble = 'transient' | 'expired' | 'lost'
-
-/** Pure: how following treats an error: wait it out, retry a few times, or stop following. */
-export function followTrouble(error: unknown): Trouble | undefined {
-  const code = error instanceof UpscError ? error.code : undefined
-  if (code === 'throttled' || code === 'network') return 'transient'
-  if (code === 'credentials-expired') return 'expired'
-  if (error instanceof UpscError && error.exitCode === ExitCode.awsAccess) return 'lost'
-  const e = error as {$fault?: string; $metadata?: {httpStatusCode?: number}}
-  if (e?.$fault === 'server' || (e?.$metadata?.httpStatusCode ?? 0) >= 500) return 'transient'
-  return undefined
-}
-
-/** Pure: the wait before retry number `failures` (1-based) of a follow: 1 s doubling to 30 s. */
-export const followBackoffMs = (failures: number): number => Math.min(30_000, 1000 * 2 ** (failures - 1))
-
-/** Expired credentials: the SDK reloads them from the profile on each call, so a few tries may see a refreshed session. */
-const EXPIRED_TRIES = 3
-
-/** One round of following (a poll, a drain), retried through transient errors; gives up with followLost. */
-async function patiently(round: () => Promise<void>, commandId: string, instanceIds: string[], events: RemoteRunEvents, options: FollowOptions, signal?: AbortSignal): Promise<void> {
-  const since = Date.now()
-  for (let failures = 1; ; failures++) {
-    try {
-      return await round()
-    } catch (error) {
-      const trouble = followTrouble(error)
-      if (trouble === undefined) throw error
-      const patience = options.patienceMs ?? FOLLOW_PATIENCE_MS
-      if (trouble === 'lost' || (trouble === 'expired' && failures >= EXPIRED_TRIES) || Date.now() - since >= patience) throw followLost(error, commandId, instanceIds, options)
-      const wait = followBackoffMs(failures)
-      events.onNotice?.(`${(error as Error).message} Still following; next try in ${wait / 1000} s.`)
-      await sleep(wait, signal)
-      if (signal?.aborted) return
-    }
-  }
-}
-
-function followLost(error: unknown, commandId: string, instanceIds: string[], options: FollowOptions): UpscError {
-  const what = options.what ?? 'command'
-  const where = instanceIds.length === 1 ? 'the host' : `the ${instanceIds.length} hosts`
-  const fix = error instanceof UpscError && error.hint && error.code !== 'throttled' && error.code !== 'network' ? `${error.hint.replace(/,? (and|then) try again\.?$/i, '.')} ` : ''
-  const resume = options.resume?.(commandId) ?? `aws ssm list-command-invocations --command-id ${commandId} --details`
-  return new UpscError('follow-lost', `Stopped following Run Command ${commandId}: ${(error as Error).message}\nThe ${what} goes on on ${where}; nothing was stopped or started again.`, {
-    exitCode: ExitCode.followLost,
-    hint: `${fix}Then follow it again: ${resume}`,
-    cause: error,
-  })
-}
-
-/** Follow a command already sent (also `--attach`): stream and poll until every invocation ends. */
-export async function followRemote(
-  clients: AwsClients,
-  commandId: string,
-  instanceIds: string[],
-  outputLogGroup: string | undefined,
-  events: RemoteRunEvents = {},
-  signal?: AbortSignal,
-  options: FollowOptions = {},
-): Promise<RemoteRunResult> {
-  const ssm = await clients.ssm()
-  const logs = outputLogGroup ? await clients.logs() : undefined
-  const streamed = new Map<string, string[]>(instanceIds.map((id) => [id, []]))
-  const finished = new Set<string>()
-  const followers = new Map<string, StreamFollower>()
-  if (logs && outputLogGroup)
-    for (const id of instanceIds) {
-      const read = reportReader(options.nonce)
-      followers.set(
-        id,
-        followStream(logs, outputLogGroup, stdoutStreamName(commandId, id), (message) => {
-          for (const line of redact(message).replace(/\n$/, '').split('\n')) {
-            streamed.get(id)!.push(line)
-            const parsed = read(line)
-            if (parsed.kind === 'result' || line.startsWith(NEED_SCRIPTS)) finished.add(id)
-            events.onLine?.(id, parsed)
-          }
-        }),
-      )
-    }
-
-  const invocations = new Map<string, InvocationResult>()
-  const lastStatus = new Map<string, string>()
-  // Only a started invocation has output to read: the others would spend GetLogEvents' quota on nothing.
-  const started = (id: string) => !['Pending', 'Delayed'].includes(invocations.get(id)?.status ?? 'Pending')
-  const sentAt = Date.now()
-  const keepAt = (round: () => Promise<void>) => patiently(round, commandId, instanceIds, events, options, signal)
-  for (let attempt = 0; ; attempt++) {
-    const open = instanceIds.filter((id) => !isTerminal(invocations.get(id)?.status ?? 'Pending'))
-    if (open.length === 0 || signal?.aborted) break
-    await sleep(pollDelayMs(attempt), signal)
-    if (signal?.aborted) break
-    await keepAt(() => Promise.all([pollInvocations(ssm, commandId, open, invocations, sentAt), ...open.filter(started).map((id) => followers.get(id)?.poll())]).then(() => undefined))
-    for (const [id, inv] of invocations)
-      if (lastStatus.get(id) !== inv.status) {
-        lastStatus.set(id, inv.status)
-        events.onStatus?.(id, inv.status)
-      }
-  }
-
-  if (signal?.aborted) return {commandId, commandIds: [commandId], runs: finalRuns(commandId, instanceIds, invocations, streamed, followers, finished, options.nonce), detached: true}
-
-  // CloudWatch output trails the command's end by a moment: drain until the result line shows up.
-  await keepAt(() => drainStreams(instanceIds, followers, finished, signal))
-  const runs = finalRuns(commandId, instanceIds, invocations, streamed, followers, finished, options.nonce)
-  // Without CloudWatch output nothing was shown live: show the invocation's output now.
-  for (const run of runs)
-    if (run.outputSource === 'invocation' && streamed.get(run.instanceId)!.length === 0) {
-      const read = reportReader(options.nonce)
-      for (const line of run.invocation.stdout.replace(/\n$/, '').split('\n')) if (line) events.onLine?.(run.instanceId, read(line))
-    }
-  return {commandId, commandIds: [commandId], runs, detached: false}
-}
-
-async function drainStreams(instanceIds: string[], followers: Map<string, StreamFollower>, finished: Set<string>, signal?: AbortSignal): Promise<void> {
-  if (followers.size === 0) return
-  const deadline = Date.now() + 10_000
-  for (let attempt = 0; Date.now() < deadline && !signal?.aborted; attempt++) {
-    const waiting = instanceIds.filter((id) => followers.get(id)!.seen && !finished.has(id))
-    // A stream never seen by now means CloudWatch output is not available: fall back at once.
-    const unseen = instanceIds.filter((id) => !followers.get(id)!.seen)
-    await Promise.all([...waiting, ...unseen].map((id) => followers.get(id)!.poll()))
-    if (instanceIds.every((id) => finished.has(id) || (!followers.get(id)!.seen && attempt >= 2))) return
-    await sleep(pollDelayMs(attempt), signal)
-  }
-}
-
-const NEED_SCRIPTS = needScriptsLine('')
-
-/** Pure: the bundle sha256 a host's loader reported missing, if it did. */
-export function missingScriptsOf(report: ParsedReport): string | undefined {
-  const line = report.log.find((l) => l.startsWith(NEED_SCRIPTS))
-  const sha = line?.slice(NEED_SCRIPTS.length)
-  return sha && /^[0-9a-f]{64}$/.test(sha) ? sha : undefined
-}
-
-function finalRuns(
-  commandId: string,
-  instanceIds: string[],
-  invocations: Map<string, InvocationResult>,
-  streamed: Map<string, string[]>,
-  followers: Map<string, StreamFollower>,
-  finished: Set<string>,
-  nonce?: string,
-): InstanceRun[] {
-  return instanceIds.map((id) => {
-    const invocation = invocations.get(id) ?? emptyInvocation(id)
-    const live = followers.get(id)?.seen === true && finished.has(id)
-    const report = live ? parseReport(streamed.get(id)!.join('\n'), nonce) : parseReport(invocation.stdout, nonce)
-    const missingScripts = missingScriptsOf(report)
-    // The loader exits 0 so that a rolling run's MaxErrors does not count it; but nothing ran: a failure.
-    if (missingScripts) return {instanceId: id, commandId, invocation: {...invocation, outcome: 'failed', responseCode: ExitCode.failed}, report, outputSource: live ? 'cloudwatch' : 'invocation', missingScripts}
-    return {instanceId: id, commandId, invocation, report, outputSource: live ? 'cloudwatch' : 'invocation'}
-  })
 }

@@ -31,9 +31,15 @@ export function parseAssignments(args: string[]): EnvEntry[] {
   return args.map((arg) => {
     const eq = arg.indexOf('=')
     const key = eq === -1 ? arg : arg.slice(0, eq)
-    if (eq === -1 || !KEY.test(key)) throw usageError('bad-env-assignment', `${JSON.stringify(eq === -1 ? arg : key)} is not KEY=VALUE with a KEY of letters, digits and _.`, 'Write e.g. upsc env set DATABASE_URL=postgres://db/app LOG_LEVEL=info')
+    if (eq === -1 || !KEY.test(key))
+      throw usageError(
+        'bad-env-assignment',
+        `${JSON.stringify(eq === -1 ? arg : key)} is not KEY=VALUE with a KEY of letters, digits and _.`,
+        'Write e.g. upsc env set DATABASE_URL=postgres://db/app LOG_LEVEL=info',
+      )
     const value = arg.slice(eq + 1)
-    if (/[\r\n]/.test(value)) throw usageError('bad-env-value', `The value of ${key} contains a line break, which a .env line cannot hold.`, 'Put it on one line.')
+    if (/[\r\n]/.test(value))
+      throw usageError('bad-env-value', `The value of ${key} contains a line break, which a .env line cannot hold.`, 'Put it on one line.')
     return {key, value}
   })
 }
@@ -69,8 +75,9 @@ export function diffEnv(before: string, after: string): EnvChange[] {
   const a = new Map(parseEnv(before).map((e) => [e.key, e.value]))
   const b = new Map(parseEnv(after).map((e) => [e.key, e.value]))
   const changes: EnvChange[] = []
-  for (const [key, value] of b) if (!a.has(key)) changes.push({key, change: 'added'})
-  else if (a.get(key) !== value) changes.push({key, change: 'changed'})
+  for (const [key, value] of b)
+    if (!a.has(key)) changes.push({key, change: 'added'})
+    else if (a.get(key) !== value) changes.push({key, change: 'changed'})
   for (const key of a.keys()) if (!b.has(key)) changes.push({key, change: 'removed'})
   return changes
 }

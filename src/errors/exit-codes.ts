@@ -36,6 +36,9 @@ export const exitCodeTable: ReadonlyArray<[number, string]> = [
   ],
   [ExitCode.rolledBack, 'deploy failed and the host was rolled back to the previous version'],
   [ExitCode.lockHeld, 'another deploy holds the lock'],
-  [ExitCode.followLost, 'following stopped (AWS unreachable too long, credentials expired): the deploy or rollback goes on on the hosts; re-attach with `upsc deploy --attach ID`'],
+  [
+    ExitCode.followLost,
+    'following stopped (AWS unreachable too long, credentials expired): the deploy or rollback goes on on the hosts; re-attach with `upsc deploy --attach ID`',
+  ],
   [ExitCode.interrupted, 'interrupted (Ctrl-C); a remote run goes on'],
 ]

@@ -19,8 +19,6 @@ export class UpscError extends Error {
   }
 }
 
-export const usageError = (code: string, message: string, hint?: string) =>
-  new UpscError(code, message, {exitCode: ExitCode.usage, hint})
+export const usageError = (code: string, message: string, hint?: string) => new UpscError(code, message, {exitCode: ExitCode.usage, hint})
 
-export const unreachableError = (code: string, message: string, hint?: string) =>
-  new UpscError(code, message, {exitCode: ExitCode.unreachable, hint})
+export const unreachableError = (code: string, message: string, hint?: string) => new UpscError(code, message, {exitCode: ExitCode.unreachable, hint})

@@ -3,7 +3,8 @@
  * across hosts, and the rollback target each host chose.
  */
 
-export interface DeploymentRecord {
+// A type, not an interface: a host document, open to keys upsc does not read (render/json-schemas.ts).
+export type DeploymentRecord = {
   id: string
   kind: 'deploy' | 'rollback' | 'app'
   branch?: string | null
@@ -39,7 +40,10 @@ export interface HostHistory {
 /** Keep only well-formed records (a host's bash check looks at a line's ends only). */
 export function toRecords(value: unknown): DeploymentRecord[] {
   if (!Array.isArray(value)) return []
-  return value.filter((r): r is DeploymentRecord => typeof r === 'object' && r !== null && typeof (r as DeploymentRecord).id === 'string' && typeof (r as DeploymentRecord).outcome === 'string')
+  return value.filter(
+    (r): r is DeploymentRecord =>
+      typeof r === 'object' && r !== null && typeof (r as DeploymentRecord).id === 'string' && typeof (r as DeploymentRecord).outcome === 'string',
+  )
 }
 
 /** Newest first across hosts, each record labelled with its instance. */

@@ -67,12 +67,21 @@ export function planSources(input: SelectionInput): LogSource[] {
   const names = new Set<string>()
   const prefixes = new Set<string>(wholeInstances ? input.instanceIds.map((id) => `${id}/`) : [])
   for (const service of services) {
-    if (!SERVICE.test(service)) throw usageError('bad-service', `--service "${service}" is not a compose service name.`, 'Give a service of the compose file, such as api (letters, digits, _ . -).')
+    if (!SERVICE.test(service))
+      throw usageError(
+        'bad-service',
+        `--service "${service}" is not a compose service name.`,
+        'Give a service of the compose file, such as api (letters, digits, _ . -).',
+      )
     for (const id of input.instanceIds) names.add(serviceStream(input.aliases, id, service))
   }
   for (const value of streams) {
     if (value === '' || /[:*]/.test(value))
-      throw usageError('bad-stream', `--stream "${value}" is not a stream name, prefix or alias.`, `Stream names cannot contain ":" or "*"; a prefix such as app/ matches app/api and app/worker. Aliases of this stage: ${Object.keys(input.aliases).join(', ') || 'none'}.`)
+      throw usageError(
+        'bad-stream',
+        `--stream "${value}" is not a stream name, prefix or alias.`,
+        `Stream names cannot contain ":" or "*"; a prefix such as app/ matches app/api and app/worker. Aliases of this stage: ${Object.keys(input.aliases).join(', ') || 'none'}.`,
+      )
     const pattern = input.aliases[value]
     if (pattern === undefined) prefixes.add(value)
     else if (pattern.includes('{instance_id}')) for (const id of input.instanceIds) names.add(pattern.replaceAll('{instance_id}', id))

@@ -45,8 +45,13 @@ export function parseTimeFlag(flag: string, value: string, now: number): number 
   const at = duration !== undefined ? now - duration : parseDateTime(text)
   if (at !== undefined) {
     if (now - at > MAX_LOOKBACK_MS)
-      throw usageError('bad-time', `${flag} "${value}" is more than 10 years ago: CloudWatch Logs keeps nothing that old.`, "Use a time within the log group's retention, e.g. --since 7d.")
-    if (at - now > 86_400_000) throw usageError('bad-time', `${flag} "${value}" is in the future.`, 'Use a past time, e.g. --since 1h, or a date-time before now.')
+      throw usageError(
+        'bad-time',
+        `${flag} "${value}" is more than 10 years ago: CloudWatch Logs keeps nothing that old.`,
+        "Use a time within the log group's retention, e.g. --since 7d.",
+      )
+    if (at - now > 86_400_000)
+      throw usageError('bad-time', `${flag} "${value}" is in the future.`, 'Use a past time, e.g. --since 1h, or a date-time before now.')
     return at
   }
   throw usageError(
@@ -68,6 +73,10 @@ export function parseRange(since: string, until: string | undefined, now: number
   if (until === undefined) return {start}
   const end = parseTimeFlag('--until', until, now)
   if (end <= start)
-    throw usageError('bad-time', `--until (${new Date(end).toISOString()}) is not after --since (${new Date(start).toISOString()}).`, 'Give --until a later time than --since, or leave it out to read up to now.')
+    throw usageError(
+      'bad-time',
+      `--until (${new Date(end).toISOString()}) is not after --since (${new Date(start).toISOString()}).`,
+      'Give --until a later time than --since, or leave it out to read up to now.',
+    )
   return {start, end}
 }

@@ -45,7 +45,14 @@ export function reportDeploy(ctx: StageContext, result: DeployResult, caller: st
 
 /** Report a rollback's outcome; `commandOf` says which Run Command each host ran. */
 export function reportRollback(ctx: StageContext, result: RollbackResult, caller: string, commandOf: Map<string, string>): Promise<string[]> {
-  return reportOutcome(ctx, {kind: 'rollback', caller, exitCode: result.exitCode, hosts: result.hosts, commandIdOf: (id) => commandOf.get(id), detached: result.detached})
+  return reportOutcome(ctx, {
+    kind: 'rollback',
+    caller,
+    exitCode: result.exitCode,
+    hosts: result.hosts,
+    commandIdOf: (id) => commandOf.get(id),
+    detached: result.detached,
+  })
 }
 
 export async function reportOutcome(ctx: StageContext, op: FinishedOperation, now = new Date()): Promise<string[]> {

@@ -8,9 +8,8 @@ import {randomUUID} from 'node:crypto'
 import type {StageContext} from './context.js'
 import {usageError} from '../errors/upsc-error.js'
 import {buildPayload} from '../remote/payload.js'
-import {type Settings, stageSettings} from '../remote/settings.js'
+import {changeSettings, type Settings, stageSettings} from '../remote/settings.js'
 import type {ProbeDocument} from '../status/types.js'
-import {toolVersion} from '../util/version.js'
 import type {DeployEvents} from './deploy.js'
 import {combinedExitCode, type HostResult, hostResult} from '../outcome/host-result.js'
 import {runHostScript} from '../engine/host-script.js'
@@ -39,16 +38,14 @@ const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/
 /** Pure: the settings app.sh reads; service names are checked before any AWS call. */
 export function appSettings(ctx: Pick<StageContext, 'stage'>, action: AppAction, services: string[], caller: string): Settings {
   const bad = services.find((s) => !SERVICE.test(s))
-  if (bad !== undefined) throw usageError('bad-service', `${JSON.stringify(bad)} is not a compose service name.`, 'Pass the names `upsc app ps` lists, e.g. --service api.')
+  if (bad !== undefined)
+    throw usageError('bad-service', `${JSON.stringify(bad)} is not a compose service name.`, 'Pass the names `upsc app ps` lists, e.g. --service api.')
   const settings: Settings = {
     ...stageSettings(ctx.stage),
     UPSC_APP_ACTION: action,
     UPSC_APP_SERVICE_COUNT: services.length,
     UPSC_DEPLOY_ID: `a-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`,
-    UPSC_CALLER: caller,
-    UPSC_TOOL_VERSION: toolVersion,
-    UPSC_DOCKER_WAIT_SECONDS: ctx.stage.timeouts.dockerReadySeconds,
-    UPSC_HEALTH_TIMEOUT_SECONDS: ctx.stage.timeouts.healthSeconds,
+    ...changeSettings(ctx.stage, caller),
   }
   services.forEach((s, i) => (settings[`UPSC_APP_SERVICE_${i + 1}`] = s))
   return settings
@@ -63,12 +60,30 @@ export async function runApp(ctx: StageContext, action: AppAction, services: str
   // One host at a time, stopping at the first failure: a restart never takes the whole stage down.
   const run = await runRemote(
     ctx.clients,
-    {instanceIds, commands, comment: `upsc app ${action} ${ctx.stage.name}`, executionTimeoutSeconds: ctx.stage.timeouts.commandSeconds, deliveryTimeoutSeconds: ctx.stage.timeouts.deliverySeconds, outputLogGroup: ctx.stage.runCommandLogGroup, maxConcurrency: '1', maxErrors: '0'},
+    {
+      instanceIds,
+      commands,
+      comment: `upsc app ${action} ${ctx.stage.name}`,
+      executionTimeoutSeconds: ctx.stage.timeouts.commandSeconds,
+      deliveryTimeoutSeconds: ctx.stage.timeouts.deliverySeconds,
+      outputLogGroup: ctx.stage.runCommandLogGroup,
+      maxConcurrency: '1',
+      maxErrors: '0',
+      script: 'app',
+    },
     {onSent: (id) => events.onSent?.(id, instanceIds), onLine: events.onLine},
     signal,
   )
   const hosts = run.runs.map((r) => hostResult(r, names.get(r.instanceId)))
-  return {stage: ctx.stage.name, action, services, commandId: run.commandId, detached: run.detached, hosts, exitCode: run.detached ? 0 : combinedExitCode(hosts)}
+  return {
+    stage: ctx.stage.name,
+    action,
+    services,
+    commandId: run.commandId,
+    detached: run.detached,
+    hosts,
+    exitCode: run.detached ? 0 : combinedExitCode(hosts),
+  }
 }
 
 /** `upsc app ps`: the services part of the probe. */
@@ -79,7 +94,12 @@ export async function runAppPs(ctx: StageContext): Promise<AppPsResult> {
     stage: ctx.stage.name,
     hosts: hosts.map((h) => {
       const probe = h.result as ProbeDocument | undefined
-      return {instanceId: h.instanceId, ...(h.name ? {name: h.name} : {}), services: probe?.services ?? [], error: (h.result?.servicesError as string | null | undefined) ?? h.reason ?? null}
+      return {
+        instanceId: h.instanceId,
+        ...(h.name ? {name: h.name} : {}),
+        services: probe?.services ?? [],
+        error: (h.result?.servicesError as string | null | undefined) ?? h.reason ?? null,
+      }
     }),
   }
 }

@@ -63,7 +63,11 @@ export function writeFiles(files: GeneratedFile[], dir: string, force: boolean):
   const paths = files.map((f) => join(folder, f.name))
   const existing = paths.filter((p) => existsSync(p))
   if (existing.length > 0 && !force)
-    throw usageError('output-exists', `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}.`, 'Pass --force to overwrite, or choose another --out folder.')
+    throw usageError(
+      'output-exists',
+      `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}.`,
+      'Pass --force to overwrite, or choose another --out folder.',
+    )
   mkdirSync(folder, {recursive: true})
   return files.map((f, i) => {
     writeFileSync(paths[i]!, f.text, {mode: f.mode})
@@ -71,7 +75,12 @@ export function writeFiles(files: GeneratedFile[], dir: string, force: boolean):
   })
 }
 
-export function generateBootstrap(kind: BootstrapKind, stage: StageConfig, version: string, options: {out?: string; force: boolean; configFile?: string}): BootstrapResult {
+export function generateBootstrap(
+  kind: BootstrapKind,
+  stage: StageConfig,
+  version: string,
+  options: {out?: string; force: boolean; configFile?: string},
+): BootstrapResult {
   const {files, printed} = bootstrapFiles(kind, stage, version, options.configFile)
   if (options.out) return {stage: stage.name, kind, outputs: writeFiles(files, options.out, options.force)}
   const outputs = files.filter((f) => printed.includes(f.name)).map((f) => ({name: f.name, path: null, bytes: Buffer.byteLength(f.text), text: f.text}))

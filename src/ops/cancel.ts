@@ -14,7 +14,7 @@ import {type HostResult, hostResult} from '../outcome/host-result.js'
 import type {CancelledHost, DeployResult} from '../outcome/results.js'
 import {runHostScript} from '../engine/host-script.js'
 import {reachableTargets} from './preflight.js'
-import {followRemote} from '../engine/remote-run.js'
+import {cancelThenFollow} from '../engine/follow.js'
 
 /** The first non-empty string among the values. */
 const first = (...values: unknown[]): string | undefined => values.find((v): v is string => typeof v === 'string' && v !== '')
@@ -46,15 +46,18 @@ export async function cancelDeploy(ctx: StageContext, commandId: string): Promis
   const names = new Map(targets.map((t) => [t.instanceId, t.name]))
   const wait = ctx.stage.timeouts.cancelSeconds
   const ask = (ids: string[]) =>
-    runHostScript(ctx, ids.map((instanceId) => ({instanceId, name: names.get(instanceId)})), 'lock', {UPSC_LOCK_ACTION: 'cancel', UPSC_CANCEL_COMMAND: commandId, UPSC_CANCEL_WAIT_SECONDS: wait}, `upsc deploy --cancel ${commandId}`, wait + 60)
+    runHostScript(
+      ctx,
+      ids.map((instanceId) => ({instanceId, name: names.get(instanceId)})),
+      'lock',
+      {UPSC_LOCK_ACTION: 'cancel', UPSC_CANCEL_COMMAND: commandId, UPSC_CANCEL_WAIT_SECONDS: wait},
+      `upsc deploy --cancel ${commandId}`,
+      wait + 60,
+    )
   const asked = await ask(instanceIds)
   // Last resort where the deploy did not stop (or holds no lock yet: pending, or just starting).
   const stuck = asked.filter((h) => h.result?.released !== true).map((h) => h.instanceId)
-  if (stuck.length > 0) {
-    const {cancelCommand} = await import('../aws/run-command.js')
-    await cancelCommand(await ctx.clients.ssm(), commandId, stuck)
-  }
-  const run = await followRemote(ctx.clients, commandId, instanceIds, undefined)
+  const run = await cancelThenFollow(ctx.clients, commandId, instanceIds, stuck, {script: 'deploy'})
   const hosts = run.runs.map((r) => hostResult(r))
   const killed = asked.filter((h) => h.exitCode !== ExitCode.ok).map((h) => h.instanceId)
   const repaired = killed.length > 0 ? await ask(killed) : []

@@ -10,14 +10,14 @@ import {usageError} from '../errors/upsc-error.js'
 import {buildPayload} from '../remote/payload.js'
 import {branchNameProblem, commitRefProblem} from '../remote/refname.js'
 import type {ReportLine} from '../remote/report-lines.js'
-import {hookSettings, scriptDeadlineSeconds, type Settings, stageSettings} from '../remote/settings.js'
+import {deploySettings} from '../remote/settings.js'
 import {commandInstanceIds} from '../aws/command-instances.js'
 import {isCommandId} from '../aws/run-command.js'
-import {toolVersion} from '../util/version.js'
 import {combinedExitCode, hostResult} from '../outcome/host-result.js'
 import type {DeployResult} from '../outcome/results.js'
 import {callerArn, reachableTargets} from './preflight.js'
-import {type FollowOptions, followRemote, newNonce, runRemote} from '../engine/remote-run.js'
+import {type FollowOptions, followRemote} from '../engine/follow.js'
+import {newNonce, runRemote} from '../engine/remote-run.js'
 import {reportDeploy} from './announce.js'
 import {tokenReadyStage} from './token-parameter.js'
 
@@ -44,6 +44,7 @@ export interface DeployEvents {
 export const followOptions = (stage: string, what: 'deploy' | 'rollback', nonce?: string): FollowOptions => ({
   nonce,
   what,
+  script: what,
   resume: (commandId) => `upsc deploy --stage ${stage} --attach ${commandId}`,
 })
 
@@ -51,7 +52,12 @@ export const followOptions = (stage: string, what: 'deploy' | 'rollback', nonce?
 export function checkDeployInput(stage: StageConfig, request: Pick<DeployRequest, 'branch' | 'ref'>): {branch: string; ref?: string} {
   const branch = request.branch ?? stage.defaultBranch
   const branchProblem = branchNameProblem(branch)
-  if (branchProblem) throw usageError('bad-branch', `Cannot deploy branch ${JSON.stringify(branch)}: ${branchProblem}.`, 'Pass a branch name as git accepts it, e.g. --branch feature-x.')
+  if (branchProblem)
+    throw usageError(
+      'bad-branch',
+      `Cannot deploy branch ${JSON.stringify(branch)}: ${branchProblem}.`,
+      'Pass a branch name as git accepts it, e.g. --branch feature-x.',
+    )
   if (request.ref !== undefined) {
     const refProblem = commitRefProblem(request.ref)
     if (refProblem) throw usageError('bad-ref', `Cannot deploy --ref ${JSON.stringify(request.ref)}: ${refProblem}.`, 'Pass a commit id, e.g. --ref 3a4f2c1.')
@@ -59,34 +65,13 @@ export function checkDeployInput(stage: StageConfig, request: Pick<DeployRequest
   return {branch, ...(request.ref ? {ref: request.ref} : {})}
 }
 
-/** Pure: the settings deploy.sh reads (docs/REMOTE-CONTRACT.md). */
-export function deploySettings(stage: StageConfig, input: {branch: string; ref?: string; caller: string; deployId: string; noRollback: boolean; skipHooks?: boolean; region?: string; nonce?: string}): Settings {
-  const settings: Settings = {
-    ...stageSettings(stage),
-    ...hookSettings(stage, input.skipHooks ?? false),
-    UPSC_NONCE: input.nonce,
-    UPSC_BRANCH: input.branch,
-    UPSC_REF: input.ref,
-    UPSC_DEPLOY_ID: input.deployId,
-    UPSC_CALLER: input.caller,
-    UPSC_TOOL_VERSION: toolVersion,
-    UPSC_TOKEN_PARAMETER: stage.githubTokenParameter,
-    UPSC_ENV_PARAMETER: stage.envParameter,
-    UPSC_REGION: input.region,
-    UPSC_NO_ROLLBACK: input.noRollback ? 1 : undefined,
-    UPSC_KEEP_IMAGES: stage.keepImages,
-    UPSC_DOCKER_WAIT_SECONDS: stage.timeouts.dockerReadySeconds,
-    UPSC_HEALTH_TIMEOUT_SECONDS: stage.timeouts.healthSeconds,
-    UPSC_DEADLINE_SECONDS: scriptDeadlineSeconds(stage.timeouts.commandSeconds),
-    UPSC_RETRY_TRIES: stage.retry.tries,
-    UPSC_RETRY_BASE_SECONDS: stage.retry.baseSeconds,
-    UPSC_BUILD_COUNT: stage.buildCommand?.length,
-  }
-  stage.buildCommand?.forEach((word, i) => (settings[`UPSC_BUILD_${i + 1}`] = word))
-  return settings
-}
-
-export async function runDeploy(ctx: StageContext, request: DeployRequest, events: DeployEvents = {}, signal?: AbortSignal, detach = false): Promise<DeployResult> {
+export async function runDeploy(
+  ctx: StageContext,
+  request: DeployRequest,
+  events: DeployEvents = {},
+  signal?: AbortSignal,
+  detach = false,
+): Promise<DeployResult> {
   const input = checkDeployInput(ctx.stage, request)
   // Nothing here waits on anything else but the targets' check; STS and the token parameter are
   // asked once DescribeInstances has left (a caught promise: the check's own error comes first).
@@ -123,14 +108,30 @@ export async function runDeploy(ctx: StageContext, request: DeployRequest, event
     followOptions(stage.name, 'deploy'),
   )
   const hosts = run.runs.map((r) => hostResult(r, names.get(r.instanceId)))
-  const result: DeployResult = {stage: stage.name, commandId: run.commandId, deployId, ...input, detached: run.detached, hosts, exitCode: run.detached ? 0 : combinedExitCode(hosts)}
+  const result: DeployResult = {
+    stage: stage.name,
+    commandId: run.commandId,
+    deployId,
+    ...input,
+    detached: run.detached,
+    hosts,
+    exitCode: run.detached ? 0 : combinedExitCode(hosts),
+  }
   return {...result, warnings: await reportDeploy(ctx, result, caller)}
 }
 
 /** `--attach <command-id>`: resume following a deploy already running. */
 export async function attachDeploy(ctx: StageContext, commandId: string, events: DeployEvents = {}, signal?: AbortSignal): Promise<DeployResult> {
   const instanceIds = await commandInstances(ctx, commandId)
-  const run = await followRemote(ctx.clients, commandId, instanceIds, ctx.stage.runCommandLogGroup, {onLine: events.onLine, onNotice: events.onNotice}, signal, followOptions(ctx.stage.name, 'deploy'))
+  const run = await followRemote(
+    ctx.clients,
+    commandId,
+    instanceIds,
+    ctx.stage.runCommandLogGroup,
+    {onLine: events.onLine, onNotice: events.onNotice},
+    signal,
+    followOptions(ctx.stage.name, 'deploy'),
+  )
   const hosts = run.runs.map((r) => hostResult(r))
   return {stage: ctx.stage.name, commandId, detached: run.detached, hosts, exitCode: combinedExitCode(hosts)}
 }

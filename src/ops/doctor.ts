@@ -15,7 +15,7 @@ import {resolveTargets, type Target} from '../aws/targets.js'
 import {type LoadedConfig, loadConfigOrBuiltIn, selectStage, type StageConfig} from '../config/load.js'
 import {ExitCode} from '../errors/exit-codes.js'
 import {unreachableReasons} from './preflight.js'
-import {describeManaged} from './status.js'
+import {describeManaged} from '../aws/instance-status.js'
 import {conventionalTokenParameter} from './token-parameter.js'
 
 export type Verdict = 'ok' | 'warn' | 'fail' | 'skip'
@@ -57,16 +57,31 @@ function failed(id: string, label: string, error: unknown, action: string, profi
 /** Pure: Node 20 or later. */
 export function nodeCheck(version: string): DoctorCheck {
   const major = Number(version.replace(/^v/, '').split('.')[0])
-  return major >= 20 ? check('node', 'Node.js', 'ok', `v${version.replace(/^v/, '')}`) : check('node', 'Node.js', 'fail', `v${version.replace(/^v/, '')} is too old`, 'Install Node.js 20 or later (https://nodejs.org), then run upsc again.')
+  return major >= 20
+    ? check('node', 'Node.js', 'ok', `v${version.replace(/^v/, '')}`)
+    : check('node', 'Node.js', 'fail', `v${version.replace(/^v/, '')} is too old`, 'Install Node.js 20 or later (https://nodejs.org), then run upsc again.')
 }
 
 const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/
-const SOURCE: Record<RegionChoice['source'], string> = {'--region': '--region', config: 'the config', AWS_REGION: 'AWS_REGION', AWS_DEFAULT_REGION: 'AWS_DEFAULT_REGION', profile: 'the profile', default: 'the default'}
+const SOURCE: Record<RegionChoice['source'], string> = {
+  '--region': '--region',
+  config: 'the config',
+  AWS_REGION: 'AWS_REGION',
+  AWS_DEFAULT_REGION: 'AWS_DEFAULT_REGION',
+  profile: 'the profile',
+  default: 'the default',
+}
 
 /** Pure: the region is well formed, and where it came from. */
 export function regionCheck(region: RegionChoice): DoctorCheck {
   if (!REGION_PATTERN.test(region.region))
-    return check('region', 'Region', 'fail', `"${region.region}" (from ${SOURCE[region.source]}) is not an AWS region`, 'Pass --region ap-south-1 (or your stage\'s), or fix AWS_REGION / the config\'s "region".')
+    return check(
+      'region',
+      'Region',
+      'fail',
+      `"${region.region}" (from ${SOURCE[region.source]}) is not an AWS region`,
+      'Pass --region ap-south-1 (or your stage\'s), or fix AWS_REGION / the config\'s "region".',
+    )
   return check('region', 'Region', 'ok', `${region.region} (from ${SOURCE[region.source]})`)
 }
 
@@ -99,12 +114,18 @@ async function callerCheck(input: DoctorInput): Promise<{check: DoctorCheck; cal
 async function instanceChecks(input: DoctorInput, stage: StageConfig): Promise<{checks: DoctorCheck[]; targets: Target[]}> {
   try {
     const targets = await resolveTargets(await input.clients.ec2(), stage.instances, input.instances, stage.name)
-    const managed = await describeManaged(await input.clients.ssm(), targets.map((t) => t.instanceId))
+    const managed = await describeManaged(
+      await input.clients.ssm(),
+      targets.map((t) => t.instanceId),
+    )
     const checks = targets.map((t) => {
       const label = `Instance ${t.name ?? t.instanceId}`
       const [reason] = unreachableReasons([t], managed)
       if (!reason) return check(`instance.${t.instanceId}`, label, 'ok', `${t.instanceId} running, SSM agent online`)
-      const fix = t.state !== 'running' ? `Start it: aws ec2 start-instances --instance-ids ${t.instanceId}` : 'Attach an instance profile with AmazonSSMManagedInstanceCore and check the SSM agent (docs/BOOTSTRAP.md#the-instance-role).'
+      const fix =
+        t.state !== 'running'
+          ? `Start it: aws ec2 start-instances --instance-ids ${t.instanceId}`
+          : 'Attach an instance profile with AmazonSSMManagedInstanceCore and check the SSM agent (docs/BOOTSTRAP.md#the-instance-role).'
       return check(`instance.${t.instanceId}`, label, 'fail', reason, fix)
     })
     return {checks, targets}
@@ -118,7 +139,13 @@ async function instanceChecks(input: DoctorInput, stage: StageConfig): Promise<{
 async function logGroupCheck(input: DoctorInput, stage: StageConfig): Promise<DoctorCheck> {
   try {
     if (await logGroupExists(await input.clients.logs(), stage.logGroup)) return check('logs.group', 'Log group', 'ok', stage.logGroup)
-    return check('logs.group', 'Log group', 'fail', `${stage.logGroup} does not exist in ${input.region.region}`, `Bootstrap the host (its CloudWatch agent creates it: docs/BOOTSTRAP.md), or: aws logs create-log-group --log-group-name ${stage.logGroup} --region ${input.region.region}`)
+    return check(
+      'logs.group',
+      'Log group',
+      'fail',
+      `${stage.logGroup} does not exist in ${input.region.region}`,
+      `Bootstrap the host (its CloudWatch agent creates it: docs/BOOTSTRAP.md), or: aws logs create-log-group --log-group-name ${stage.logGroup} --region ${input.region.region}`,
+    )
   } catch (error) {
     return failed('logs.group', 'Log group', error, 'logs:DescribeLogGroups', input.profile)
   }
@@ -128,8 +155,17 @@ async function tokenCheck(input: DoctorInput, stage: StageConfig, builtIn: boole
   const name = stage.githubTokenParameter ?? (builtIn ? conventionalTokenParameter(stage.name) : undefined)
   if (!name) return {check: check('token', 'Token parameter', 'skip', 'no githubTokenParameter in the config (a public repository needs none)')}
   try {
-    if (await parameterExists(await input.clients.ssm(), name)) return {check: check('token', 'Token parameter', 'ok', `${name} (SecureString, value not read)`), name}
-    return {check: check('token', 'Token parameter', 'fail', `${name} does not exist in ${input.region.region}`, `aws ssm put-parameter --type SecureString --name ${name} --value "$GITHUB_TOKEN" --region ${input.region.region}`)}
+    if (await parameterExists(await input.clients.ssm(), name))
+      return {check: check('token', 'Token parameter', 'ok', `${name} (SecureString, value not read)`), name}
+    return {
+      check: check(
+        'token',
+        'Token parameter',
+        'fail',
+        `${name} does not exist in ${input.region.region}`,
+        `aws ssm put-parameter --type SecureString --name ${name} --value "$GITHUB_TOKEN" --region ${input.region.region}`,
+      ),
+    }
   } catch (error) {
     return {check: failed('token', 'Token parameter', error, 'ssm:DescribeParameters', input.profile)}
   }
@@ -153,7 +189,13 @@ async function iamChecks(input: DoctorInput, caller: Caller, targets: Target[], 
     (denied) =>
       denied.length === 0
         ? check('iam.operator', 'IAM: your permissions', 'ok', `${OPERATOR_ACTIONS.length} actions allowed for ${principal}`)
-        : check('iam.operator', 'IAM: your permissions', 'fail', `not allowed: ${denied.join(', ')}`, `Grant them to ${principal}: docs/IAM.md has the least-privilege policy.`),
+        : check(
+            'iam.operator',
+            'IAM: your permissions',
+            'fail',
+            `not allowed: ${denied.join(', ')}`,
+            `Grant them to ${principal}: docs/IAM.md has the least-privilege policy.`,
+          ),
     (error: unknown) => simulationSkipped('iam.operator', 'IAM: your permissions', error),
   )
   const profiles = [...new Set(targets.map((t) => t.instanceProfileArn).filter((a): a is string => Boolean(a)))]
@@ -161,15 +203,35 @@ async function iamChecks(input: DoctorInput, caller: Caller, targets: Target[], 
   const roles = !tokenName
     ? []
     : profiles.length === 0
-      ? [check('iam.token', 'IAM: instance role reads the token', 'skip', targets.length === 0 ? 'not checked: no instance found' : 'not checked: the instances have no instance profile')]
+      ? [
+          check(
+            'iam.token',
+            'IAM: instance role reads the token',
+            'skip',
+            targets.length === 0 ? 'not checked: no instance found' : 'not checked: the instances have no instance profile',
+          ),
+        ]
       : profiles.map(async (profileArn) => {
           try {
             const role = await instanceProfileRole(iam, profileArn)
-            if (!role) return check('iam.token', 'IAM: instance role reads the token', 'fail', `${profileArn} has no role`, 'Add the stage\'s role to the instance profile (docs/BOOTSTRAP.md#the-instance-role).')
+            if (!role)
+              return check(
+                'iam.token',
+                'IAM: instance role reads the token',
+                'fail',
+                `${profileArn} has no role`,
+                "Add the stage's role to the instance profile (docs/BOOTSTRAP.md#the-instance-role).",
+              )
             const denied = await deniedActions(iam, role, ['ssm:GetParameter'], [parameterArn(partition, input.region.region, caller.account, tokenName)])
             return denied.length === 0
               ? check('iam.token', 'IAM: instance role reads the token', 'ok', `${role} may ssm:GetParameter ${tokenName}`)
-              : check('iam.token', 'IAM: instance role reads the token', 'fail', `${role} may not ssm:GetParameter ${tokenName}`, 'Allow ssm:GetParameter on the parameter (and kms:Decrypt on its key) in the instance role: docs/BOOTSTRAP.md#the-instance-role.')
+              : check(
+                  'iam.token',
+                  'IAM: instance role reads the token',
+                  'fail',
+                  `${role} may not ssm:GetParameter ${tokenName}`,
+                  'Allow ssm:GetParameter on the parameter (and kms:Decrypt on its key) in the instance role: docs/BOOTSTRAP.md#the-instance-role.',
+                )
           } catch (error) {
             return simulationSkipped('iam.token', 'IAM: instance role reads the token', error)
           }
@@ -198,7 +260,11 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorResult> {
     checks.push(check('account', 'Account checks', 'skip', region.verdict === 'ok' ? 'not checked: no working credentials' : 'not checked: no valid region'))
     return summarize(checks)
   }
-  const [instances, logGroup, token] = await Promise.all([instanceChecks(input, stage), logGroupCheck(input, stage), tokenCheck(input, stage, Boolean(loaded.builtIn))])
+  const [instances, logGroup, token] = await Promise.all([
+    instanceChecks(input, stage),
+    logGroupCheck(input, stage),
+    tokenCheck(input, stage, Boolean(loaded.builtIn)),
+  ])
   checks.push(...instances.checks, logGroup, token.check)
   checks.push(...(await iamChecks(input, caller.caller, instances.targets, token.name)))
   return summarize(checks)

@@ -37,7 +37,11 @@ export interface EnvEditResult {
 
 export function envParameterOf(stage: StageConfig): string {
   if (!stage.envParameter)
-    throw usageError('no-env-parameter', `Stage ${stage.name} has no envParameter.`, 'Set "envParameter" (an SSM parameter name such as /upscpro/stage2/env) for the stage in upsc.config.json.')
+    throw usageError(
+      'no-env-parameter',
+      `Stage ${stage.name} has no envParameter.`,
+      'Set "envParameter" (an SSM parameter name such as /upscpro/stage2/env) for the stage in upsc.config.json.',
+    )
   return stage.envParameter
 }
 
@@ -61,7 +65,12 @@ export async function applyEnvEdit(ctx: StageContext, plan: EnvEditPlan): Promis
   const base = {stage: plan.stage, parameter: plan.parameter, changes: plan.changes}
   if (plan.changes.length === 0) return {...base, applied: false, version: null}
   // Parameter Store's standard tier holds 4 KB per value.
-  if (Buffer.byteLength(plan.after) > 4096) throw usageError('env-too-large', `The new .env is ${Buffer.byteLength(plan.after)} bytes, over the 4096 bytes of a standard SSM parameter.`, 'Remove unused variables, or keep large values elsewhere.')
+  if (Buffer.byteLength(plan.after) > 4096)
+    throw usageError(
+      'env-too-large',
+      `The new .env is ${Buffer.byteLength(plan.after)} bytes, over the 4096 bytes of a standard SSM parameter.`,
+      'Remove unused variables, or keep large values elsewhere.',
+    )
   const {writeSecureParameter} = await import('../aws/parameters.js')
   const version = await writeSecureParameter(await ctx.clients.ssm(), plan.parameter, plan.after)
   return {...base, applied: true, version: version ?? null}

@@ -11,7 +11,8 @@ import {buildPayload, MAX_PAYLOAD_BYTES} from '../remote/payload.js'
 import type {ReportLine} from '../remote/report-lines.js'
 import type {Settings} from '../remote/settings.js'
 import {reachableTargets} from './preflight.js'
-import {followRemote, type InstanceRun, runRemote} from '../engine/remote-run.js'
+import {cancelThenFollow, type InstanceRun} from '../engine/follow.js'
+import {runRemote} from '../engine/remote-run.js'
 
 export type ExecOutcome = 'succeeded' | 'failed' | 'timed-out' | 'cancelled' | 'unreachable' | 'running'
 
@@ -115,8 +116,7 @@ export function execExitCode(hosts: Pick<ExecHostResult, 'exitCode'>[]): number 
 
 /** Pure: the command line is checked before any AWS call. */
 export function checkExecInput(argv: string[], timeoutSeconds: number): void {
-  if (argv.length === 0)
-    throw usageError('no-command', 'No command given: put it after --.', 'For example: upsc exec -- docker compose ps')
+  if (argv.length === 0) throw usageError('no-command', 'No command given: put it after --.', 'For example: upsc exec -- docker compose ps')
   if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > MAX_TIMEOUT_SECONDS)
     throw usageError('bad-timeout', `--timeout must be a whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}.`, 'For example: --timeout 300')
 }
@@ -127,7 +127,11 @@ export function execPayload(stage: Pick<StageConfig, 'appDir'>, request: Pick<Ex
     return buildPayload('exec', execSettings(stage, request.argv, request.mergeStderr))
   } catch (error) {
     if ((error as {code?: string}).code !== 'payload-too-large') throw error
-    throw usageError('command-too-long', `The command is too long to send with Run Command (over ${MAX_PAYLOAD_BYTES} bytes with the script).`, 'Put the long part in a script on the host and run that.')
+    throw usageError(
+      'command-too-long',
+      `The command is too long to send with Run Command (over ${MAX_PAYLOAD_BYTES} bytes with the script).`,
+      'Put the long part in a script on the host and run that.',
+    )
   }
 }
 
@@ -149,6 +153,7 @@ export async function runExec(ctx: StageContext, request: ExecRequest, events: E
       outputLogGroup: stage.runCommandLogGroup,
       // One failing host must not stop the others.
       maxErrors: '100%',
+      script: 'exec',
     },
     {onSent: (id) => events.onSent?.(id, instanceIds), onLine: events.onLine},
     signal,
@@ -156,13 +161,16 @@ export async function runExec(ctx: StageContext, request: ExecRequest, events: E
   )
   if (run.detached) {
     // Ctrl-C: a one-off command is stopped, not left running: cancel it, then read how each host ended.
-    const {cancelCommand} = await import('../aws/run-command.js')
-    const ssm = await ctx.clients.ssm()
     const ended = await Promise.all(
-      run.commandIds.map(async (commandId) => {
-        await cancelCommand(ssm, commandId)
-        return followRemote(ctx.clients, commandId, run.runs.filter((r) => r.commandId === commandId).map((r) => r.instanceId), undefined)
-      }),
+      run.commandIds.map((commandId) =>
+        cancelThenFollow(
+          ctx.clients,
+          commandId,
+          run.runs.filter((r) => r.commandId === commandId).map((r) => r.instanceId),
+          'all',
+          {script: 'exec'},
+        ),
+      ),
     )
     const byId = new Map(ended.flatMap((r) => r.runs).map((r) => [r.instanceId, r]))
     run = {...run, runs: run.runs.map((r) => byId.get(r.instanceId) ?? r)}

@@ -34,10 +34,14 @@ export async function readCloudWatchHistory(ctx: StageContext, limit: number): P
   const events: LogEvent[] = []
   const logs = await ctx.clients.logs()
   // The whole group: the streams of instances that are gone count too (filtered by name here).
-  await tailLogs(logs, {sources: [{group: stage.logGroup}], start: 0, filterPattern: RECORD_FILTER, follow: false}, {
-    onEvents: (batch) => void events.push(...batch.filter((e) => instanceOf(e.stream) !== undefined)),
-    onNotice: () => undefined,
-  }).catch((error: unknown) => {
+  await tailLogs(
+    logs,
+    {sources: [{group: stage.logGroup}], start: 0, filterPattern: RECORD_FILTER, follow: false},
+    {
+      onEvents: (batch) => void events.push(...batch.filter((e) => instanceOf(e.stream) !== undefined)),
+      onNotice: () => undefined,
+    },
+  ).catch((error: unknown) => {
     throw describeAwsError(error, {action: 'logs:FilterLogEvents', profile: ctx.profile})
   })
   const histories = historiesFromEvents(events, instanceOf).filter((h) => !only || only.includes(h.instanceId))

@@ -18,7 +18,9 @@ export interface HistoryResult {
 export function toHostHistory(host: HostResult): HostHistory {
   const result = host.result
   if (!result || !Array.isArray(result.records))
-    throw new UpscError('history-unreadable', `Could not read the history of ${host.name ?? host.instanceId}: ${host.reason ?? 'no result'}.`, {exitCode: ExitCode.failed})
+    throw new UpscError('history-unreadable', `Could not read the history of ${host.name ?? host.instanceId}: ${host.reason ?? 'no result'}.`, {
+      exitCode: ExitCode.failed,
+    })
   const current = result.current && typeof result.current === 'object' ? (result.current as HostHistory['current']) : null
   return {instanceId: host.instanceId, records: toRecords(result.records), current, skipped: Number(result.skipped ?? 0)}
 }
@@ -36,10 +38,21 @@ const nextSkip = (host: HostResult): number | null => (typeof host.result?.next 
  * Every host's newest `limit` records, page by page (docs/REMOTE-CONTRACT.md, history.sh).
  * `firstPage` settings go with the first page only (the rollback plan).
  */
-export async function readHistories(ctx: StageContext, targets: ReachableTarget[], limit: number, firstPage: Settings = {}): Promise<{histories: HostHistory[]; hosts: HostResult[]}> {
+export async function readHistories(
+  ctx: StageContext,
+  targets: ReachableTarget[],
+  limit: number,
+  firstPage: Settings = {},
+): Promise<{histories: HostHistory[]; hosts: HostResult[]}> {
   const comment = `upsc history ${ctx.stage.name}`
   const page = (on: ReachableTarget[], skip: number) =>
-    runHostScript(ctx, on, 'history', {UPSC_HISTORY_LIMIT: limit - skip, UPSC_HISTORY_SKIP: skip || undefined, UPSC_HISTORY_MAX_CHARS: HISTORY_PAGE_CHARS, ...(skip ? {} : firstPage)}, comment)
+    runHostScript(
+      ctx,
+      on,
+      'history',
+      {UPSC_HISTORY_LIMIT: limit - skip, UPSC_HISTORY_SKIP: skip || undefined, UPSC_HISTORY_MAX_CHARS: HISTORY_PAGE_CHARS, ...(skip ? {} : firstPage)},
+      comment,
+    )
   const hosts = await page(targets, 0)
   const histories = hosts.map(toHostHistory)
   const next = hosts.map(nextSkip)
@@ -51,7 +64,14 @@ export async function readHistories(ctx: StageContext, targets: ReachableTarget[
     })
     if (groups.size === 0) break
     for (const [skip, indexes] of groups) {
-      const results = new Map((await page(indexes.map((i) => targets[i]!), skip)).map((r) => [r.instanceId, r]))
+      const results = new Map(
+        (
+          await page(
+            indexes.map((i) => targets[i]!),
+            skip,
+          )
+        ).map((r) => [r.instanceId, r]),
+      )
       for (const i of indexes) {
         const result = results.get(targets[i]!.instanceId)!
         const more = toHostHistory(result).records
@@ -71,6 +91,12 @@ export async function runHistory(ctx: StageContext, limit: number): Promise<Hist
   return {
     stage: ctx.stage.name,
     records: mergeHistories(histories, limit),
-    hosts: histories.map((h, i) => ({instanceId: h.instanceId, ...(hosts[i]!.name ? {name: hosts[i]!.name} : {}), total: Number(hosts[i]!.result?.total ?? h.records.length), skipped: h.skipped, current: h.current ?? null})),
+    hosts: histories.map((h, i) => ({
+      instanceId: h.instanceId,
+      ...(hosts[i]!.name ? {name: hosts[i]!.name} : {}),
+      total: Number(hosts[i]!.result?.total ?? h.records.length),
+      skipped: h.skipped,
+      current: h.current ?? null,
+    })),
   }
 }

@@ -13,7 +13,7 @@ import {parseConfig, schemaReference} from '../config/load.js'
 import type {InstanceSelector} from '../config/schema.js'
 import {usageError} from '../errors/upsc-error.js'
 import {starterConfig} from '../config/starter.js'
-import {describeManaged} from './status.js'
+import {describeManaged} from '../aws/instance-status.js'
 
 export interface FoundInstance {
   instanceId: string
@@ -37,12 +37,23 @@ export async function discoverAccount(clients: AwsClients, region: RegionChoice)
   try {
     const [targets, tokenParameters] = await Promise.all([
       clients.ec2().then(listInstances),
-      clients.ssm().then(githubTokenParameters).then((ps) => ps.map((p) => p.name)),
+      clients
+        .ssm()
+        .then(githubTokenParameters)
+        .then((ps) => ps.map((p) => p.name)),
     ])
-    const managed = await describeManaged(await clients.ssm(), targets.map((t) => t.instanceId))
+    const managed = await describeManaged(
+      await clients.ssm(),
+      targets.map((t) => t.instanceId),
+    )
     const instances = targets
       .filter((t) => t.name || managed.has(t.instanceId))
-      .map((t) => ({instanceId: t.instanceId, ...(t.name ? {name: t.name} : {}), state: t.state, ...(managed.has(t.instanceId) ? {ping: managed.get(t.instanceId)!.pingStatus} : {})}))
+      .map((t) => ({
+        instanceId: t.instanceId,
+        ...(t.name ? {name: t.name} : {}),
+        state: t.state,
+        ...(managed.has(t.instanceId) ? {ping: managed.get(t.instanceId)!.pingStatus} : {}),
+      }))
     return {...base, instances, tokenParameters}
   } catch (error) {
     const mapped = describeAwsError(error, {action: 'ec2:DescribeInstances'}) as Error & {hint?: string}

@@ -69,13 +69,23 @@ function toHold(value: unknown): Hold | null {
 export function checkHold(message: string, ttlSeconds?: number): HoldRequest {
   const text = message.trim()
   if (text.length === 0 || text.length > 500 || /[\p{Cc}]/u.test(text))
-    throw usageError('bad-lock-message', 'The lock message must be 1 to 500 characters on one line.', 'Say why deploys are held, e.g. -m "incident 42: database failover".')
+    throw usageError(
+      'bad-lock-message',
+      'The lock message must be 1 to 500 characters on one line.',
+      'Say why deploys are held, e.g. -m "incident 42: database failover".',
+    )
   return ttlSeconds === undefined ? {message: text} : {message: text, ttlSeconds}
 }
 
 export async function runLock(ctx: StageContext, action: LockAction, force: boolean, hold?: HoldRequest): Promise<LockResult> {
   const [targets, caller] = await Promise.all([reachableTargets(ctx), action === 'acquire' ? callerArn(ctx.clients) : undefined])
-  const settings = {UPSC_LOCK_ACTION: action, UPSC_FORCE: force ? 1 : undefined, UPSC_LOCK_MESSAGE: hold?.message, UPSC_LOCK_TTL_SECONDS: hold?.ttlSeconds, UPSC_CALLER: caller}
+  const settings = {
+    UPSC_LOCK_ACTION: action,
+    UPSC_FORCE: force ? 1 : undefined,
+    UPSC_LOCK_MESSAGE: hold?.message,
+    UPSC_LOCK_TTL_SECONDS: hold?.ttlSeconds,
+    UPSC_CALLER: caller,
+  }
   const hosts = await runHostScript(ctx, targets, 'lock', settings, `upsc lock ${action} ${ctx.stage.name}`)
   return {stage: ctx.stage.name, action, hosts: hosts.map(toLockState)}
 }

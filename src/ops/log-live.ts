@@ -25,7 +25,8 @@ export async function startLive(ctx: TailContext, readers: SourceReader[], group
   try {
     iterator = await startLiveTail(ctx.logs, {groupArns, ...liveStreams(readers.map((r) => r.source)), filterPattern: ctx.filterPattern}, ctx.signal)
     const first = await iterator.next()
-    if (first.done || first.value.kind !== 'start') throw new Error(!first.done && first.value.kind === 'ended' ? first.value.problem : 'the session did not start')
+    if (first.done || first.value.kind !== 'start')
+      throw new Error(!first.done && first.value.kind === 'ended' ? first.value.problem : 'the session did not start')
   } catch (error) {
     if (ctx.signal?.aborted) return undefined
     ctx.notice(`Live Tail is not available (${errorName(error)}: ${(error as Error).message?.split('\n')[0] ?? ''}); following by polling instead.`)

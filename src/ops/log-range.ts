@@ -116,12 +116,19 @@ export class SourceReader {
         out = await patiently(this.ctx, () => filterLogEvents(this.ctx.logs, query, this.ctx.signal))
       } catch (error) {
         // Only the first page can find out that the group or a named stream is missing.
-        if (errorName(error) !== 'ResourceNotFoundException' || nextToken !== undefined || this.ctx.signal?.aborted) throw describeAwsError(error, {action: 'logs:FilterLogEvents'})
+        if (errorName(error) !== 'ResourceNotFoundException' || nextToken !== undefined || this.ctx.signal?.aborted)
+          throw describeAwsError(error, {action: 'logs:FilterLogEvents'})
         if (await this.nothingToRead()) return undefined
         continue // some of the named streams exist: ask again with those
       }
       const raw = out.events
-      return {events: raw.filter((e) => this.accept(e.stream)), returned: raw.length, first: raw[0]?.timestamp, last: raw.at(-1)?.timestamp, nextToken: out.nextToken}
+      return {
+        events: raw.filter((e) => this.accept(e.stream)),
+        returned: raw.length,
+        first: raw[0]?.timestamp,
+        last: raw.at(-1)?.timestamp,
+        nextToken: out.nextToken,
+      }
     }
   }
 

@@ -46,7 +46,14 @@ export interface TailSummary {
 }
 
 /** Follow by polling until aborted; returns the number of events printed. */
-async function followByPolling(ctx: TailContext, readers: SourceReader[], since: number, dedup: DedupWindow, sink: TailSink, shownLive?: DedupWindow): Promise<number> {
+async function followByPolling(
+  ctx: TailContext,
+  readers: SourceReader[],
+  since: number,
+  dedup: DedupWindow,
+  sink: TailSink,
+  shownLive?: DedupWindow,
+): Promise<number> {
   let printed = 0
   let delay: number = FOLLOW.flowingMs
   let lastSweep = Number.NEGATIVE_INFINITY

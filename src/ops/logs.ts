@@ -47,7 +47,14 @@ export async function runLogs(ctx: StageContext, options: LogsOptions, sink: Tai
   const {stage} = ctx
   const range = parseRange(options.since, options.until, Date.now())
   const groups = logGroups(stage.logGroup, options.groups)
-  const selection: SelectionInput = {groups, streams: options.streams, aliases: stage.logStreams, instanceIds: [], instancesGiven: ctx.instances.length > 0, services: options.services ?? []}
+  const selection: SelectionInput = {
+    groups,
+    streams: options.streams,
+    aliases: stage.logStreams,
+    instanceIds: [],
+    instancesGiven: ctx.instances.length > 0,
+    services: options.services ?? [],
+  }
   planSources(selection) // a bad --stream is a usage error, before any AWS call
   const instanceIds = needsInstances(selection) ? await stageInstanceIds(ctx) : []
   const sources = planSources({...selection, instanceIds})

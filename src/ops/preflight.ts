@@ -8,7 +8,7 @@ import {callerIdentity} from '../aws/identity.js'
 import {resolveTargets, type Target} from '../aws/targets.js'
 import type {StageContext} from './context.js'
 import {unreachableError} from '../errors/upsc-error.js'
-import {describeManaged} from './status.js'
+import {describeManaged} from '../aws/instance-status.js'
 
 export interface ReachableTarget extends Target {
   agentVersion?: string
@@ -39,7 +39,10 @@ export async function reachableTargets(ctx: StageContext, clients: AwsClients = 
   const ssm = clients.ssm()
   meanwhile?.()
   const targets = await found
-  const managed = await describeManaged(await ssm, targets.map((t) => t.instanceId))
+  const managed = await describeManaged(
+    await ssm,
+    targets.map((t) => t.instanceId),
+  )
   const reasons = unreachableReasons(targets, managed)
   if (reasons.length > 0)
     throw unreachableError(

@@ -8,8 +8,7 @@ import {hostRollbackPlan, type RollbackPlan} from '../history/records.js'
 import {UpscError} from '../errors/upsc-error.js'
 import {ExitCode} from '../errors/exit-codes.js'
 import {buildPayload} from '../remote/payload.js'
-import {hookSettings, scriptDeadlineSeconds, stageSettings} from '../remote/settings.js'
-import {toolVersion} from '../util/version.js'
+import {rollbackSettings} from '../remote/settings.js'
 import {combinedExitCode, type HostResult, hostResult} from '../outcome/host-result.js'
 import type {RollbackResult} from '../outcome/results.js'
 import {readHistories, toHostHistory} from './history.js'
@@ -46,7 +45,13 @@ export async function prepareRollback(ctx: StageContext, to?: string): Promise<P
   return {targets, plans: outcomes as RollbackPlan[]}
 }
 
-export async function runRollback(ctx: StageContext, prepared: PreparedRollback, events: DeployEvents = {}, signal?: AbortSignal, skipHooks = false): Promise<RollbackResult> {
+export async function runRollback(
+  ctx: StageContext,
+  prepared: PreparedRollback,
+  events: DeployEvents = {},
+  signal?: AbortSignal,
+  skipHooks = false,
+): Promise<RollbackResult> {
   const caller = await callerArn(ctx.clients)
   const names = new Map(prepared.targets.map((t) => [t.instanceId, t.name]))
   // Hosts going to the same deployment share one command; SSM runs them one at a time.
@@ -58,19 +63,7 @@ export async function runRollback(ctx: StageContext, prepared: PreparedRollback,
   const commandOf = new Map<string, string>()
   for (const [targetId, instanceIds] of groups) {
     const nonce = newNonce()
-    const commands = buildPayload('rollback', {
-      ...stageSettings(ctx.stage),
-      ...hookSettings(ctx.stage, skipHooks),
-      UPSC_NONCE: nonce,
-      UPSC_ROLLBACK_TO: targetId,
-      UPSC_CALLER: caller,
-      UPSC_TOOL_VERSION: toolVersion,
-      UPSC_DOCKER_WAIT_SECONDS: ctx.stage.timeouts.dockerReadySeconds,
-      UPSC_HEALTH_TIMEOUT_SECONDS: ctx.stage.timeouts.healthSeconds,
-      UPSC_DEADLINE_SECONDS: scriptDeadlineSeconds(ctx.stage.timeouts.commandSeconds),
-      UPSC_BUILD_COUNT: ctx.stage.buildCommand?.length,
-      ...Object.fromEntries((ctx.stage.buildCommand ?? []).map((w, i) => [`UPSC_BUILD_${i + 1}`, w])),
-    })
+    const commands = buildPayload('rollback', rollbackSettings(ctx.stage, {to: targetId, caller, skipHooks, nonce}))
     const run = await runRemote(
       ctx.clients,
       {
@@ -96,6 +89,13 @@ export async function runRollback(ctx: StageContext, prepared: PreparedRollback,
       break
     }
   }
-  const result: RollbackResult = {stage: ctx.stage.name, plans: prepared.plans, commandIds, hosts, exitCode: detached ? ExitCode.interrupted : combinedExitCode(hosts), detached}
+  const result: RollbackResult = {
+    stage: ctx.stage.name,
+    plans: prepared.plans,
+    commandIds,
+    hosts,
+    exitCode: detached ? ExitCode.interrupted : combinedExitCode(hosts),
+    detached,
+  }
   return {...result, warnings: await reportRollback(ctx, result, caller, commandOf)}
 }

@@ -10,7 +10,7 @@ import type {StageConfig} from '../config/load.js'
 import {unreachableError, usageError} from '../errors/upsc-error.js'
 import {shellQuote} from '../remote/quote.js'
 import {unreachableReasons} from './preflight.js'
-import {describeManaged} from './status.js'
+import {describeManaged} from '../aws/instance-status.js'
 
 export const INTERACTIVE_DOCUMENT = 'AWS-StartInteractiveCommand'
 export const FORWARD_DOCUMENT = 'AWS-StartPortForwardingSessionToRemoteHost'
@@ -38,7 +38,11 @@ const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/
 /** Pure: the --user value, or a usage error. */
 export function checkUserName(name: string): string {
   if (!USER_NAME.test(name))
-    throw usageError('bad-user', `--user ${JSON.stringify(name)} is not a valid user name.`, 'Use a login name of lowercase letters, digits, "_" and "-", starting with a letter or "_", at most 32 characters (e.g. --user ubuntu).')
+    throw usageError(
+      'bad-user',
+      `--user ${JSON.stringify(name)} is not a valid user name.`,
+      'Use a login name of lowercase letters, digits, "_" and "-", starting with a letter or "_", at most 32 characters (e.g. --user ubuntu).',
+    )
   return name
 }
 
@@ -64,9 +68,13 @@ export function parseForwardSpec(spec: string): ForwardSpec {
 
 /** Pure: the app dir as a quoted shell word, for --cd. */
 export function quotedAppDir(dir: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
   if (!dir.startsWith('/') || /[\u0000-\u001f\u007f]/.test(dir))
-    throw usageError('bad-app-dir', `The stage's appDir ${JSON.stringify(dir)} must be an absolute path without control characters for --cd.`, 'Fix "appDir" in upsc.config.json.')
+    throw usageError(
+      'bad-app-dir',
+      `The stage's appDir ${JSON.stringify(dir)} must be an absolute path without control characters for --cd.`,
+      'Fix "appDir" in upsc.config.json.',
+    )
   return shellQuote(dir)
 }
 
@@ -83,9 +91,15 @@ export function interactiveCommand(request: Pick<SshRequest, 'user' | 'cd'>, app
 export function sessionRequest(target: string, stage: Pick<StageConfig, 'name' | 'appDir'>, request: SshRequest): SessionRequest {
   const reason = `upsc ssh (stage ${stage.name})`
   if (request.forward !== undefined) {
-    if (request.user !== undefined || request.cd) throw usageError('bad-flags', '--forward cannot be combined with --user or --cd.', 'A port forwarding session opens no shell: drop --user and --cd.')
+    if (request.user !== undefined || request.cd)
+      throw usageError('bad-flags', '--forward cannot be combined with --user or --cd.', 'A port forwarding session opens no shell: drop --user and --cd.')
     const f = parseForwardSpec(request.forward)
-    return {Target: target, DocumentName: FORWARD_DOCUMENT, Reason: reason, Parameters: {host: [f.host], portNumber: [String(f.remotePort)], localPortNumber: [String(f.localPort)]}}
+    return {
+      Target: target,
+      DocumentName: FORWARD_DOCUMENT,
+      Reason: reason,
+      Parameters: {host: [f.host], portNumber: [String(f.remotePort)], localPortNumber: [String(f.localPort)]},
+    }
   }
   const command = interactiveCommand(request, stage.appDir)
   if (command === undefined) return {Target: target, Reason: reason}
@@ -101,7 +115,9 @@ export interface InstanceChoice {
 /** Pure: the numbered list shown when several instances match. */
 export function choiceLines(choices: InstanceChoice[]): string[] {
   const nameWidth = Math.max(...choices.map((c) => (c.target.name ?? '-').length))
-  return choices.map((c, i) => `  ${String(i + 1).padStart(String(choices.length).length)}) ${(c.target.name ?? '-').padEnd(nameWidth)}  ${c.target.instanceId}  ${c.status}`)
+  return choices.map(
+    (c, i) => `  ${String(i + 1).padStart(String(choices.length).length)}) ${(c.target.name ?? '-').padEnd(nameWidth)}  ${c.target.instanceId}  ${c.status}`,
+  )
 }
 
 /** Pure: the answer to "which one?" -> an index, or undefined when it is not one of the numbers or ids. */
@@ -137,10 +153,15 @@ export async function pickInstance(ctx: StageContext, choose?: Chooser): Promise
   // A single Name tag may match several instances: resolve it like a selector, so that they can be offered.
   const [only] = ctx.instances
   const byName = ctx.instances.length === 1 && !INSTANCE_ID.test(only!)
-  const targets = await resolveTargets(ec2, byName ? {tags: {Name: only!}} : ctx.stage.instances, byName ? [] : ctx.instances, ctx.stage.name).catch((error: unknown) => {
-    throw describeAwsError(error, {action: 'ec2:DescribeInstances', profile: ctx.profile})
-  })
-  const managed = await describeManaged(await ctx.clients.ssm(), targets.map((t) => t.instanceId))
+  const targets = await resolveTargets(ec2, byName ? {tags: {Name: only!}} : ctx.stage.instances, byName ? [] : ctx.instances, ctx.stage.name).catch(
+    (error: unknown) => {
+      throw describeAwsError(error, {action: 'ec2:DescribeInstances', profile: ctx.profile})
+    },
+  )
+  const managed = await describeManaged(
+    await ctx.clients.ssm(),
+    targets.map((t) => t.instanceId),
+  )
   let target = targets[0]!
   if (targets.length > 1) {
     const choices = targets.map((t) => ({target: t, status: `${t.state}, agent ${managed.get(t.instanceId)?.pingStatus ?? 'not managed'}`}))
@@ -154,7 +175,12 @@ export async function pickInstance(ctx: StageContext, choose?: Chooser): Promise
     target = choices[index]!.target
   }
   const reasons = unreachableReasons([target], managed)
-  if (reasons.length > 0) throw unreachableError('target-unreachable', `Cannot open a session: ${reasons[0]}.`, 'Start the instance, or check its SSM agent and instance profile (`upsc status` shows both).')
+  if (reasons.length > 0)
+    throw unreachableError(
+      'target-unreachable',
+      `Cannot open a session: ${reasons[0]}.`,
+      'Start the instance, or check its SSM agent and instance profile (`upsc status` shows both).',
+    )
   return target
 }
 
@@ -169,7 +195,11 @@ export function checkForwards(forwards: string[]): void {
  * One session, or with several `forwards` one port forwarding session each, side by side (no shell);
  * they end together on Ctrl-C, and the exit code is the worst of the plugins'.
  */
-export async function runSsh(ctx: StageContext, request: SshRequest & {forwards?: string[]}, options: {choose?: Chooser; env?: NodeJS.ProcessEnv} = {}): Promise<SshResult> {
+export async function runSsh(
+  ctx: StageContext,
+  request: SshRequest & {forwards?: string[]},
+  options: {choose?: Chooser; env?: NodeJS.ProcessEnv} = {},
+): Promise<SshResult> {
   const {forwards = request.forward === undefined ? [] : [request.forward], ...rest} = request
   const requests = forwards.length > 0 ? forwards.map((forward) => ({...rest, forward})) : [rest]
   // Flags first (no AWS call), then the plugin (before any session exists), then AWS.

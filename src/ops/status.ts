@@ -3,29 +3,24 @@
  * CloudWatch Logs know and what the host itself reports (one read-only Run Command), and evaluate.
  */
 import type {CloudWatchLogsClient} from '@aws-sdk/client-cloudwatch-logs'
-import type {EC2Client} from '@aws-sdk/client-ec2'
-import type {SSMClient} from '@aws-sdk/client-ssm'
 
 import type {AwsClients} from '../aws/clients.js'
 import type {StageContext} from './context.js'
 import type {StageConfig} from '../config/load.js'
 import {describeAwsError} from '../aws/errors.js'
-import {MAX_INSTANCES_PER_COMMAND, sendCommand, waitForCommand} from '../aws/run-command.js'
+import {describeManaged, describeStatusChecks, type SsmInfo} from '../aws/instance-status.js'
+import {newestStreamEvents} from '../aws/log-streams.js'
 import {resolveTargets, type Target} from '../aws/targets.js'
-import {UpscError} from '../errors/upsc-error.js'
 import {ExitCode} from '../errors/exit-codes.js'
-import {buildPayload, cachedScripts} from '../remote/payload.js'
-import {parseReport} from '../remote/report-lines.js'
+import {buildPayload} from '../remote/payload.js'
 import {stageSettings} from '../remote/settings.js'
 import {evaluateInstance, summarize} from '../status/evaluate.js'
 import type {InstanceFacts, ProbeDocument, StatusResult} from '../status/types.js'
 import {recentDeployStats} from './deploy-stats.js'
-import {installScripts} from '../engine/install-scripts.js'
-import {missingScriptsOf} from '../engine/remote-run.js'
+import {runRemote} from '../engine/remote-run.js'
 
-type SsmInfo = NonNullable<InstanceFacts['ssm']>
-
-const chunk = <T>(items: T[], size: number): T[][] => Array.from({length: Math.ceil(items.length / size)}, (_, i) => items.slice(i * size, i * size + size))
+/** The probe takes a moment: transient AWS errors are waited out this long, not a deploy's 15 minutes. */
+const PROBE_PATIENCE_MS = 60_000
 
 export interface StatusOptions {
   signal?: AbortSignal
@@ -52,7 +47,7 @@ export async function runStatus(ctx: StageContext, options: StatusOptions = {}):
   const managed = () => (ssmInfo ??= describeManaged(ssm, ids))
   let sent!: () => void
   const probeSent = new Promise<void>((resolve) => (sent = resolve))
-  const probing = runProbe(clients, ssm, stage, running, managed, options.signal, sent)
+  const probing = runProbe(clients, stage, running, managed, options.signal, sent)
   await Promise.race([probeSent, probing.catch(() => undefined)])
   const logs = await clients.logs()
   const [statuses, info, streams, probes, deploys] = await Promise.all([
@@ -64,7 +59,9 @@ export async function runStatus(ctx: StageContext, options: StatusOptions = {}):
   ])
 
   const now = Date.now()
-  const instances = targets.map((t) => evaluateInstance(factsFor(t, statuses.get(t.instanceId), info.get(t.instanceId), streams.get(t.instanceId) ?? [], probes.get(t.instanceId)), stage, now))
+  const instances = targets.map((t) =>
+    evaluateInstance(factsFor(t, statuses.get(t.instanceId), info.get(t.instanceId), streams.get(t.instanceId) ?? [], probes.get(t.instanceId)), stage, now),
+  )
   const result = summarize(stage.name, ctx.region ?? process.env.AWS_REGION, instances, now)
   return deploys ? {...result, summary: {...result.summary, deploys}} : result
 }
@@ -100,72 +97,12 @@ function factsFor(
   }
 }
 
-async function describeStatusChecks(ec2: EC2Client, ids: string[]): Promise<Map<string, {system?: string; instance?: string}>> {
-  const result = new Map<string, {system?: string; instance?: string}>()
-  if (ids.length === 0) return result
-  const {DescribeInstanceStatusCommand} = await import('../aws/sdk/ec2.js')
-  try {
-    await Promise.all(
-      chunk(ids, 100).map(async (InstanceIds) => {
-        const out = await ec2.send(new DescribeInstanceStatusCommand({InstanceIds, IncludeAllInstances: true}))
-        for (const s of out.InstanceStatuses ?? [])
-          if (s.InstanceId) result.set(s.InstanceId, {system: s.SystemStatus?.Status, instance: s.InstanceStatus?.Status})
-      }),
-    )
-  } catch (error) {
-    throw describeAwsError(error, {action: 'ec2:DescribeInstanceStatus'})
-  }
-  return result
-}
-
-export async function describeManaged(ssm: SSMClient, ids: string[]): Promise<Map<string, SsmInfo>> {
-  const result = new Map<string, SsmInfo>()
-  if (ids.length === 0) return result
-  const {paginateDescribeInstanceInformation} = await import('../aws/sdk/ssm.js')
-  try {
-    await Promise.all(
-      chunk(ids, 50).map(async (Values) => {
-        for await (const page of paginateDescribeInstanceInformation({client: ssm, pageSize: 50}, {Filters: [{Key: 'InstanceIds', Values}]}))
-          for (const i of page.InstanceInformationList ?? [])
-            if (i.InstanceId)
-              result.set(i.InstanceId, {
-                pingStatus: i.PingStatus ?? 'Unknown',
-                ...(i.AgentVersion ? {agentVersion: i.AgentVersion} : {}),
-                ...(i.IsLatestVersion != null ? {isLatestVersion: i.IsLatestVersion} : {}),
-                ...(i.LastPingDateTime ? {lastPing: new Date(i.LastPingDateTime).toISOString()} : {}),
-              })
-      }),
-    )
-  } catch (error) {
-    throw describeAwsError(error, {action: 'ssm:DescribeInstanceInformation'})
-  }
-  return result
-}
-
 /** Pure: a configured stream name for an instance (`{instance_id}/deploy` -> `i-0abc/deploy`). */
 export const streamNameFor = (pattern: string, instanceId: string) => pattern.replaceAll('{instance_id}', instanceId)
 
-/**
- * The newest event time of each configured stream, from DescribeLogStreams over the stage's group
- * (a few pages, newest first) rather than one call per stream and instance.
- */
+/** Each instance's configured streams with the newest event time the stage's log group has for them. */
 async function newestLogEvents(logs: CloudWatchLogsClient, stage: StageConfig, ids: string[]): Promise<Map<string, InstanceFacts['logStreams']>> {
-  const {DescribeLogStreamsCommand} = await import('../aws/sdk/logs.js')
-  const lastEvent = new Map<string, number>()
-  try {
-    let nextToken: string | undefined
-    for (let page = 0; page < 10; page++) {
-      const out = await logs.send(new DescribeLogStreamsCommand({logGroupName: stage.logGroup, orderBy: 'LastEventTime', descending: true, nextToken}))
-      for (const s of out.logStreams ?? []) {
-        const t = Math.max(s.lastEventTimestamp ?? 0, s.lastIngestionTime ?? 0)
-        if (s.logStreamName && t > 0) lastEvent.set(s.logStreamName, t)
-      }
-      nextToken = out.nextToken
-      if (!nextToken) break
-    }
-  } catch (error) {
-    if ((error as {name?: string}).name !== 'ResourceNotFoundException') throw describeAwsError(error, {action: 'logs:DescribeLogStreams'})
-  }
+  const lastEvent = await newestStreamEvents(logs, stage.logGroup)
   const result = new Map<string, InstanceFacts['logStreams']>()
   for (const id of ids)
     result.set(
@@ -179,69 +116,55 @@ async function newestLogEvents(logs: CloudWatchLogsClient, stage: StageConfig, i
   return result
 }
 
+type Probe = {doc?: ProbeDocument; error?: string}
+
 /**
- * One read-only probe Run Command for every running instance. It is sent without waiting for
- * DescribeInstanceInformation (that costs a round trip); if SSM refuses an unmanaged instance,
- * it is sent again to the managed, online ones only.
+ * One read-only probe Run Command for every running instance, through the engine. It is sent
+ * without waiting for DescribeInstanceInformation (that costs a round trip); if SSM refuses an
+ * unmanaged instance, it goes again to the managed, online ones only. A probe too big to travel
+ * inline installs the host's script cache where it is missing, and probes those hosts again.
  */
 async function runProbe(
   clients: AwsClients,
-  ssm: SSMClient,
   stage: StageConfig,
   running: string[],
   managed: () => Promise<Map<string, SsmInfo>>,
   signal?: AbortSignal,
   onSent?: () => void,
-): Promise<Map<string, {doc?: ProbeDocument; error?: string}>> {
-  const result = new Map<string, {doc?: ProbeDocument; error?: string}>()
+): Promise<Map<string, Probe>> {
+  const result = new Map<string, Probe>()
   if (running.length === 0) {
     onSent?.()
     return result
   }
-  const commands = buildPayload('probe', stageSettings(stage))
-  const send = (instanceIds: string[]) =>
-    sendCommand(ssm, {
-      instanceIds,
-      commands,
+  const run = await runRemote(
+    clients,
+    {
+      instanceIds: running,
+      commands: buildPayload('probe', stageSettings(stage)),
       comment: `upsc status ${stage.name}`,
       executionTimeoutSeconds: 60,
       deliveryTimeoutSeconds: 30,
-    })
-  await Promise.all(
-    chunk(running, MAX_INSTANCES_PER_COMMAND).map(async (batch) => {
-      let targets = batch
-      let commandId: string
-      try {
-        commandId = await send(targets)
-      } catch (error) {
-        if (!(error instanceof UpscError && error.code === 'not-managed')) throw error
+      script: 'probe',
+      sendableOf: async (ids) => {
         const info = await managed()
-        targets = batch.filter((id) => info.get(id)?.pingStatus === 'Online')
-        if (targets.length === 0) return
-        commandId = await send(targets)
-      } finally {
-        onSent?.()
-      }
-      let invocations = await waitForCommand(ssm, commandId, targets, {signal})
-      // A probe too big to travel inline runs from the host's script cache: install it where it is
-      // missing, then probe those hosts again.
-      const scripts = cachedScripts(commands)
-      const missing = scripts ? invocations.filter((inv) => missingScriptsOf(parseReport(inv.stdout))).map((inv) => inv.instanceId) : []
-      if (scripts && missing.length > 0) {
-        await installScripts(clients, missing, scripts)
-        const again = await waitForCommand(ssm, await send(missing), missing, {signal})
-        invocations = [...invocations.filter((inv) => !missing.includes(inv.instanceId)), ...again]
-      }
-      for (const inv of invocations) {
-        const report = parseReport(inv.stdout)
-        if (report.result) result.set(inv.instanceId, {doc: report.result as unknown as ProbeDocument})
-        else {
-          const why = inv.outcome === 'succeeded' ? 'the probe printed no result' : `the probe ${inv.outcome}`
-          const tail = (inv.stderr || inv.stdout).trim().split('\n').slice(-3).join(' | ')
-          result.set(inv.instanceId, {error: `${why}${tail ? `: ${tail}` : ''}`})
-        }
-      }
-    }),
+        return ids.filter((id) => info.get(id)?.pingStatus === 'Online')
+      },
+    },
+    {onSent: () => onSent?.()},
+    signal,
+    {what: 'status probe', patienceMs: PROBE_PATIENCE_MS, resume: () => `upsc status --stage ${stage.name}`},
   )
+  // An instance the probe never went to (SSM does not manage it) has no probe result: its SSM check says why.
+  for (const {instanceId, commandId, invocation: inv, report} of run.runs) {
+    if (!commandId) continue
+    if (report.result) result.set(instanceId, {doc: report.result as ProbeDocument})
+    else if (report.resultProblem) result.set(instanceId, {error: report.resultProblem})
+    else {
+      const why = inv.outcome === 'succeeded' ? 'the probe printed no result' : `the probe ${inv.outcome}`
+      const tail = (inv.stderr || inv.stdout).trim().split('\n').slice(-3).join(' | ')
+      result.set(instanceId, {error: `${why}${tail ? `: ${tail}` : ''}`})
+    }
+  }
   return result
 }

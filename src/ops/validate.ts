@@ -28,7 +28,10 @@ export interface ValidateResult {
 export function serviceProblems(stage: StageConfig, services: string[]): ValidateProblem[] {
   return stage.healthChecks
     .filter((check) => check.service !== undefined && !services.includes(check.service))
-    .map((check) => ({kind: 'health-check', message: `health check "${check.name}" names service "${check.service}", which ${stage.composeFile} does not define (it defines: ${services.join(', ') || 'none'})`}))
+    .map((check) => ({
+      kind: 'health-check',
+      message: `health check "${check.name}" names service "${check.service}", which ${stage.composeFile} does not define (it defines: ${services.join(', ') || 'none'})`,
+    }))
 }
 
 function docker(args: string[], cwd: string): Promise<{code: number; stdout: string; stderr: string}> {
@@ -36,7 +39,12 @@ function docker(args: string[], cwd: string): Promise<{code: number; stdout: str
     execFile('docker', args, {cwd, maxBuffer: 16 * 1024 * 1024}, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0
       if (error && (error as NodeJS.ErrnoException).code === 'ENOENT')
-        fail(new UpscError('docker-missing', 'docker is not installed here (upsc validate runs `docker compose config` locally).', {exitCode: ExitCode.usage, hint: 'Install Docker with the compose plugin, or rely on the check every deploy runs on the host.'}))
+        fail(
+          new UpscError('docker-missing', 'docker is not installed here (upsc validate runs `docker compose config` locally).', {
+            exitCode: ExitCode.usage,
+            hint: 'Install Docker with the compose plugin, or rely on the check every deploy runs on the host.',
+          }),
+        )
       else done({code, stdout, stderr})
     })
   })

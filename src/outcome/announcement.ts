@@ -71,7 +71,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
 
 /** Pure: a word as typed at a shell prompt: bare when it is only safe characters, else quoted. */
-export const shellWord = (value: string): string => (/^[A-Za-z0-9_.\/:@%+=,-]+$/.test(value) ? value : shellQuote(value))
+export const shellWord = (value: string): string => (/^[A-Za-z0-9_./:@%+=,-]+$/.test(value) ? value : shellQuote(value))
 
 /** Pure: the command that prints one host's Run Command output (the agent's stdout stream). */
 export function logsCommand(stage: string, group: string, commandId: string, instanceId: string, sinceMs: number): string {
@@ -106,7 +106,9 @@ function hostReport(input: ReportInput, host: HostResult): HostReport {
     ...(host.advice ? {advice: host.advice} : {}),
     ...(num(r.durationSeconds) !== undefined ? {durationSeconds: num(r.durationSeconds)} : {}),
     ...(num(build?.seconds) !== undefined ? {buildSeconds: num(build?.seconds)} : {}),
-    ...(commandId ? {logsCommand: logsCommand(input.stage, input.runCommandLogGroup, commandId, host.instanceId, startedAtMs(host, input.at) - SINCE_MARGIN_MS)} : {}),
+    ...(commandId
+      ? {logsCommand: logsCommand(input.stage, input.runCommandLogGroup, commandId, host.instanceId, startedAtMs(host, input.at) - SINCE_MARGIN_MS)}
+      : {}),
   }
 }
 

@@ -3,10 +3,21 @@
  * shown to the user, with the exit code from the table.
  */
 import {describeOutcome} from '../aws/run-command.js'
-import type {InstanceRun} from '../engine/remote-run.js'
+import type {InstanceRun} from '../engine/follow.js'
 import {ExitCode} from '../errors/exit-codes.js'
+import {UNREADABLE_RESULT_ADVICE} from '../remote/results.js'
 
-export type HostOutcome = 'succeeded' | 'failed' | 'rolled-back' | 'lock-held' | 'unreachable' | 'interrupted' | 'cancelled' | 'not-started' | 'timed-out' | 'running'
+export type HostOutcome =
+  | 'succeeded'
+  | 'failed'
+  | 'rolled-back'
+  | 'lock-held'
+  | 'unreachable'
+  | 'interrupted'
+  | 'cancelled'
+  | 'not-started'
+  | 'timed-out'
+  | 'running'
 
 export interface StepResult {
   name: string
@@ -50,8 +61,14 @@ export function hostResult(run: InstanceRun, name?: string): HostResult {
   const {invocation, report} = run
   const described = describeOutcome(invocation.outcome, invocation.responseCode)
   const result = report.result
+  // The script ran to its end but its result does not match its schema: whatever its exit code, a
+  // failure (exit 1) the CLI cannot vouch for.
+  const unreadable = report.resultProblem !== undefined && (invocation.outcome === 'succeeded' || invocation.outcome === 'failed')
   let outcome: HostOutcome
-  switch (invocation.outcome) {
+  switch (unreadable ? 'unreadable' : invocation.outcome) {
+    case 'unreadable':
+      outcome = 'failed'
+      break
     case 'succeeded':
     case 'failed':
       outcome = OUTCOME_BY_EXIT[invocation.responseCode] ?? (result?.outcome === 'interrupted' || result?.outcome === 'cancelled' ? result.outcome : 'failed')
@@ -72,24 +89,26 @@ export function hostResult(run: InstanceRun, name?: string): HostResult {
   const reason =
     typeof result?.reason === 'string' && result.reason
       ? result.reason
-      : run.missingScripts
-        ? 'the host scripts were missing from its script cache: nothing ran there (see the warnings)'
-        : outcome === 'not-started'
-        ? 'not started: the rolling run stopped after too many failed hosts (--max-errors)'
-        : outcome === 'succeeded'
-          ? undefined
-          : described.text
+      : report.resultProblem
+        ? report.resultProblem
+        : run.missingScripts
+          ? 'the host scripts were missing from its script cache: nothing ran there (see the warnings)'
+          : outcome === 'not-started'
+            ? 'not started: the rolling run stopped after too many failed hosts (--max-errors)'
+            : outcome === 'succeeded'
+              ? undefined
+              : described.text
   return {
     instanceId: run.instanceId,
     ...(name ? {name} : {}),
     outcome,
-    exitCode: outcome === 'running' ? ExitCode.interrupted : described.exitCode,
+    exitCode: outcome === 'running' ? ExitCode.interrupted : unreadable ? ExitCode.failed : described.exitCode,
     ...(result ? {result} : {}),
     steps: collapseSteps(report.steps),
     records: report.records,
     warnings: report.warnings,
     ...(reason ? {reason} : {}),
-    ...(typeof result?.advice === 'string' && result.advice ? {advice: result.advice} : {}),
+    ...(typeof result?.advice === 'string' && result.advice ? {advice: result.advice} : report.resultProblem ? {advice: UNREADABLE_RESULT_ADVICE} : {}),
     invocationStatus: invocation.status,
     outputSource: run.outputSource,
     outputTruncated: run.outputSource === 'invocation' && invocation.stdoutTruncated,
@@ -102,6 +121,7 @@ export function hostResult(run: InstanceRun, name?: string): HostResult {
  */
 export function combinedExitCode(hosts: HostResult[]): number {
   const codes = hosts.map((h) => h.exitCode)
-  for (const code of [ExitCode.interrupted, ExitCode.failed, ExitCode.unreachable, ExitCode.lockHeld, ExitCode.rolledBack]) if (codes.includes(code)) return code
+  for (const code of [ExitCode.interrupted, ExitCode.failed, ExitCode.unreachable, ExitCode.lockHeld, ExitCode.rolledBack])
+    if (codes.includes(code)) return code
   return codes.find((c) => c !== 0) ?? ExitCode.ok
 }

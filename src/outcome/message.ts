@@ -3,6 +3,7 @@
  * whether to send one at all. The body is written for email: one fact per line, labels aligned.
  */
 import type {HostReport, OperationReport} from './announcement.js'
+import {formatDuration} from '../util/duration.js'
 
 /** SNS refuses longer subjects; email clients cut them around there too. */
 export const MAX_SUBJECT_LENGTH = 100
@@ -17,12 +18,6 @@ export function shouldNotify(report: OperationReport, onSuccess: boolean): boole
 }
 
 const short = (commit?: string) => (commit ? commit.slice(0, 7) : undefined)
-
-export function formatSeconds(s: number): string {
-  if (s < 60) return `${s.toFixed(1)}s`
-  const m = Math.floor(s / 60)
-  return `${m}m ${Math.round(s - m * 60)}s`
-}
 
 const firstFailure = (report: OperationReport): HostReport | undefined => report.hosts.find((h) => h.outcome !== 'succeeded')
 
@@ -79,7 +74,7 @@ function hostBlock(report: OperationReport, h: HostReport): string[] {
   field('Failed step', h.failedStep)
   field('Reason', h.outcome === 'succeeded' ? undefined : h.reason)
   field('Next', h.outcome === 'succeeded' ? undefined : h.advice)
-  field('Duration', h.durationSeconds !== undefined ? formatSeconds(h.durationSeconds) : undefined)
+  field('Duration', h.durationSeconds !== undefined ? formatDuration(h.durationSeconds) : undefined)
   field('Output', h.logsCommand)
   return lines
 }
@@ -94,7 +89,9 @@ export function notificationMessage(report: OperationReport): string {
     line('Commit', report.commit ?? 'unknown (not fetched)', 9),
     line('Who', report.who, 9),
     line('Outcome', outcomeText(report), 9),
-    ...(report.durationSeconds !== undefined ? [line('Duration', `${formatSeconds(report.durationSeconds)}${report.hosts.length > 1 ? ' (longest host)' : ''}`, 9)] : []),
+    ...(report.durationSeconds !== undefined
+      ? [line('Duration', `${formatDuration(report.durationSeconds)}${report.hosts.length > 1 ? ' (longest host)' : ''}`, 9)]
+      : []),
     line('When', report.at, 9),
     ...(report.deployId ? [line('Deploy id', report.deployId, 9)] : []),
     ...(report.commandIds.length > 0 ? [line('Command', report.commandIds.join(', '), 9)] : []),
@@ -103,5 +100,8 @@ export function notificationMessage(report: OperationReport): string {
   if (Buffer.byteLength(text) <= MAX_MESSAGE_BYTES) return text
   // Only a very large fleet gets here: keep the head and as many hosts as fit.
   const cut = '\n... (cut: too long for SNS; `upsc history` has every host)\n'
-  return `${Buffer.from(text).subarray(0, MAX_MESSAGE_BYTES - cut.length).toString().replace(/\uFFFD$/, '')}${cut}`
+  return `${Buffer.from(text)
+    .subarray(0, MAX_MESSAGE_BYTES - cut.length)
+    .toString()
+    .replace(/\uFFFD$/, '')}${cut}`
 }

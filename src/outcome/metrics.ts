@@ -16,8 +16,20 @@ export const MAX_DATA_PER_PUT = 1000
 
 type Dimensions = NonNullable<MetricDatum['Dimensions']>
 
-const count = (name: string, value: boolean, dimensions: Dimensions, at: Date): MetricDatum => ({MetricName: name, Dimensions: dimensions, Value: value ? 1 : 0, Unit: 'Count', Timestamp: at})
-const seconds = (name: string, value: number, dimensions: Dimensions, at: Date): MetricDatum => ({MetricName: name, Dimensions: dimensions, Value: value, Unit: 'Seconds', Timestamp: at})
+const count = (name: string, value: boolean, dimensions: Dimensions, at: Date): MetricDatum => ({
+  MetricName: name,
+  Dimensions: dimensions,
+  Value: value ? 1 : 0,
+  Unit: 'Count',
+  Timestamp: at,
+})
+const seconds = (name: string, value: number, dimensions: Dimensions, at: Date): MetricDatum => ({
+  MetricName: name,
+  Dimensions: dimensions,
+  Value: value,
+  Unit: 'Seconds',
+  Timestamp: at,
+})
 
 /**
  * A deploy: DeploySucceeded, DeployFailed (a rolled-back deploy failed too) and RolledBack once
@@ -30,18 +42,34 @@ export function metricData(report: OperationReport): MetricDatum[] {
   const stage: Dimensions = [{Name: 'Stage', Value: report.stage}]
   const data: MetricDatum[] = []
   if (report.kind === 'rollback') {
-    data.push(count('RolledBack', report.hosts.some((h) => h.outcome === 'succeeded'), stage, at))
+    data.push(
+      count(
+        'RolledBack',
+        report.hosts.some((h) => h.outcome === 'succeeded'),
+        stage,
+        at,
+      ),
+    )
     for (const h of report.hosts) data.push(count('RolledBack', h.outcome === 'succeeded', [...stage, {Name: 'InstanceId', Value: h.instanceId}], at))
     return data
   }
   data.push(
     count('DeploySucceeded', report.outcome === 'succeeded', stage, at),
     count('DeployFailed', report.outcome !== 'succeeded', stage, at),
-    count('RolledBack', report.hosts.some((h) => h.outcome === 'rolled-back'), stage, at),
+    count(
+      'RolledBack',
+      report.hosts.some((h) => h.outcome === 'rolled-back'),
+      stage,
+      at,
+    ),
   )
   for (const h of report.hosts) {
     const host: Dimensions = [...stage, {Name: 'InstanceId', Value: h.instanceId}]
-    data.push(count('DeploySucceeded', h.outcome === 'succeeded', host, at), count('DeployFailed', h.outcome !== 'succeeded', host, at), count('RolledBack', h.outcome === 'rolled-back', host, at))
+    data.push(
+      count('DeploySucceeded', h.outcome === 'succeeded', host, at),
+      count('DeployFailed', h.outcome !== 'succeeded', host, at),
+      count('RolledBack', h.outcome === 'rolled-back', host, at),
+    )
     for (const dimensions of [stage, host]) {
       if (h.durationSeconds !== undefined) data.push(seconds('DeployDuration', h.durationSeconds, dimensions, at))
       if (h.buildSeconds !== undefined) data.push(seconds('BuildDuration', h.buildSeconds, dimensions, at))

@@ -94,7 +94,11 @@ export function buildPayload(entry: ScriptName, settings: Settings, read: (name:
   const commands = encodeProgram(`${exports}${exportLines({UPSC_SCRIPTS_SHA: sha256(bundle)})}${compactScript(read('loader'))}\n`)
   const size = payloadBytes(commands)
   if (size > MAX_PAYLOAD_BYTES)
-    throw usageError('payload-too-large', `The ${entry} command would send ${size} bytes to the host, over the ${MAX_PAYLOAD_BYTES}-byte limit of Run Command parameters.`, 'Shorten the longest settings (health checks, build command) in the config.')
+    throw usageError(
+      'payload-too-large',
+      `The ${entry} command would send ${size} bytes to the host, over the ${MAX_PAYLOAD_BYTES}-byte limit of Run Command parameters.`,
+      'Shorten the longest settings (health checks, build command) in the config.',
+    )
   return commands
 }
 

@@ -12,7 +12,7 @@ export function branchNameProblem(name: string): string | undefined {
   if (/^([A-Z_]*HEAD|HEAD~?.*)$/.test(name)) return `"${name}" names a commit, not a branch`
   if (name.startsWith('refs/')) return 'it is a full ref name: give the branch name alone (e.g. main for refs/heads/main)'
   if (/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(name)) return 'it is a commit id, not a branch (pass the commit with --ref and its branch with --branch)'
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: git's rule: no control characters
   if (/[\x00-\x20\x7f]/.test(name)) return 'it contains a space or a control character'
   if (/[~^:?*[\\]/.test(name)) return 'it contains one of ~ ^ : ? * [ \\'
   if (name.includes('..')) return 'it contains ".."'

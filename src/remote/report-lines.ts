@@ -5,7 +5,11 @@
  * Deploy and rollback send a per-run nonce (UPSC_NONCE); their scripts then tag every report line
  * `::upsc.<nonce> ...`, and only lines carrying that tag count: build or app output that happens to
  * print `::upsc result {...}` stays a log line and cannot forge a step or a result.
+ *
+ * A result is then checked against its script's schema (remote/results.ts) when the script is known.
  */
+import type {ScriptName} from './payload.js'
+import {checkResult} from './results.js'
 
 export type StepStatus = 'start' | 'ok' | 'fail'
 
@@ -73,6 +77,8 @@ export interface ParsedReport {
   warnings: string[]
   records: Record<string, unknown>[]
   result?: Record<string, unknown>
+  /** The script printed a result that does not match its schema: why, and what it printed (`result` is then unset). */
+  resultProblem?: string
   log: string[]
 }
 
@@ -90,7 +96,7 @@ export function reportReader(nonce?: string): (line: string) => ReportLine {
   }
 }
 
-export function parseReport(output: string, nonce?: string): ParsedReport {
+export function parseReport(output: string, nonce?: string, script?: ScriptName | 'install'): ParsedReport {
   const report: ParsedReport = {steps: [], warnings: [], records: [], log: []}
   const read = reportReader(nonce)
   for (const line of output.split('\n')) {
@@ -101,5 +107,7 @@ export function parseReport(output: string, nonce?: string): ParsedReport {
     else if (parsed.kind === 'result') report.result = parsed.result
     else if (line.length > 0) report.log.push(line)
   }
-  return report
+  if (!script || !report.result) return report
+  const {result, problem} = checkResult(script, report.result)
+  return problem ? {...report, result: undefined, resultProblem: problem} : {...report, result}
 }

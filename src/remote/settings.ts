@@ -1,9 +1,12 @@
 /**
- * Pure: a stage's config -> the UPSC_* settings every host script reads (docs/REMOTE-CONTRACT.md).
+ * Pure: the one place the UPSC_* settings host scripts read are built (docs/REMOTE-CONTRACT.md):
+ * the stage's, what every change (deploy, rollback, app) adds, and deploy's and rollback's own.
+ * The bootstrap's installed settings file starts from deploySettings too (bootstrap/host.ts).
  * Lists travel as numbered settings so that no script ever has to split or eval a string.
  */
 import {HOOK_POINTS} from '../config/schema.js'
 import type {StageConfig} from '../config/load.js'
+import {toolVersion} from '../util/version.js'
 
 export type Settings = Record<string, string | number | boolean | undefined>
 
@@ -21,7 +24,8 @@ export function stageSettings(stage: StageConfig): Settings {
   // Traffic services listed under inPlace: the deploy that leaves blueGreen (docs/BLUE-GREEN.md).
   if (stage.deploy.services) Object.assign(settings, blueGreenSettings(stage.deploy))
   // Per-service container streams: every script's compose calls add the logging override.
-  if (stage.containerLogs === 'awslogs') Object.assign(settings, {UPSC_CONTAINER_LOGS: 'awslogs', UPSC_LOG_GROUP: stage.logGroup, UPSC_LOG_REGION: stage.region})
+  if (stage.containerLogs === 'awslogs')
+    Object.assign(settings, {UPSC_CONTAINER_LOGS: 'awslogs', UPSC_LOG_GROUP: stage.logGroup, UPSC_LOG_REGION: stage.region})
   stage.healthChecks.forEach((check, index) => {
     const n = index + 1
     settings[`UPSC_HC_${n}_NAME`] = check.name
@@ -75,4 +79,61 @@ function blueGreenSettings(deploy: StageConfig['deploy']): Settings {
  */
 export function scriptDeadlineSeconds(commandSeconds: number): number {
   return commandSeconds - Math.min(300, Math.max(15, Math.round(commandSeconds / 10)))
+}
+
+/** Who changes the host, with which version, and how long it waits for docker and the health checks (deploy, rollback, app). */
+export function changeSettings(stage: StageConfig, caller: string): Settings {
+  return {
+    UPSC_CALLER: caller,
+    UPSC_TOOL_VERSION: toolVersion,
+    UPSC_DOCKER_WAIT_SECONDS: stage.timeouts.dockerReadySeconds,
+    UPSC_HEALTH_TIMEOUT_SECONDS: stage.timeouts.healthSeconds,
+  }
+}
+
+/** What deploy.sh and rollback.sh both read: the stage, the hooks, the run's nonce, the change, the deadline and the build command. */
+function releaseSettings(stage: StageConfig, input: {caller: string; skipHooks?: boolean; nonce?: string}): Settings {
+  const settings: Settings = {
+    ...stageSettings(stage),
+    ...hookSettings(stage, input.skipHooks ?? false),
+    UPSC_NONCE: input.nonce,
+    ...changeSettings(stage, input.caller),
+    UPSC_DEADLINE_SECONDS: scriptDeadlineSeconds(stage.timeouts.commandSeconds),
+    UPSC_BUILD_COUNT: stage.buildCommand?.length,
+  }
+  stage.buildCommand?.forEach((word, i) => (settings[`UPSC_BUILD_${i + 1}`] = word))
+  return settings
+}
+
+export interface DeployInput {
+  branch: string
+  ref?: string
+  caller: string
+  deployId: string
+  noRollback: boolean
+  skipHooks?: boolean
+  region?: string
+  nonce?: string
+}
+
+/** The settings deploy.sh reads. */
+export function deploySettings(stage: StageConfig, input: DeployInput): Settings {
+  return {
+    ...releaseSettings(stage, input),
+    UPSC_BRANCH: input.branch,
+    UPSC_REF: input.ref,
+    UPSC_DEPLOY_ID: input.deployId,
+    UPSC_TOKEN_PARAMETER: stage.githubTokenParameter,
+    UPSC_ENV_PARAMETER: stage.envParameter,
+    UPSC_REGION: input.region,
+    UPSC_NO_ROLLBACK: input.noRollback ? 1 : undefined,
+    UPSC_KEEP_IMAGES: stage.keepImages,
+    UPSC_RETRY_TRIES: stage.retry.tries,
+    UPSC_RETRY_BASE_SECONDS: stage.retry.baseSeconds,
+  }
+}
+
+/** The settings rollback.sh reads: go back to deployment `to`. */
+export function rollbackSettings(stage: StageConfig, input: {to: string; caller: string; skipHooks?: boolean; nonce?: string}): Settings {
+  return {...releaseSettings(stage, input), UPSC_ROLLBACK_TO: input.to}
 }

@@ -19,7 +19,7 @@ export function renderBootstrapWritten(result: BootstrapResult): string {
     systemd: 'The user-data installs these units itself; these copies are for review or other provisioning.',
     'cloudwatch-agent': 'The user-data installs this config itself; this copy is for review or other provisioning.',
     'pre-commit': 'Each commit in this repository now runs upsc validate first (git commit --no-verify skips it once).',
-    terraform: 'Next: add the lines at the top of the .tf file to the stage\'s aws_instance, terraform apply, then upsc status.',
+    terraform: "Next: add the lines at the top of the .tf file to the stage's aws_instance, terraform apply, then upsc status.",
   }
   return `${lines.join('\n')}\n${chalk.dim(next[result.kind])}`
 }

@@ -7,7 +7,7 @@ import {configFileSchema, stageSchema} from '../config/schema.js'
 
 /** Defaults that are not a value in `stageDefaults` (resolved at run time, or left to a tool). */
 const RUNTIME_DEFAULTS: Record<string, string> = {
-  region: '`--region`, `AWS_REGION`, the profile\'s region, else `ap-south-1`',
+  region: "`--region`, `AWS_REGION`, the profile's region, else `ap-south-1`",
   profile: '`AWS_PROFILE`, else the default credential chain',
   instances: '`{"tags": {"Name": "upscpro-<stage>-docker"}}`',
   composeProject: 'basename of `appDir`',
@@ -20,7 +20,9 @@ const cell = (text: string): string => text.replaceAll('|', '\\|')
 export function compactJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(compactJson).join(', ')}]`
   if (typeof value === 'object' && value !== null)
-    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${compactJson(v)}`).join(', ')}}`
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${compactJson(v)}`)
+      .join(', ')}}`
   return JSON.stringify(value)
 }
 
@@ -33,7 +35,9 @@ function defaultOf(key: string, defaults: Record<string, unknown>): string {
 
 export function renderConfigTable(): string {
   const defaults = stageDefaults('<stage>') as unknown as Record<string, unknown>
-  const stageRows = Object.entries(stageSchema.shape).map(([key, schema]) => `| \`${key}\` | ${cell(defaultOf(key, defaults))} | ${cell(schema.description ?? '')} |`)
+  const stageRows = Object.entries(stageSchema.shape).map(
+    ([key, schema]) => `| \`${key}\` | ${cell(defaultOf(key, defaults))} | ${cell(schema.description ?? '')} |`,
+  )
   const topRows = Object.entries(configFileSchema.shape).map(([key, schema]) => `| \`${key}\` | ${cell(schema.description ?? '')} |`)
   return [
     '| key (per stage) | default | meaning |',

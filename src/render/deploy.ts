@@ -4,6 +4,7 @@ import type {CancelledHost, DeployResult, RollbackResult} from '../outcome/resul
 import type {HostResult, StepResult} from '../outcome/host-result.js'
 import type {StepEvent} from '../remote/report-lines.js'
 import {renderTable} from './table.js'
+import {formatDuration} from '../util/duration.js'
 
 const STEP_LABELS: Record<string, string> = {
   validate: 'Checking the settings',
@@ -32,7 +33,7 @@ const STEP_LABELS: Record<string, string> = {
 
 export const stepLabel = (name: string, branch?: string): string => (name === 'fetch' && branch ? `Fetching ${branch}` : (STEP_LABELS[name] ?? name))
 
-const seconds = (s?: number) => (s === undefined ? '' : `${s < 10 ? s.toFixed(1) : Math.round(s)}s`)
+const seconds = (s?: number) => (s === undefined ? '' : formatDuration(s))
 
 /** Pure: one progress line for a step event, e.g. `✔ Fetching feature-x ... done 3a4f2c1 (2.1s)`. */
 export function formatStepEvent(e: StepEvent, branch?: string): string {
@@ -65,13 +66,23 @@ function outcomeLine(host: HostResult, verb: string, branch?: string): string {
 function stepTable(steps: StepResult[], branch?: string): string {
   return renderTable(
     ['Step', 'Result', 'Time', 'Detail'],
-    steps.map((s) => [stepLabel(s.name, branch), s.status === 'ok' ? chalk.green('ok') : s.status === 'fail' ? chalk.red('failed') : s.status, seconds(s.seconds), s.detail ?? '']),
+    steps.map((s) => [
+      stepLabel(s.name, branch),
+      s.status === 'ok' ? chalk.green('ok') : s.status === 'fail' ? chalk.red('failed') : s.status,
+      seconds(s.seconds),
+      s.detail ?? '',
+    ]),
   )
 }
 
 function healthLines(result?: Record<string, unknown>): string[] {
-  const checks = Array.isArray(result?.healthChecks) ? (result.healthChecks as {name: string; ok: boolean; status?: number | null; expect?: number; error?: string | null}[]) : []
-  return checks.map((c) => `  ${c.ok ? chalk.green('✔') : chalk.red('✖')} health ${c.name}: ${c.status ? `HTTP ${c.status}` : (c.error ?? 'no answer')}${c.ok ? '' : `, expected ${c.expect ?? 200}`}`)
+  const checks = Array.isArray(result?.healthChecks)
+    ? (result.healthChecks as {name: string; ok: boolean; status?: number | null; expect?: number; error?: string | null}[])
+    : []
+  return checks.map(
+    (c) =>
+      `  ${c.ok ? chalk.green('✔') : chalk.red('✖')} health ${c.name}: ${c.status ? `HTTP ${c.status}` : (c.error ?? 'no answer')}${c.ok ? '' : `, expected ${c.expect ?? 200}`}`,
+  )
 }
 
 /** Pure: the final summary of a deploy or rollback for one or several hosts. */
@@ -80,7 +91,13 @@ export function renderHostResults(hosts: HostResult[], options: {verb: string; b
   if (hosts.length > 1) {
     const rows = hosts.map((h) => {
       const r = h.result ?? {}
-      return [h.name ? `${h.name} (${h.instanceId})` : h.instanceId, h.outcome === 'succeeded' ? chalk.green(h.outcome) : chalk.red(h.outcome), short(r.commit), typeof r.durationSeconds === 'number' ? seconds(r.durationSeconds) : '', h.reason ?? '']
+      return [
+        h.name ? `${h.name} (${h.instanceId})` : h.instanceId,
+        h.outcome === 'succeeded' ? chalk.green(h.outcome) : chalk.red(h.outcome),
+        short(r.commit),
+        typeof r.durationSeconds === 'number' ? seconds(r.durationSeconds) : '',
+        h.reason ?? '',
+      ]
     })
     lines.push(renderTable(['Instance', 'Outcome', 'Commit', 'Duration', 'Reason'], rows))
   }
@@ -90,7 +107,12 @@ export function renderHostResults(hosts: HostResult[], options: {verb: string; b
     lines.push(...healthLines(h.result))
     lines.push(outcomeLine(h, options.verb, options.branch))
     if (h.advice && h.outcome !== 'succeeded') lines.push(`${chalk.dim('Next:')}  ${h.advice}`)
-    if (h.outputTruncated) lines.push(chalk.yellow('Note: CloudWatch output was not available; the output above comes from GetCommandInvocation, which keeps only the first 24,000 characters.'))
+    if (h.outputTruncated)
+      lines.push(
+        chalk.yellow(
+          'Note: CloudWatch output was not available; the output above comes from GetCommandInvocation, which keeps only the first 24,000 characters.',
+        ),
+      )
   }
   lines.push(chalk.dim(`Run Command id: ${options.commandId}`))
   return lines.join('\n')
@@ -128,7 +150,9 @@ export function renderDeployEnd(result: DeployResult, options: {detach: boolean;
     const again = followHint(result.commandId, options.stageFlag)
     return options.detach ? `Deploy sent: Run Command ${result.commandId}.\n${again}` : `\nStopped following. The deploy goes on on the host.\n${again}`
   }
-  return result.cancelled ? renderCancel(result.cancelled) : renderHostResults(result.hosts, {verb: 'Deploy', branch: result.branch, commandId: result.commandId})
+  return result.cancelled
+    ? renderCancel(result.cancelled)
+    : renderHostResults(result.hosts, {verb: 'Deploy', branch: result.branch, commandId: result.commandId})
 }
 
 /** Pure: what `upsc rollback` prints at its end. */

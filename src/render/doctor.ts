@@ -13,6 +13,7 @@ export function renderDoctor(result: DoctorResult): string {
   }
   const {ok, warn, fail, skip} = result.summary
   const counts = `${ok} ok, ${warn} warning${warn === 1 ? '' : 's'}, ${fail} failed, ${skip} skipped`
-  const last = fail === 0 ? `${chalk.green('✔')} All checks pass (${counts}).` : `${chalk.red('✖')} ${counts}: fix the failures above, then run upsc doctor again.`
+  const last =
+    fail === 0 ? `${chalk.green('✔')} All checks pass (${counts}).` : `${chalk.red('✖')} ${counts}: fix the failures above, then run upsc doctor again.`
   return `${renderTable(['', 'Check', 'Detail'], rows)}\n${last}`
 }

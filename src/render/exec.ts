@@ -81,8 +81,17 @@ export function renderExecSummary(result: ExecResult, options: {timeoutSeconds: 
   const lines: string[] = []
   const failed = result.hosts.filter((h) => h.exitCode !== 0)
   if (result.hosts.length > 1) {
-    lines.push(renderTable(['Instance', 'Result', 'Exit'], result.hosts.map((h) => [label(h), resultText(h, options.timeoutSeconds), String(h.exitCode)])))
-    lines.push(failed.length === 0 ? `All ${result.hosts.length} instances succeeded.` : `${failed.length} of ${result.hosts.length} instances failed; exit code ${result.exitCode}.`)
+    lines.push(
+      renderTable(
+        ['Instance', 'Result', 'Exit'],
+        result.hosts.map((h) => [label(h), resultText(h, options.timeoutSeconds), String(h.exitCode)]),
+      ),
+    )
+    lines.push(
+      failed.length === 0
+        ? `All ${result.hosts.length} instances succeeded.`
+        : `${failed.length} of ${result.hosts.length} instances failed; exit code ${result.exitCode}.`,
+    )
   } else if (failed.length === 1) {
     const h = failed[0]!
     lines.push(`${label(h)}: ${h.outcome === 'failed' ? chalk.red(`exit ${h.exitCode}`) : `${resultText(h, options.timeoutSeconds)} (exit ${h.exitCode})`}`)
@@ -90,7 +99,11 @@ export function renderExecSummary(result: ExecResult, options: {timeoutSeconds: 
   for (const h of failed) if (h.stderr.trim()) lines.push(`${label(h)} stderr:\n${h.stderr.trimEnd()}`)
   if (result.interrupted) lines.push(chalk.yellow('Interrupted: the command was cancelled on the hosts.'))
   if (result.hosts.some((h) => h.outputSource === 'invocation' && h.stdoutTruncated))
-    lines.push(chalk.yellow('Note: CloudWatch output was not available; the output above comes from GetCommandInvocation, which keeps only the first 24,000 characters.'))
+    lines.push(
+      chalk.yellow(
+        'Note: CloudWatch output was not available; the output above comes from GetCommandInvocation, which keeps only the first 24,000 characters.',
+      ),
+    )
   if (lines.length > 0) lines.push(chalk.dim(`Run Command id: ${result.commandId}`))
   return lines.join('\n')
 }

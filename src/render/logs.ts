@@ -9,6 +9,7 @@ import {Chalk, type ChalkInstance} from 'chalk'
 import type {LogEvent} from '../logs/event.js'
 import type {LogsResult} from '../ops/logs.js'
 import {labeller} from '../logs/sources.js'
+import type {LogsJson} from './json-schemas.js'
 
 export const LOG_FORMATS = ['short', 'detailed', 'json'] as const
 export type LogFormat = (typeof LOG_FORMATS)[number]
@@ -81,7 +82,7 @@ export function createLogRenderer(options: LogRenderOptions): LogRenderer {
 }
 
 function jsonLine(e: LogEvent): string {
-  return JSON.stringify({
+  const line: LogsJson = {
     time: iso(e.timestamp),
     timestamp: e.timestamp,
     group: e.group,
@@ -89,7 +90,8 @@ function jsonLine(e: LogEvent): string {
     message: stripNewline(e.message),
     ...(e.eventId === undefined ? {} : {eventId: e.eventId}),
     ...(e.ingestionTime === undefined ? {} : {ingestionTime: e.ingestionTime}),
-  })
+  }
+  return JSON.stringify(line)
 }
 
 /**

@@ -16,7 +16,9 @@ export function renderPrune(result: PruneResult): string {
     h.error || result.dryRun ? '' : bytes(h.reclaimedBytes),
     h.error ? '' : `${bytes(h.diskFreeBefore)} -> ${bytes(h.diskFreeAfter)}`,
   ])
-  const head = result.dryRun ? ['Instance', 'Stopped containers', 'Dangling images', 'Old image tags', '', '', 'Free disk'] : ['Instance', 'Stopped containers', 'Dangling images', 'Old image tags', 'Build cache', 'Reclaimed', 'Free disk']
+  const head = result.dryRun
+    ? ['Instance', 'Stopped containers', 'Dangling images', 'Old image tags', '', '', 'Free disk']
+    : ['Instance', 'Stopped containers', 'Dangling images', 'Old image tags', 'Build cache', 'Reclaimed', 'Free disk']
   const note = result.dryRun ? chalk.dim('Dry run: nothing was removed. Build cache beyond the limit is not counted ahead.') : ''
   return `${renderTable(head, rows)}${note ? `\n${note}` : ''}`
 }

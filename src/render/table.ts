@@ -2,9 +2,21 @@ import chalk from 'chalk'
 import Table from 'cli-table3'
 
 const NO_BORDERS = {
-  top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-  bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-  left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
+  top: '',
+  'top-mid': '',
+  'top-left': '',
+  'top-right': '',
+  bottom: '',
+  'bottom-mid': '',
+  'bottom-left': '',
+  'bottom-right': '',
+  left: '',
+  'left-mid': '',
+  mid: '',
+  'mid-mid': '',
+  right: '',
+  'right-mid': '',
+  middle: '  ',
 }
 
 export type Row = Table.HorizontalTableRow
@@ -14,7 +26,11 @@ export type Row = Table.HorizontalTableRow
  * from chalk, which follows NO_COLOR / FORCE_COLOR and the terminal (cli-table3's own would not).
  */
 export function renderTable(head: string[], rows: Row[]): string {
-  const table = new Table({head: head.map((h) => chalk.bold(h)), chars: NO_BORDERS, style: {head: [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true}})
+  const table = new Table({
+    head: head.map((h) => chalk.bold(h)),
+    chars: NO_BORDERS,
+    style: {head: [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true},
+  })
   table.push(...rows)
   return table
     .toString()

@@ -4,18 +4,11 @@
  */
 import {MONITOR_PERIOD_SECONDS} from '../bootstrap/systemd.js'
 import type {StageConfig} from '../config/load.js'
+import {formatDuration} from '../util/duration.js'
 import type {BlueGreenProbe, Check, InstanceFacts, InstanceStatus, MonitorDocument, StatusResult, Verdict} from './types.js'
 
 /** A log stream whose newest event is older than this is "not reaching CloudWatch". */
 export const LOG_STALE_SECONDS = 24 * 3600
-
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds))
-  if (s < 60) return `${s}s`
-  if (s < 3600) return `${Math.floor(s / 60)}m`
-  if (s < 86_400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
-  return `${Math.floor(s / 86_400)}d${Math.floor((s % 86_400) / 3600)}h`
-}
 
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
@@ -28,15 +21,13 @@ export function formatBytes(bytes: number): string {
 const check = (id: string, label: string, verdict: Verdict, detail: string): Check => ({id, label, verdict, detail})
 
 function ec2Checks(f: InstanceFacts, now: number): Check[] {
-  const checks = [
-    check('ec2.state', 'EC2 state', f.ec2State === 'running' ? 'ok' : f.ec2State === 'pending' ? 'warn' : 'fail', f.ec2State),
-  ]
+  const checks = [check('ec2.state', 'EC2 state', f.ec2State === 'running' ? 'ok' : f.ec2State === 'pending' ? 'warn' : 'fail', f.ec2State)]
   if (f.ec2State === 'running') {
     const statuses = [f.systemStatus, f.instanceStatus]
     const verdict: Verdict = statuses.includes('impaired') ? 'fail' : statuses.every((s) => s === 'ok') ? 'ok' : 'warn'
     checks.push(check('ec2.status-checks', 'EC2 status checks', verdict, `system ${f.systemStatus ?? 'unknown'}, instance ${f.instanceStatus ?? 'unknown'}`))
     const uptime = f.probe?.host?.uptimeSeconds ?? (f.launchTime ? (now - Date.parse(f.launchTime)) / 1000 : undefined)
-    if (uptime != null) checks.push(check('ec2.uptime', 'Uptime', 'ok', formatDuration(uptime)))
+    if (uptime != null) checks.push(check('ec2.uptime', 'Uptime', 'ok', formatDuration(uptime, 'age')))
   }
   return checks
 }
@@ -54,7 +45,14 @@ function hostChecks(f: InstanceFacts, stage: StageConfig): Check[] {
   const checks: Check[] = []
   const d = p.docker
   if (d) {
-    checks.push(check('docker.daemon', 'Docker daemon', d.running ? 'ok' : 'fail', d.running ? `running v${d.serverVersion ?? '?'}` : `not running${d.error ? `: ${d.error}` : ''}`))
+    checks.push(
+      check(
+        'docker.daemon',
+        'Docker daemon',
+        d.running ? 'ok' : 'fail',
+        d.running ? `running v${d.serverVersion ?? '?'}` : `not running${d.error ? `: ${d.error}` : ''}`,
+      ),
+    )
     checks.push(check('docker.compose', 'Docker Compose', d.composeVersion ? 'ok' : 'fail', d.composeVersion ? `v${d.composeVersion}` : 'not installed'))
   }
   const r = p.repo
@@ -62,15 +60,34 @@ function hostChecks(f: InstanceFacts, stage: StageConfig): Check[] {
     if (!r.present) checks.push(check('repo', 'Repository', 'fail', r.error ?? `no git checkout at ${stage.appDir}`))
     // The checkout is what the next `compose up` (the monitor, a reboot) would start.
     else if (r.running && r.commit && r.running !== r.commit)
-      checks.push(check('repo', 'Repository', 'fail', `checkout @ ${r.commit.slice(0, 12)} is not what runs (${r.running.slice(0, 12)}, per current.json): deploy or roll back to settle it`))
+      checks.push(
+        check(
+          'repo',
+          'Repository',
+          'fail',
+          `checkout @ ${r.commit.slice(0, 12)} is not what runs (${r.running.slice(0, 12)}, per current.json): deploy or roll back to settle it`,
+        ),
+      )
     else
       checks.push(
-        check('repo', 'Repository', r.clean === false ? 'warn' : 'ok', `${r.branch ? r.branch : 'detached'} @ ${(r.commit ?? '?').slice(0, 7)}${r.clean === false ? ', uncommitted changes' : ', clean'}`),
+        check(
+          'repo',
+          'Repository',
+          r.clean === false ? 'warn' : 'ok',
+          `${r.branch ? r.branch : 'detached'} @ ${(r.commit ?? '?').slice(0, 7)}${r.clean === false ? ', uncommitted changes' : ', clean'}`,
+        ),
       )
     const untracked = r.untrackedCount ?? 0
     // Deploys keep them (they are the operator's), but a build may pick them up.
     if (r.present && untracked > 0)
-      checks.push(check('repo.untracked', 'Untracked files', 'warn', `${untracked} not in .gitignore, may change the build: ${(r.untracked ?? []).join(', ')}${untracked > (r.untracked?.length ?? 0) ? ', ...' : ''}`))
+      checks.push(
+        check(
+          'repo.untracked',
+          'Untracked files',
+          'warn',
+          `${untracked} not in .gitignore, may change the build: ${(r.untracked ?? []).join(', ')}${untracked > (r.untracked?.length ?? 0) ? ', ...' : ''}`,
+        ),
+      )
   }
   if (p.images) {
     const current = p.images.filter((i) => i.tag === 'latest')
@@ -78,7 +95,14 @@ function hostChecks(f: InstanceFacts, stage: StageConfig): Check[] {
     else {
       const newest = Math.min(...current.map((i) => i.ageSeconds ?? Number.POSITIVE_INFINITY))
       const kept = new Set(p.images.filter((i) => i.tag.startsWith('upsc-')).map((i) => i.tag)).size
-      checks.push(check('images', 'Images', 'ok', `${current.length} built, newest ${Number.isFinite(newest) ? formatDuration(newest) + ' ago' : 'age unknown'}${kept > 0 ? `, ${kept} version(s) kept for rollback` : ''}`))
+      checks.push(
+        check(
+          'images',
+          'Images',
+          'ok',
+          `${current.length} built, newest ${Number.isFinite(newest) ? formatDuration(newest, 'age') + ' ago' : 'age unknown'}${kept > 0 ? `, ${kept} version(s) kept for rollback` : ''}`,
+        ),
+      )
     }
   }
   for (const s of p.services ?? []) {
@@ -93,7 +117,14 @@ function hostChecks(f: InstanceFacts, stage: StageConfig): Check[] {
   for (const h of p.healthChecks ?? []) {
     const got = h.status ? `HTTP ${h.status}` : (h.error ?? 'no answer')
     const latency = h.latencyMs != null ? ` in ${h.latencyMs} ms` : ''
-    checks.push(check(`health.${h.name}`, `Health ${h.name}`, h.ok ? 'ok' : 'fail', h.ok ? `${got}${latency}` : `${got}${latency}, expected ${h.expect}${h.url ? ` (${h.url})` : ''}`))
+    checks.push(
+      check(
+        `health.${h.name}`,
+        `Health ${h.name}`,
+        h.ok ? 'ok' : 'fail',
+        h.ok ? `${got}${latency}` : `${got}${latency}, expected ${h.expect}${h.url ? ` (${h.url})` : ''}`,
+      ),
+    )
   }
   for (const u of p.units ?? []) {
     if (!u.present) continue
@@ -110,7 +141,14 @@ function hostChecks(f: InstanceFacts, stage: StageConfig): Check[] {
   const b = p.bootstrap
   if (b) {
     const ok = b.outcome === 'succeeded' || b.ok === true
-    checks.push(check('bootstrap', 'Bootstrap', ok ? 'ok' : 'fail', `${String(b.outcome ?? (ok ? 'succeeded' : 'failed'))}${b.finishedAt ? ` at ${String(b.finishedAt)}` : ''}${!ok && b.reason ? `: ${String(b.reason)}` : ''}`))
+    checks.push(
+      check(
+        'bootstrap',
+        'Bootstrap',
+        ok ? 'ok' : 'fail',
+        `${String(b.outcome ?? (ok ? 'succeeded' : 'failed'))}${b.finishedAt ? ` at ${String(b.finishedAt)}` : ''}${!ok && b.reason ? `: ${String(b.reason)}` : ''}`,
+      ),
+    )
   }
   if (p.blueGreen) checks.push(...blueGreenChecks(p.blueGreen))
   const free = p.host?.diskFreePercent
@@ -130,7 +168,14 @@ export function blueGreenChecks(bg: BlueGreenProbe): Check[] {
     return [check('bluegreen.live', 'Live colour', verdict, 'none yet: the next deploy starts the blue colour and the proxy')]
   }
   const idle = bg.idleState === 'running' ? `${bg.idle}${at(bg.idleCommit)} warm (rollback is a switch)` : `${bg.idle} stopped`
-  const checks = [check('bluegreen.live', 'Live colour', bg.strategy === 'blueGreen' ? 'ok' : 'warn', `${bg.live}${at(bg.liveCommit)}; ${idle}${bg.strategy === 'blueGreen' ? '' : '; the stage is inPlace: its next deploy leaves blueGreen'}`)]
+  const checks = [
+    check(
+      'bluegreen.live',
+      'Live colour',
+      bg.strategy === 'blueGreen' ? 'ok' : 'warn',
+      `${bg.live}${at(bg.liveCommit)}; ${idle}${bg.strategy === 'blueGreen' ? '' : '; the stage is inPlace: its next deploy leaves blueGreen'}`,
+    ),
+  ]
   const wrong = bg.proxy.ports.filter((p) => p.status === null || p.status >= 500 || p.colour !== bg.live)
   const ports = bg.proxy.ports.map((p) => `:${p.port} ${p.service} -> ${p.colour ?? '?'} (${p.status === null ? 'no answer' : `HTTP ${p.status}`})`).join(', ')
   if (!bg.proxy.running) checks.push(check('bluegreen.proxy', 'Proxy', 'fail', 'nginx is not running: the public ports are closed (upsc deploy starts it)'))
@@ -145,13 +190,33 @@ function monitorChecks(m: MonitorDocument, now: number): Check[] {
   const age = (now - at) / 1000
   if (Number.isNaN(age)) checks.push(check('monitor.last', 'Monitor', 'warn', 'monitor.json has no checkedAt'))
   else if (age > 2 * MONITOR_PERIOD_SECONDS)
-    checks.push(check('monitor.last', 'Monitor', 'warn', `last check ${formatDuration(age)} ago (runs every ${formatDuration(MONITOR_PERIOD_SECONDS)}): see systemctl status upscpro-monitor.timer`))
-  else checks.push(check('monitor.last', 'Monitor', m.outcome === 'unhealthy' ? 'warn' : 'ok', `last check ${formatDuration(age)} ago: ${m.outcome ?? 'unknown'}${m.detail ? ` (${m.detail})` : ''}`))
+    checks.push(
+      check(
+        'monitor.last',
+        'Monitor',
+        'warn',
+        `last check ${formatDuration(age, 'age')} ago (runs every ${formatDuration(MONITOR_PERIOD_SECONDS, 'age')}): see systemctl status upscpro-monitor.timer`,
+      ),
+    )
+  else
+    checks.push(
+      check(
+        'monitor.last',
+        'Monitor',
+        m.outcome === 'unhealthy' ? 'warn' : 'ok',
+        `last check ${formatDuration(age, 'age')} ago: ${m.outcome ?? 'unknown'}${m.detail ? ` (${m.detail})` : ''}`,
+      ),
+    )
   const restarts = Object.entries(m.restarts24h ?? {}).sort(([a], [b]) => a.localeCompare(b))
   const loops = (m.openIncidents ?? []).filter((k) => k.startsWith('loop-')).map((k) => k.slice(5))
   const listed = restarts.length > 0 ? restarts.map(([name, n]) => `${name} ${n}`).join(', ') : 'none'
-  checks.push(check('monitor.restarts', 'Restarts (24 h)', loops.length > 0 ? 'warn' : 'ok', loops.length > 0 ? `${listed}; restart loop: ${loops.join(', ')}` : listed))
-  if (m.lastRecoveryAt) checks.push(check('monitor.recovery', 'Last recovery', 'ok', `${m.lastRecoveryAt} (${formatDuration((now - Date.parse(m.lastRecoveryAt)) / 1000)} ago)`))
+  checks.push(
+    check('monitor.restarts', 'Restarts (24 h)', loops.length > 0 ? 'warn' : 'ok', loops.length > 0 ? `${listed}; restart loop: ${loops.join(', ')}` : listed),
+  )
+  if (m.lastRecoveryAt)
+    checks.push(
+      check('monitor.recovery', 'Last recovery', 'ok', `${m.lastRecoveryAt} (${formatDuration((now - Date.parse(m.lastRecoveryAt)) / 1000, 'age')} ago)`),
+    )
   return checks
 }
 
@@ -159,7 +224,7 @@ function logChecks(f: InstanceFacts, now: number): Check[] {
   return f.logStreams.map(({alias, stream, lastEventAt}) => {
     if (!lastEventAt) return check(`logs.${alias}`, `Logs ${alias}`, 'warn', `no stream ${stream}`)
     const age = (now - Date.parse(lastEventAt)) / 1000
-    return check(`logs.${alias}`, `Logs ${alias}`, age > LOG_STALE_SECONDS ? 'warn' : 'ok', `newest event ${formatDuration(age)} ago`)
+    return check(`logs.${alias}`, `Logs ${alias}`, age > LOG_STALE_SECONDS ? 'warn' : 'ok', `newest event ${formatDuration(age, 'age')} ago`)
   })
 }
 
@@ -182,7 +247,11 @@ export function summarize(stage: string, region: string | undefined, instances: 
       healthy: instances.filter((i) => i.verdict !== 'fail').length,
       warnings: instances.reduce((n, i) => n + i.checks.filter((c) => c.verdict === 'warn').length, 0),
       failing: failing.length,
-      failed: failing.map((i) => ({instanceId: i.instanceId, ...(i.name ? {name: i.name} : {}), checks: i.checks.filter((c) => c.verdict === 'fail').map((c) => c.id)})),
+      failed: failing.map((i) => ({
+        instanceId: i.instanceId,
+        ...(i.name ? {name: i.name} : {}),
+        checks: i.checks.filter((c) => c.verdict === 'fail').map((c) => c.id),
+      })),
     },
     instances,
   }

@@ -1,41 +1,11 @@
 /** The probe document printed by probe.sh (docs/REMOTE-CONTRACT.md) and the status result built from it. */
+import type {BlueGreenProbeResult, MonitorResult, ProbeResult} from '../remote/results.js'
 import type {DeployStats} from './failure-rate.js'
 
-export interface ProbeDocument {
-  schema: number
-  host?: {hostname?: string; uptimeSeconds?: number | null; diskFreeBytes?: number | null; diskTotalBytes?: number | null; diskFreePercent?: number | null}
-  docker?: {running: boolean; serverVersion?: string | null; composeVersion?: string | null; error?: string | null}
-  repo?: {present: boolean; branch?: string | null; commit?: string | null; running?: string | null; clean?: boolean | null; untracked?: string[]; untrackedCount?: number; error?: string | null}
-  images?: {repository: string; tag: string; id?: string; createdAt?: string | null; ageSeconds?: number | null}[]
-  services?: {name: string; state: string; health?: string | null; restarts?: number | null}[]
-  healthChecks?: {name: string; url?: string | null; expect: number; status?: number | null; ok: boolean; latencyMs?: number | null; error?: string | null}[]
-  units?: {name: string; present: boolean; enabled?: string | null; active?: string | null}[]
-  lastDeployment?: Record<string, unknown> | null
-  bootstrap?: Record<string, unknown> | null
-  /** Stages with traffic services (docs/BLUE-GREEN.md): the colours and the proxy. */
-  blueGreen?: BlueGreenProbe | null
-  /** UPSC_HOME/monitor.json: the monitor's last run (docs/HOST-SIGNALS.md). */
-  monitor?: MonitorDocument | null
-}
-
-export interface MonitorDocument {
-  checkedAt?: string
-  outcome?: string
-  detail?: string | null
-  restarts24h?: Record<string, number>
-  lastRecoveryAt?: string | null
-  openIncidents?: string[]
-}
-
-export interface BlueGreenProbe {
-  strategy: string
-  live: 'blue' | 'green' | null
-  liveCommit: string | null
-  idle: 'blue' | 'green' | null
-  idleState: 'running' | 'stopped' | null
-  idleCommit: string | null
-  proxy: {running: boolean; ports: {service: string; port: number; status: number | null; colour: string | null}[]}
-}
+/** The probe's result, its monitor and blue-green parts: inferred from probe.sh's schema (remote/results.ts). */
+export type ProbeDocument = ProbeResult
+export type MonitorDocument = MonitorResult
+export type BlueGreenProbe = BlueGreenProbeResult
 
 /** Facts gathered about one instance, from EC2, SSM, CloudWatch Logs and the probe. */
 export interface InstanceFacts {

@@ -1,13 +1,15 @@
 import {describe, expect, it} from 'vitest'
 
 import {describeAwsError} from '../../src/aws/errors.js'
-import {UpscError} from '../../src/errors/upsc-error.js'
+import type {UpscError} from '../../src/errors/upsc-error.js'
 
 const err = (name: string, message = '', extra: object = {}) => Object.assign(new Error(message), {name, ...extra})
 
 describe('describeAwsError', () => {
   it('names the SSO login to run when the session expired', () => {
-    const e = describeAwsError(err('TokenProviderError', 'The SSO session associated with this profile has expired or is otherwise invalid.'), {profile: 'upsc-stage2'}) as UpscError
+    const e = describeAwsError(err('TokenProviderError', 'The SSO session associated with this profile has expired or is otherwise invalid.'), {
+      profile: 'upsc-stage2',
+    }) as UpscError
     expect(e.code).toBe('sso-expired')
     expect(e.exitCode).toBe(3)
     expect(e.hint).toContain('aws sso login --profile upsc-stage2')

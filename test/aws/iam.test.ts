@@ -68,7 +68,17 @@ async function sdkActions(): Promise<string[]> {
 /** `aws <service> <op>` in the host scripts and the bootstrap's templates, outside comments. */
 function hostActions(): string[] {
   const dirs = ['src/remote/scripts', 'src/bootstrap/templates'].map((d) => join(ROOT, d))
-  const cliServices: Record<string, string> = {ssm: 'ssm', ec2: 'ec2', logs: 'logs', sts: 'sts', s3api: 's3', secretsmanager: 'secretsmanager', kms: 'kms', cloudwatch: 'cloudwatch', sns: 'sns'}
+  const cliServices: Record<string, string> = {
+    ssm: 'ssm',
+    ec2: 'ec2',
+    logs: 'logs',
+    sts: 'sts',
+    s3api: 's3',
+    secretsmanager: 'secretsmanager',
+    kms: 'kms',
+    cloudwatch: 'cloudwatch',
+    sns: 'sns',
+  }
   const actions = new Set<string>()
   for (const file of dirs.flatMap((d) => files(d, () => true)))
     for (const line of readFileSync(file, 'utf8').split('\n')) {
@@ -84,7 +94,16 @@ function hostActions(): string[] {
 describe('the documented IAM policies cover every AWS call', () => {
   it('finds the calls (the scan itself works)', async () => {
     const sdk = await sdkActions()
-    expect(sdk).toEqual(expect.arrayContaining(['ssm:SendCommand', 'ssm:GetCommandInvocation', 'ssm:ListCommandInvocations', 'logs:GetLogEvents', 'ec2:DescribeInstances', 'sts:GetCallerIdentity']))
+    expect(sdk).toEqual(
+      expect.arrayContaining([
+        'ssm:SendCommand',
+        'ssm:GetCommandInvocation',
+        'ssm:ListCommandInvocations',
+        'logs:GetLogEvents',
+        'ec2:DescribeInstances',
+        'sts:GetCallerIdentity',
+      ]),
+    )
     expect(hostActions()).toEqual(expect.arrayContaining(['ssm:GetParameter', 'ssm:GetDocument']))
   })
 
@@ -118,7 +137,11 @@ describe('the documented IAM policies cover every AWS call', () => {
     for (const heading of ['Operator policy', 'Instance role'])
       for (const s of policy(heading)) {
         const tagged = JSON.stringify(s.Condition ?? {}).includes('resourceTag')
-        if (tagged) expect(list(s.Resource).filter((r) => r.includes(':document/')), `${heading}: ${s.Sid}`).toEqual([])
+        if (tagged)
+          expect(
+            list(s.Resource).filter((r) => r.includes(':document/')),
+            `${heading}: ${s.Sid}`,
+          ).toEqual([])
       }
   })
 })

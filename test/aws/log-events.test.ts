@@ -29,7 +29,13 @@ beforeAll(async () => {
         res.end(JSON.stringify({__type: 'ThrottlingException', message: 'Rate exceeded'}))
         return
       }
-      res.end(JSON.stringify({events: [{logStreamName: 'i-1/deploy', timestamp: 1000, message: 'hello', eventId: 'e1', ingestionTime: 1005}], nextToken: 'n2', searchedLogStreams: []}))
+      res.end(
+        JSON.stringify({
+          events: [{logStreamName: 'i-1/deploy', timestamp: 1000, message: 'hello', eventId: 'e1', ingestionTime: 1005}],
+          nextToken: 'n2',
+          searchedLogStreams: [],
+        }),
+      )
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -41,13 +47,22 @@ beforeEach(() => {
   throttled = 0
 })
 
-const client = () => new CloudWatchLogsClient({...clientOptions({region: 'eu-central-1'}, {}), endpoint: url, credentials: {accessKeyId: 'a', secretAccessKey: 'b'}})
+const client = () =>
+  new CloudWatchLogsClient({...clientOptions({region: 'eu-central-1'}, {}), endpoint: url, credentials: {accessKeyId: 'a', secretAccessKey: 'b'}})
 
 describe('filterLogEvents', () => {
-  it('sends one page\'s query and returns its events as LogEvents', async () => {
+  it("sends one page's query and returns its events as LogEvents", async () => {
     const page = await filterLogEvents(client(), {group: '/g', start: 0, end: 5000, limit: 4000, streamPrefix: 'i-1/'})
-    expect(page).toEqual({events: [{group: '/g', stream: 'i-1/deploy', timestamp: 1000, message: 'hello', eventId: 'e1', ingestionTime: 1005}], nextToken: 'n2'})
-    expect(requests).toEqual([{target: 'Logs_20140328.FilterLogEvents', body: {logGroupName: '/g', startTime: 0, endTime: 5000, interleaved: true, limit: 4000, logStreamNamePrefix: 'i-1/'}}])
+    expect(page).toEqual({
+      events: [{group: '/g', stream: 'i-1/deploy', timestamp: 1000, message: 'hello', eventId: 'e1', ingestionTime: 1005}],
+      nextToken: 'n2',
+    })
+    expect(requests).toEqual([
+      {
+        target: 'Logs_20140328.FilterLogEvents',
+        body: {logGroupName: '/g', startTime: 0, endTime: 5000, interleaved: true, limit: 4000, logStreamNamePrefix: 'i-1/'},
+      },
+    ])
   })
 
   it('is retried by the client through throttling (four attempts in all)', async () => {
@@ -57,7 +72,7 @@ describe('filterLogEvents', () => {
     expect(requests).toHaveLength(4)
   }, 60_000)
 
-  it('throws the throttling that outlasted the client\'s attempts', async () => {
+  it("throws the throttling that outlasted the client's attempts", async () => {
     throttled = 5
     const error = await filterLogEvents(client(), {group: '/g', start: 0, limit: 10}).catch((e: unknown) => e)
     expect((error as Error).name).toBe('ThrottlingException')

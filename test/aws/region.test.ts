@@ -46,7 +46,8 @@ describe('resolveRegion', () => {
 
 describe('looksLikeGithubToken', () => {
   it('matches the names people give a GitHub token, and not other secrets', () => {
-    for (const name of ['/upscpro/stage2/github-token', '/ci/GITHUB_PAT', '/app/gh-token', '/x/gh_token', 'git-token']) expect(looksLikeGithubToken(name), name).toBe(true)
+    for (const name of ['/upscpro/stage2/github-token', '/ci/GITHUB_PAT', '/app/gh-token', '/x/gh_token', 'git-token'])
+      expect(looksLikeGithubToken(name), name).toBe(true)
     for (const name of ['/upscpro/stage2/env', '/db/password', '/api/token-secret']) expect(looksLikeGithubToken(name), name).toBe(false)
   })
 })

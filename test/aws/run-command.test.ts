@@ -1,8 +1,9 @@
-import {GetCommandInvocationCommand, SendCommandCommand, SSMClient} from '@aws-sdk/client-ssm'
+import {GetCommandInvocationCommand, ListCommandInvocationsCommand, SendCommandCommand, SSMClient} from '@aws-sdk/client-ssm'
 import {mockClient} from 'aws-sdk-client-mock'
 import {beforeEach, describe, expect, it} from 'vitest'
 
-import {completePluginOutput, describeOutcome, outcomeOf, pollDelayMs, sendCommand, waitForCommand} from '../../src/aws/run-command.js'
+import {commandInstanceIds} from '../../src/aws/command-instances.js'
+import {completePluginOutput, describeOutcome, outcomeOf, pollDelayMs, pollInvocations, sendCommand} from '../../src/aws/run-command.js'
 import {UpscError} from '../../src/errors/upsc-error.js'
 
 const ssmMock = mockClient(SSMClient)
@@ -69,62 +70,50 @@ describe('sendCommand', () => {
 
   it('turns InvalidInstanceId into an "unreachable" error (exit 4) with what to check', async () => {
     ssmMock.on(SendCommandCommand).rejects(awsError('InvalidInstanceId', 'Instances not in a valid state'))
-    const error = await sendCommand(client(), {instanceIds: ['i-0123456789abcdef0'], commands: ['true'], comment: 'x', executionTimeoutSeconds: 60, deliveryTimeoutSeconds: 30}).catch((e: unknown) => e)
+    const error = await sendCommand(client(), {
+      instanceIds: ['i-0123456789abcdef0'],
+      commands: ['true'],
+      comment: 'x',
+      executionTimeoutSeconds: 60,
+      deliveryTimeoutSeconds: 30,
+    }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(UpscError)
     expect((error as UpscError).exitCode).toBe(4)
     expect((error as UpscError).hint).toContain('SSM agent')
   })
 })
 
-describe('waitForCommand', () => {
+describe("pollInvocations (one poll; the loop is the engine's: test/engine/follow.test.ts)", () => {
   beforeEach(() => ssmMock.reset())
 
-  it('survives InvocationDoesNotExist right after sending, then follows to the end', async () => {
-    ssmMock
-      .on(GetCommandInvocationCommand)
-      .rejectsOnce(awsError('InvocationDoesNotExist'))
-      .resolvesOnce({Status: 'InProgress'})
-      .resolves({Status: 'Success', ResponseCode: 0, StandardOutputContent: 'done\n'})
-    const [result] = await waitForCommand(client(), 'c-1', ['i-1'])
-    expect(result).toMatchObject({instanceId: 'i-1', status: 'Success', outcome: 'succeeded', responseCode: 0, stdout: 'done\n', stdoutTruncated: false})
-    expect(ssmMock.commandCalls(GetCommandInvocationCommand)).toHaveLength(3)
+  it('tolerates InvocationDoesNotExist within the grace period after sending', async () => {
+    ssmMock.on(GetCommandInvocationCommand).rejects(awsError('InvocationDoesNotExist'))
+    const known = new Map()
+    await pollInvocations(client(), 'c-1', ['i-1'], known, Date.now())
+    expect(known.size).toBe(0)
   })
 
   it('gives up on InvocationDoesNotExist after the grace period', async () => {
     ssmMock.on(GetCommandInvocationCommand).rejects(awsError('InvocationDoesNotExist'))
-    await expect(waitForCommand(client(), 'c-1', ['i-1'], {appearGraceMs: 300})).rejects.toMatchObject({name: 'InvocationDoesNotExist'})
-  })
-
-  it('reports Undeliverable as unreachable', async () => {
-    ssmMock.on(GetCommandInvocationCommand).resolves({Status: 'Undeliverable', ResponseCode: -1})
-    const [result] = await waitForCommand(client(), 'c-1', ['i-1'])
-    expect(result!.outcome).toBe('undeliverable')
-    expect(describeOutcome(result!.outcome, result!.responseCode).exitCode).toBe(4)
-  })
-
-  it('flags output cut at 24,000 characters', async () => {
-    ssmMock.on(GetCommandInvocationCommand).resolves({Status: 'Success', ResponseCode: 0, StandardOutputContent: 'x'.repeat(24_000)})
-    const [result] = await waitForCommand(client(), 'c-1', ['i-1'])
-    expect(result!.stdoutTruncated).toBe(true)
-  })
-
-  it('stops following when aborted and reports the command as still running', async () => {
-    const controller = new AbortController()
-    // Aborted while following: once the command has been seen running.
-    let polls = 0
-    ssmMock.on(GetCommandInvocationCommand).callsFake(() => {
-      if (++polls === 2) controller.abort()
-      return {Status: 'InProgress'}
-    })
-    const [result] = await waitForCommand(client(), 'c-1', ['i-1'], {signal: controller.signal})
-    expect(polls).toBeGreaterThanOrEqual(2)
-    expect(result!.outcome).toBe('running')
+    await expect(pollInvocations(client(), 'c-1', ['i-1'], new Map(), Date.now() - 301, 300)).rejects.toMatchObject({name: 'InvocationDoesNotExist'})
   })
 
   it('maps throttling that outlasts retries to an AWS access error', async () => {
     ssmMock.on(GetCommandInvocationCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'))
-    const error = await waitForCommand(client(), 'c-1', ['i-1']).catch((e: unknown) => e)
+    const error = await pollInvocations(client(), 'c-1', ['i-1'], new Map(), Date.now()).catch((e: unknown) => e)
     expect(error).toMatchObject({code: 'throttled', exitCode: 3})
+  })
+})
+
+describe('commandInstanceIds', () => {
+  beforeEach(() => ssmMock.reset())
+
+  it("reads every page of the command's invocations", async () => {
+    ssmMock
+      .on(ListCommandInvocationsCommand)
+      .resolvesOnce({CommandInvocations: [{InstanceId: 'i-1'}, {InstanceId: 'i-2'}], NextToken: 't'})
+      .resolvesOnce({CommandInvocations: [{InstanceId: 'i-3'}]})
+    expect(await commandInstanceIds(client(), 'c-1')).toEqual(['i-1', 'i-2', 'i-3'])
   })
 })
 

@@ -6,14 +6,25 @@ import {describe, expect, it} from 'vitest'
 
 import {endpointUrlOf, findOnPath, missingPluginError, pluginInvocation, pluginReadsResponseFromEnv, pythonJson} from '../../src/aws/session.js'
 
-const response = {SessionId: 'alice-0a1b2c3d4e5f', TokenValue: 'AAE+tok/en==', StreamUrl: 'wss://ssmmessages.eu-central-1.amazonaws.com/v1/data-channel/alice-0a1b2c3d4e5f?role=publish_subscribe'}
+const response = {
+  SessionId: 'alice-0a1b2c3d4e5f',
+  TokenValue: 'AAE+tok/en==',
+  StreamUrl: 'wss://ssmmessages.eu-central-1.amazonaws.com/v1/data-channel/alice-0a1b2c3d4e5f?role=publish_subscribe',
+}
 
 describe('pythonJson', () => {
   // Expected texts printed by Python 3's json.dumps for the same values.
   it('prints what Python json.dumps prints: ", " and ": " separators, keys in order', () => {
     expect(
-      pythonJson({Target: 'i-0123456789abcdef0', DocumentName: 'AWS-StartInteractiveCommand', Reason: 'upsc ssh (stage stage2)', Parameters: {command: ["cd '/opt/upscpro/upscapp-be' && exec bash -l"]}}),
-    ).toBe(`{"Target": "i-0123456789abcdef0", "DocumentName": "AWS-StartInteractiveCommand", "Reason": "upsc ssh (stage stage2)", "Parameters": {"command": ["cd '/opt/upscpro/upscapp-be' && exec bash -l"]}}`)
+      pythonJson({
+        Target: 'i-0123456789abcdef0',
+        DocumentName: 'AWS-StartInteractiveCommand',
+        Reason: 'upsc ssh (stage stage2)',
+        Parameters: {command: ["cd '/opt/upscpro/upscapp-be' && exec bash -l"]},
+      }),
+    ).toBe(
+      `{"Target": "i-0123456789abcdef0", "DocumentName": "AWS-StartInteractiveCommand", "Reason": "upsc ssh (stage stage2)", "Parameters": {"command": ["cd '/opt/upscpro/upscapp-be' && exec bash -l"]}}`,
+    )
   })
 
   it('escapes control and non-ASCII characters as Python does (surrogate pairs, lowercase hex, "/" kept)', () => {
@@ -71,8 +82,14 @@ describe('pluginInvocation', () => {
   })
 
   it('passes the response itself as the first argument to plugins up to 1.2.497.0, with the profile', () => {
-    const forward = {Target: 'i-1', DocumentName: 'AWS-StartPortForwardingSessionToRemoteHost', Parameters: {host: ['db.internal'], portNumber: ['5432'], localPortNumber: ['15432']}}
-    expect(pluginInvocation({response, region: 'us-east-1', profile: 'upsc-stage2', request: forward, endpointUrl: 'http://127.0.0.1:4566', responseInEnv: false})).toEqual({
+    const forward = {
+      Target: 'i-1',
+      DocumentName: 'AWS-StartPortForwardingSessionToRemoteHost',
+      Parameters: {host: ['db.internal'], portNumber: ['5432'], localPortNumber: ['15432']},
+    }
+    expect(
+      pluginInvocation({response, region: 'us-east-1', profile: 'upsc-stage2', request: forward, endpointUrl: 'http://127.0.0.1:4566', responseInEnv: false}),
+    ).toEqual({
       argv: [
         '{"SessionId": "alice-0a1b2c3d4e5f", "TokenValue": "AAE+tok/en==", "StreamUrl": "wss://ssmmessages.eu-central-1.amazonaws.com/v1/data-channel/alice-0a1b2c3d4e5f?role=publish_subscribe"}',
         'us-east-1',

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {checkTargets, filtersFor, type Target} from '../../src/aws/targets.js'
-import {UpscError} from '../../src/errors/upsc-error.js'
+import type {UpscError} from '../../src/errors/upsc-error.js'
 
 const t = (instanceId: string, name?: string, state = 'running'): Target => ({instanceId, name, state})
 

@@ -4,7 +4,7 @@ import {cloudwatchAgentConfig, cloudwatchAgentJson} from '../../src/bootstrap/cl
 import {testStage} from '../fixtures/bootstrap/host.js'
 
 describe('cloudwatchAgentConfig', () => {
-  it('ships the user-data log, the deploy, boot and monitor logs and the containers\' to the stage\'s group, one stream each', () => {
+  it("ships the user-data log, the deploy, boot and monitor logs and the containers' to the stage's group, one stream each", () => {
     const entry = (file: string, stream: string, timestamped = true) => ({
       file_path: file,
       log_group_name: '/aws/ec2/upscpro-stage2-docker',
@@ -31,10 +31,18 @@ describe('cloudwatchAgentConfig', () => {
     })
   })
 
-  it('uses the stage\'s log group and its logStreams names for the aliases it has', () => {
-    const config = cloudwatchAgentConfig(testStage({logGroup: '/custom/group', logStreams: {deploy: 'deploys/{instance_id}', containers: '{instance_id}/docker'}})) as {logs: {logs_collected: {files: {collect_list: {log_group_name: string; log_stream_name: string}[]}}}}
+  it("uses the stage's log group and its logStreams names for the aliases it has", () => {
+    const config = cloudwatchAgentConfig(
+      testStage({logGroup: '/custom/group', logStreams: {deploy: 'deploys/{instance_id}', containers: '{instance_id}/docker'}}),
+    ) as {logs: {logs_collected: {files: {collect_list: {log_group_name: string; log_stream_name: string}[]}}}}
     const list = config.logs.logs_collected.files.collect_list
-    expect(list.map((e) => e.log_stream_name)).toEqual(['{instance_id}/user-data', 'deploys/{instance_id}', '{instance_id}/boot', '{instance_id}/monitor', '{instance_id}/docker'])
+    expect(list.map((e) => e.log_stream_name)).toEqual([
+      '{instance_id}/user-data',
+      'deploys/{instance_id}',
+      '{instance_id}/boot',
+      '{instance_id}/monitor',
+      '{instance_id}/docker',
+    ])
     expect(new Set(list.map((e) => e.log_group_name))).toEqual(new Set(['/custom/group']))
   })
 

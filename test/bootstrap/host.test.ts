@@ -62,7 +62,10 @@ describe('hostSettings / settingsFile', () => {
     expect(lines.filter((l) => !l.startsWith('#')).every((l) => /^export UPSC_[A-Z0-9_]+='/.test(l))).toBe(true)
     const dir = tempDir('settings')
     writeFileSync(join(dir, 'settings.env'), text)
-    const out = execFileSync('bash', ['-c', '. ./settings.env; printf "%s|" "$UPSC_BUILD_2" "$UPSC_HC_1_PATH" "${UPSC_UNITS-unset}"'], {cwd: dir, encoding: 'utf8'})
+    const out = execFileSync('bash', ['-c', '. ./settings.env; printf "%s|" "$UPSC_BUILD_2" "$UPSC_HC_1_PATH" "${UPSC_UNITS-unset}"'], {
+      cwd: dir,
+      encoding: 'utf8',
+    })
     expect(out).toBe("it's|/health|unset|")
   })
 })
@@ -73,7 +76,11 @@ describe('hostScripts', () => {
   it('install the very deploy program the CLI sends: deploy.sh as bundled, lib.sh with every function of the bundle', () => {
     const bundle = scriptBundle('deploy')
     expect(bundle.endsWith(scripts['deploy.sh'])).toBe(true)
-    const installed = new Map(splitFunctions(scripts['lib.sh']).filter((c) => c.name).map((c) => [c.name, c.text]))
+    const installed = new Map(
+      splitFunctions(scripts['lib.sh'])
+        .filter((c) => c.name)
+        .map((c) => [c.name, c.text]),
+    )
     const sent = splitFunctions(bundle.slice(0, bundle.length - scripts['deploy.sh'].length)).filter((c) => c.name)
     expect(sent.length).toBeGreaterThan(50)
     for (const fn of sent) expect(installed.get(fn.name), fn.name).toBe(fn.text)
@@ -82,22 +89,28 @@ describe('hostScripts', () => {
   it('are compact (no comment lines) and parse with bash', () => {
     for (const name of HOST_SCRIPT_NAMES) {
       const lines = scripts[name].split('\n')
-      expect(lines.slice(1).some((l) => l.startsWith('#')), name).toBe(false)
+      expect(
+        lines.slice(1).some((l) => l.startsWith('#')),
+        name,
+      ).toBe(false)
       const r = spawnSync('bash', ['-n'], {input: name === 'lib.sh' ? scripts[name] : `${scripts['lib.sh']}\n${scripts[name]}`, encoding: 'utf8'})
       expect(r.stderr, name).toBe('')
     }
     expect(scripts['upsc-run'].startsWith('#!/bin/bash\n')).toBe(true)
   })
 
-  it.skipIf(!HAS_SHELLCHECK)('boot.sh, monitor.sh, signals.sh and upsc-run are shellcheck-clean as written (lib.sh followed) (needs shellcheck; .ci/run installs it)', () => {
-    const dir = tempDir('hostsc')
-    copyFileSync(join(SCRIPTS, 'lib.sh'), join(dir, 'lib.sh'))
-    for (const name of ['boot.sh', 'monitor.sh', 'signals.sh', 'upsc-run']) copyFileSync(join(TEMPLATES, name), join(dir, name))
-    expect(shellcheck(['boot.sh', 'monitor.sh', 'signals.sh', 'upsc-run'], dir)).toBe('')
-  })
+  it.skipIf(!HAS_SHELLCHECK)(
+    'boot.sh, monitor.sh, signals.sh and upsc-run are shellcheck-clean as written (lib.sh followed) (needs shellcheck; .ci/run installs it)',
+    () => {
+      const dir = tempDir('hostsc')
+      copyFileSync(join(SCRIPTS, 'lib.sh'), join(dir, 'lib.sh'))
+      for (const name of ['boot.sh', 'monitor.sh', 'signals.sh', 'upsc-run']) copyFileSync(join(TEMPLATES, name), join(dir, name))
+      expect(shellcheck(['boot.sh', 'monitor.sh', 'signals.sh', 'upsc-run'], dir)).toBe('')
+    },
+  )
 })
 
-describe('the host scripts\' installer and SSM document', () => {
+describe("the host scripts' installer and SSM document", () => {
   it('the installer writes each script, byte for byte, upsc-run executable', () => {
     const dir = tempDir('install')
     const installer = hostScriptsInstaller(VERSION)

@@ -15,7 +15,9 @@ describe('fillTemplate', () => {
   })
 
   it('reads markers in the template only, never in what a value or a file brings', () => {
-    expect(fillTemplate('@@A@@ @@Q:B@@\n@@FILE:f@@\n', {values: {A: '@@B@@', B: '@@A@@'}, files: {f: '@@A@@ @@TF:region@@'}})).toBe("@@B@@ '@@A@@'\n@@A@@ @@TF:region@@\n")
+    expect(fillTemplate('@@A@@ @@Q:B@@\n@@FILE:f@@\n', {values: {A: '@@B@@', B: '@@A@@'}, files: {f: '@@A@@ @@TF:region@@'}})).toBe(
+      "@@B@@ '@@A@@'\n@@A@@ @@TF:region@@\n",
+    )
   })
 
   it('refuses a missing value, a value or file given but not used, and a file that would end its heredoc', () => {
@@ -35,12 +37,16 @@ describe('escapeTemplatefile', () => {
     for (const text of HOSTILE) expect(renderTemplatefile(escapeTemplatefile(text), {})).toBe(text)
   })
 
-  it.skipIf(!HAS_TERRAFORM)('renders back to the exact text with Terraform\'s own templatefile() (needs terraform, which is not a Debian package: skipped where it is missing)', () => {
-    const files = Object.fromEntries(HOSTILE.map((t, i) => [`t${i}.tpl`, escapeTemplatefile(t)]))
-    const outputs = Object.fromEntries(HOSTILE.map((_, i) => [`t${i}`, `templatefile("\${path.module}/t${i}.tpl", {})`]))
-    const rendered = terraformOutputs(files, outputs)
-    HOSTILE.forEach((text, i) => expect(rendered[`t${i}`], JSON.stringify(text)).toBe(text))
-  }, 60_000)
+  it.skipIf(!HAS_TERRAFORM)(
+    "renders back to the exact text with Terraform's own templatefile() (needs terraform, which is not a Debian package: skipped where it is missing)",
+    () => {
+      const files = Object.fromEntries(HOSTILE.map((t, i) => [`t${i}.tpl`, escapeTemplatefile(t)]))
+      const outputs = Object.fromEntries(HOSTILE.map((_, i) => [`t${i}`, `templatefile("\${path.module}/t${i}.tpl", {})`]))
+      const rendered = terraformOutputs(files, outputs)
+      HOSTILE.forEach((text, i) => expect(rendered[`t${i}`], JSON.stringify(text)).toBe(text))
+    },
+    60_000,
+  )
 })
 
 describe('fillTemplate for templatefile()', () => {
@@ -58,7 +64,7 @@ describe('fillTemplate for templatefile()', () => {
   })
 })
 
-describe('the test renderer (Terraform\'s templatefile, the subset upsc uses)', () => {
+describe("the test renderer (Terraform's templatefile, the subset upsc uses)", () => {
   it('fails on what upsc never emits: directives, expressions, unknown variables', () => {
     expect(() => renderTemplatefile('%{ if a }x%{ endif }', {a: '1'})).toThrow('unescaped template directive')
     expect(() => renderTemplatefile('${upper(a)}', {a: '1'})).toThrow('unsupported interpolation')

@@ -78,7 +78,7 @@ describe('the user-data template', () => {
     expect(spawnSync('bash', ['-n'], {input: hostile, encoding: 'utf8'}).status).toBe(0)
   })
 
-  it('embeds the stage\'s settings, the units and the CloudWatch agent config, and the sha256 of the host scripts', () => {
+  it("embeds the stage's settings, the units and the CloudWatch agent config, and the sha256 of the host scripts", () => {
     const bodies = [...heredocs(rendered).values()].map((b) => `${b.join('\n')}\n`)
     expect(bodies).toContain(settingsFile(realistic, VERSION))
     for (const unit of systemdUnits(realistic, VERSION)) expect(bodies).toContain(unit.text)
@@ -96,21 +96,28 @@ describe('the user-data template', () => {
     const text = renderTemplatefile(userDataTemplate(stage, VERSION), VARS)
     const assignments = text.split('\n').filter((l) => /^(H|APP)="\$R"/.test(l) || l.startsWith('REGION=${REGION:-'))
     const r = spawnSync('bash', ['-c', `R=/root; REGION='' BRANCH=''; ${assignments.join('\n')}\nprintf '%s\\n' "$H" "$APP" "$BRANCH"`], {encoding: 'utf8'})
-    expect(r.stdout).toBe("/root/opt/$HOME/`x`\n/root/opt/it's $(id)\nfeat/\"q\"\n")
+    expect(r.stdout).toBe('/root/opt/$HOME/`x`\n/root/opt/it\'s $(id)\nfeat/"q"\n')
   })
 
-  it('fits EC2\'s 16 KB of user data once gzipped, with room to spare', () => {
+  it("fits EC2's 16 KB of user data once gzipped, with room to spare", () => {
     const gzipped = gzipSync(rendered).length
     expect(gzipped).toBeLessThan(12 * 1024)
     expect(rendered.length).toBeGreaterThan(16 * 1024) // hence base64gzip in the HCL
   })
 
-  it.skipIf(!HAS_TERRAFORM)('renders with Terraform\'s templatefile() exactly as the test renderer does, within 16 KB as base64gzip (needs terraform, which is not a Debian package: skipped where it is missing)', () => {
-    const out = terraformOutputs({'upsc-user-data.sh.tpl': template}, {
-      text: `templatefile("\${path.module}/upsc-user-data.sh.tpl", ${JSON.stringify(VARS).replaceAll('":', '" =')})`,
-      gz: `length(base64gzip(templatefile("\${path.module}/upsc-user-data.sh.tpl", ${JSON.stringify(VARS).replaceAll('":', '" =')})))`,
-    })
-    expect(out.text).toBe(rendered)
-    expect((Number(out.gz) * 3) / 4).toBeLessThan(16 * 1024)
-  }, 60_000)
+  it.skipIf(!HAS_TERRAFORM)(
+    "renders with Terraform's templatefile() exactly as the test renderer does, within 16 KB as base64gzip (needs terraform, which is not a Debian package: skipped where it is missing)",
+    () => {
+      const out = terraformOutputs(
+        {'upsc-user-data.sh.tpl': template},
+        {
+          text: `templatefile("\${path.module}/upsc-user-data.sh.tpl", ${JSON.stringify(VARS).replaceAll('":', '" =')})`,
+          gz: `length(base64gzip(templatefile("\${path.module}/upsc-user-data.sh.tpl", ${JSON.stringify(VARS).replaceAll('":', '" =')})))`,
+        },
+      )
+      expect(out.text).toBe(rendered)
+      expect((Number(out.gz) * 3) / 4).toBeLessThan(16 * 1024)
+    },
+    60_000,
+  )
 })

@@ -18,7 +18,12 @@ describe('commandAfterDashes', () => {
         return e as UpscError
       }
     })() as UpscError
-    expect([error.code, error.exitCode, error.message, error.hint]).toEqual(['no-dashes', 2, 'Put the command after --, so that its words are never taken for upsc flags.', 'For example: upsc exec -- docker compose ps'])
+    expect([error.code, error.exitCode, error.message, error.hint]).toEqual([
+      'no-dashes',
+      2,
+      'Put the command after --, so that its words are never taken for upsc flags.',
+      'For example: upsc exec -- docker compose ps',
+    ])
   })
 })
 
@@ -30,7 +35,7 @@ describe('ExecPrinter', () => {
     return {printer: new ExecPrinter(quiet, out), text: () => text}
   }
 
-  it('prints each host\'s lines, prefixed by instance when several run, and hides exec.sh\'s own result line', () => {
+  it("prints each host's lines, prefixed by instance when several run, and hides exec.sh's own result line", () => {
     const {printer, text} = collect(false)
     printer.events.onSent('c-1', ['i-1', 'i-2'])
     printer.events.onLine('i-1', {kind: 'log', text: 'hello'})

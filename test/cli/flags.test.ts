@@ -1,7 +1,19 @@
 import {describe, expect, it} from 'vitest'
 
 import {UpscError} from '../../src/errors/upsc-error.js'
-import {branchFlag, commandIdFlag, commitFlag, MAX_CONCURRENCY, MAX_ERRORS, maxConcurrencyFlag, maxErrorsFlag, regionFlag, rollbackTargetFlag, timeFlag, ttlFlag} from '../../src/cli/flags.js'
+import {
+  branchFlag,
+  commandIdFlag,
+  commitFlag,
+  MAX_CONCURRENCY,
+  MAX_ERRORS,
+  maxConcurrencyFlag,
+  maxErrorsFlag,
+  regionFlag,
+  rollbackTargetFlag,
+  timeFlag,
+  ttlFlag,
+} from '../../src/cli/flags.js'
 
 // The parse function oclif calls with the raw value.
 const parse = (flag: {parse: (input: string, ...rest: never[]) => Promise<unknown>}, value: string) => flag.parse(value)
@@ -14,19 +26,23 @@ const refusal = async (flag: Parameters<typeof parse>[0], value: string) => {
 }
 
 describe('flags checked as they are parsed (exit 2, before any AWS call)', () => {
-  it('--max-concurrency: 1 and up, or 1% to 100% (SendCommand\'s pattern)', async () => {
+  it("--max-concurrency: 1 and up, or 1% to 100% (SendCommand's pattern)", async () => {
     for (const ok of ['1', '12', '5%', '50%', '100%']) expect(await parse(maxConcurrencyFlag(), ok)).toBe(ok)
-    expect(await refusal(maxConcurrencyFlag(), '0')).toBe('--max-concurrency "0" is not valid: it must be a whole number from 1, or a percentage from 1% to 100%.')
+    expect(await refusal(maxConcurrencyFlag(), '0')).toBe(
+      '--max-concurrency "0" is not valid: it must be a whole number from 1, or a percentage from 1% to 100%.',
+    )
     for (const bad of ['0%', '101%', '-1', '1.5', 'all', '', '12345678']) await refusal(maxConcurrencyFlag(), bad)
   })
 
   it('--max-errors: 0 and up, or 0% to 100%', async () => {
     for (const ok of ['0', '3', '0%', '25%', '100%']) expect(await parse(maxErrorsFlag(), ok)).toBe(ok)
-    expect(await refusal(maxErrorsFlag(), 'nonsense')).toBe('--max-errors "nonsense" is not valid: it must be a whole number from 0, or a percentage from 0% to 100%.')
+    expect(await refusal(maxErrorsFlag(), 'nonsense')).toBe(
+      '--max-errors "nonsense" is not valid: it must be a whole number from 0, or a percentage from 0% to 100%.',
+    )
     for (const bad of ['-1', '150%', '01', '1e3', '10 %']) await refusal(maxErrorsFlag(), bad)
   })
 
-  it('the patterns are the API reference\'s', () => {
+  it("the patterns are the API reference's", () => {
     expect(MAX_CONCURRENCY.source).toBe('^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$')
     expect(MAX_ERRORS.source).toBe('^([1-9][0-9]*|0|[1-9][0-9]%|[0-9]%|100%)$')
   })

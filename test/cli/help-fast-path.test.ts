@@ -45,7 +45,11 @@ describe('help fast path', () => {
       const [fast, oclif] = await Promise.all([cli(args), cli(args, {UPSC_NO_FAST_PATH: '1'})])
       expect(oclif.code, id).toBe(0)
       expect(oclif.stdout.length, id).toBeGreaterThan(0)
-      expect({stdout: fast.stdout, stderr: fast.stderr, code: fast.code}, `upsc ${args.join(' ')}`).toEqual({stdout: oclif.stdout, stderr: oclif.stderr, code: 0})
+      expect({stdout: fast.stdout, stderr: fast.stderr, code: fast.code}, `upsc ${args.join(' ')}`).toEqual({
+        stdout: oclif.stdout,
+        stderr: oclif.stderr,
+        code: 0,
+      })
       // ...and the fast path answered (the file), not oclif.
       expect(fast.stdout).toBe(readFileSync(join(root, 'dist', id ? `help/${id}.txt` : 'help.txt'), 'utf8'))
     })

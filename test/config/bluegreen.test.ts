@@ -5,7 +5,8 @@ import {parseConfig, selectStage} from '../../src/config/load.js'
 import {buildPayload, cachedScripts, extraLibraries, MAX_PAYLOAD_BYTES, payloadBytes, scriptBundle, sha256} from '../../src/remote/payload.js'
 import {stageSettings} from '../../src/remote/settings.js'
 
-const stageWith = (deploy?: unknown) => selectStage(parseConfig(JSON.stringify({stages: {stage2: {region: 'eu-central-1', ...(deploy ? {deploy} : {})}}}), 'upsc.config.json'))
+const stageWith = (deploy?: unknown) =>
+  selectStage(parseConfig(JSON.stringify({stages: {stage2: {region: 'eu-central-1', ...(deploy ? {deploy} : {})}}}), 'upsc.config.json'))
 const problemsOf = (deploy: unknown) => {
   try {
     stageWith(deploy)
@@ -23,7 +24,14 @@ describe('deploy.strategy in the config', () => {
   })
 
   it('sends blueGreen and its traffic services as numbered settings, and bundles bluegreen.sh for deploy, rollback and status', () => {
-    const stage = stageWith({strategy: 'blueGreen', services: [{name: 'api', port: 8000, publicPort: 80}, {name: 'web', port: 3000, publicPort: 8080}], keepWarmSeconds: 300})
+    const stage = stageWith({
+      strategy: 'blueGreen',
+      services: [
+        {name: 'api', port: 8000, publicPort: 80},
+        {name: 'web', port: 3000, publicPort: 8080},
+      ],
+      keepWarmSeconds: 300,
+    })
     const settings = stageSettings(stage)
     expect(Object.fromEntries(Object.entries(settings).filter(([k]) => k.startsWith('UPSC_BG_') || k === 'UPSC_STRATEGY'))).toEqual({
       UPSC_STRATEGY: 'blueGreen',
@@ -37,7 +45,14 @@ describe('deploy.strategy in the config', () => {
       UPSC_BG_2_PORT: 3000,
       UPSC_BG_2_PUBLIC_PORT: 8080,
     })
-    expect(['deploy', 'rollback', 'probe', 'history', 'lock', 'exec'].map((e) => extraLibraries(e as 'deploy', settings))).toEqual([['bluegreen'], ['bluegreen'], ['bluegreen'], [], [], []])
+    expect(['deploy', 'rollback', 'probe', 'history', 'lock', 'exec'].map((e) => extraLibraries(e as 'deploy', settings))).toEqual([
+      ['bluegreen'],
+      ['bluegreen'],
+      ['bluegreen'],
+      [],
+      [],
+      [],
+    ])
   })
 
   it('sends a blueGreen deploy through the host script cache, whose install carries lib.sh with bluegreen.sh', () => {
@@ -63,7 +78,9 @@ describe('deploy.strategy in the config', () => {
   })
 
   it('has the bootstrap install nginx for blueGreen stages only', () => {
-    expect(userDataTemplate(stageWith({strategy: 'blueGreen', services: [{name: 'api', port: 8000, publicPort: 80}]}), '0.1.0')).toContain("PROXY_PACKAGE='nginx'")
+    expect(userDataTemplate(stageWith({strategy: 'blueGreen', services: [{name: 'api', port: 8000, publicPort: 80}]}), '0.1.0')).toContain(
+      "PROXY_PACKAGE='nginx'",
+    )
     expect(userDataTemplate(stageWith(), '0.1.0')).toContain("PROXY_PACKAGE=''")
   })
 })

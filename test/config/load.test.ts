@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {findConfigFile, loadConfig, loadConfigOrBuiltIn, parseConfig, SCHEMA_FILE, schemaReference, selectStage} from '../../src/config/load.js'
-import {UpscError} from '../../src/errors/upsc-error.js'
+import type {UpscError} from '../../src/errors/upsc-error.js'
 import {starterConfig} from '../../src/config/starter.js'
 
 const minimal = JSON.stringify({stages: {stage2: {region: 'eu-central-1', instances: {tags: {Name: 'upscpro-stage2-docker'}}}}})
@@ -119,8 +119,12 @@ describe('config discovery', () => {
 
 describe('schemaReference', () => {
   it('points at the shipped JSON Schema relative to the config file, as editors resolve it', () => {
-    expect(schemaReference('/w/app/upsc.config.json', '/w/app/node_modules/upsc/schema/upsc.config.schema.json')).toBe('./node_modules/upsc/schema/upsc.config.schema.json')
-    expect(schemaReference('/w/app/upsc.config.json', '/usr/lib/node_modules/upsc/schema/upsc.config.schema.json')).toBe('../../usr/lib/node_modules/upsc/schema/upsc.config.schema.json')
+    expect(schemaReference('/w/app/upsc.config.json', '/w/app/node_modules/upsc/schema/upsc.config.schema.json')).toBe(
+      './node_modules/upsc/schema/upsc.config.schema.json',
+    )
+    expect(schemaReference('/w/app/upsc.config.json', '/usr/lib/node_modules/upsc/schema/upsc.config.schema.json')).toBe(
+      '../../usr/lib/node_modules/upsc/schema/upsc.config.schema.json',
+    )
     expect(existsSync(SCHEMA_FILE)).toBe(true)
   })
 })

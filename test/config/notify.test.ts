@@ -27,15 +27,28 @@ describe('notify and metrics config', () => {
 
   it('takes a topic, onSuccess and metrics.enabled, keeping the defaults of keys not given', () => {
     expect(stageWith({notify: {snsTopicArn: TOPIC}}).notify).toEqual({snsTopicArn: TOPIC, onSuccess: false})
-    expect(stageWith({notify: {snsTopicArn: TOPIC, onSuccess: true}, metrics: {enabled: false}})).toMatchObject({notify: {snsTopicArn: TOPIC, onSuccess: true}, metrics: {enabled: false}})
+    expect(stageWith({notify: {snsTopicArn: TOPIC, onSuccess: true}, metrics: {enabled: false}})).toMatchObject({
+      notify: {snsTopicArn: TOPIC, onSuccess: true},
+      metrics: {enabled: false},
+    })
     expect(stageWith({notify: {onSuccess: true}}).notify).toEqual({onSuccess: true})
     // other partitions
-    expect(stageWith({notify: {snsTopicArn: 'arn:aws-us-gov:sns:us-gov-west-1:123456789012:deploys'}}).notify.snsTopicArn).toBe('arn:aws-us-gov:sns:us-gov-west-1:123456789012:deploys')
+    expect(stageWith({notify: {snsTopicArn: 'arn:aws-us-gov:sns:us-gov-west-1:123456789012:deploys'}}).notify.snsTopicArn).toBe(
+      'arn:aws-us-gov:sns:us-gov-west-1:123456789012:deploys',
+    )
   })
 
   it('names the key and what is expected for a bad topic ARN', () => {
-    for (const arn of ['upsc-deploys', 'arn:aws:sqs:eu-central-1:123456789012:upsc-deploys', 'arn:aws:sns:eu-central-1:1234:upsc-deploys', 'arn:aws:sns:eu-central-1:123456789012:bad name', ''])
-      expect(problemsOf({notify: {snsTopicArn: arn}})).toContain('stages.stage2.notify.snsTopicArn: expected the ARN of a standard SNS topic such as arn:aws:sns:ap-south-1:123456789012:upsc-deploys')
+    for (const arn of [
+      'upsc-deploys',
+      'arn:aws:sqs:eu-central-1:123456789012:upsc-deploys',
+      'arn:aws:sns:eu-central-1:1234:upsc-deploys',
+      'arn:aws:sns:eu-central-1:123456789012:bad name',
+      '',
+    ])
+      expect(problemsOf({notify: {snsTopicArn: arn}})).toContain(
+        'stages.stage2.notify.snsTopicArn: expected the ARN of a standard SNS topic such as arn:aws:sns:ap-south-1:123456789012:upsc-deploys',
+      )
   })
 
   it('refuses FIFO topics, which cannot deliver to email', () => {
@@ -56,7 +69,7 @@ describe('notify and metrics config', () => {
   })
 })
 
-describe('alerts config (the host\'s own alerts)', () => {
+describe("alerts config (the host's own alerts)", () => {
   it('defaults to 6 messages an hour and a restart loop at 3, with the topic optional', () => {
     expect(stageWith({}).alerts).toEqual({maxPerHour: 6, restartLoop: 3})
     expect(stageWith({alerts: {topicArn: TOPIC, restartLoop: 5}}).alerts).toEqual({topicArn: TOPIC, maxPerHour: 6, restartLoop: 5})
@@ -71,11 +84,17 @@ describe('alerts config (the host\'s own alerts)', () => {
 })
 
 describe('containerLogs', () => {
-  it('defaults to the agent\'s single stream; awslogs adds the settings every host script reads', async () => {
+  it("defaults to the agent's single stream; awslogs adds the settings every host script reads", async () => {
     const {stageSettings} = await import('../../src/remote/settings.js')
     expect(stageWith({}).containerLogs).toBe('agent')
     expect(stageSettings(stageWith({})).UPSC_CONTAINER_LOGS).toBeUndefined()
-    expect(stageSettings(stageWith({containerLogs: 'awslogs'}))).toMatchObject({UPSC_CONTAINER_LOGS: 'awslogs', UPSC_LOG_GROUP: '/aws/ec2/upscpro-stage2-docker', UPSC_LOG_REGION: 'eu-central-1'})
-    expect(problemsOf({containerLogs: 'json-file'})).toContain('stages.stage2.containerLogs: expected "agent" (one stream of Docker\'s JSON lines) or "awslogs" (a stream per compose service)')
+    expect(stageSettings(stageWith({containerLogs: 'awslogs'}))).toMatchObject({
+      UPSC_CONTAINER_LOGS: 'awslogs',
+      UPSC_LOG_GROUP: '/aws/ec2/upscpro-stage2-docker',
+      UPSC_LOG_REGION: 'eu-central-1',
+    })
+    expect(problemsOf({containerLogs: 'json-file'})).toContain(
+      'stages.stage2.containerLogs: expected "agent" (one stream of Docker\'s JSON lines) or "awslogs" (a stream per compose service)',
+    )
   })
 })

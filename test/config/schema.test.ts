@@ -20,7 +20,12 @@ function generatedBlock(text: string, name: string): string {
 
 /** Every ```json block in the README and docs/ that is a config file (has "stages"). */
 function docExamples(): Array<{file: string; doc: unknown}> {
-  const files = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join('docs', f))]
+  const files = [
+    'README.md',
+    ...readdirSync(join(root, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => join('docs', f)),
+  ]
   return files.flatMap((file) =>
     [...readFileSync(join(root, file), 'utf8').matchAll(/```json\n([\s\S]*?)```/g)]
       .map((m) => m[1]!)
@@ -63,7 +68,10 @@ describe('docs/CONFIGURATION.md', () => {
   })
 
   it('describes every stage key', () => {
-    for (const line of renderConfigTable().split('\n').filter((l) => l.startsWith('| `'))) expect(line).not.toMatch(/\|\s*\|$/)
+    for (const line of renderConfigTable()
+      .split('\n')
+      .filter((l) => l.startsWith('| `')))
+      expect(line).not.toMatch(/\|\s*\|$/)
   })
 })
 
@@ -85,7 +93,10 @@ describe('validation messages', () => {
     expect(problems({stages: {}})).toEqual([{path: 'stages', expected: 'at least one stage'}])
     expect(problems({stages: {s: {timeouts: {healthSecs: 5}, notify: {onSuccess: 'yes'}, buildCommand: []}}})).toEqual([
       {path: 'stages.s.buildCommand', expected: 'a list with at least 1 item(s)'},
-      {path: 'stages.s.timeouts.healthSecs', expected: 'unknown key: the known keys here are dockerReadySeconds, healthSeconds, commandSeconds, deliverySeconds, cancelSeconds'},
+      {
+        path: 'stages.s.timeouts.healthSecs',
+        expected: 'unknown key: the known keys here are dockerReadySeconds, healthSeconds, commandSeconds, deliverySeconds, cancelSeconds',
+      },
       {path: 'stages.s.notify.onSuccess', expected: 'true or false'},
     ])
   })

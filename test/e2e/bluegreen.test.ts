@@ -37,7 +37,9 @@ describe.skipIf(!nginx)('blueGreen through the CLI: deploy under load, a failing
     host = standIn.hosts[0].host
     port = await freePort()
     cwd = writeConfig({
-      stage2: sandboxStage({deploy: {strategy: 'blueGreen', services: [{name: 'api', port: 8000, publicPort: port}], listenHost: '127.0.0.1', keepWarmSeconds: 600}}),
+      stage2: sandboxStage({
+        deploy: {strategy: 'blueGreen', services: [{name: 'api', port: 8000, publicPort: port}], listenHost: '127.0.0.1', keepWarmSeconds: 600},
+      }),
     })
     const first = await cli(['deploy', '--branch', 'main'])
     expect(first.code, first.stdout + first.stderr).toBe(0)
@@ -83,7 +85,10 @@ describe.skipIf(!nginx)('blueGreen through the CLI: deploy under load, a failing
     const status = await cli(['status', '--json'])
     expect(status.code, status.stdout).toBe(0)
     const checks = JSON.parse(status.stdout).instances[0].checks
-    expect(checks.find((c: {id: string}) => c.id === 'bluegreen.live')).toMatchObject({verdict: 'ok', detail: expect.stringMatching(/^green @ [0-9a-f]{7}; blue @ [0-9a-f]{7} warm/)})
+    expect(checks.find((c: {id: string}) => c.id === 'bluegreen.live')).toMatchObject({
+      verdict: 'ok',
+      detail: expect.stringMatching(/^green @ [0-9a-f]{7}; blue @ [0-9a-f]{7} warm/),
+    })
     expect(checks.find((c: {id: string}) => c.id === 'bluegreen.proxy')).toMatchObject({verdict: 'ok', detail: `nginx :${port} api -> green (HTTP 200)`})
   }, 240_000)
 })

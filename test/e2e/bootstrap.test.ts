@@ -12,7 +12,7 @@ import {aws, bootstrapEnv, makeFresh, REGION, runUserData} from '../fixtures/boo
 import {renderTemplatefile} from '../fixtures/bootstrap/templatefile.js'
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../../tools/stand-in/stand-in.js'
-import {runCli, sandboxStage, writeConfig} from './harness.js'
+import {jsonDocument, runCli, sandboxStage, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
@@ -41,10 +41,14 @@ describe('upsc bootstrap', () => {
     expect(stdout).not.toContain('@@')
   })
 
-  it('prints the units, the CloudWatch agent config and the host scripts\' document', async () => {
+  it("prints the units, the CloudWatch agent config and the host scripts' document", async () => {
     const units = await runCli(['bootstrap', 'systemd'], {cwd, env: {}})
     expect(units.code).toBe(0)
-    expect(units.stdout.match(/^# ==> .* <==$/gm)).toEqual(['# ==> upscpro-deploy.service <==', '# ==> upscpro-monitor.service <==', '# ==> upscpro-monitor.timer <=='])
+    expect(units.stdout.match(/^# ==> .* <==$/gm)).toEqual([
+      '# ==> upscpro-deploy.service <==',
+      '# ==> upscpro-monitor.service <==',
+      '# ==> upscpro-monitor.timer <==',
+    ])
     const agent = await runCli(['bootstrap', 'cloudwatch-agent'], {cwd, env: {}})
     expect(JSON.parse(agent.stdout).logs.logs_collected.files.collect_list[0].log_stream_name).toBe('{instance_id}/user-data')
     const doc = await runCli(['bootstrap', 'host-scripts'], {cwd, env: {}})
@@ -65,7 +69,11 @@ describe('upsc bootstrap', () => {
 
     const forced = await runCli(['bootstrap', 'terraform', '--out', out, '--force', '--json'], {cwd, env: {}})
     expect(forced.code).toBe(0)
-    expect(JSON.parse(forced.stdout)).toMatchObject({stage: 'stage2', kind: 'terraform', outputs: [{name: 'upsc-bootstrap.tf', path: join(out, 'upsc-bootstrap.tf')}, {name: 'upsc-user-data.sh.tpl'}, {name: 'upsc-host-scripts.json'}]})
+    expect(jsonDocument('bootstrap', forced.stdout)).toMatchObject({
+      stage: 'stage2',
+      kind: 'terraform',
+      outputs: [{name: 'upsc-bootstrap.tf', path: join(out, 'upsc-bootstrap.tf')}, {name: 'upsc-user-data.sh.tpl'}, {name: 'upsc-host-scripts.json'}],
+    })
   })
 
   it('gives exit 2 and the key path for a bad bootstrap key', async () => {
@@ -80,10 +88,39 @@ describe('upsc bootstrap', () => {
     expect((await runCli(['bootstrap', 'terraform', '--out', out], {cwd, env: {}})).code).toBe(0)
     const {host} = standIn.hosts[0]
     // What `terraform apply` does: the document, the parameters, the instance with its user-data.
-    aws(motoEnv, ['ssm', 'create-document', '--region', REGION, '--name', 'upsc-stage2-host-scripts', '--document-type', 'Command', '--document-format', 'JSON', '--content', `file://${join(out, 'upsc-host-scripts.json')}`])
+    aws(motoEnv, [
+      'ssm',
+      'create-document',
+      '--region',
+      REGION,
+      '--name',
+      'upsc-stage2-host-scripts',
+      '--document-type',
+      'Command',
+      '--document-format',
+      'JSON',
+      '--content',
+      `file://${join(out, 'upsc-host-scripts.json')}`,
+    ])
     aws(motoEnv, ['ssm', 'put-parameter', '--region', REGION, '--name', '/upscpro/stage2/env', '--type', 'SecureString', '--value', 'APP_ENV=stage2'])
-    aws(motoEnv, ['ssm', 'put-parameter', '--region', REGION, '--name', '/upscpro/stage2/github-token', '--type', 'SecureString', '--value', 'ghp_e2eToken0123456789abcdefABCDEF0123'])
-    const userData = renderTemplatefile(readFileSync(join(out, 'upsc-user-data.sh.tpl'), 'utf8'), {region: REGION, branch: 'main', host_scripts_document: 'upsc-stage2-host-scripts', alerts_topic_arn: ''})
+    aws(motoEnv, [
+      'ssm',
+      'put-parameter',
+      '--region',
+      REGION,
+      '--name',
+      '/upscpro/stage2/github-token',
+      '--type',
+      'SecureString',
+      '--value',
+      'ghp_e2eToken0123456789abcdefABCDEF0123',
+    ])
+    const userData = renderTemplatefile(readFileSync(join(out, 'upsc-user-data.sh.tpl'), 'utf8'), {
+      region: REGION,
+      branch: 'main',
+      host_scripts_document: 'upsc-stage2-host-scripts',
+      alerts_topic_arn: '',
+    })
     const run = await runUserData(host, userData, bootstrapEnv(host, standIn.env))
     expect(run.code, run.stdout).toBe(0)
 
@@ -106,12 +143,32 @@ describe('upsc bootstrap', () => {
     const out = join(dir, 'tf')
     mkdirSync(out)
     expect((await runCli(['bootstrap', 'user-data', '--out', out], {cwd: dir, env: {}})).code).toBe(0)
-    aws(motoEnv, ['ssm', 'create-document', '--region', REGION, '--name', 'upsc-stage3-host-scripts', '--document-type', 'Command', '--document-format', 'JSON', '--content', `file://${join(out, 'upsc-host-scripts.json')}`])
-    const userData = renderTemplatefile(readFileSync(join(out, 'upsc-user-data.sh.tpl'), 'utf8'), {region: REGION, branch: '', host_scripts_document: 'upsc-stage3-host-scripts', alerts_topic_arn: ''})
+    aws(motoEnv, [
+      'ssm',
+      'create-document',
+      '--region',
+      REGION,
+      '--name',
+      'upsc-stage3-host-scripts',
+      '--document-type',
+      'Command',
+      '--document-format',
+      'JSON',
+      '--content',
+      `file://${join(out, 'upsc-host-scripts.json')}`,
+    ])
+    const userData = renderTemplatefile(readFileSync(join(out, 'upsc-user-data.sh.tpl'), 'utf8'), {
+      region: REGION,
+      branch: '',
+      host_scripts_document: 'upsc-stage3-host-scripts',
+      alerts_topic_arn: '',
+    })
     expect((await runUserData(spec.host, userData, bootstrapEnv(spec.host, standIn.env))).code).toBe(1)
 
     const {code, stdout} = await runCli(['status'], {cwd: dir, env: standIn.env})
     expect(code).toBe(1)
-    expect(stdout).toMatch(/✖ +Bootstrap +failed at \S+: the first deploy of main failed \(deploy\.sh exit 1\): could not read the GitHub token from SSM parameter \/upscpro\/stage3\/github-token/)
+    expect(stdout).toMatch(
+      /✖ +Bootstrap +failed at \S+: the first deploy of main failed \(deploy\.sh exit 1\): could not read the GitHub token from SSM parameter \/upscpro\/stage3\/github-token/,
+    )
   })
 })

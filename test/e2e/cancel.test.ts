@@ -38,7 +38,11 @@ describe('cancel, timeout and a killed deploy against the stand-in (CancelComman
     const {cwd, host, commandId} = await buildingDeploy('upscpro-stage2-docker', {})
     const {code, stdout, stderr} = await runCli(['deploy', '--cancel', commandId], {cwd, env: standIn.env})
     expect(code, stdout + stderr).toBe(0)
-    expect(stdout).toMatch(new RegExp(`✔ Cancelled deploy d-\\S+ of slow-build @ ${host.commitOf('slow-build').slice(0, 7)} on upscpro-stage2-docker \\(i-[0-9a-f]+\\): it stopped gracefully`))
+    expect(stdout).toMatch(
+      new RegExp(
+        `✔ Cancelled deploy d-\\S+ of slow-build @ ${host.commitOf('slow-build').slice(0, 7)} on upscpro-stage2-docker \\(i-[0-9a-f]+\\): it stopped gracefully`,
+      ),
+    )
     expect(historyFile(host).at(-1)).toMatchObject({branch: 'slow-build', outcome: 'cancelled', reason: 'cancelled (upsc deploy --cancel)'})
     expect(inconsistencies(host)).toEqual([])
     expect(await servedVersion(host)).toBe('main')
@@ -51,8 +55,14 @@ describe('cancel, timeout and a killed deploy against the stand-in (CancelComman
     process.kill(pid, 'SIGSTOP') // a wedged deploy: the graceful signal waits
     const {code, stdout, stderr} = await runCli(['deploy', '--cancel', commandId], {cwd, env: standIn.env})
     expect(code, stdout + stderr).toBe(0)
-    expect(stdout).toMatch(/✔ Cancelled deploy d-\S+ of slow-build @ \S+ on upscpro-stage3-docker \(i-[0-9a-f]+\) by force \(CancelCommand killed it\): d-\S+ had been killed \(CancelCommand\): recorded as cancelled/)
-    expect(historyFile(host).at(-1)).toMatchObject({branch: 'slow-build', outcome: 'cancelled', reason: 'cancelled (upsc deploy --cancel): killed by CancelCommand'})
+    expect(stdout).toMatch(
+      /✔ Cancelled deploy d-\S+ of slow-build @ \S+ on upscpro-stage3-docker \(i-[0-9a-f]+\) by force \(CancelCommand killed it\): d-\S+ had been killed \(CancelCommand\): recorded as cancelled/,
+    )
+    expect(historyFile(host).at(-1)).toMatchObject({
+      branch: 'slow-build',
+      outcome: 'cancelled',
+      reason: 'cancelled (upsc deploy --cancel): killed by CancelCommand',
+    })
     expect(inconsistencies(host)).toEqual([])
     expect(await servedVersion(host)).toBe('main')
     const invocation = standIn.sandbox.commands().find((c: {commandId: string}) => c.commandId === commandId)

@@ -7,7 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../../tools/stand-in/stand-in.js'
-import {RUN, runCli, sandboxStage, startAppOnHost, writeConfig} from './harness.js'
+import {jsonDocument, RUN, runCli, sandboxStage, startAppOnHost, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
@@ -32,7 +32,7 @@ describe('day-two operations through the CLI', {timeout: 300_000}, () => {
   it('lock acquire holds deploys: a second deploy refuses with the holder and the message (exit 6); release frees it', async () => {
     const acquired = await cli(['lock', 'acquire', '-m', 'incident 42: db failover', '--ttl', '2h', '--json'])
     expect(acquired.code, acquired.stderr).toBe(0)
-    const hold = JSON.parse(acquired.stdout).hosts[0].hold
+    const hold = jsonDocument('lock', acquired.stdout).hosts[0]!.hold
     expect(hold).toMatchObject({message: 'incident 42: db failover', caller: expect.stringMatching(/^arn:aws:/)})
     expect(Date.parse(hold.expiresAt) - Date.now()).toBeGreaterThan(7_000_000)
 
@@ -55,14 +55,16 @@ describe('day-two operations through the CLI', {timeout: 300_000}, () => {
 
     const released = await cli(['lock', 'release', '--json'])
     expect(released.code).toBe(0)
-    expect(JSON.parse(released.stdout).hosts[0]).toMatchObject({released: true, hold: null})
+    expect(jsonDocument('lock', released.stdout).hosts[0]).toMatchObject({released: true, hold: null})
     const deployed = await cli(['deploy', '--branch', 'main'])
     expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0)
   })
 
   it('a failing pre-deploy hook stops the deploy before up: the running version is untouched (exit 1)', async () => {
     const served = async () => (await (await fetch(`http://127.0.0.1:${host.servicePort('api')}/version`)).text()).trim()
-    const hooked = writeConfig({stage2: sandboxStage({hooks: {preDeploy: [{command: ['bash', '-c', 'echo "migration failed for $UPSC_COMMIT"; exit 3'], timeoutSeconds: 60}]}})})
+    const hooked = writeConfig({
+      stage2: sandboxStage({hooks: {preDeploy: [{command: ['bash', '-c', 'echo "migration failed for $UPSC_COMMIT"; exit 3'], timeoutSeconds: 60}]}}),
+    })
     const base = await cli(['deploy', '--branch', 'main'])
     expect(base.code, base.stdout + base.stderr).toBe(0)
     const apiId = host.container('api').id
@@ -83,11 +85,14 @@ describe('day-two operations through the CLI', {timeout: 300_000}, () => {
     await startAppOnHostIfNeeded()
     const ps = await cli(['app', 'ps', '--json'])
     expect(ps.code, ps.stderr).toBe(0)
-    expect(JSON.parse(ps.stdout).hosts[0].services.map((s: {name: string; state: string}) => `${s.name} ${s.state}`)).toEqual(['api running', 'worker running'])
+    expect(jsonDocument('app-ps', ps.stdout).hosts[0]!.services.map((s: {name: string; state: string}) => `${s.name} ${s.state}`)).toEqual([
+      'api running',
+      'worker running',
+    ])
 
     const stop = await cli(['app', 'stop', '--service', 'worker', '--json'])
     expect(stop.code, stop.stderr).toBe(0)
-    expect(JSON.parse(stop.stdout)).toMatchObject({action: 'stop', services: ['worker'], exitCode: 0, hosts: [{outcome: 'succeeded'}]})
+    expect(jsonDocument('app', stop.stdout)).toMatchObject({action: 'stop', services: ['worker'], exitCode: 0, hosts: [{outcome: 'succeeded'}]})
     expect(host.container('worker').state).toBe('exited')
     const table = await cli(['app', 'ps'])
     expect(table.stdout).toMatch(/worker +exited/)
@@ -110,7 +115,7 @@ describe('day-two operations through the CLI', {timeout: 300_000}, () => {
     await host.run('docker compose stop worker')
     const dry = await cli(['prune', '--dry-run', '--json'])
     expect(dry.code, dry.stderr).toBe(0)
-    expect(JSON.parse(dry.stdout)).toMatchObject({dryRun: true, hosts: [{stoppedContainers: 1, reclaimedBytes: null, error: null, exitCode: 0}]})
+    expect(jsonDocument('prune', dry.stdout)).toMatchObject({dryRun: true, hosts: [{stoppedContainers: 1, reclaimedBytes: null, error: null, exitCode: 0}]})
     expect(host.container('worker').state).toBe('exited')
     const run = await cli(['prune'])
     expect(run.code, run.stderr).toBe(0)
@@ -137,8 +142,11 @@ describe('day-two operations through the CLI', {timeout: 300_000}, () => {
     const shown = await env(['show'])
     expect(shown.stdout).toContain('API_KEY=********')
     expect(shown.stdout).not.toContain(SECRET)
-    const revealed = JSON.parse((await env(['show', '--reveal', '--json'])).stdout)
-    expect(revealed.variables).toEqual([{key: 'DATABASE_URL', value: 'postgres://db/app'}, {key: 'API_KEY', value: SECRET}])
+    const revealed = jsonDocument('env-show', (await env(['show', '--reveal', '--json'])).stdout)
+    expect(revealed.variables).toEqual([
+      {key: 'DATABASE_URL', value: 'postgres://db/app'},
+      {key: 'API_KEY', value: SECRET},
+    ])
 
     const apiId = host.container('api').id
     const builds = host.buildCount()
@@ -149,10 +157,13 @@ describe('day-two operations through the CLI', {timeout: 300_000}, () => {
     expect(host.buildCount()).toBe(builds)
     expect(push.stdout + push.stderr).not.toContain(SECRET)
 
-    expect((await env(['set', 'DATABASE_URL=mysql://wrong', '--yes'])).code).toBe(0)
+    const wrong = await env(['set', 'DATABASE_URL=mysql://wrong', '--yes', '--json'])
+    expect(wrong.code, wrong.stderr).toBe(0)
+    expect(jsonDocument('env-edit', wrong.stdout)).toMatchObject({applied: true, changes: [{key: 'DATABASE_URL', change: 'changed'}]})
+    expect(wrong.stdout).not.toContain('mysql://wrong')
     const bad = await env(['push', '--json'])
     expect(bad.code).toBe(5)
-    expect(JSON.parse(bad.stdout).hosts[0].result).toMatchObject({outcome: 'rolled-back', failedStep: 'health'})
+    expect(jsonDocument('deploy', bad.stdout).hosts[0]!.result).toMatchObject({outcome: 'rolled-back', failedStep: 'health'})
     expect(readFileSync(join(host.appDir, '.env'), 'utf8')).toContain('DATABASE_URL=postgres://db/app')
     expect(await served()).toBe('main')
     const health = await fetch(`http://127.0.0.1:${host.servicePort('api')}/health`)
@@ -163,14 +174,21 @@ describe('day-two operations through the CLI', {timeout: 300_000}, () => {
 
     // The secret never travelled in a Run Command, nor reached the history.
     // Every script the agent wrote (<root>/var/lib/amazon/ssm/<instance>/document/orchestration/<command>/...).
-    const scripts = execFileSync('bash', ['-c', 'shopt -s globstar; cat "$1"/var/lib/amazon/ssm/**/_script.sh', '_', host.root], {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024})
+    const scripts = execFileSync('bash', ['-c', 'shopt -s globstar; cat "$1"/var/lib/amazon/ssm/**/_script.sh', '_', host.root], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    })
     expect(scripts).toContain('upsc_script')
     expect(scripts).not.toContain(SECRET)
     expect(readFileSync(join(host.upscHome, 'deployments.jsonl'), 'utf8')).not.toContain(SECRET)
   })
 
   it('lock acquire refuses a bad --ttl or an empty message before any AWS call (exit 2)', async () => {
-    for (const args of [['-m', 'x', '--ttl', 'soon'], ['-m', '  '], ['-m', 'x', '--ttl', '40d']]) {
+    for (const args of [
+      ['-m', 'x', '--ttl', 'soon'],
+      ['-m', '  '],
+      ['-m', 'x', '--ttl', '40d'],
+    ]) {
       const {code, stderr} = await cli(['lock', 'acquire', ...args])
       expect(code, stderr).toBe(2)
     }
@@ -187,10 +205,10 @@ describe('day-two operations through the CLI', {timeout: 300_000}, () => {
     }
     const good = {services: {api: {build: './app', ports: ['8000:8000']}, worker: {build: './app'}}}
 
-    it('passes a valid compose file and fails a broken one with compose\'s message (exit 1)', async () => {
+    it("passes a valid compose file and fails a broken one with compose's message (exit 1)", async () => {
       const ok = await runCli(['validate', '--dir', host.appDir, '--json'], {cwd, env: local()})
       expect(ok.code, ok.stderr).toBe(0)
-      expect(JSON.parse(ok.stdout)).toMatchObject({ok: true, services: ['api', 'worker'], problems: []})
+      expect(jsonDocument('validate', ok.stdout)).toMatchObject({ok: true, services: ['api', 'worker'], problems: []})
 
       const broken = await runCli(['validate', '--dir', app({services: {api: {biuld: './app'}}})], {cwd, env: local()})
       expect(broken.code).toBe(1)
@@ -201,12 +219,23 @@ describe('day-two operations through the CLI', {timeout: 300_000}, () => {
       const dir = writeConfig({stage2: sandboxStage({healthChecks: [{name: 'web', service: 'web', port: 80, path: '/health'}]})})
       const result = await runCli(['validate', '--dir', app(good), '--json'], {cwd: dir, env: local()})
       expect(result.code).toBe(1)
-      expect(JSON.parse(result.stdout).problems).toEqual([{kind: 'health-check', message: expect.stringMatching(/^health check "web" names service "web", which docker-compose\.yml does not define \(it defines: api, worker\)$/)}])
+      expect(JSON.parse(result.stdout).problems).toEqual([
+        {
+          kind: 'health-check',
+          message: expect.stringMatching(/^health check "web" names service "web", which docker-compose\.yml does not define \(it defines: api, worker\)$/),
+        },
+      ])
     })
 
     it('bootstrap pre-commit writes a hook that stops a commit of a broken compose file', async () => {
       const repo = app(good)
-      const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], {cwd: repo, env: {...process.env, ...local(), PATH: `${bin}:${local().PATH}`}, stdio: 'pipe', encoding: 'utf8'})
+      const git = (...args: string[]) =>
+        execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], {
+          cwd: repo,
+          env: {...process.env, ...local(), PATH: `${bin}:${local().PATH}`},
+          stdio: 'pipe',
+          encoding: 'utf8',
+        })
       const bin = mkdtempSync(join(tmpdir(), 'upsc-bin-'))
       writeFileSync(join(bin, 'upsc'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(RUN)} "$@"\n`)
       chmodSync(join(bin, 'upsc'), 0o755)

@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../../tools/stand-in/stand-in.js'
-import {type CliResult, RUN, runCli, stepsOnce, writeConfig} from './harness.js'
+import {type CliResult, jsonDocument, RUN, runCli, stepsOnce, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
@@ -78,7 +78,7 @@ describe('deploy, history, rollback and the lock through the CLI', () => {
     const [, featureX, {code, stdout, buildsBefore, buildsAfter}] = await deployed(3)
     expect(featureX!.code, featureX!.stderr).toBe(0)
     expect(code).toBe(5)
-    const result = JSON.parse(stdout)
+    const result = jsonDocument('deploy', stdout)
     const [h] = result.hosts
     expect(h.outcome).toBe('rolled-back')
     expect(h.result.commit).toBe(host.commitOf('bad-health'))
@@ -97,7 +97,7 @@ describe('deploy, history, rollback and the lock through the CLI', () => {
     await deployed(3)
     const {code, stdout} = await cli(['history', '--json'])
     expect(code).toBe(0)
-    const {records} = JSON.parse(stdout)
+    const {records} = jsonDocument('history', stdout)
     expect(records.slice(0, 4).map((r: {kind: string; branch: string; outcome: string}) => `${r.kind}:${r.branch}:${r.outcome}`)).toEqual([
       'rollback:feature-x:succeeded',
       'deploy:bad-health:rolled-back',
@@ -135,11 +135,15 @@ describe('deploy, history, rollback and the lock through the CLI', () => {
   it('shows the lock as free between deploys', async () => {
     const {code, stdout} = await cli(['lock', 'status', '--json'])
     expect(code).toBe(0)
-    expect(JSON.parse(stdout).hosts[0]).toMatchObject({held: false, stale: false})
+    expect(jsonDocument('lock', stdout).hosts[0]).toMatchObject({held: false, stale: false})
   })
 
   it('on Ctrl-C stops following, says the deploy goes on, and --attach follows it to the end', async () => {
-    const child = spawn(process.execPath, [RUN, 'deploy', '--branch', 'slow-build'], {cwd, env: {PATH: process.env.PATH!, HOME: cwd, NO_COLOR: '1', ...standIn.env}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [RUN, 'deploy', '--branch', 'slow-build'], {
+      cwd,
+      env: {PATH: process.env.PATH!, HOME: cwd, NO_COLOR: '1', ...standIn.env},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let out = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr.on('data', (d: Buffer) => (out += d.toString()))

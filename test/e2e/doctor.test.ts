@@ -8,7 +8,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../../tools/stand-in/stand-in.js'
-import {runCli, sandboxStage, writeConfig} from './harness.js'
+import {jsonDocument, runCli, sandboxStage, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 type Check = {id: string; verdict: string; detail: string; fix?: string}
@@ -20,7 +20,7 @@ describe('upsc doctor against the stand-in', () => {
 
   async function doctor(cwd: string, args: string[] = [], env: Record<string, string> = {}) {
     const result = await runCli(['doctor', '--json', ...args], {cwd, env: {...standIn.env, ...env}})
-    const parsed = JSON.parse(result.stdout) as {checks: Check[]; summary: Record<string, number>}
+    const parsed = jsonDocument('doctor', result.stdout) as {checks: Check[]; summary: Record<string, number>}
     const byId = (id: string) => parsed.checks.find((c) => c.id === id || c.id.startsWith(`${id}.`))
     return {...result, ...parsed, byId}
   }
@@ -46,8 +46,14 @@ describe('upsc doctor against the stand-in', () => {
     expect(before.byId('plugin')).toMatchObject({verdict: 'ok', detail: expect.stringContaining('1.2.707.0')})
     expect(before.byId('config')).toMatchObject({verdict: 'ok', detail: 'no file: the built-in stage stage2'})
     expect(before.byId('instance')).toMatchObject({verdict: 'ok', detail: expect.stringContaining('running, SSM agent online')})
-    expect(before.byId('logs.group')).toMatchObject({verdict: 'fail', fix: expect.stringContaining('aws logs create-log-group --log-group-name /aws/ec2/upscpro-stage2-docker --region ap-south-1')})
-    expect(before.byId('token')).toMatchObject({verdict: 'fail', fix: expect.stringContaining('aws ssm put-parameter --type SecureString --name /upscpro/stage2/github-token')})
+    expect(before.byId('logs.group')).toMatchObject({
+      verdict: 'fail',
+      fix: expect.stringContaining('aws logs create-log-group --log-group-name /aws/ec2/upscpro-stage2-docker --region ap-south-1'),
+    })
+    expect(before.byId('token')).toMatchObject({
+      verdict: 'fail',
+      fix: expect.stringContaining('aws ssm put-parameter --type SecureString --name /upscpro/stage2/github-token'),
+    })
 
     const credentials = {accessKeyId: 'testing', secretAccessKey: 'testing'}
     const logs = new CloudWatchLogsClient({region: 'ap-south-1', endpoint: standIn.motoUrl, credentials, maxAttempts: 1})
@@ -105,11 +111,23 @@ describe('upsc doctor against the stand-in', () => {
     }
     const cwd = writeConfig(stages)
     const a = await doctor(cwd, ['--stage', 'stopped'], withPlugin())
-    expect(a.byId('instance')).toMatchObject({verdict: 'fail', detail: expect.stringContaining('is stopped'), fix: `Start it: aws ec2 start-instances --instance-ids ${stopped.instanceId}`})
+    expect(a.byId('instance')).toMatchObject({
+      verdict: 'fail',
+      detail: expect.stringContaining('is stopped'),
+      fix: `Start it: aws ec2 start-instances --instance-ids ${stopped.instanceId}`,
+    })
     const b = await doctor(cwd, ['--stage', 'unmanaged'], withPlugin())
-    expect(b.byId('instance')).toMatchObject({verdict: 'fail', detail: expect.stringContaining('not managed by Systems Manager'), fix: expect.stringContaining('AmazonSSMManagedInstanceCore')})
+    expect(b.byId('instance')).toMatchObject({
+      verdict: 'fail',
+      detail: expect.stringContaining('not managed by Systems Manager'),
+      fix: expect.stringContaining('AmazonSSMManagedInstanceCore'),
+    })
     const c = await doctor(cwd, ['--stage', 'none'], withPlugin())
-    expect(c.byId('instances')).toMatchObject({verdict: 'fail', detail: expect.stringContaining('No instance of stage "none"'), fix: expect.stringContaining('upsc init')})
+    expect(c.byId('instances')).toMatchObject({
+      verdict: 'fail',
+      detail: expect.stringContaining('No instance of stage "none"'),
+      fix: expect.stringContaining('upsc init'),
+    })
   })
 
   it('prints one line per check and the fix under each failure', async () => {

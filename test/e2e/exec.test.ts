@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../../tools/stand-in/stand-in.js'
-import {type CliResult, RUN, runCli, writeConfig} from './harness.js'
+import {type CliResult, jsonDocument, RUN, runCli, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
@@ -65,14 +65,20 @@ describe('upsc exec against the stand-in', () => {
   it('gives per-instance stdout, stderr and exit code with --json', async () => {
     const {code, stdout} = await exec(['--json', '--', 'cat', 'marker'])
     expect(code).toBe(1)
-    const result = JSON.parse(stdout)
+    const result = jsonDocument('exec', stdout)
     expect(result).toMatchObject({schema: 1, stage: 'stage2', command: ['cat', 'marker'], exitCode: 1, interrupted: false})
     const byId = Object.fromEntries(result.hosts.map((h: {instanceId: string}) => [h.instanceId, h]))
     expect(byId[hostA.instanceId]).toMatchObject({outcome: 'succeeded', exitCode: 0, status: 'Success', stdout: 'present\n', stderr: ''})
-    expect(byId[hostB.instanceId]).toMatchObject({outcome: 'failed', exitCode: 1, status: 'Failed', stdout: '', stderr: 'cat: marker: No such file or directory\n'})
+    expect(byId[hostB.instanceId]).toMatchObject({
+      outcome: 'failed',
+      exitCode: 1,
+      status: 'Failed',
+      stdout: '',
+      stderr: 'cat: marker: No such file or directory\n',
+    })
   })
 
-  it('passes the host\'s own exit code through for one instance', async () => {
+  it("passes the host's own exit code through for one instance", async () => {
     const {code, stdout, stderr} = await exec(['-i', hostA.instanceId, '--', 'bash', '-c', 'echo about to fail; exit 7'])
     expect(stdout).toBe('about to fail\n')
     expect(stderr).toContain(`upscpro-stage2-docker (${hostA.instanceId}): exit 7`)
@@ -129,7 +135,11 @@ describe('upsc exec against the stand-in', () => {
   /** Run the CLI and send it a signal once its stdout shows `marker`. */
   function runUntil(args: string[], marker: string, signal: NodeJS.Signals): Promise<CliResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [RUN, ...args], {cwd, env: {PATH: process.env.PATH!, HOME: cwd, NO_COLOR: '1', CI: 'true', ...standIn.env}, stdio: ['ignore', 'pipe', 'pipe']})
+      const child = spawn(process.execPath, [RUN, ...args], {
+        cwd,
+        env: {PATH: process.env.PATH!, HOME: cwd, NO_COLOR: '1', CI: 'true', ...standIn.env},
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
       let stdout = ''
       let stderr = ''
       let sent = false

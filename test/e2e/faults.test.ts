@@ -28,7 +28,11 @@ describe('the fault matrix through the CLI', {timeout: 180_000}, () => {
   beforeAll(async () => {
     standIn = await startStandIn({hosts: []})
     const ssm = new SSMClient({region: standIn.region, endpoint: standIn.motoUrl, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}})
-    for (const [name, value] of [['/faults/good', GOOD], ['/faults/wrong', WRONG], ['/faults/not-a-token', NOT_A_TOKEN]])
+    for (const [name, value] of [
+      ['/faults/good', GOOD],
+      ['/faults/wrong', WRONG],
+      ['/faults/not-a-token', NOT_A_TOKEN],
+    ])
       await ssm.send(new PutParameterCommand({Name: name!, Type: 'SecureString', Value: value!}))
     ssm.destroy()
   })
@@ -96,7 +100,14 @@ describe('the fault matrix through the CLI', {timeout: 180_000}, () => {
     expect(run.code, run.stdout + run.stderr).toBe(1)
     expect(host.headCommit()).toBe(host.commitOf('main'))
     expect(await servedVersion(host)).toBe('main')
-    return {...run, output: run.stdout + run.stderr, origin: host.originLog().slice(fetches).map((e: {result: string}) => e.result)}
+    return {
+      ...run,
+      output: run.stdout + run.stderr,
+      origin: host
+        .originLog()
+        .slice(fetches)
+        .map((e: {result: string}) => e.result),
+    }
   }
 
   it('bad token format: fails at token before any git call, exit 1, the value never shown', async () => {
@@ -149,7 +160,9 @@ describe('the fault matrix through the CLI', {timeout: 180_000}, () => {
 
     const second = await cli(['deploy', '--branch', 'feature-x'])
     expect(second.code, second.stdout + second.stderr).toBe(6)
-    expect(second.stdout + second.stderr).toMatch(/Another deploy holds the lock: deploy lock held by arn:aws:\S+ \(pid \d+, since \S+, branch held-build, command [0-9a-f-]{36}\)/)
+    expect(second.stdout + second.stderr).toMatch(
+      /Another deploy holds the lock: deploy lock held by arn:aws:\S+ \(pid \d+, since \S+, branch held-build, command [0-9a-f-]{36}\)/,
+    )
     expect(second.stdout + second.stderr).toContain(commandId)
     expect(second.stdout).not.toMatch(/Terminated/) // no stray job notice from the deploy's watchdog
     expect(JSON.parse(readFileSync(join(host.upscHome, 'lock.json'), 'utf8'))).toMatchObject({branch: 'held-build', commandId})

@@ -6,7 +6,7 @@ import {runCli, sandboxStage, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
-describe('a rolling deploy over four hosts on SSM\'s own fan-out', () => {
+describe("a rolling deploy over four hosts on SSM's own fan-out", () => {
   let standIn: StandIn
   let cwd: string
   let hosts: StandIn['hosts']
@@ -45,7 +45,9 @@ describe('a rolling deploy over four hosts on SSM\'s own fan-out', () => {
     const cancelled = () =>
       standIn.sandbox
         .commands()
-        .some((c: {invocations: {instanceId: string; status: string}[]}) => c.invocations.some((i) => i.instanceId === hosts[3].instanceId && i.status === 'Cancelled'))
+        .some((c: {invocations: {instanceId: string; status: string}[]}) =>
+          c.invocations.some((i) => i.instanceId === hosts[3].instanceId && i.status === 'Cancelled'),
+        )
     await vi.waitUntil(cancelled, {timeout: 150_000, interval: 200})
     hosts[1].host.releaseBuilds()
     const {code, stdout, stderr} = await running

@@ -22,7 +22,7 @@ describe('following a deploy through AWS faults', () => {
     cwd = writeConfig()
   })
 
-  it('a first deploy (it fills the host\'s script cache; the faults below meet the deploy\'s own follow)', async () => {
+  it("a first deploy (it fills the host's script cache; the faults below meet the deploy's own follow)", async () => {
     const {code, stderr} = await cli(['deploy', '--branch', 'main'])
     expect(code, stderr).toBe(0)
   })
@@ -47,7 +47,7 @@ describe('following a deploy through AWS faults', () => {
     expect(host.buildCount()).toBe(2) // the first deploy's only
   })
 
-  it('throttling that outlasts the SDK\'s retries mid-follow: waits it out with a notice and follows the deploy to its end', async () => {
+  it("throttling that outlasts the SDK's retries mid-follow: waits it out with a notice and follows the deploy to its end", async () => {
     // 12 throttled answers: three calls of the SDK's four attempts each.
     standIn.sandbox.injectFault({action: 'GetCommandInvocation', error: 'ThrottlingException', count: 12, after: 3})
     const {code, stdout, stderr} = await cli(['deploy', '--branch', 'slow-build'])
@@ -107,6 +107,26 @@ describe('more than 50 instances (SendCommand takes at most 50 ids)', () => {
   })
 
   it('deploy reaches all 55, batch after batch when rolling', async () => {
+    // The canned hosts now answer as deploy.sh does: each result is checked against its script's schema.
+    const deployed = {
+      schema: 1,
+      kind: 'deploy',
+      id: 'd-1',
+      outcome: 'succeeded',
+      exitCode: 0,
+      branch: 'main',
+      commit: null,
+      previousCommit: null,
+      rolledBackTo: null,
+      steps: [],
+      healthChecks: [],
+      failedStep: null,
+      reason: null,
+      advice: null,
+      durationSeconds: 0.1,
+      lock: null,
+    }
+    for (const id of ids) standIn.sandbox.updateInstance(id, {canned: {stdout: `::upsc result ${JSON.stringify(deployed)}\n`, delayMs: 20}})
     const before = standIn.sandbox.commands().length
     const {code, stdout, stderr} = await cli(['deploy', '--branch', 'main', '--max-concurrency', '10', '--json'])
     expect(code, stderr).toBe(0)

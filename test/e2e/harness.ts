@@ -8,6 +8,10 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import type {z} from 'zod'
+
+import {JSON_DOCUMENTS, type JsonDocumentName} from '../../src/render/json-schemas.js'
+
 export const RUN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 
 export interface CliResult {
@@ -34,7 +38,10 @@ export function writeConfig(stages: Record<string, Record<string, unknown>> = {s
   return dir
 }
 
-export function runCli(args: string[], options: {cwd: string; env: Record<string, string>; timeoutMs?: number; onStdout?: (chunk: string) => void}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: {cwd: string; env: Record<string, string>; timeoutMs?: number; onStdout?: (chunk: string) => void},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [RUN, ...args], {
       cwd: options.cwd,
@@ -72,7 +79,11 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 /** The built CLI in the background, for --follow: read its output as it comes, stop it with Ctrl-C. */
 export function startCli(args: string[], cwd: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, [RUN, ...args], {cwd, env: {PATH: process.env.PATH!, HOME: cwd, NO_COLOR: '1', CI: 'true', ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+  const child = spawn(process.execPath, [RUN, ...args], {
+    cwd,
+    env: {PATH: process.env.PATH!, HOME: cwd, NO_COLOR: '1', CI: 'true', ...env},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const out = {stdout: '', stderr: ''}
   child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()))
   child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()))
@@ -110,4 +121,9 @@ export function stepsOnce<T>(steps: (() => Promise<T>)[]): (n: number) => Promis
     }
     return Promise.all(runs.slice(0, n))
   }
+}
+
+/** A command's --json output, parsed with its published schema (docs/JSON.md): throws on any mismatch. */
+export function jsonDocument<N extends JsonDocumentName>(name: N, stdout: string): z.infer<(typeof JSON_DOCUMENTS)[N]['schema']> {
+  return JSON_DOCUMENTS[name].schema.parse(JSON.parse(stdout)) as z.infer<(typeof JSON_DOCUMENTS)[N]['schema']>
 }

@@ -19,7 +19,7 @@ import {runCli, sandboxStage, startCli, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
-describe('the host\'s own streams, shipped by the CloudWatch agent', () => {
+describe("the host's own streams, shipped by the CloudWatch agent", () => {
   let standIn: StandIn
   let agent: {stop(): Promise<void>; problems(): string[]}
   let instanceId: string
@@ -30,7 +30,13 @@ describe('the host\'s own streams, shipped by the CloudWatch agent', () => {
     standIn = await startStandIn({hosts: [{name: 'upscpro-stage2-docker'}]})
     instanceId = standIn.hosts[0].instanceId
     const stage = resolveStages({stages: {stage2: stageInput as StageConfigInput}}, 'test').stages.stage2!
-    agent = startCloudWatchAgent({root: standIn.hosts[0].host.root, config: cloudwatchAgentConfig(stage), instanceId, motoUrl: standIn.motoUrl, region: standIn.region})
+    agent = startCloudWatchAgent({
+      root: standIn.hosts[0].host.root,
+      config: cloudwatchAgentConfig(stage),
+      instanceId,
+      motoUrl: standIn.motoUrl,
+      region: standIn.region,
+    })
     cwd = writeConfig({stage2: stageInput})
   })
   afterAll(async () => {
@@ -38,21 +44,28 @@ describe('the host\'s own streams, shipped by the CloudWatch agent', () => {
     await standIn?.stop()
   })
 
-  it('a CLI deploy\'s steps and result reach {instance_id}/deploy: upsc logs --stream deploy -f shows it live', async () => {
+  it("a CLI deploy's steps and result reach {instance_id}/deploy: upsc logs --stream deploy -f shows it live", async () => {
     const follow = startCli(['logs', '--stream', 'deploy', '-f', '--since', '5m', '--format', 'json'], cwd, standIn.env)
     const deploy = await runCli(['deploy', '--branch', 'main', '--json'], {cwd, env: standIn.env, timeoutMs: 120_000})
     expect(deploy.code, deploy.stderr).toBe(0)
     const deployId = JSON.parse(deploy.stdout).deployId as string
-    const lines = () => follow.out.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as {stream: string; message: string})
-    await follow.waitFor(() => lines().some((l) => /::upsc\.[0-9a-f]+ result /.test(l.message)), 'the deploy\'s result line', 60_000)
+    const lines = () =>
+      follow.out.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as {stream: string; message: string})
+    await follow.waitFor(() => lines().some((l) => /::upsc\.[0-9a-f]+ result /.test(l.message)), "the deploy's result line", 60_000)
     expect(await follow.interrupt()).toBe(0)
     const shown = lines()
     expect(new Set(shown.map((l) => l.stream))).toEqual(new Set([`${instanceId}/deploy`]))
     // Each line as the host wrote it: its UTC timestamp first.
     for (const l of shown) expect(l.message).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ /)
     const messages = shown.map((l) => l.message.replace(/^\S+ /, ''))
-    for (const step of ['lock', 'fetch', 'build', 'up', 'health']) expect(messages).toContainEqual(expect.stringMatching(new RegExp(`^::upsc\\.[0-9a-f]+ step ${step} ok `)))
-    expect(messages).toContainEqual(expect.stringMatching(new RegExp(`^::upsc\\.[0-9a-f]+ record \\{"id":"${deployId}","kind":"deploy",.*"outcome":"succeeded"`)))
+    for (const step of ['lock', 'fetch', 'build', 'up', 'health'])
+      expect(messages).toContainEqual(expect.stringMatching(new RegExp(`^::upsc\\.[0-9a-f]+ step ${step} ok `)))
+    expect(messages).toContainEqual(
+      expect.stringMatching(new RegExp(`^::upsc\\.[0-9a-f]+ record \\{"id":"${deployId}","kind":"deploy",.*"outcome":"succeeded"`)),
+    )
     expect(messages.filter((m) => /^::upsc\.[0-9a-f]+ result /.test(m))).toHaveLength(1)
     expect(agent.problems()).toEqual([])
   }, 180_000)
@@ -67,7 +80,7 @@ describe('the host\'s own streams, shipped by the CloudWatch agent', () => {
     expect(out).toMatch(/::upsc\.[0-9a-f]+ record \{\\"id\\":\\"rollback-[^"\\]+\\",\\"kind\\":\\"rollback\\"/)
   }, 240_000)
 
-  it('history survives the host\'s file: upsc history reads the records from CloudWatch when deployments.jsonl is gone, or with --source cloudwatch', async () => {
+  it("history survives the host's file: upsc history reads the records from CloudWatch when deployments.jsonl is gone, or with --source cloudwatch", async () => {
     const {host} = standIn.hosts[0]
     const onHost = JSON.parse((await runCli(['history', '--json'], {cwd, env: standIn.env})).stdout)
     expect(onHost.source).toBe('host')
@@ -75,7 +88,8 @@ describe('the host\'s own streams, shipped by the CloudWatch agent', () => {
     expect(ids).toHaveLength(3)
     // What CloudWatch has (the agent ships within a moment).
     let shipped: {source: string; records: {id: string; instanceId: string; outcome: string}[]} = {source: '', records: []}
-    for (let i = 0; i < 30 && shipped.records.length < 3; i++) shipped = JSON.parse((await runCli(['history', '--source', 'cloudwatch', '--json'], {cwd, env: standIn.env})).stdout)
+    for (let i = 0; i < 30 && shipped.records.length < 3; i++)
+      shipped = JSON.parse((await runCli(['history', '--source', 'cloudwatch', '--json'], {cwd, env: standIn.env})).stdout)
     expect(shipped.source).toBe('cloudwatch')
     expect(shipped.records.map((r) => r.id)).toEqual(ids)
     expect(shipped.records.map(({instanceId}) => instanceId)).toEqual([instanceId, instanceId, instanceId])
@@ -93,23 +107,46 @@ describe('the host\'s own streams, shipped by the CloudWatch agent', () => {
     // A rollback has nothing to go back to on this host now, and says where the history is.
     const rollback = await runCli(['rollback', '--yes'], {cwd, env: standIn.env})
     expect(rollback.code).toBe(1)
-    expect(rollback.stderr).toContain('`upsc history --source cloudwatch` lists the earlier deployments; `upsc deploy --ref <commit>` builds one of them again.')
+    expect(rollback.stderr).toContain(
+      '`upsc history --source cloudwatch` lists the earlier deployments; `upsc deploy --ref <commit>` builds one of them again.',
+    )
   }, 180_000)
 
-  it('upsc logs --service api reads only api\'s container stream; --instance alone reads every stream of the instance', async () => {
-    const logs = new CloudWatchLogsClient({region: standIn.region, endpoint: standIn.motoUrl, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}, maxAttempts: 1})
+  it("upsc logs --service api reads only api's container stream; --instance alone reads every stream of the instance", async () => {
+    const logs = new CloudWatchLogsClient({
+      region: standIn.region,
+      endpoint: standIn.motoUrl,
+      credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
+      maxAttempts: 1,
+    })
     const group = '/aws/ec2/upscpro-stage2-docker'
     const now = Date.now()
-    for (const [stream, message] of [[`${instanceId}/containers/api`, 'GET /health 200 (api)'], [`${instanceId}/containers/worker`, 'job done (worker)'], [`${instanceId}/monitor`, 'Monitor: healthy'], ['i-0ffffffffffffffff/containers/api', 'another instance']]) {
+    for (const [stream, message] of [
+      [`${instanceId}/containers/api`, 'GET /health 200 (api)'],
+      [`${instanceId}/containers/worker`, 'job done (worker)'],
+      [`${instanceId}/monitor`, 'Monitor: healthy'],
+      ['i-0ffffffffffffffff/containers/api', 'another instance'],
+    ]) {
       await logs.send(new CreateLogStreamCommand({logGroupName: group, logStreamName: stream}))
       await logs.send(new PutLogEventsCommand({logGroupName: group, logStreamName: stream, logEvents: [{timestamp: now, message}]}))
     }
     const api = await runCli(['logs', '--service', 'api', '--since', '5m', '--format', 'json'], {cwd, env: standIn.env})
     expect(api.code, api.stderr).toBe(0)
-    expect(api.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((e: {stream: string; message: string}) => [e.stream, e.message])).toEqual([[`${instanceId}/containers/api`, 'GET /health 200 (api)']])
+    expect(
+      api.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .map((e: {stream: string; message: string}) => [e.stream, e.message]),
+    ).toEqual([[`${instanceId}/containers/api`, 'GET /health 200 (api)']])
     const all = await runCli(['logs', '--instance', instanceId, '--since', '5m', '--format', 'json'], {cwd, env: standIn.env})
     expect(all.code, all.stderr).toBe(0)
-    const streams = new Set(all.stdout.trim().split('\n').map((l) => (JSON.parse(l) as {stream: string}).stream))
+    const streams = new Set(
+      all.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as {stream: string}).stream),
+    )
     expect(streams).toEqual(new Set([`${instanceId}/deploy`, `${instanceId}/containers/api`, `${instanceId}/containers/worker`, `${instanceId}/monitor`]))
   }, 120_000)
 })
@@ -124,7 +161,7 @@ describe('per-service container streams (containerLogs: awslogs)', () => {
   })
   afterAll(async () => standIn?.stop())
 
-  it('a deploy sends each service\'s containers to {instance_id}/containers/<service>; upsc logs --service api shows only api\'s lines', async () => {
+  it("a deploy sends each service's containers to {instance_id}/containers/<service>; upsc logs --service api shows only api's lines", async () => {
     const instanceId = standIn.hosts[0].instanceId as string
     const {host} = standIn.hosts[0]
     const deploy = await runCli(['deploy', '--branch', 'main'], {cwd, env: standIn.env, timeoutMs: 120_000})
@@ -132,14 +169,26 @@ describe('per-service container streams (containerLogs: awslogs)', () => {
     // The override the deploy wrote, passed to every compose call.
     const override = JSON.parse(readFileSync(host.hostPath('/opt/upscpro/.upsc/compose.logging.json'), 'utf8'))
     expect(Object.keys(override.services).sort()).toEqual(['api', 'worker'])
-    expect(override.services.api.logging).toEqual({driver: 'awslogs', options: {'awslogs-group': '/aws/ec2/upscpro-stage2-docker', 'awslogs-region': 'eu-central-1', 'awslogs-stream': `${instanceId}/containers/api`, 'awslogs-create-group': 'true', mode: 'non-blocking'}})
+    expect(override.services.api.logging).toEqual({
+      driver: 'awslogs',
+      options: {
+        'awslogs-group': '/aws/ec2/upscpro-stage2-docker',
+        'awslogs-region': 'eu-central-1',
+        'awslogs-stream': `${instanceId}/containers/api`,
+        'awslogs-create-group': 'true',
+        mode: 'non-blocking',
+      },
+    })
     // The health gate's requests are in api's log; the driver ships them.
     type Line = {stream: string; message: string}
     let lines: Line[] = []
     for (let i = 0; i < 30 && !lines.some((l) => l.message.includes('GET /health')); i++) {
       const out = await runCli(['logs', '--service', 'api', '--since', '5m', '--format', 'json'], {cwd, env: standIn.env})
       expect(out.code, out.stderr).toBe(0)
-      lines = out.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line)
+      lines = out.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Line)
     }
     expect(lines.some((l) => l.message.includes('"GET /health HTTP/1.1" 200'))).toBe(true)
     expect(new Set(lines.map((l) => l.stream))).toEqual(new Set([`${instanceId}/containers/api`]))

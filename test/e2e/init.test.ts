@@ -9,7 +9,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {parseConfig} from '../../src/config/load.js'
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../../tools/stand-in/stand-in.js'
-import {RUN, runCli} from './harness.js'
+import {jsonDocument, RUN, runCli} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
@@ -20,7 +20,11 @@ const SCHEMA = resolve(import.meta.dirname, '..', '..', 'schema', 'upsc.config.s
 function initOnTty(cwd: string, env: Record<string, string>, answers: Array<[RegExp, string]>): Promise<{code: number; output: string}> {
   return new Promise((done, fail) => {
     const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(RUN)} init`
-    const child = spawn('script', ['-qfec', command, '/dev/null'], {cwd, env: {PATH: process.env.PATH!, HOME: cwd, NO_COLOR: '1', TERM: 'dumb', ...env}, stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      cwd,
+      env: {PATH: process.env.PATH!, HOME: cwd, NO_COLOR: '1', TERM: 'dumb', ...env},
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     let output = ''
     let next = 0
     const timer = setTimeout(() => child.kill('SIGKILL'), 90_000)
@@ -46,9 +50,22 @@ describe('upsc init against the stand-in', () => {
   const emptyDir = () => mkdtempSync(join(tmpdir(), 'upsc-init-'))
 
   beforeAll(async () => {
-    standIn = await startStandIn({region: 'ap-south-1', hosts: [{name: 'upscpro-stage2-docker'}, {name: 'upscpro-stage3-docker'}, {name: 'upscpro-lost-docker', managed: false}]})
-    const ssm = new SSMClient({region: 'ap-south-1', endpoint: standIn.env.AWS_ENDPOINT_URL_SSM, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}, maxAttempts: 1})
-    for (const [Name, Type] of [['/upscpro/stage2/github-token', 'SecureString'], ['/ci/gh-token', 'SecureString'], ['/upscpro/stage2/env', 'SecureString'], ['/plain/github-token', 'String']])
+    standIn = await startStandIn({
+      region: 'ap-south-1',
+      hosts: [{name: 'upscpro-stage2-docker'}, {name: 'upscpro-stage3-docker'}, {name: 'upscpro-lost-docker', managed: false}],
+    })
+    const ssm = new SSMClient({
+      region: 'ap-south-1',
+      endpoint: standIn.env.AWS_ENDPOINT_URL_SSM,
+      credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
+      maxAttempts: 1,
+    })
+    for (const [Name, Type] of [
+      ['/upscpro/stage2/github-token', 'SecureString'],
+      ['/ci/gh-token', 'SecureString'],
+      ['/upscpro/stage2/env', 'SecureString'],
+      ['/plain/github-token', 'String'],
+    ])
       await ssm.send(new PutParameterCommand({Name, Type: Type as 'String', Value: TOKEN_VALUE}))
     ssm.destroy()
   })
@@ -59,7 +76,7 @@ describe('upsc init against the stand-in', () => {
     const {code, stdout} = await runCli(['init', '--json'], {cwd, env: standIn.env})
     expect(code).toBe(0)
     expect(stdout).not.toContain(TOKEN_VALUE)
-    const result = JSON.parse(stdout)
+    const result = jsonDocument('init', stdout)
     expect(result.found).toMatchObject({region: 'ap-south-1', regionSource: 'AWS_REGION', tokenParameters: ['/ci/gh-token', '/upscpro/stage2/github-token']})
     expect(result.found.instances.map((i: {name: string; ping?: string}) => [i.name, i.ping ?? 'unmanaged'])).toEqual([
       ['upscpro-lost-docker', 'unmanaged'],

@@ -3,7 +3,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../../tools/stand-in/stand-in.js'
-import {runCli, sleep, startCli, writeConfig} from './harness.js'
+import {jsonDocument, runCli, startCli, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
@@ -23,7 +23,7 @@ const parse = (stdout: string): JsonLine[] =>
   stdout
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as JsonLine)
+    .map((line) => jsonDocument('logs', line) as JsonLine)
 
 describe('upsc logs against the stand-in', () => {
   let standIn: StandIn
@@ -45,15 +45,40 @@ describe('upsc logs against the stand-in', () => {
   beforeAll(async () => {
     standIn = await startStandIn({hosts: [{name: 'upscpro-stage2-docker'}]})
     instanceId = standIn.hosts[0].instanceId
-    logs = new CloudWatchLogsClient({endpoint: standIn.motoUrl, region: 'eu-central-1', credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}, maxAttempts: 1})
+    logs = new CloudWatchLogsClient({
+      endpoint: standIn.motoUrl,
+      region: 'eu-central-1',
+      credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
+      maxAttempts: 1,
+    })
     for (const group of [G, G2]) await logs.send(new CreateLogGroupCommand({logGroupName: group}))
     t0 = Date.now() - 8 * 60_000
     // Streams of the stage group and of a second group, interleaved in time (one event per second).
-    await put(G, `${instanceId}/user-data`, [0, 4, 8].map((s) => ({timestamp: t0 + s * 1000, message: `user-data ${s}`})))
-    await put(G, `${instanceId}/deploy`, [1, 5, 9].map((s) => ({timestamp: t0 + s * 1000, message: `deploy ${s}${s === 5 ? ' ERROR build failed' : ''}`})))
-    await put(G, 'app/api', [2, 6].map((s) => ({timestamp: t0 + s * 1000, message: `api ${s}`})))
-    await put(G, 'app/worker', [10].map((s) => ({timestamp: t0 + s * 1000, message: `worker ${s}`})))
-    await put(G2, `cmd-1/${instanceId}/aws-runShellScript/stdout`, [3, 7].map((s) => ({timestamp: t0 + s * 1000, message: `run ${s}`})))
+    await put(
+      G,
+      `${instanceId}/user-data`,
+      [0, 4, 8].map((s) => ({timestamp: t0 + s * 1000, message: `user-data ${s}`})),
+    )
+    await put(
+      G,
+      `${instanceId}/deploy`,
+      [1, 5, 9].map((s) => ({timestamp: t0 + s * 1000, message: `deploy ${s}${s === 5 ? ' ERROR build failed' : ''}`})),
+    )
+    await put(
+      G,
+      'app/api',
+      [2, 6].map((s) => ({timestamp: t0 + s * 1000, message: `api ${s}`})),
+    )
+    await put(
+      G,
+      'app/worker',
+      [10].map((s) => ({timestamp: t0 + s * 1000, message: `worker ${s}`})),
+    )
+    await put(
+      G2,
+      `cmd-1/${instanceId}/aws-runShellScript/stdout`,
+      [3, 7].map((s) => ({timestamp: t0 + s * 1000, message: `run ${s}`})),
+    )
     cwd = writeConfig()
   })
   afterAll(async () => {
@@ -66,8 +91,25 @@ describe('upsc logs against the stand-in', () => {
     expect(stderr).toBe('')
     expect(code).toBe(0)
     const lines = parse(stdout)
-    expect(lines.map((l) => l.message)).toEqual(['user-data 0', 'deploy 1', 'api 2', 'run 3', 'user-data 4', 'deploy 5 ERROR build failed', 'api 6', 'run 7', 'user-data 8', 'deploy 9', 'worker 10'])
-    expect(lines[3]).toMatchObject({group: G2, stream: `cmd-1/${instanceId}/aws-runShellScript/stdout`, timestamp: t0 + 3000, time: new Date(t0 + 3000).toISOString()})
+    expect(lines.map((l) => l.message)).toEqual([
+      'user-data 0',
+      'deploy 1',
+      'api 2',
+      'run 3',
+      'user-data 4',
+      'deploy 5 ERROR build failed',
+      'api 6',
+      'run 7',
+      'user-data 8',
+      'deploy 9',
+      'worker 10',
+    ])
+    expect(lines[3]).toMatchObject({
+      group: G2,
+      stream: `cmd-1/${instanceId}/aws-runShellScript/stdout`,
+      timestamp: t0 + 3000,
+      time: new Date(t0 + 3000).toISOString(),
+    })
     expect(new Set(lines.map((l) => l.eventId)).size).toBe(11)
   })
 
@@ -117,7 +159,10 @@ describe('upsc logs against the stand-in', () => {
     await put(G, `${instanceId}/deploy`, [{timestamp: Date.now(), message: 'follow 3'}])
     await cli.waitFor(() => count('follow 2') > 0 && count('follow 3') > 0, 'follow 2 and 3')
     // Shipped late: older than everything printed so far, once by a few seconds, once by 45 s.
-    await put(G, 'app/worker', [{timestamp: Date.now() - 45_000, message: 'late by 45 s'}, {timestamp: Date.now() - 5000, message: 'late by 5 s'}])
+    await put(G, 'app/worker', [
+      {timestamp: Date.now() - 45_000, message: 'late by 45 s'},
+      {timestamp: Date.now() - 5000, message: 'late by 5 s'},
+    ])
     await cli.waitFor(() => count('late by 5 s') > 0 && count('late by 45 s') > 0, 'the late events', 25_000)
     // One more long re-read after all of them (only it finds an event 90 s old): still no duplicates.
     await put(G, 'app/worker', [{timestamp: Date.now() - 90_000, message: 'late by 90 s'}])

@@ -50,9 +50,15 @@ describe('deploy notifications and metrics through the CLI', () => {
   async function metricTotal(name: string, stat: 'Sum' | 'SampleCount', dimensions: Record<string, string>): Promise<number> {
     const query: MetricDataQuery = {
       Id: 'm',
-      MetricStat: {Metric: {Namespace: 'UPSC/Deployments', MetricName: name, Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({Name, Value}))}, Period: 60, Stat: stat},
+      MetricStat: {
+        Metric: {Namespace: 'UPSC/Deployments', MetricName: name, Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({Name, Value}))},
+        Period: 60,
+        Stat: stat,
+      },
     }
-    const out = await cloudwatch.send(new GetMetricDataCommand({StartTime: new Date(Date.now() - 3_600_000), EndTime: new Date(Date.now() + 60_000), MetricDataQueries: [query]}))
+    const out = await cloudwatch.send(
+      new GetMetricDataCommand({StartTime: new Date(Date.now() - 3_600_000), EndTime: new Date(Date.now() + 60_000), MetricDataQueries: [query]}),
+    )
     return (out.MetricDataResults?.[0]?.Values ?? []).reduce((a, b) => a + b, 0)
   }
 
@@ -101,9 +107,12 @@ describe('deploy notifications and metrics through the CLI', () => {
       // Stage-only: outcome counts and durations; the same with InstanceId as well.
       expect.arrayContaining(['BuildDuration', 'DeployDuration', 'DeployFailed', 'DeploySucceeded', 'RolledBack']),
     )
-    expect(await metricNames([{Name: 'Stage', Value: 'stage2'}, {Name: 'InstanceId', Value: instanceId}])).toEqual(
-      expect.arrayContaining(['BuildDuration', 'DeployDuration', 'DeployFailed', 'DeploySucceeded', 'RolledBack']),
-    )
+    expect(
+      await metricNames([
+        {Name: 'Stage', Value: 'stage2'},
+        {Name: 'InstanceId', Value: instanceId},
+      ]),
+    ).toEqual(expect.arrayContaining(['BuildDuration', 'DeployDuration', 'DeployFailed', 'DeploySucceeded', 'RolledBack']))
     expect(await metricTotal('DeploySucceeded', 'Sum', {Stage: 'stage2'})).toBe(1)
     expect(await metricTotal('DeployDuration', 'SampleCount', {Stage: 'stage2', InstanceId: instanceId})).toBe(1)
   }, 300_000)
@@ -124,13 +133,15 @@ describe('deploy notifications and metrics through the CLI', () => {
     expect(Message).toMatch(/\nWho: {7}arn:aws:[a-z]+::123456789012:\S+\n/)
     expect(Message).toContain('\nOutcome:   rolled back (the new version failed; the previous version serves again)\n')
     // Under a minute "12.3s", from a minute on "1m 5s".
-    expect(Message).toMatch(/\nDuration:  (\d{1,2}\.\ds|\d+m \d{1,2}s)\n/)
+    expect(Message).toMatch(/\nDuration: {2}(\d\.\ds|\d{2}s|\d+m \d{1,2}s)\n/)
     expect(Message).toContain(`\nDeploy id: ${result.deployId}\n`)
     expect(Message).toContain(`\nHost upscpro-stage2-docker (${instanceId}): rolled-back\n`)
     expect(Message).toContain('\n  Failed step: health\n')
     expect(Message).toContain(`\n  Reason:      ${result.hosts[0].reason}\n`)
     expect(result.hosts[0].reason).toMatch(/rolled back to [0-9a-f]{12}, which is healthy$/)
-    const logs = new RegExp(`\\n  Output: +(upsc logs --stage stage2 --group ${RUN_COMMAND_GROUP} --stream ${result.commandId}/${instanceId}/aws-runShellScript/stdout --since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ)\\n`)
+    const logs = new RegExp(
+      `\\n  Output: +(upsc logs --stage stage2 --group ${RUN_COMMAND_GROUP} --stream ${result.commandId}/${instanceId}/aws-runShellScript/stdout --since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ)\\n`,
+    )
     expect(Message).toMatch(logs)
 
     // The command in the message prints the deploy's output.
@@ -200,7 +211,9 @@ describe('deploy notifications and metrics through the CLI', () => {
     const ok = await cli(['deploy', '--branch', 'main'], dir)
     expect(ok.code).toBe(0)
     const warningLine = `warning: notification not sent to ${missing}: NotFoundException: `
-    expect(ok.stderr.split('\n').filter((l) => l.startsWith('warning:'))).toEqual([expect.stringMatching(new RegExp(`^${warningLine.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.+; the deploy's outcome stands$`))])
+    expect(ok.stderr.split('\n').filter((l) => l.startsWith('warning:'))).toEqual([
+      expect.stringMatching(new RegExp(`^${warningLine.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.+; the deploy's outcome stands$`)),
+    ])
     const bad = await cli(['deploy', '--branch', 'bad-health', '--json'], dir)
     expect(bad.code).toBe(5)
     expect(JSON.parse(bad.stdout).warnings).toEqual([expect.stringContaining(warningLine.replace(/^warning: /, ''))])

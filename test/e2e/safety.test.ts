@@ -11,7 +11,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../../tools/stand-in/stand-in.js'
-import {runCli, sandboxStage, writeConfig} from './harness.js'
+import {jsonDocument, runCli, sandboxStage, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
@@ -36,7 +36,10 @@ describe('deploy safety through the CLI', {timeout: 240_000}, () => {
   it('reads the token on a host that has no AWS_REGION (the region travels as a setting)', async () => {
     const {code, stdout} = await cli(['deploy', '--branch', 'main', '--json'])
     const [h] = JSON.parse(stdout).hosts
-    expect(h.steps.find((s: {name: string}) => s.name === 'token'), stdout).toMatchObject({status: 'ok'})
+    expect(
+      h.steps.find((s: {name: string}) => s.name === 'token'),
+      stdout,
+    ).toMatchObject({status: 'ok'})
     expect(code).toBe(0)
   })
 
@@ -86,17 +89,34 @@ describe('deploy safety through the CLI', {timeout: 240_000}, () => {
   })
   it('shows 40 of 5,000 records and rolls back behind them (the host picks the target, pages stay small)', async () => {
     const file = join(host.upscHome, 'deployments.jsonl')
-    const real = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    const real = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
     const running = JSON.parse(readFileSync(join(host.upscHome, 'current.json'), 'utf8')).commit
     const expected = real.reverse().find((r) => r.outcome === 'succeeded' && r.commit !== running)
     const generated = Array.from({length: 5000}, (_, i) =>
       JSON.stringify({
-        id: `gen-${String(i).padStart(5, '0')}`, kind: 'deploy', branch: 'feature/generated-load', commit: 'f'.repeat(40), previousCommit: running,
-        startedAt: '2026-11-30T00:00:00Z', finishedAt: '2026-11-30T00:01:00Z', durationSeconds: 61.2,
+        id: `gen-${String(i).padStart(5, '0')}`,
+        kind: 'deploy',
+        branch: 'feature/generated-load',
+        commit: 'f'.repeat(40),
+        previousCommit: running,
+        startedAt: '2026-11-30T00:00:00Z',
+        finishedAt: '2026-11-30T00:01:00Z',
+        durationSeconds: 61.2,
         steps: {lock: 0.0, docker: 0.1, fetch: 1.2, checkout: 0.3, build: 55.1, tag: 0.2, up: 2.1, health: 2.0},
-        outcome: 'failed', failedStep: 'health', reason: 'health checks failed after 120s: api: status 500, expected 200',
-        rolledBackTo: null, auto: false, rebuilt: false, caller: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_PlatformEngineerAccess_0123456789abcdef/jane.doe@example.com',
-        commandId: '0b6c7a8e-1234-4f00-9abc-0123456789ab', toolVersion: '0.1.0', hostname: 'ip-10-0-1-10', schema: 1,
+        outcome: 'failed',
+        failedStep: 'health',
+        reason: 'health checks failed after 120s: api: status 500, expected 200',
+        rolledBackTo: null,
+        auto: false,
+        rebuilt: false,
+        caller: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_PlatformEngineerAccess_0123456789abcdef/jane.doe@example.com',
+        commandId: '0b6c7a8e-1234-4f00-9abc-0123456789ab',
+        toolVersion: '0.1.0',
+        hostname: 'ip-10-0-1-10',
+        schema: 1,
       }),
     )
     writeFileSync(file, `${readFileSync(file, 'utf8')}${generated.join('\n')}\n`)
@@ -109,7 +129,7 @@ describe('deploy safety through the CLI', {timeout: 240_000}, () => {
 
     const rollback = await cli(['rollback', '--yes', '--json'])
     expect(rollback.code, rollback.stdout + rollback.stderr).toBe(0)
-    const result = JSON.parse(rollback.stdout)
+    const result = jsonDocument('rollback', rollback.stdout)
     expect(result.plans[0]).toMatchObject({fromCommit: running, to: {id: expected.id, commit: expected.commit}})
     expect(result.hosts[0].result).toMatchObject({targetId: expected.id, commit: expected.commit})
   })

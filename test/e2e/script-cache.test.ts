@@ -91,4 +91,3 @@ describe('deploy --detach through the host script cache', () => {
     expect(JSON.parse(history.stdout).records[0]).toMatchObject({kind: 'deploy', branch: 'main', outcome: 'succeeded', commit: host.commitOf('main')})
   }, 240_000)
 })
-

@@ -75,7 +75,14 @@ describe('upsc ssh against the stand-in, with a fake session-manager-plugin', ()
     const {code, stdout} = await runCli(['ssh', '--help'], {cwd, env: standIn.env})
     expect(code).toBe(0)
     const text = stdout.replace(/\s+/g, ' ')
-    for (const needed of ['session-manager-plugin on PATH', 'brew install --cask session-manager-plugin', 'ssm:StartSession', 'ssm:TerminateSession', 'AmazonSSMManagedInstanceCore', 'AWS-StartPortForwardingSessionToRemoteHost'])
+    for (const needed of [
+      'session-manager-plugin on PATH',
+      'brew install --cask session-manager-plugin',
+      'ssm:StartSession',
+      'ssm:TerminateSession',
+      'AmazonSSMManagedInstanceCore',
+      'AWS-StartPortForwardingSessionToRemoteHost',
+    ])
       expect(text).toContain(needed)
   })
 
@@ -94,7 +101,11 @@ describe('upsc ssh against the stand-in, with a fake session-manager-plugin', ()
       `{"Target": "${instanceId}", "Reason": "upsc ssh (stage stage2)"}`,
       endpoint(),
     ])
-    expect(start!.env.AWS_SSM_START_SESSION_RESPONSE).toMatch(new RegExp(`^\\{"SessionId": "${session.SessionId}", "TokenValue": "[A-Za-z0-9+/=]+", "StreamUrl": "wss://ssmmessages\\.eu-central-1\\.amazonaws\\.com/v1/data-channel/${session.SessionId}\\?role=publish_subscribe&cell-number=AAEAAQ"\\}$`))
+    expect(start!.env.AWS_SSM_START_SESSION_RESPONSE).toMatch(
+      new RegExp(
+        `^\\{"SessionId": "${session.SessionId}", "TokenValue": "[A-Za-z0-9+/=]+", "StreamUrl": "wss://ssmmessages\\.eu-central-1\\.amazonaws\\.com/v1/data-channel/${session.SessionId}\\?role=publish_subscribe&cell-number=AAEAAQ"\\}$`,
+      ),
+    )
   })
 
   it('passes the response as the first argument to a plugin up to 1.2.497.0, and the profile', async () => {
@@ -104,15 +115,29 @@ describe('upsc ssh against the stand-in, with a fake session-manager-plugin', ()
     writeFileSync(config, '[profile upsc-e2e]\nregion = eu-central-1\n')
     writeFileSync(credentials, '[upsc-e2e]\naws_access_key_id = testing\naws_secret_access_key = testing\n')
     // (and warns when keys are in the environment as well, so they are left out here, as with a real profile).
-    const {AWS_ACCESS_KEY_ID: _id, AWS_SECRET_ACCESS_KEY: _secret, ...env} = envFor({FAKE_SMP_VERSION: '1.2.497.0', AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials})
+    const {
+      AWS_ACCESS_KEY_ID: _id,
+      AWS_SECRET_ACCESS_KEY: _secret,
+      ...env
+    } = envFor({FAKE_SMP_VERSION: '1.2.497.0', AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials})
     const {code, stderr} = await runCli(['ssh', '--profile', 'upsc-e2e'], {cwd, env})
     expect(stderr).toBe('')
     expect(code).toBe(0)
     const [start] = pluginLog()
     const session = lastSession()
-    expect(JSON.parse(start!.argv[0]!)).toEqual({SessionId: session.SessionId, TokenValue: expect.any(String), StreamUrl: expect.stringContaining(session.SessionId)})
+    expect(JSON.parse(start!.argv[0]!)).toEqual({
+      SessionId: session.SessionId,
+      TokenValue: expect.any(String),
+      StreamUrl: expect.stringContaining(session.SessionId),
+    })
     expect(start!.argv[0]).toMatch(/^\{"SessionId": "[^"]+", "TokenValue": "[^"]+", "StreamUrl": "[^"]+"\}$/)
-    expect(start!.argv.slice(1)).toEqual(['eu-central-1', 'StartSession', 'upsc-e2e', `{"Target": "${instanceId}", "Reason": "upsc ssh (stage stage2)"}`, endpoint()])
+    expect(start!.argv.slice(1)).toEqual([
+      'eu-central-1',
+      'StartSession',
+      'upsc-e2e',
+      `{"Target": "${instanceId}", "Reason": "upsc ssh (stage stage2)"}`,
+      endpoint(),
+    ])
     expect(start!.env.AWS_SSM_START_SESSION_RESPONSE).toBeUndefined()
     expect(session.Status).toBe('Terminated')
   })
@@ -120,7 +145,11 @@ describe('upsc ssh against the stand-in, with a fake session-manager-plugin', ()
   it.each([
     [['--user', 'ubuntu'], 'AWS-StartInteractiveCommand', {command: ['sudo -i -u ubuntu']}],
     [['--cd'], 'AWS-StartInteractiveCommand', {command: ["cd '/srv/it'\\''s app' && exec bash -l"]}],
-    [['--forward', '15432:db.internal:5432'], 'AWS-StartPortForwardingSessionToRemoteHost', {host: ['db.internal'], portNumber: ['5432'], localPortNumber: ['15432']}],
+    [
+      ['--forward', '15432:db.internal:5432'],
+      'AWS-StartPortForwardingSessionToRemoteHost',
+      {host: ['db.internal'], portNumber: ['5432'], localPortNumber: ['15432']},
+    ],
   ])('%j starts %s with its parameters', async (flags, document, parameters) => {
     const {code, stderr} = await runCli(['ssh', ...flags], {cwd, env: envFor()})
     expect(stderr).toBe('')
@@ -156,7 +185,11 @@ describe('upsc ssh against the stand-in, with a fake session-manager-plugin', ()
     const stop = join(work, 'stop-pty')
     const env = envFor({FAKE_SMP_MODE: 'wait', FAKE_SMP_STOP: stop, SHELL: '/bin/sh'})
     // script(1) runs upsc on a new pseudo-terminal; ^C written to it becomes SIGINT for the foreground group.
-    const pty = spawn('script', ['-qec', `exec ${process.execPath} ${RUN} ssh`, '/dev/null'], {cwd, env: {HOME: cwd, NO_COLOR: '1', ...env}, stdio: ['pipe', 'pipe', 'pipe']})
+    const pty = spawn('script', ['-qec', `exec ${process.execPath} ${RUN} ssh`, '/dev/null'], {
+      cwd,
+      env: {HOME: cwd, NO_COLOR: '1', ...env},
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     const exited = new Promise<number | null>((resolve) => pty.on('close', resolve))
     let output = ''
     pty.stdout.on('data', (d: Buffer) => (output += d.toString()))
@@ -203,7 +236,14 @@ describe('upsc ssh against the stand-in, with a fake session-manager-plugin', ()
     const {code, stderr} = await runCli(['ssh'], {cwd, env: {...standIn.env, PATH: process.env.PATH!}})
     expect(code).toBe(2)
     expect(stderr).toContain("Error: AWS's Session Manager plugin (session-manager-plugin) was not found on PATH.")
-    for (const text of ['Linux (Debian/Ubuntu)', 'sudo dpkg -i', 'Linux (Amazon Linux, RHEL, Fedora)', 'macOS: brew install --cask session-manager-plugin', 'Windows:', 'SessionManagerPluginSetup.exe'])
+    for (const text of [
+      'Linux (Debian/Ubuntu)',
+      'sudo dpkg -i',
+      'Linux (Amazon Linux, RHEL, Fedora)',
+      'macOS: brew install --cask session-manager-plugin',
+      'Windows:',
+      'SessionManagerPluginSetup.exe',
+    ])
       expect(stderr).toContain(text)
     expect(startSessionCount()).toBe(before)
   })
@@ -236,7 +276,11 @@ describe('upsc ssh against the stand-in, with a fake session-manager-plugin', ()
       .filter((h: {name: string}) => h.name === 'upscpro-web')
       .map((h: {instanceId: string}) => h.instanceId)
       .sort()
-    const pty = spawn('script', ['-qec', `exec ${process.execPath} ${RUN} ssh -i upscpro-web`, '/dev/null'], {cwd, env: {HOME: cwd, NO_COLOR: '1', SHELL: '/bin/sh', ...envFor()}, stdio: ['pipe', 'pipe', 'pipe']})
+    const pty = spawn('script', ['-qec', `exec ${process.execPath} ${RUN} ssh -i upscpro-web`, '/dev/null'], {
+      cwd,
+      env: {HOME: cwd, NO_COLOR: '1', SHELL: '/bin/sh', ...envFor()},
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     const exited = new Promise<number | null>((resolve) => pty.on('close', resolve))
     let output = ''
     pty.stdout.on('data', (d: Buffer) => (output += d.toString()))
@@ -261,7 +305,10 @@ describe('upsc ssh against the stand-in, with a fake session-manager-plugin', ()
         ['--forward', '8000:$(id):80'],
         'Error: --forward "8000:$(id):80": "$(id)" is not a host name or address.\nNext:  Write --forward <local-port>:<remote-host>:<remote-port>, e.g. --forward 8000:localhost:8000 or --forward 15432:db.internal:5432.\n',
       ],
-      [['--forward', '1:h:2', '--cd'], 'Error: The following error occurred:\n  --cd=true cannot also be provided when using --forward\nSee more help with --help\n'],
+      [
+        ['--forward', '1:h:2', '--cd'],
+        'Error: The following error occurred:\n  --cd=true cannot also be provided when using --forward\nSee more help with --help\n',
+      ],
     ]
     for (const [flags, message] of cases) {
       const {code, stderr} = await runCli(['ssh', ...flags], {cwd, env: envFor()})
@@ -281,7 +328,12 @@ describe('upsc ssh against the stand-in, with a fake session-manager-plugin', ()
   })
 
   function startCli(args: string[], env: Record<string, string>, options: {detached?: boolean} = {}) {
-    const child = spawn(process.execPath, [RUN, ...args], {cwd, env: {HOME: cwd, NO_COLOR: '1', CI: 'true', ...env}, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached})
+    const child = spawn(process.execPath, [RUN, ...args], {
+      cwd,
+      env: {HOME: cwd, NO_COLOR: '1', CI: 'true', ...env},
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.detached,
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))

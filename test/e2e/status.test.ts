@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../../tools/stand-in/stand-in.js'
-import {runCli, sandboxStage, startAppOnHost, writeConfig} from './harness.js'
+import {jsonDocument, runCli, sandboxStage, startAppOnHost, writeConfig} from './harness.js'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
@@ -25,7 +25,19 @@ describe('upsc status against the stand-in', () => {
     const {code, stdout, stderr} = await runCli(['status'], {cwd, env: standIn.env})
     expect(stderr).toBe('')
     expect(code).toBe(0)
-    for (const label of ['EC2 state', 'EC2 status checks', 'SSM agent', 'Docker daemon', 'Docker Compose', 'Repository', 'Images', 'Service api', 'Service worker', 'Health api', 'Free disk'])
+    for (const label of [
+      'EC2 state',
+      'EC2 status checks',
+      'SSM agent',
+      'Docker daemon',
+      'Docker Compose',
+      'Repository',
+      'Images',
+      'Service api',
+      'Service worker',
+      'Health api',
+      'Free disk',
+    ])
       expect(stdout).toContain(label)
     expect(stdout).toContain(`upscpro-stage2-docker (${standIn.hosts[0].instanceId})`)
     expect(stdout).toMatch(/stage2: 1\/1 instance healthy/)
@@ -34,7 +46,7 @@ describe('upsc status against the stand-in', () => {
   it('prints valid JSON matching the documented schema with --json', async () => {
     const {code, stdout} = await runCli(['status', '--json'], {cwd, env: standIn.env})
     expect(code).toBe(0)
-    const result = JSON.parse(stdout)
+    const result = jsonDocument('status', stdout)
     expect(result).toMatchObject({schema: 1, stage: 'stage2', region: 'eu-central-1', summary: {instances: 1, healthy: 1, failing: 0, failed: []}})
     expect(typeof result.checkedAt).toBe('string')
     const [instance] = result.instances
@@ -43,15 +55,31 @@ describe('upsc status against the stand-in', () => {
       expect(Object.keys(c).sort()).toEqual(['detail', 'id', 'label', 'verdict'])
       expect(['ok', 'warn', 'fail']).toContain(c.verdict)
     }
-    expect(instance.checks.map((c: {id: string}) => c.id)).toEqual(expect.arrayContaining(['ec2.state', 'ssm.agent', 'docker.daemon', 'repo', 'service.api', 'health.api', 'host.disk']))
+    expect(instance.checks.map((c: {id: string}) => c.id)).toEqual(
+      expect.arrayContaining(['ec2.state', 'ssm.agent', 'docker.daemon', 'repo', 'service.api', 'health.api', 'host.disk']),
+    )
     expect(instance.probe.schema).toBe(1)
     expect(instance.probe.repo.commit).toMatch(/^[0-9a-f]{40}$/)
   })
 
-  it('shows the monitor\'s last run from monitor.json: restarts in 24 h, the last recovery, a warning on a restart loop', async () => {
+  it("shows the monitor's last run from monitor.json: restarts in 24 h, the last recovery, a warning on a restart loop", async () => {
     const {host} = standIn.hosts[0]
     const checkedAt = new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z')
-    const monitor = {schema: 1, checkedAt, outcome: 'recovered', detail: 'restarted worker', restarted: ['worker'], restarts: {worker: 4}, totalRestarts: 4, lastRestartAt: checkedAt, healthChecks: [], restarts24h: {worker: 4}, lastRecoveryAt: checkedAt, openIncidents: ['restart-worker', 'loop-worker'], instanceId: standIn.hosts[0].instanceId}
+    const monitor = {
+      schema: 1,
+      checkedAt,
+      outcome: 'recovered',
+      detail: 'restarted worker',
+      restarted: ['worker'],
+      restarts: {worker: 4},
+      totalRestarts: 4,
+      lastRestartAt: checkedAt,
+      healthChecks: [],
+      restarts24h: {worker: 4},
+      lastRecoveryAt: checkedAt,
+      openIncidents: ['restart-worker', 'loop-worker'],
+      instanceId: standIn.hosts[0].instanceId,
+    }
     writeFileSync(join(host.upscHome, 'monitor.json'), `${JSON.stringify(monitor)}\n`)
     try {
       const {code, stdout} = await runCli(['status'], {cwd, env: standIn.env})

@@ -53,7 +53,10 @@ describe('no config file: the built-in stage2', () => {
     expect(fromDefault.stderr).toContain('region ap-south-1 from the default')
     expect(fromDefault.stdout).toMatch(/✔ +EC2 state +running/)
     writeFileSync(join(home, 'aws-config'), '[default]\nregion = eu-west-1\n')
-    const fromProfile = await runCli(['status', '--instance', instanceId], {cwd: home, env: {...withoutRegion(standIn.env), AWS_CONFIG_FILE: join(home, 'aws-config')}})
+    const fromProfile = await runCli(['status', '--instance', instanceId], {
+      cwd: home,
+      env: {...withoutRegion(standIn.env), AWS_CONFIG_FILE: join(home, 'aws-config')},
+    })
     expect(fromProfile.stderr).toContain("region eu-west-1 from the profile's region")
     // The stand-in's instance lives in ap-south-1: in eu-west-1 there is no such instance.
     expect(fromProfile.code).not.toBe(0)
@@ -79,7 +82,12 @@ describe('no config file: the built-in stage2', () => {
     expect(refused.stderr).toContain('upsc init')
     expect(refused.stdout).not.toContain('Sent deploy')
 
-    const ssm = new SSMClient({region: 'ap-south-1', endpoint: standIn.env.AWS_ENDPOINT_URL_SSM, credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'}, maxAttempts: 1})
+    const ssm = new SSMClient({
+      region: 'ap-south-1',
+      endpoint: standIn.env.AWS_ENDPOINT_URL_SSM,
+      credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
+      maxAttempts: 1,
+    })
     await ssm.send(new PutParameterCommand({Name: '/upscpro/stage2/github-token', Type: 'SecureString', Value: 'ghp_' + 'a'.repeat(36)}))
     ssm.destroy()
     // --detach: the built-in stage's health check (localhost:8000) is not the sandbox's port.

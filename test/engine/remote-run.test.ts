@@ -10,7 +10,8 @@ import {UpscError} from '../../src/errors/upsc-error.js'
 import {ExitCode} from '../../src/errors/exit-codes.js'
 import {followOptions} from '../../src/ops/deploy.js'
 import {hostResult} from '../../src/outcome/host-result.js'
-import {followBackoffMs, followRemote, followTrouble, missingScriptsOf, runRemote, tooManyErrors} from '../../src/engine/remote-run.js'
+import {followBackoffMs, followRemote, followTrouble, missingScriptsOf} from '../../src/engine/follow.js'
+import {runRemote, tooManyErrors} from '../../src/engine/remote-run.js'
 import {buildPayload, needScriptsLine} from '../../src/remote/payload.js'
 import {parseReport} from '../../src/remote/report-lines.js'
 import {sleep} from '../../src/util/sleep.js'
@@ -25,7 +26,26 @@ const clients = {
 
 const awsError = (name: string, message = name, extra: Record<string, unknown> = {}) => Object.assign(new Error(message), {name, $metadata: {}, ...extra})
 const COMMAND = '0b6c5a4e-1d2f-4f57-9a43-6f0e8e4b2a11'
-const done = {Status: 'Success', ResponseCode: 0, StandardOutputContent: '::upsc result {"outcome":"succeeded"}\n'}
+// A deploy's result as deploy.sh prints it (followOptions checks it against deploy's schema).
+const DEPLOYED = {
+  schema: 1,
+  kind: 'deploy',
+  id: 'd-1',
+  outcome: 'succeeded',
+  exitCode: 0,
+  branch: 'main',
+  commit: null,
+  previousCommit: null,
+  rolledBackTo: null,
+  steps: [],
+  healthChecks: [],
+  failedStep: null,
+  reason: null,
+  advice: null,
+  durationSeconds: 1.2,
+  lock: null,
+}
+const done = {Status: 'Success', ResponseCode: 0, StandardOutputContent: `::upsc result ${JSON.stringify(DEPLOYED)}\n`}
 
 beforeEach(() => {
   ssmMock.reset()
@@ -33,7 +53,7 @@ beforeEach(() => {
 })
 
 describe('following a deploy through transient AWS errors', () => {
-  it('waits out throttling that outlasted the SDK\'s retries and a connection reset, with a notice, and follows to the end', async () => {
+  it("waits out throttling that outlasted the SDK's retries and a connection reset, with a notice, and follows to the end", async () => {
     ssmMock
       .on(GetCommandInvocationCommand)
       .rejectsOnce(awsError('ThrottlingException', 'Rate exceeded'))
@@ -42,7 +62,7 @@ describe('following a deploy through transient AWS errors', () => {
     const notices: string[] = []
     const run = await followRemote(clients, COMMAND, ['i-1'], undefined, {onNotice: (t) => notices.push(t)}, undefined, followOptions('stage2', 'deploy'))
     expect(run.runs[0]!.invocation.status).toBe('Success')
-    expect(run.runs[0]!.report.result).toEqual({outcome: 'succeeded'})
+    expect(run.runs[0]!.report.result).toEqual(DEPLOYED)
     expect(notices).toEqual([
       'AWS kept throttling the request (ssm:GetCommandInvocation) after retries. Still following; next try in 1 s.',
       'Cannot reach the AWS endpoint (ssm:GetCommandInvocation): socket hang up Still following; next try in 2 s.',
@@ -55,7 +75,9 @@ describe('following a deploy through transient AWS errors', () => {
     expect(error).toBeInstanceOf(UpscError)
     const e = error as UpscError
     expect(e.exitCode).toBe(ExitCode.followLost)
-    expect(e.message).toBe(`Stopped following Run Command ${COMMAND}: The AWS credentials have expired (ssm:GetCommandInvocation).\nThe deploy goes on on the host; nothing was stopped or started again.`)
+    expect(e.message).toBe(
+      `Stopped following Run Command ${COMMAND}: The AWS credentials have expired (ssm:GetCommandInvocation).\nThe deploy goes on on the host; nothing was stopped or started again.`,
+    )
     expect(e.hint).toBe(`Refresh them (for SSO: \`aws sso login\`). Then follow it again: upsc deploy --stage stage2 --attach ${COMMAND}`)
     expect(`${e.message} ${e.hint}`).not.toMatch(/try again|upsc deploy --branch/)
     // three tries: the SDK reloads credentials from the profile on each call
@@ -64,7 +86,9 @@ describe('following a deploy through transient AWS errors', () => {
 
   it('an expired SSO session stops following at once, with the login command first', async () => {
     ssmMock.on(GetCommandInvocationCommand).rejects(awsError('TokenProviderError', 'The SSO session associated with this profile has expired'))
-    const e = (await followRemote(clients, COMMAND, ['i-1', 'i-2'], undefined, {}, undefined, followOptions('stage2', 'rollback')).catch((x: unknown) => x)) as UpscError
+    const e = (await followRemote(clients, COMMAND, ['i-1', 'i-2'], undefined, {}, undefined, followOptions('stage2', 'rollback')).catch(
+      (x: unknown) => x,
+    )) as UpscError
     expect(e.exitCode).toBe(ExitCode.followLost)
     expect(e.message).toMatch(/The rollback goes on on the 2 hosts/)
     expect(e.hint).toBe(`Run \`aws sso login\`. Then follow it again: upsc deploy --stage stage2 --attach ${COMMAND}`)
@@ -72,7 +96,9 @@ describe('following a deploy through transient AWS errors', () => {
 
   it('gives up on a throttling streak longer than its patience, still pointing at --attach', async () => {
     ssmMock.on(GetCommandInvocationCommand).rejects(awsError('ThrottlingException'))
-    const e = (await followRemote(clients, COMMAND, ['i-1'], undefined, {}, undefined, {...followOptions('s', 'deploy'), patienceMs: 500}).catch((x: unknown) => x)) as UpscError
+    const e = (await followRemote(clients, COMMAND, ['i-1'], undefined, {}, undefined, {...followOptions('s', 'deploy'), patienceMs: 500}).catch(
+      (x: unknown) => x,
+    )) as UpscError
     expect(e.exitCode).toBe(ExitCode.followLost)
     expect(e.hint).toBe(`Then follow it again: upsc deploy --stage s --attach ${COMMAND}`)
   })
@@ -136,7 +162,8 @@ describe('GetLogEvents budget', () => {
     // No stream exists (as before a script prints): every call is spent on nothing but the quota.
     logsMock.on(GetLogEventsCommand).rejects(awsError('ResourceNotFoundException'))
     await followRemote(clients, COMMAND, ['i-1', 'i-2', 'i-3'], '/aws/ssm/AWS-RunShellScript')
-    const calls = (id: string) => logsMock.commandCalls(GetLogEventsCommand).filter((c) => c.args[0].input.logStreamName === `${COMMAND}/${id}/aws-runShellScript/stdout`).length
+    const calls = (id: string) =>
+      logsMock.commandCalls(GetLogEventsCommand).filter((c) => c.args[0].input.logStreamName === `${COMMAND}/${id}/aws-runShellScript/stdout`).length
     // i-1 is read on each of the five polls after it started; the others only by the final drain
     // (three looks at most for a stream that never appears).
     expect(calls('i-1')).toBeGreaterThanOrEqual(5)
@@ -147,10 +174,15 @@ describe('GetLogEvents budget', () => {
   it('a token bucket: a burst at once, then one token per 1/rate seconds, shared by every taker', async () => {
     let now = 0
     const waits: number[] = []
-    const bucket = new TokenBucket(20, 20, () => now, async (ms) => {
-      waits.push(ms)
-      now += ms
-    })
+    const bucket = new TokenBucket(
+      20,
+      20,
+      () => now,
+      async (ms) => {
+        waits.push(ms)
+        now += ms
+      },
+    )
     await Promise.all(Array.from({length: 20}, () => bucket.take()))
     expect(waits).toEqual([])
     await bucket.take()
@@ -178,7 +210,9 @@ describe('more than 50 instances', () => {
         })),
       }
     })
-    ssmMock.on(GetCommandInvocationCommand).callsFake((input: {InstanceId: string}) => ({Status: 'Failed', ResponseCode: 1, StandardOutputContent: `failed on ${input.InstanceId}\n`}))
+    ssmMock
+      .on(GetCommandInvocationCommand)
+      .callsFake((input: {InstanceId: string}) => ({Status: 'Failed', ResponseCode: 1, StandardOutputContent: `failed on ${input.InstanceId}\n`}))
   }
   const request = {commands: buildPayload('lock', {}), comment: 'c', executionTimeoutSeconds: 60, deliveryTimeoutSeconds: 60}
 
@@ -223,8 +257,19 @@ describe('missing cached scripts', () => {
     const report = parseReport(`${needScriptsLine(sha)}\n`)
     const result = hostResult({
       instanceId: 'i-0aaaaaaaaaaaaaaaa',
-      invocation: {instanceId: 'i-0aaaaaaaaaaaaaaaa', status: 'Success', outcome: 'failed', responseCode: 1, stdout: `${needScriptsLine(sha)}\n`, stderr: '', stdoutTruncated: false},
-      report: {...report, warnings: ['could not install the host scripts: upsc: cannot install host scripts in /opt/upscpro/.upsc/scripts: cannot write chunk 2']},
+      invocation: {
+        instanceId: 'i-0aaaaaaaaaaaaaaaa',
+        status: 'Success',
+        outcome: 'failed',
+        responseCode: 1,
+        stdout: `${needScriptsLine(sha)}\n`,
+        stderr: '',
+        stdoutTruncated: false,
+      },
+      report: {
+        ...report,
+        warnings: ['could not install the host scripts: upsc: cannot install host scripts in /opt/upscpro/.upsc/scripts: cannot write chunk 2'],
+      },
       outputSource: 'invocation',
       missingScripts: sha,
     })

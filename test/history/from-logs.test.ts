@@ -3,7 +3,8 @@ import {describe, expect, it} from 'vitest'
 import {deployStreamMatcher, historiesFromEvents, RECORD_FILTER} from '../../src/history/from-logs.js'
 
 const G = '/aws/ec2/upscpro-stage2-docker'
-const rec = (id: string, startedAt: string, extra = '') => `{"id":"${id}","kind":"deploy","branch":"main","commit":"${'a'.repeat(40)}","startedAt":"${startedAt}","finishedAt":"${startedAt}","outcome":"succeeded"${extra},"schema":1}`
+const rec = (id: string, startedAt: string, extra = '') =>
+  `{"id":"${id}","kind":"deploy","branch":"main","commit":"${'a'.repeat(40)}","startedAt":"${startedAt}","finishedAt":"${startedAt}","outcome":"succeeded"${extra},"schema":1}`
 const event = (stream: string, timestamp: number, message: string) => ({group: G, stream, timestamp, message})
 
 describe('deployStreamMatcher', () => {

@@ -24,7 +24,14 @@ describe('DedupWindow', () => {
 
   it('keeps at most `max` keys and moves safeStart past what it had to forget', () => {
     const seen = new DedupWindow(3)
-    for (const [key, at] of [['a', 10], ['b', 20], ['c', 30], ['d', 40], ['e', 35]] as const) seen.add(key, at)
+    for (const [key, at] of [
+      ['a', 10],
+      ['b', 20],
+      ['c', 30],
+      ['d', 40],
+      ['e', 35],
+    ] as const)
+      seen.add(key, at)
     expect(seen.size).toBe(3)
     expect([seen.has('a'), seen.has('b'), seen.has('c'), seen.has('e')]).toEqual([false, false, true, true])
     expect(seen.safeStart).toBe(21)
@@ -79,7 +86,9 @@ describe('transientReason', () => {
 describe('transientNotice', () => {
   it('says what CloudWatch Logs did and when the next try is', () => {
     expect(transientNotice('throttled', 'ThrottlingException', 1000)).toBe('CloudWatch Logs is throttling requests (ThrottlingException); retrying in 1 s.')
-    expect(transientNotice('unavailable', 'ServiceUnavailableException', 2000)).toBe('CloudWatch Logs is unavailable (ServiceUnavailableException); retrying in 2 s.')
+    expect(transientNotice('unavailable', 'ServiceUnavailableException', 2000)).toBe(
+      'CloudWatch Logs is unavailable (ServiceUnavailableException); retrying in 2 s.',
+    )
     expect(transientNotice('unreachable', 'Error', 30_000)).toBe('CloudWatch Logs cannot be reached (Error); retrying in 30 s.')
   })
 })

@@ -60,7 +60,10 @@ describe('mergeStep', () => {
         if (next) buffers[i] = next
         else done[i] = true
       }
-      held = Math.max(held, buffers.reduce((n, b) => n + b.length, 0))
+      held = Math.max(
+        held,
+        buffers.reduce((n, b) => n + b.length, 0),
+      )
     }
     // Time order throughout; a tie across batches may interleave sources.
     expect(names(out)).toEqual(['c@0', 'a@1', 'b@2', 'b@3', 'a@4', 'c@4', 'c@4', 'a@4', 'a@10', 'a@11', 'b@12', 'c@20'])
@@ -97,7 +100,12 @@ describe('planSlices', () => {
   })
 
   it('never makes a slice shorter than a millisecond', () => {
-    expect(planSlices(0, 1, 1_000_000, 10_000, 0)).toEqual([{start: 1, end: 1}, {start: 2, end: 3}, {start: 4, end: 7}, {start: 8, end: 1_000_000}])
+    expect(planSlices(0, 1, 1_000_000, 10_000, 0)).toEqual([
+      {start: 1, end: 1},
+      {start: 2, end: 3},
+      {start: 4, end: 7},
+      {start: 8, end: 1_000_000},
+    ])
   })
 
   it('measures density from the first event, not from the start of the range', () => {

@@ -82,12 +82,14 @@ describe('planSources', () => {
     ])
   })
 
-  it('with --service, reads that service\'s container stream on each instance (or under the containers alias)', () => {
+  it("with --service, reads that service's container stream on each instance (or under the containers alias)", () => {
     const ids = ['i-0aaaaaaaaaaaaaaa1', 'i-0aaaaaaaaaaaaaaa2']
-    expect(planSources(input({services: ['api'], instanceIds: ids}))).toEqual([{group: GROUP, names: ['i-0aaaaaaaaaaaaaaa1/containers/api', 'i-0aaaaaaaaaaaaaaa2/containers/api']}])
-    expect(planSources(input({services: ['api', 'worker'], instanceIds: ids.slice(0, 1), instancesGiven: true, aliases: {containers: 'ctr/{instance_id}'}}))).toEqual([
-      {group: GROUP, names: ['ctr/i-0aaaaaaaaaaaaaaa1/api', 'ctr/i-0aaaaaaaaaaaaaaa1/worker']},
+    expect(planSources(input({services: ['api'], instanceIds: ids}))).toEqual([
+      {group: GROUP, names: ['i-0aaaaaaaaaaaaaaa1/containers/api', 'i-0aaaaaaaaaaaaaaa2/containers/api']},
     ])
+    expect(
+      planSources(input({services: ['api', 'worker'], instanceIds: ids.slice(0, 1), instancesGiven: true, aliases: {containers: 'ctr/{instance_id}'}})),
+    ).toEqual([{group: GROUP, names: ['ctr/i-0aaaaaaaaaaaaaaa1/api', 'ctr/i-0aaaaaaaaaaaaaaa1/worker']}])
     expect(needsInstances(input({services: ['api']}))).toBe(true)
     expect(() => planSources(input({services: ['api/x']}))).toThrow('--service "api/x" is not a compose service name.')
   })
@@ -152,7 +154,7 @@ describe('labels', () => {
 })
 
 describe('Live Tail identifiers', () => {
-  it('builds a log group ARN in the caller\'s partition', () => {
+  it("builds a log group ARN in the caller's partition", () => {
     expect(logGroupArn('arn:aws:sts::123456789012:assumed-role/ops/me', '123456789012', 'eu-central-1', GROUP)).toBe(
       'arn:aws:logs:eu-central-1:123456789012:log-group:/aws/ec2/upscpro-stage2-docker',
     )
@@ -168,14 +170,34 @@ describe('Live Tail identifiers', () => {
 
 describe('liveStreams', () => {
   it('chooses streams server-side for a single group, by names or by prefixes', () => {
-    expect(liveStreams([{group: '/g', names: ['i-1/deploy']}, {group: '/g', names: ['i-2/deploy']}])).toEqual({streamNames: ['i-1/deploy', 'i-2/deploy']})
-    expect(liveStreams([{group: '/g', prefix: 'app/'}, {group: '/g', prefix: 'i-1/'}])).toEqual({streamPrefixes: ['app/', 'i-1/']})
+    expect(
+      liveStreams([
+        {group: '/g', names: ['i-1/deploy']},
+        {group: '/g', names: ['i-2/deploy']},
+      ]),
+    ).toEqual({streamNames: ['i-1/deploy', 'i-2/deploy']})
+    expect(
+      liveStreams([
+        {group: '/g', prefix: 'app/'},
+        {group: '/g', prefix: 'i-1/'},
+      ]),
+    ).toEqual({streamPrefixes: ['app/', 'i-1/']})
   })
 
   it('asks for every stream with several groups, a whole group, or names and prefixes mixed', () => {
-    expect(liveStreams([{group: '/g', names: ['a']}, {group: '/h', names: ['b']}])).toEqual({})
+    expect(
+      liveStreams([
+        {group: '/g', names: ['a']},
+        {group: '/h', names: ['b']},
+      ]),
+    ).toEqual({})
     expect(liveStreams([{group: '/g', names: ['a']}, {group: '/g'}])).toEqual({})
-    expect(liveStreams([{group: '/g', names: ['a']}, {group: '/g', prefix: 'app/'}])).toEqual({})
+    expect(
+      liveStreams([
+        {group: '/g', names: ['a']},
+        {group: '/g', prefix: 'app/'},
+      ]),
+    ).toEqual({})
   })
 })
 

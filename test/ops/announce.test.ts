@@ -65,7 +65,9 @@ describe('reportOutcome', () => {
   })
 
   it('turns a refused publish into one warning that names the permission; the metrics still go', async () => {
-    snsMock.on(PublishCommand).rejects(awsError('AuthorizationError', 'User: arn:aws:iam::123456789012:user/alice is not authorized to perform: SNS:Publish', 403))
+    snsMock
+      .on(PublishCommand)
+      .rejects(awsError('AuthorizationError', 'User: arn:aws:iam::123456789012:user/alice is not authorized to perform: SNS:Publish', 403))
     const warnings = await reportOutcome(context({notify: {snsTopicArn: TOPIC}}), deploy('failed'))
     expect(warnings).toEqual([
       `notification not sent to ${TOPIC}: AuthorizationError: User: arn:aws:iam::123456789012:user/alice is not authorized to perform: SNS:Publish (the caller needs sns:Publish); the deploy's outcome stands`,

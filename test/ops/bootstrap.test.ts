@@ -27,13 +27,21 @@ describe('bootstrapFiles', () => {
 describe('generateBootstrap', () => {
   it('without --out: the text of the printed files only', () => {
     const result = generateBootstrap('user-data', stage, VERSION, {force: false})
-    expect(result).toEqual({stage: 'stage2', kind: 'user-data', outputs: [{name: 'upsc-user-data.sh.tpl', path: null, bytes: expect.any(Number), text: userDataTemplate(stage, VERSION)}]})
+    expect(result).toEqual({
+      stage: 'stage2',
+      kind: 'user-data',
+      outputs: [{name: 'upsc-user-data.sh.tpl', path: null, bytes: expect.any(Number), text: userDataTemplate(stage, VERSION)}],
+    })
     expect(renderBootstrapText(result)).toBe(userDataTemplate(stage, VERSION))
   })
 
   it('prints several files one after another, each after a comment line naming it', () => {
     const text = renderBootstrapText(generateBootstrap('systemd', stage, VERSION, {force: false}))
-    expect(text.split('\n').filter((l) => l.startsWith('# ==> '))).toEqual(['# ==> upscpro-deploy.service <==', '# ==> upscpro-monitor.service <==', '# ==> upscpro-monitor.timer <=='])
+    expect(text.split('\n').filter((l) => l.startsWith('# ==> '))).toEqual([
+      '# ==> upscpro-deploy.service <==',
+      '# ==> upscpro-monitor.service <==',
+      '# ==> upscpro-monitor.timer <==',
+    ])
   })
 
   it('with --out: writes every file (creating the folder), and refuses to overwrite without --force', () => {
@@ -45,7 +53,9 @@ describe('generateBootstrap', () => {
     expect(renderBootstrapWritten(result)).toContain(`wrote ${join(dir, 'upsc-bootstrap.tf')} (`)
 
     writeFileSync(join(dir, 'upsc-bootstrap.tf'), 'mine')
-    expect(() => generateBootstrap('terraform', stage, VERSION, {out: dir, force: false})).toThrow(expect.objectContaining({code: 'output-exists', exitCode: 2, hint: 'Pass --force to overwrite, or choose another --out folder.'}))
+    expect(() => generateBootstrap('terraform', stage, VERSION, {out: dir, force: false})).toThrow(
+      expect.objectContaining({code: 'output-exists', exitCode: 2, hint: 'Pass --force to overwrite, or choose another --out folder.'}),
+    )
     expect(readFileSync(join(dir, 'upsc-bootstrap.tf'), 'utf8')).toBe('mine')
     generateBootstrap('terraform', stage, VERSION, {out: dir, force: true})
     expect(readFileSync(join(dir, 'upsc-bootstrap.tf'), 'utf8')).toBe(terraformSnippet(stage, VERSION))

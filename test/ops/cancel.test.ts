@@ -4,21 +4,50 @@ import {cancelledHost} from '../../src/ops/cancel.js'
 import type {HostResult} from '../../src/outcome/host-result.js'
 import {renderCancel} from '../../src/render/deploy.js'
 
-const host = (over: Partial<HostResult>): HostResult => ({instanceId: 'i-1', name: 'web', outcome: 'succeeded', exitCode: 0, steps: [], records: [], warnings: [], invocationStatus: 'Success', outputSource: 'invocation', outputTruncated: false, ...over})
+const host = (over: Partial<HostResult>): HostResult => ({
+  instanceId: 'i-1',
+  name: 'web',
+  outcome: 'succeeded',
+  exitCode: 0,
+  steps: [],
+  records: [],
+  warnings: [],
+  invocationStatus: 'Success',
+  outputSource: 'invocation',
+  outputTruncated: false,
+  ...over,
+})
 const holder = {kind: 'deploy', id: 'd-1', branch: 'feature-x', pid: 42, alive: true}
 
 describe('cancelledHost', () => {
   it('graceful: the deploy stopped by itself; branch and commit from its own result', () => {
     const asked = host({result: {action: 'cancel', released: true, holder, message: 'cancelled ...'}})
     const deploy = host({outcome: 'cancelled', exitCode: 130, result: {id: 'd-1', branch: 'feature-x', commit: 'abcdef1234567890', outcome: 'cancelled'}})
-    expect(cancelledHost(asked, undefined, deploy)).toEqual({instanceId: 'i-1', name: 'web', how: 'graceful', deployId: 'd-1', branch: 'feature-x', commit: 'abcdef1234567890', message: 'cancelled ...'})
+    expect(cancelledHost(asked, undefined, deploy)).toEqual({
+      instanceId: 'i-1',
+      name: 'web',
+      how: 'graceful',
+      deployId: 'd-1',
+      branch: 'feature-x',
+      commit: 'abcdef1234567890',
+      message: 'cancelled ...',
+    })
   })
 
   it('forced: killed by CancelCommand, then repaired; the commit from the fetch step when the record has none', () => {
     const asked = host({exitCode: 1, outcome: 'failed', result: {released: false, held: true, holder, message: 'did not stop within 1s'}})
-    const repaired = host({result: {released: true, message: 'd-1 had been killed (CancelCommand): recorded as cancelled'}, records: [{id: 'd-1', branch: 'feature-x', commit: null, outcome: 'cancelled'}]})
+    const repaired = host({
+      result: {released: true, message: 'd-1 had been killed (CancelCommand): recorded as cancelled'},
+      records: [{id: 'd-1', branch: 'feature-x', commit: null, outcome: 'cancelled'}],
+    })
     const deploy = host({outcome: 'cancelled', exitCode: 1, steps: [{name: 'fetch', status: 'ok', seconds: 1, detail: '3a4f2c1b9e0d'}]})
-    expect(cancelledHost(asked, repaired, deploy)).toMatchObject({how: 'forced', deployId: 'd-1', branch: 'feature-x', commit: '3a4f2c1b9e0d', message: 'd-1 had been killed (CancelCommand): recorded as cancelled'})
+    expect(cancelledHost(asked, repaired, deploy)).toMatchObject({
+      how: 'forced',
+      deployId: 'd-1',
+      branch: 'feature-x',
+      commit: '3a4f2c1b9e0d',
+      message: 'd-1 had been killed (CancelCommand): recorded as cancelled',
+    })
   })
 
   it('not running: no run of the command held the lock and it was not cancelled; a pending one cancelled counts as forced', () => {

@@ -23,9 +23,13 @@ describe('doctor checks', () => {
   })
 
   it('simulates the role behind an assumed-role session, and a user as it is', () => {
-    expect(principalArnOf('arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Dev_abc/jane@example.com')).toBe('arn:aws:iam::123456789012:role/AWSReservedSSO_Dev_abc')
+    expect(principalArnOf('arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Dev_abc/jane@example.com')).toBe(
+      'arn:aws:iam::123456789012:role/AWSReservedSSO_Dev_abc',
+    )
     expect(principalArnOf('arn:aws:iam::123456789012:user/jane')).toBe('arn:aws:iam::123456789012:user/jane')
-    expect(parameterArn('aws', 'ap-south-1', '123456789012', '/upscpro/stage2/github-token')).toBe('arn:aws:ssm:ap-south-1:123456789012:parameter/upscpro/stage2/github-token')
+    expect(parameterArn('aws', 'ap-south-1', '123456789012', '/upscpro/stage2/github-token')).toBe(
+      'arn:aws:ssm:ap-south-1:123456789012:parameter/upscpro/stage2/github-token',
+    )
   })
 })
 

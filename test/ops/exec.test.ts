@@ -4,8 +4,17 @@ import {describe, expect, it} from 'vitest'
 
 import type {InvocationResult} from '../../src/aws/run-command.js'
 import {UpscError} from '../../src/errors/upsc-error.js'
-import {checkExecInput, commandStdout, type ExecHostResult, type ExecResult, execExitCode, execHostResult, execPayload, execSettings} from '../../src/ops/exec.js'
-import type {InstanceRun} from '../../src/engine/remote-run.js'
+import {
+  checkExecInput,
+  commandStdout,
+  type ExecHostResult,
+  type ExecResult,
+  execExitCode,
+  execHostResult,
+  execPayload,
+  execSettings,
+} from '../../src/ops/exec.js'
+import type {InstanceRun} from '../../src/engine/follow.js'
 import {ExecOutput, lineText, renderExecSummary} from '../../src/render/exec.js'
 import {MAX_PAYLOAD_BYTES, payloadBytes} from '../../src/remote/payload.js'
 import {parseReportLine} from '../../src/remote/report-lines.js'
@@ -15,7 +24,16 @@ process.env.NO_COLOR = '1'
 function run(inv: Partial<InvocationResult>, outputSource: InstanceRun['outputSource'] = 'cloudwatch'): InstanceRun {
   return {
     instanceId: 'i-0aaaaaaaaaaaaaaaa',
-    invocation: {instanceId: 'i-0aaaaaaaaaaaaaaaa', status: 'Success', outcome: 'succeeded', responseCode: 0, stdout: '', stderr: '', stdoutTruncated: false, ...inv},
+    invocation: {
+      instanceId: 'i-0aaaaaaaaaaaaaaaa',
+      status: 'Success',
+      outcome: 'succeeded',
+      responseCode: 0,
+      stdout: '',
+      stderr: '',
+      stdoutTruncated: false,
+      ...inv,
+    },
     report: {steps: [], warnings: [], records: [], log: []},
     outputSource,
   }
@@ -38,7 +56,9 @@ describe('execSettings', () => {
 
 describe('execPayload', () => {
   it('stays small: lib.sh contributes only what exec.sh reaches', () => {
-    const size = payloadBytes(execPayload({appDir: '/opt/upscpro/upscapp-be'}, {argv: ['docker', 'compose', 'logs', '--tail', '100', 'api'], mergeStderr: true}))
+    const size = payloadBytes(
+      execPayload({appDir: '/opt/upscpro/upscapp-be'}, {argv: ['docker', 'compose', 'logs', '--tail', '100', 'api'], mergeStderr: true}),
+    )
     expect(size).toBeLessThan(4_000)
   })
 
@@ -52,7 +72,11 @@ describe('execPayload', () => {
       }
     })()
     expect(error).toBeInstanceOf(UpscError)
-    expect([error!.code, error!.exitCode, error!.message]).toEqual(['command-too-long', 2, 'The command is too long to send with Run Command (over 16384 bytes with the script).'])
+    expect([error!.code, error!.exitCode, error!.message]).toEqual([
+      'command-too-long',
+      2,
+      'The command is too long to send with Run Command (over 16384 bytes with the script).',
+    ])
   })
 })
 
@@ -66,7 +90,7 @@ describe('commandStdout', () => {
 })
 
 describe('execHostResult', () => {
-  it('a success: exit 0 and the command\'s own stdout', () => {
+  it("a success: exit 0 and the command's own stdout", () => {
     expect(execHostResult(run({stdout: 'ok\n\n::upsc result {"exitCode":0}\n'}), 'web')).toEqual({
       instanceId: 'i-0aaaaaaaaaaaaaaaa',
       name: 'web',
@@ -81,7 +105,7 @@ describe('execHostResult', () => {
     })
   })
 
-  it('a failure keeps the host\'s exit code, whatever it is', () => {
+  it("a failure keeps the host's exit code, whatever it is", () => {
     for (const code of [1, 2, 5, 127, 255]) {
       const r = execHostResult(run({status: 'Failed', outcome: 'failed', responseCode: code, stderr: 'boom\n'}))
       expect([r.outcome, r.exitCode, r.stderr]).toEqual(['failed', code, 'boom\n'])
@@ -93,9 +117,17 @@ describe('execHostResult', () => {
       const r = execHostResult(run(inv))
       return [r.outcome, r.exitCode, r.status]
     }
-    expect(ends({status: 'TimedOut', statusDetails: 'Execution Timed Out', outcome: 'timed-out', responseCode: 137})).toEqual(['timed-out', 124, 'TimedOut (Execution Timed Out)'])
+    expect(ends({status: 'TimedOut', statusDetails: 'Execution Timed Out', outcome: 'timed-out', responseCode: 137})).toEqual([
+      'timed-out',
+      124,
+      'TimedOut (Execution Timed Out)',
+    ])
     expect(ends({status: 'Cancelled', outcome: 'cancelled', responseCode: 137})).toEqual(['cancelled', 130, 'Cancelled'])
-    expect(ends({status: 'TimedOut', statusDetails: 'Delivery Timed Out', outcome: 'delivery-timed-out', responseCode: -1})).toEqual(['unreachable', 4, 'TimedOut (Delivery Timed Out)'])
+    expect(ends({status: 'TimedOut', statusDetails: 'Delivery Timed Out', outcome: 'delivery-timed-out', responseCode: -1})).toEqual([
+      'unreachable',
+      4,
+      'TimedOut (Delivery Timed Out)',
+    ])
     expect(ends({status: 'Undeliverable', outcome: 'undeliverable', responseCode: -1})).toEqual(['unreachable', 4, 'Undeliverable'])
     expect(ends({status: 'InProgress', outcome: 'running', responseCode: -1})).toEqual(['running', 130, 'InProgress'])
   })
@@ -125,14 +157,15 @@ describe('checkExecInput', () => {
   it('bounds the timeout to what Run Command accepts', () => {
     expect(() => checkExecInput(['ls'], 1)).not.toThrow()
     expect(() => checkExecInput(['ls'], 172_800)).not.toThrow()
-    for (const t of [0, 172_801, 1.5]) expect(() => checkExecInput(['ls'], t), String(t)).toThrow('--timeout must be a whole number of seconds from 1 to 172800.')
+    for (const t of [0, 172_801, 1.5])
+      expect(() => checkExecInput(['ls'], t), String(t)).toThrow('--timeout must be a whole number of seconds from 1 to 172800.')
   })
 })
 
 describe('ExecOutput', () => {
   const feed = (out: ExecOutput, id: string, lines: string[]) => lines.flatMap((l) => out.push(id, parseReportLine(l)))
 
-  it('shows one host\'s lines as printed, hiding exec.sh\'s own newline and result line', () => {
+  it("shows one host's lines as printed, hiding exec.sh's own newline and result line", () => {
     const out = new ExecOutput(false)
     expect(feed(out, 'i-1', ['a', '', 'b', '', '', '::upsc result {"exitCode":0}'])).toEqual(['a', '', 'b', ''])
     expect(out.flush()).toEqual([])
@@ -157,7 +190,7 @@ describe('ExecOutput', () => {
   })
 
   it('lineText gives back log lines unchanged', () => {
-    expect(lineText(parseReportLine('  spaced  $(x) \'q\''))).toBe('  spaced  $(x) \'q\'')
+    expect(lineText(parseReportLine("  spaced  $(x) 'q'"))).toBe("  spaced  $(x) 'q'")
   })
 })
 
@@ -191,7 +224,9 @@ describe('renderExecSummary', () => {
   })
 
   it('names the exit code of one host that failed', () => {
-    expect(renderExecSummary(result([host({outcome: 'failed', exitCode: 7, status: 'Failed'})]), {timeoutSeconds: 600})).toBe('web (i-0aaaaaaaaaaaaaaaa): exit 7\nRun Command id: c-1')
+    expect(renderExecSummary(result([host({outcome: 'failed', exitCode: 7, status: 'Failed'})]), {timeoutSeconds: 600})).toBe(
+      'web (i-0aaaaaaaaaaaaaaaa): exit 7\nRun Command id: c-1',
+    )
   })
 
   it('says a timeout is one', () => {
@@ -202,7 +237,10 @@ describe('renderExecSummary', () => {
 
   it('tables several hosts, with the stderr the host could not merge', () => {
     const text = renderExecSummary(
-      result([host({}), host({instanceId: 'i-0bbbbbbbbbbbbbbbb', outcome: 'failed', exitCode: 70, status: 'Failed', stderr: 'upsc: could not decode the script payload\n'})]),
+      result([
+        host({}),
+        host({instanceId: 'i-0bbbbbbbbbbbbbbbb', outcome: 'failed', exitCode: 70, status: 'Failed', stderr: 'upsc: could not decode the script payload\n'}),
+      ]),
       {timeoutSeconds: 600},
     )
     expect(text).toBe(
@@ -219,8 +257,8 @@ describe('renderExecSummary', () => {
   })
 
   it('says when Ctrl-C cancelled the command', () => {
-    expect(renderExecSummary(result([host({outcome: 'cancelled', exitCode: 130, status: 'Cancelled'})], {interrupted: true, exitCode: 130}), {timeoutSeconds: 600})).toBe(
-      'web (i-0aaaaaaaaaaaaaaaa): cancelled (exit 130)\nInterrupted: the command was cancelled on the hosts.\nRun Command id: c-1',
-    )
+    expect(
+      renderExecSummary(result([host({outcome: 'cancelled', exitCode: 130, status: 'Cancelled'})], {interrupted: true, exitCode: 130}), {timeoutSeconds: 600}),
+    ).toBe('web (i-0aaaaaaaaaaaaaaaa): cancelled (exit 130)\nInterrupted: the command was cancelled on the hosts.\nRun Command id: c-1')
   })
 })

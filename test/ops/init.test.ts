@@ -15,7 +15,7 @@ describe('init choices', () => {
     expect(selectorFor([])).toBeUndefined()
   })
 
-  it('proposes the stage\'s conventional instance, else the first', () => {
+  it("proposes the stage's conventional instance, else the first", () => {
     expect(likelyInstance([b, a], 'stage2')).toBe(1)
     expect(likelyInstance([b, a], 'prod')).toBe(0)
   })

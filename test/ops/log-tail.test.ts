@@ -99,7 +99,15 @@ describe('printing a range', () => {
     expect(out.messages()).toEqual(Array.from({length: 25_000}, (_, i) => `e${i}`))
     // The prefix is sent for the service and checked here for moto, which ignores it.
     expect(out.messages()).not.toContain('not selected')
-    expect(fake.calls[0]).toEqual({logGroupName: G, startTime: 1000, endTime: 99_999, filterPattern: 'e', interleaved: true, limit: 4000, logStreamNamePrefix: 'app/'})
+    expect(fake.calls[0]).toEqual({
+      logGroupName: G,
+      startTime: 1000,
+      endTime: 99_999,
+      filterPattern: 'e',
+      interleaved: true,
+      limit: 4000,
+      logStreamNamePrefix: 'app/',
+    })
     // Page by page: no batch is bigger than a page.
     expect(Math.max(...out.batches.map((b) => b.length))).toBeLessThanOrEqual(4000)
   })
@@ -179,7 +187,11 @@ describe('waiting out throttling', () => {
     await vi.advanceTimersByTimeAsync(0)
     expect(out.messages()).toEqual(['before'])
 
-    fake.failures = [awsError('ThrottlingException', 'Rate exceeded'), Object.assign(new Error('read ECONNRESET'), {code: 'ECONNRESET'}), awsError('ThrottlingException')]
+    fake.failures = [
+      awsError('ThrottlingException', 'Rate exceeded'),
+      Object.assign(new Error('read ECONNRESET'), {code: 'ECONNRESET'}),
+      awsError('ThrottlingException'),
+    ]
     fake.put(G, 's', 1_000_100, 'during')
     await vi.advanceTimersByTimeAsync(10_000)
     expect(out.notices).toEqual([
@@ -196,7 +208,7 @@ describe('waiting out throttling', () => {
     await expect(done).resolves.toEqual({events: 3, mode: 'poll'})
   })
 
-  it('leaves a range\'s retries to the SDK: throttling that outlasted them is an AWS access error (exit 3), with no retry of its own', async () => {
+  it("leaves a range's retries to the SDK: throttling that outlasted them is an AWS access error (exit 3), with no retry of its own", async () => {
     // The mocked client has no retry middleware: one throttled answer stands for the SDK's retries spent
     // (test/aws/log-events.test.ts shows the real client retrying).
     fake.failures = Array.from({length: 6}, () => awsError('ThrottlingException'))
@@ -303,8 +315,18 @@ describe('Live Tail', () => {
     let request: unknown
     async function* stream(): AsyncGenerator<StartLiveTailResponseStream> {
       yield {sessionStart: {sessionId: 's-1'}}
-      yield {sessionUpdate: {sessionMetadata: {sampled: false}, sessionResults: [liveEvent('app/api', now - 10, 'at the switch'), liveEvent('app/api', now + 5, 'live 1')]}}
-      yield {sessionUpdate: {sessionMetadata: {sampled: true}, sessionResults: [liveEvent('other/x', now + 6, 'not selected'), liveEvent('app/api', now + 7, 'live 2')]}}
+      yield {
+        sessionUpdate: {
+          sessionMetadata: {sampled: false},
+          sessionResults: [liveEvent('app/api', now - 10, 'at the switch'), liveEvent('app/api', now + 5, 'live 1')],
+        },
+      }
+      yield {
+        sessionUpdate: {
+          sessionMetadata: {sampled: true},
+          sessionResults: [liveEvent('other/x', now + 6, 'not selected'), liveEvent('app/api', now + 7, 'live 2')],
+        },
+      }
       yield {SessionTimeoutException: {message: 'Session timed out after 3 hours'}}
     }
     logsMock.on(StartLiveTailCommand).callsFake((input: unknown) => {
@@ -320,7 +342,12 @@ describe('Live Tail', () => {
       if (text.startsWith('Live Tail ended')) setTimeout(() => stop.abort(), 300)
     }
     const arn = `arn:aws:logs:eu-central-1:123456789012:log-group:${G}`
-    const summary = await tailLogs(client(), {sources: [{group: G, prefix: 'app/'}], start: now - 300_000, follow: true, live: {groupArns: [arn]}}, out.sink, stop.signal)
+    const summary = await tailLogs(
+      client(),
+      {sources: [{group: G, prefix: 'app/'}], start: now - 300_000, follow: true, live: {groupArns: [arn]}},
+      out.sink,
+      stop.signal,
+    )
     expect(request).toEqual({logGroupIdentifiers: [arn], logStreamNamePrefixes: ['app/']})
     expect(out.messages()).toEqual(['from the range', 'at the switch', 'live 1', 'live 2'])
     expect(out.notices).toEqual([

@@ -142,7 +142,7 @@ describe('buildReport', () => {
     expect(h!.logsCommand).toMatch(/--since 2026-11-28T18:11:00Z$/)
   })
 
-  it('takes each host\'s own Run Command (a rollback sends one per target)', () => {
+  it("takes each host's own Run Command (a rollback sends one per target)", () => {
     const report = buildReport(deployInput([host(), host({instanceId: I2})], {kind: 'rollback', commandIdOf: (id) => (id === I1 ? 'c-1' : 'c-2')}))!
     expect(report.commandIds).toEqual(['c-1', 'c-2'])
     expect(report.hosts.map((h) => h.logsCommand?.split(' ')[7])).toEqual([`c-1/${I1}/aws-runShellScript/stdout`, `c-2/${I2}/aws-runShellScript/stdout`])
@@ -160,8 +160,20 @@ describe('logsCommand', () => {
 describe('metricData', () => {
   const stage = [{Name: 'Stage', Value: 'stage2'}]
   const perHost = [...stage, {Name: 'InstanceId', Value: I1}]
-  const count = (MetricName: string, Value: number, Dimensions = stage) => ({MetricName, Dimensions, Value, Unit: 'Count', Timestamp: new Date('2026-11-28T18:12:30Z')})
-  const secs = (MetricName: string, Value: number, Dimensions = stage) => ({MetricName, Dimensions, Value, Unit: 'Seconds', Timestamp: new Date('2026-11-28T18:12:30Z')})
+  const count = (MetricName: string, Value: number, Dimensions = stage) => ({
+    MetricName,
+    Dimensions,
+    Value,
+    Unit: 'Count',
+    Timestamp: new Date('2026-11-28T18:12:30Z'),
+  })
+  const secs = (MetricName: string, Value: number, Dimensions = stage) => ({
+    MetricName,
+    Dimensions,
+    Value,
+    Unit: 'Seconds',
+    Timestamp: new Date('2026-11-28T18:12:30Z'),
+  })
 
   it('a deploy: outcome counts (0 or 1) by stage and by host, durations by stage and by host', () => {
     expect(metricData(rolledBack)).toEqual([
@@ -200,19 +212,33 @@ describe('shouldNotify', () => {
 
 describe('notificationSubject', () => {
   const failedHost = (overrides: Partial<HostResult> = {}) =>
-    host({outcome: 'failed', exitCode: 1, reason: 'the build failed', result: {branch: 'build-fails', commit: COMMIT, failedStep: 'build', durationSeconds: 12}, ...overrides})
+    host({
+      outcome: 'failed',
+      exitCode: 1,
+      reason: 'the build failed',
+      result: {branch: 'build-fails', commit: COMMIT, failedStep: 'build', durationSeconds: 12},
+      ...overrides,
+    })
 
   it('says what happened, on which stage, to which branch and commit', () => {
     expect(notificationSubject(rolledBack)).toBe('[upsc] stage2: deploy of feature-x @ 3a4f2c1 failed at health, rolled back')
-    expect(notificationSubject(buildReport(deployInput([failedHost()], {branch: 'build-fails', exitCode: 1}))!)).toBe('[upsc] stage2: deploy of build-fails @ 3a4f2c1 FAILED at build')
+    expect(notificationSubject(buildReport(deployInput([failedHost()], {branch: 'build-fails', exitCode: 1}))!)).toBe(
+      '[upsc] stage2: deploy of build-fails @ 3a4f2c1 FAILED at build',
+    )
     expect(notificationSubject(buildReport(deployInput([host()], {exitCode: 0}))!)).toBe('[upsc] stage2: deployed feature-x @ 3a4f2c1')
-    expect(notificationSubject(buildReport(deployInput([host()], {kind: 'rollback', branch: undefined, exitCode: 0}))!)).toBe('[upsc] stage2: rolled back to feature-x @ 3a4f2c1')
-    expect(notificationSubject(buildReport(deployInput([failedHost()], {kind: 'rollback', branch: undefined, exitCode: 1}))!)).toBe('[upsc] stage2: rollback to build-fails @ 3a4f2c1 FAILED at build')
+    expect(notificationSubject(buildReport(deployInput([host()], {kind: 'rollback', branch: undefined, exitCode: 0}))!)).toBe(
+      '[upsc] stage2: rolled back to feature-x @ 3a4f2c1',
+    )
+    expect(notificationSubject(buildReport(deployInput([failedHost()], {kind: 'rollback', branch: undefined, exitCode: 1}))!)).toBe(
+      '[upsc] stage2: rollback to build-fails @ 3a4f2c1 FAILED at build',
+    )
   })
 
   it('names the share of hosts when only some failed, and copes with an unknown commit', () => {
     const noCommit = failedHost({instanceId: I2, result: {branch: 'feature-x', failedStep: 'fetch'}})
-    expect(notificationSubject(buildReport(deployInput([host(), noCommit], {exitCode: 1}))!)).toBe('[upsc] stage2: deploy of feature-x @ 3a4f2c1 FAILED at fetch on 1 of 2 hosts')
+    expect(notificationSubject(buildReport(deployInput([host(), noCommit], {exitCode: 1}))!)).toBe(
+      '[upsc] stage2: deploy of feature-x @ 3a4f2c1 FAILED at fetch on 1 of 2 hosts',
+    )
     expect(notificationSubject(buildReport(deployInput([noCommit], {exitCode: 1}))!)).toBe('[upsc] stage2: deploy of feature-x FAILED at fetch')
   })
 
@@ -242,7 +268,7 @@ describe('notificationMessage', () => {
         `Commit:    ${COMMIT}`,
         `Who:       ${CALLER}`,
         'Outcome:   rolled back (the new version failed; the previous version serves again)',
-        'Duration:  52.4s',
+        'Duration:  52s',
         'When:      2026-11-28T18:12:30Z',
         'Deploy id: d-20261128T181137-1a2b3c4d',
         `Command:   ${CMD}`,
@@ -251,7 +277,7 @@ describe('notificationMessage', () => {
         '  Failed step: health',
         `  Reason:      ${REASON}`,
         '  Next:        9f8e7d6c5b4a serves again; fix and deploy again',
-        '  Duration:    52.4s',
+        '  Duration:    52s',
         `  Output:      upsc logs --stage stage2 --group /aws/ssm/AWS-RunShellScript --stream ${CMD}/${I1}/aws-runShellScript/stdout --since 2026-11-28T18:10:37Z`,
         '',
       ].join('\n'),
@@ -261,7 +287,15 @@ describe('notificationMessage', () => {
   it('for a success: no reason, and minutes for long durations; commits that differ per host are named', () => {
     const other = host({instanceId: I2, name: undefined, result: {branch: 'feature-x', commit: PREVIOUS, durationSeconds: 125}})
     const text = notificationMessage(buildReport(deployInput([host(), other], {exitCode: 0}))!)
-    expect(text.split('\n').slice(0, 7)).toEqual(['upsc deploy on stage2: SUCCEEDED (exit 0)', '', 'Stage:     stage2', 'Branch:    feature-x', `Commit:    ${COMMIT}`, `Who:       ${CALLER}`, 'Outcome:   succeeded'])
+    expect(text.split('\n').slice(0, 7)).toEqual([
+      'upsc deploy on stage2: SUCCEEDED (exit 0)',
+      '',
+      'Stage:     stage2',
+      'Branch:    feature-x',
+      `Commit:    ${COMMIT}`,
+      `Who:       ${CALLER}`,
+      'Outcome:   succeeded',
+    ])
     expect(text).toContain('\nDuration:  2m 5s (longest host)\n')
     expect(text).toContain(`\nHost ${I2}: succeeded\n  Commit:      ${PREVIOUS}\n  Duration:    2m 5s\n`)
     expect(text).not.toContain('Reason:')
@@ -318,7 +352,9 @@ describe('sendFailure', () => {
     expect(sendFailure({name: 'AuthorizationError', message: 'User: arn:x is not authorized\nto perform: SNS:Publish'}, 'sns:Publish')).toBe(
       'AuthorizationError: User: arn:x is not authorized to perform: SNS:Publish (the caller needs sns:Publish)',
     )
-    expect(sendFailure({name: 'NotFoundException', message: 'Topic does not exist', $metadata: {httpStatusCode: 404}}, 'sns:Publish')).toBe('NotFoundException: Topic does not exist')
+    expect(sendFailure({name: 'NotFoundException', message: 'Topic does not exist', $metadata: {httpStatusCode: 404}}, 'sns:Publish')).toBe(
+      'NotFoundException: Topic does not exist',
+    )
     expect(sendFailure({name: 'TimeoutError', message: 'The operation was aborted due to timeout'}, 'cloudwatch:PutMetricData')).toBe('no answer within 15s')
   })
 })

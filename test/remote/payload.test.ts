@@ -35,7 +35,11 @@ function runPayload(commands: string[]): string {
 
 describe('buildPayload', () => {
   it('exports settings, then runs lib.sh and the entry script decoded on the host', () => {
-    const commands = buildPayload('probe', {UPSC_BRANCH: "it's $(id)", UPSC_COUNT: 3, UPSC_FLAG: true, UPSC_SKIP: undefined}, fakeScripts('say "$UPSC_BRANCH|$UPSC_COUNT|$UPSC_FLAG|${UPSC_SKIP-unset}"'))
+    const commands = buildPayload(
+      'probe',
+      {UPSC_BRANCH: "it's $(id)", UPSC_COUNT: 3, UPSC_FLAG: true, UPSC_SKIP: undefined},
+      fakeScripts('say "$UPSC_BRANCH|$UPSC_COUNT|$UPSC_FLAG|${UPSC_SKIP-unset}"'),
+    )
     const program = decodePayload(commands)
     expect(program).toContain("export UPSC_BRANCH='it'\\''s $(id)'")
     expect(program).not.toContain('export UPSC_SKIP')
@@ -89,7 +93,9 @@ describe('buildPayload', () => {
     for (let i = 1; i <= 8; i++)
       Object.assign(settings, {
         [`UPSC_HC_${i}_NAME`]: `service-${i}-readiness`,
-        ...(i % 2 ? {[`UPSC_HC_${i}_URL`]: `http://localhost:80${i}0/api/v1/health/ready?deep=true`} : {[`UPSC_HC_${i}_SERVICE`]: `worker-${i}`, [`UPSC_HC_${i}_PORT`]: 8000 + i, [`UPSC_HC_${i}_PATH`]: '/internal/health/live'}),
+        ...(i % 2
+          ? {[`UPSC_HC_${i}_URL`]: `http://localhost:80${i}0/api/v1/health/ready?deep=true`}
+          : {[`UPSC_HC_${i}_SERVICE`]: `worker-${i}`, [`UPSC_HC_${i}_PORT`]: 8000 + i, [`UPSC_HC_${i}_PATH`]: '/internal/health/live'}),
         [`UPSC_HC_${i}_EXPECT`]: 200,
       })
     const sizes: Record<string, number> = {}
@@ -102,7 +108,10 @@ describe('buildPayload', () => {
     for (const [name, size] of Object.entries(sizes)) expect(size, name).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES - HEADROOM_BYTES)
     expect(HEADROOM_BYTES).toBeGreaterThanOrEqual(2048)
     // status's probe stays one round trip: its scripts travel inline (status does not install them).
-    expect(cachedScripts(buildPayload('probe', settings)), 'probe.sh + lib.sh must travel inline: upsc status sends the probe without the script cache').toBeUndefined()
+    expect(
+      cachedScripts(buildPayload('probe', settings)),
+      'probe.sh + lib.sh must travel inline: upsc status sends the probe without the script cache',
+    ).toBeUndefined()
   })
 
   it('refuses a payload over the limit with a clear error', () => {
@@ -115,7 +124,10 @@ describe('buildPayload', () => {
 describe('the script cache', () => {
   // A library too random to compress: its bundle cannot travel inline.
   const bigLib = `big() { :; }\n${Array.from({length: 300}, (_, i) => `# ${sha256(String(i)).repeat(2)}\nv${i}=${sha256(`v${i}`)}`).join('\n')}`
-  const reader = (entry: string, lib = bigLib) => (name: string) => (name === 'lib' ? lib : name === 'loader' || name === 'install' ? readScript(name) : entry)
+  const reader =
+    (entry: string, lib = bigLib) =>
+    (name: string) =>
+      name === 'lib' ? lib : name === 'loader' || name === 'install' ? readScript(name) : entry
   const read = reader('printf "%s\\n" "ran $UPSC_BRANCH"')
   const loader = `${compactScript(readScript('loader'))}\n`
   const bundle = scriptBundle('deploy', read)

@@ -30,7 +30,9 @@ describe('parseReportLine', () => {
 
 describe('parseReport', () => {
   it('splits a whole output', () => {
-    const report = parseReport(['::upsc step fetch start', 'Fetching origin', '::upsc step fetch ok 1.5s 3a4f2c1', '::upsc result {"outcome":"succeeded"}', ''].join('\n'))
+    const report = parseReport(
+      ['::upsc step fetch start', 'Fetching origin', '::upsc step fetch ok 1.5s 3a4f2c1', '::upsc result {"outcome":"succeeded"}', ''].join('\n'),
+    )
     expect(report.steps.map((s) => `${s.name}:${s.status}`)).toEqual(['fetch:start', 'fetch:ok'])
     expect(report.log).toEqual(['Fetching origin'])
     expect(report.result).toEqual({outcome: 'succeeded'})
@@ -54,7 +56,13 @@ describe('the run nonce: output cannot forge a step or a result', () => {
   })
 
   it('without a known nonce (--attach), the first tagged line sets it: the script prints it before running anything', () => {
-    const output = ['::upsc.ab12 step lock start', '::upsc.ab12 step build start', forged, '::upsc.zz99 result {"outcome":"succeeded"}', '::upsc.ab12 result {"outcome":"rolled-back"}'].join('\n')
+    const output = [
+      '::upsc.ab12 step lock start',
+      '::upsc.ab12 step build start',
+      forged,
+      '::upsc.zz99 result {"outcome":"succeeded"}',
+      '::upsc.ab12 result {"outcome":"rolled-back"}',
+    ].join('\n')
     const report = parseReport(output)
     expect(report.result).toEqual({outcome: 'rolled-back'})
     expect(report.log).toEqual([forged, '::upsc.zz99 result {"outcome":"succeeded"}'])

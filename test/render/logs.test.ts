@@ -6,7 +6,15 @@ import {colourLevel, createLogRenderer, labelColour, renderNoEvents} from '../..
 const G = '/aws/ec2/upscpro-stage2-docker'
 const SSM = '/aws/ssm/AWS-RunShellScript'
 const at = Date.UTC(2026, 10, 28, 18, 0, 1, 123)
-const e = (over: Partial<LogEvent> = {}): LogEvent => ({group: G, stream: 'i-0abc/deploy', timestamp: at, message: 'building api\n', eventId: '3701', ingestionTime: at + 40, ...over})
+const e = (over: Partial<LogEvent> = {}): LogEvent => ({
+  group: G,
+  stream: 'i-0abc/deploy',
+  timestamp: at,
+  message: 'building api\n',
+  eventId: '3701',
+  ingestionTime: at + 40,
+  ...over,
+})
 
 describe('short format', () => {
   it('prints the time of day, the stream and the message without its newline', () => {
@@ -49,7 +57,9 @@ describe('detailed format', () => {
 
   it('colours the stream like the short format colours its label', () => {
     const r = createLogRenderer({format: 'detailed', colourLevel: 1, groups: [G]})
-    expect(r.line(e())).toBe('\u001B[2m2026-11-28T18:00:01.123Z\u001B[22m \u001B[2m/aws/ec2/upscpro-stage2-docker\u001B[22m \u001B[95mi-0abc/deploy\u001B[39m building api')
+    expect(r.line(e())).toBe(
+      '\u001B[2m2026-11-28T18:00:01.123Z\u001B[22m \u001B[2m/aws/ec2/upscpro-stage2-docker\u001B[22m \u001B[95mi-0abc/deploy\u001B[39m building api',
+    )
   })
 })
 

@@ -22,9 +22,16 @@ describe('blueGreenChecks', () => {
   })
 
   it('fails the proxy when it is down, or answers from the wrong colour or with a server error', () => {
-    expect(blueGreenChecks({...live, proxy: {running: false, ports: []}})[1]).toMatchObject({verdict: 'fail', detail: 'nginx is not running: the public ports are closed (upsc deploy starts it)'})
-    expect(blueGreenChecks({...live, proxy: {running: true, ports: [{service: 'api', port: 8000, status: 200, colour: 'blue'}]}})[1]).toMatchObject({verdict: 'fail'})
-    expect(blueGreenChecks({...live, proxy: {running: true, ports: [{service: 'api', port: 8000, status: 502, colour: 'green'}]}})[1]).toMatchObject({verdict: 'fail'})
+    expect(blueGreenChecks({...live, proxy: {running: false, ports: []}})[1]).toMatchObject({
+      verdict: 'fail',
+      detail: 'nginx is not running: the public ports are closed (upsc deploy starts it)',
+    })
+    expect(blueGreenChecks({...live, proxy: {running: true, ports: [{service: 'api', port: 8000, status: 200, colour: 'blue'}]}})[1]).toMatchObject({
+      verdict: 'fail',
+    })
+    expect(blueGreenChecks({...live, proxy: {running: true, ports: [{service: 'api', port: 8000, status: 502, colour: 'green'}]}})[1]).toMatchObject({
+      verdict: 'fail',
+    })
   })
 
   it('says the idle colour is stopped, and warns before the first blueGreen deploy', () => {

@@ -2,7 +2,8 @@ import {describe, expect, it} from 'vitest'
 
 import {parseConfig, selectStage} from '../../src/config/load.js'
 import {renderStatus} from '../../src/render/status.js'
-import {evaluateInstance, formatBytes, formatDuration, summarize} from '../../src/status/evaluate.js'
+import {evaluateInstance, formatBytes, summarize} from '../../src/status/evaluate.js'
+import {formatDuration} from '../../src/util/duration.js'
 import type {InstanceFacts, ProbeDocument} from '../../src/status/types.js'
 
 const stage = selectStage(parseConfig(JSON.stringify({stages: {stage2: {region: 'eu-central-1'}}}), 'f.json'))
@@ -74,7 +75,10 @@ describe('evaluateInstance', () => {
     const status = evaluateInstance(facts({probe}), stage, now)
     expect(status.verdict).toBe('fail')
     expect(status.checks.find((c) => c.id === 'service.api')).toMatchObject({verdict: 'fail', detail: 'running, unhealthy, 3 restart(s)'})
-    expect(status.checks.find((c) => c.id === 'health.api')).toMatchObject({verdict: 'fail', detail: 'HTTP 500 in 4 ms, expected 200 (http://localhost:8000/health)'})
+    expect(status.checks.find((c) => c.id === 'health.api')).toMatchObject({
+      verdict: 'fail',
+      detail: 'HTTP 500 in 4 ms, expected 200 (http://localhost:8000/health)',
+    })
   })
 
   it('fails a stopped instance without host checks', () => {
@@ -88,7 +92,10 @@ describe('evaluateInstance', () => {
   })
 
   it('fails, naming both commits, when the checkout is not what runs (current.json)', () => {
-    const probe: ProbeDocument = {...healthyProbe, repo: {present: true, branch: null, commit: '1111111111111111aaaa', running: '2222222222222222bbbb', clean: true}}
+    const probe: ProbeDocument = {
+      ...healthyProbe,
+      repo: {present: true, branch: null, commit: '1111111111111111aaaa', running: '2222222222222222bbbb', clean: true},
+    }
     const status = evaluateInstance(facts({probe}), stage, now)
     expect(status.verdict).toBe('fail')
     expect(status.checks.find((c) => c.id === 'repo')).toMatchObject({
@@ -100,9 +107,19 @@ describe('evaluateInstance', () => {
   })
 
   it('warns on stale or missing logs, a dirty checkout and low disk', () => {
-    const probe: ProbeDocument = {...healthyProbe, repo: {present: true, branch: 'main', commit: 'abcdef1', clean: false}, host: {...healthyProbe.host, diskFreePercent: 5}}
+    const probe: ProbeDocument = {
+      ...healthyProbe,
+      repo: {present: true, branch: 'main', commit: 'abcdef1', clean: false},
+      host: {...healthyProbe.host, diskFreePercent: 5},
+    }
     const status = evaluateInstance(
-      facts({probe, logStreams: [{alias: 'deploy', stream: 's'}, {alias: 'user-data', stream: 'u', lastEventAt: '2026-11-25T00:00:00Z'}]}),
+      facts({
+        probe,
+        logStreams: [
+          {alias: 'deploy', stream: 's'},
+          {alias: 'user-data', stream: 'u', lastEventAt: '2026-11-25T00:00:00Z'},
+        ],
+      }),
       stage,
       now,
     )
@@ -111,15 +128,28 @@ describe('evaluateInstance', () => {
   })
 
   it('warns about untracked files a build may pick up, naming the first ones', () => {
-    const probe: ProbeDocument = {...healthyProbe, repo: {present: true, branch: 'main', commit: 'abcdef1', clean: true, untracked: ['.env', 'notes.txt'], untrackedCount: 7}}
+    const probe: ProbeDocument = {
+      ...healthyProbe,
+      repo: {present: true, branch: 'main', commit: 'abcdef1', clean: true, untracked: ['.env', 'notes.txt'], untrackedCount: 7},
+    }
     const status = evaluateInstance(facts({probe}), stage, now)
-    expect(status.checks.find((c) => c.id === 'repo.untracked')).toMatchObject({verdict: 'warn', detail: '7 not in .gitignore, may change the build: .env, notes.txt, ...'})
+    expect(status.checks.find((c) => c.id === 'repo.untracked')).toMatchObject({
+      verdict: 'warn',
+      detail: '7 not in .gitignore, may change the build: .env, notes.txt, ...',
+    })
     const none = evaluateInstance(facts({probe: {...probe, repo: {...probe.repo!, untracked: [], untrackedCount: 0}}}), stage, now)
     expect(none.checks.find((c) => c.id === 'repo.untracked')).toBeUndefined()
   })
 
-  it('shows the monitor\'s last check, restarts per service in 24 h and the last recovery', () => {
-    const monitor = {checkedAt: '2026-11-28T17:58:00Z', outcome: 'healthy', detail: null, restarts24h: {worker: 2, api: 1}, lastRecoveryAt: '2026-11-28T15:00:00Z', openIncidents: []}
+  it("shows the monitor's last check, restarts per service in 24 h and the last recovery", () => {
+    const monitor = {
+      checkedAt: '2026-11-28T17:58:00Z',
+      outcome: 'healthy',
+      detail: null,
+      restarts24h: {worker: 2, api: 1},
+      lastRecoveryAt: '2026-11-28T15:00:00Z',
+      openIncidents: [],
+    }
     const status = evaluateInstance(facts({probe: {...healthyProbe, monitor}}), stage, now)
     expect(status.checks.filter((c) => c.id.startsWith('monitor.')).map((c) => [c.id, c.label, c.verdict, c.detail])).toEqual([
       ['monitor.last', 'Monitor', 'ok', 'last check 2m ago: healthy'],
@@ -130,7 +160,13 @@ describe('evaluateInstance', () => {
   })
 
   it('warns on a restart loop, and on a monitor that has not run within twice its period', () => {
-    const monitor = {checkedAt: '2026-11-28T17:53:59Z', outcome: 'recovered', detail: 'restarted worker', restarts24h: {worker: 7}, openIncidents: ['restart-worker', 'loop-worker']}
+    const monitor = {
+      checkedAt: '2026-11-28T17:53:59Z',
+      outcome: 'recovered',
+      detail: 'restarted worker',
+      restarts24h: {worker: 7},
+      openIncidents: ['restart-worker', 'loop-worker'],
+    }
     const status = evaluateInstance(facts({probe: {...healthyProbe, monitor}}), stage, now)
     expect(status.checks.filter((c) => c.id.startsWith('monitor.')).map((c) => [c.id, c.verdict, c.detail])).toEqual([
       ['monitor.last', 'warn', 'last check 6m ago (runs every 3m): see systemctl status upscpro-monitor.timer'],
@@ -172,7 +208,12 @@ describe('summarize and renderStatus', () => {
 
 describe('formatting', () => {
   it('formats durations and sizes', () => {
-    expect([formatDuration(5), formatDuration(125), formatDuration(3 * 3600 + 60), formatDuration(2 * 86_400 + 3600)]).toEqual(['5s', '2m', '3h01m', '2d1h'])
+    expect([formatDuration(5, 'age'), formatDuration(125, 'age'), formatDuration(3 * 3600 + 60, 'age'), formatDuration(2 * 86_400 + 3600, 'age')]).toEqual([
+      '5s',
+      '2m',
+      '3h01m',
+      '2d1h',
+    ])
     expect([formatBytes(512), formatBytes(1536), formatBytes(50 * 1024 ** 3)]).toEqual(['512 B', '1.5 KiB', '50 GiB'])
   })
 })

@@ -1,10 +1,10 @@
 // A sandbox host: a temp folder standing for one EC2 host, with the app checkout, UPSC_HOME,
 // a bare "GitHub" origin with test branches, and the state of the fake docker/systemctl.
 // Remote scripts run against it with UPSC_ROOT=<root> and fake-bin first on PATH.
-import { execFileSync, spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {execFileSync, spawn} from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {
   buildCount,
   containerAlive,
@@ -16,14 +16,14 @@ import {
   stopDaemon,
   updateState,
   writeDaemon,
-} from './fakes/docker-state.js';
-import { ORIGIN_URL } from './fakes/git-origin.js';
-import { cleanupOnExit, findProcesses, killGroup, readJson, withFileLock, writeJson } from './util.js';
+} from './fakes/docker-state.js'
+import {ORIGIN_URL} from './fakes/git-origin.js'
+import {cleanupOnExit, findProcesses, killGroup, readJson, withFileLock, writeJson} from './util.js'
 
-export const FAKE_BIN = fileURLToPath(new URL('./fake-bin', import.meta.url));
-export const APP_DIR = '/opt/upscpro/upscapp-be';
-export const UPSC_HOME = '/opt/upscpro/.upsc';
-export { ORIGIN_URL };
+export const FAKE_BIN = fileURLToPath(new URL('./fake-bin', import.meta.url))
+export const APP_DIR = '/opt/upscpro/upscapp-be'
+export const UPSC_HOME = '/opt/upscpro/.upsc'
+export {ORIGIN_URL}
 
 /** The app's compose file. JSON is valid YAML, so real compose accepts it too. */
 const COMPOSE = {
@@ -32,7 +32,7 @@ const COMPOSE = {
       build: './app',
       ports: ['8000:8000'],
       // The app's settings (written from the envParameter); optional, as compose 2.24+ allows.
-      env_file: [{ path: '.env', required: false }],
+      env_file: [{path: '.env', required: false}],
       restart: 'unless-stopped',
       healthcheck: {
         test: ['CMD', 'curl', '-fsS', 'http://localhost:8000/health'],
@@ -42,9 +42,9 @@ const COMPOSE = {
         start_period: '1s',
       },
     },
-    worker: { build: './app', restart: 'unless-stopped' },
+    worker: {build: './app', restart: 'unless-stopped'},
   },
-};
+}
 
 /** @typedef {Record<string, string | null>} FileSet  repo-relative path -> content (null = delete) */
 
@@ -53,21 +53,22 @@ function baseFiles() {
   return {
     'docker-compose.yml': `${JSON.stringify(COMPOSE, null, 2)}\n`,
     'docker-build.sh': '#!/usr/bin/env bash\n# The configured build command of this app.\nset -euo pipefail\nexec docker compose build "$@"\n',
-    'app/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN test ! -f BUILD_FAIL\nCMD ["python", "-m", "uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8000"]\n',
+    'app/Dockerfile':
+      'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN test ! -f BUILD_FAIL\nCMD ["python", "-m", "uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8000"]\n',
     'app/health': '200\n',
     'app/VERSION': 'main\n',
     'README.md': '# upscapp-be (sandbox copy)\n',
-  };
+  }
 }
 
 /** The default branches, each a change on top of main. @returns {Record<string, FileSet>} */
 export function defaultBranches() {
   return {
-    'feature-x': { 'app/VERSION': 'feature-x\n' },
-    'bad-health': { 'app/VERSION': 'bad-health\n', 'app/health': '500\n' },
-    'build-fails': { 'app/VERSION': 'build-fails\n', 'app/BUILD_FAIL': 'the build of this branch fails\n' },
-    'slow-build': { 'app/VERSION': 'slow-build\n', 'app/BUILD_SLEEP': '4\n' },
-  };
+    'feature-x': {'app/VERSION': 'feature-x\n'},
+    'bad-health': {'app/VERSION': 'bad-health\n', 'app/health': '500\n'},
+    'build-fails': {'app/VERSION': 'build-fails\n', 'app/BUILD_FAIL': 'the build of this branch fails\n'},
+    'slow-build': {'app/VERSION': 'slow-build\n', 'app/BUILD_SLEEP': '4\n'},
+  }
 }
 
 /**
@@ -75,7 +76,7 @@ export function defaultBranches() {
  * @param {string[]} args
  * @param {{cwd?: string, home: string}} opts
  */
-function git(args, { cwd, home }) {
+function git(args, {cwd, home}) {
   return execFileSync('git', args, {
     cwd,
     encoding: 'utf8',
@@ -89,7 +90,7 @@ function git(args, { cwd, home }) {
       GIT_COMMITTER_NAME: 'Sandbox Dev',
       GIT_COMMITTER_EMAIL: 'dev@upscpro.test',
     },
-  }).trim();
+  }).trim()
 }
 
 /**
@@ -99,14 +100,14 @@ function git(args, { cwd, home }) {
  */
 function writeFiles(dir, files) {
   for (const [rel, content] of Object.entries(files)) {
-    const file = path.join(dir, rel);
+    const file = path.join(dir, rel)
     if (content === null) {
-      fs.rmSync(file, { force: true });
-      continue;
+      fs.rmSync(file, {force: true})
+      continue
     }
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, content);
-    if (rel.endsWith('.sh')) fs.chmodSync(file, 0o755);
+    fs.mkdirSync(path.dirname(file), {recursive: true})
+    fs.writeFileSync(file, content)
+    if (rel.endsWith('.sh')) fs.chmodSync(file, 0o755)
   }
 }
 
@@ -127,8 +128,8 @@ function writeFiles(dir, files) {
  * @param {SandboxHostOptions} options
  */
 export function createSandboxHost(options) {
-  const root = path.resolve(options.dir);
-  const name = options.name ?? path.basename(root);
+  const root = path.resolve(options.dir)
+  const name = options.name ?? path.basename(root)
   const paths = {
     root,
     appDir: path.join(root, APP_DIR),
@@ -140,14 +141,22 @@ export function createSandboxHost(options) {
     systemdState: path.join(root, '.sandbox', 'systemd'),
     originState: path.join(root, '.sandbox', 'origin.json'),
     gitConfig: path.join(root, 'etc', 'gitconfig'),
-  };
-  if (fs.existsSync(root) && fs.readdirSync(root).length > 0) throw new Error(`sandbox host dir ${root} is not empty`);
-  for (const dir of [paths.upscHome, paths.home, paths.dockerState, paths.systemdState, path.join(root, 'tmp'), path.join(root, 'etc/systemd/system'), path.dirname(paths.appDir)]) {
-    fs.mkdirSync(dir, { recursive: true });
+  }
+  if (fs.existsSync(root) && fs.readdirSync(root).length > 0) throw new Error(`sandbox host dir ${root} is not empty`)
+  for (const dir of [
+    paths.upscHome,
+    paths.home,
+    paths.dockerState,
+    paths.systemdState,
+    path.join(root, 'tmp'),
+    path.join(root, 'etc/systemd/system'),
+    path.dirname(paths.appDir),
+  ]) {
+    fs.mkdirSync(dir, {recursive: true})
   }
 
-  const branches = { ...defaultBranches(), ...options.branches };
-  createOrigin(paths, branches);
+  const branches = {...defaultBranches(), ...options.branches}
+  createOrigin(paths, branches)
   // The host resolves the GitHub URL to the local origin (its /etc/gitconfig).
   fs.writeFileSync(
     paths.gitConfig,
@@ -162,28 +171,28 @@ export function createSandboxHost(options) {
       '\temail = upsc@upscpro.test',
       '',
     ].join('\n'),
-  );
-  git(['clone', '-q', paths.originDir, paths.appDir], { home: paths.home });
-  git(['remote', 'set-url', 'origin', ORIGIN_URL], { cwd: paths.appDir, home: paths.home });
+  )
+  git(['clone', '-q', paths.originDir, paths.appDir], {home: paths.home})
+  git(['remote', 'set-url', 'origin', ORIGIN_URL], {cwd: paths.appDir, home: paths.home})
 
-  const now = Date.now();
-  const readyDelayMs = options.dockerReadyDelayMs ?? 0;
+  const now = Date.now()
+  const readyDelayMs = options.dockerReadyDelayMs ?? 0
   writeDaemon(paths.dockerState, {
     running: !options.dockerStopped,
     startedAt: options.dockerStopped ? 0 : now,
     readyAt: now + readyDelayMs,
     readyDelayMs,
-  });
+  })
   writeJson(path.join(paths.systemdState, 'units.json'), {
-    'docker.service': { active: !options.dockerStopped, enabled: true, activeEnterTimestamp: now },
-    'containerd.service': { active: true, enabled: true, activeEnterTimestamp: now },
-    'amazon-ssm-agent.service': { active: true, enabled: true, activeEnterTimestamp: now },
-  });
+    'docker.service': {active: !options.dockerStopped, enabled: true, activeEnterTimestamp: now},
+    'containerd.service': {active: true, enabled: true, activeEnterTimestamp: now},
+    'amazon-ssm-agent.service': {active: true, enabled: true, activeEnterTimestamp: now},
+  })
   writeJson(paths.originState, {
     failFetches: options.failFetches ?? 0,
     failure: options.fetchFailure ?? 'network',
-    ...(options.requiredToken ? { requiredToken: options.requiredToken } : {}),
-  });
+    ...(options.requiredToken ? {requiredToken: options.requiredToken} : {}),
+  })
 
   /** The environment the SSM sandbox gives scripts on this host. */
   const env = {
@@ -202,13 +211,13 @@ export function createSandboxHost(options) {
     SANDBOX_HOST_NAME: name,
     // Fake containers exit when this process is gone (see fake-service.js).
     RIG_OWNER_PID: String(process.pid),
-  };
+  }
 
   const forgetExitCleanup = cleanupOnExit(() => {
-    killAllContainersSync(paths.dockerState);
-    killHostProcesses(root);
-  });
-  let cleaned = false;
+    killAllContainersSync(paths.dockerState)
+    killHostProcesses(root)
+  })
+  let cleaned = false
 
   return {
     name,
@@ -226,16 +235,16 @@ export function createSandboxHost(options) {
      * @param {{cwd?: string, env?: Record<string, string>, timeoutMs?: number}} [opts]
      * @returns {Promise<{code: number | null, stdout: string, stderr: string}>}
      */
-    run: (script, { cwd = paths.appDir, env: extra = {}, timeoutMs = 120_000 } = {}) => runBash(script, { cwd, env: { ...env, ...extra }, timeoutMs }),
+    run: (script, {cwd = paths.appDir, env: extra = {}, timeoutMs = 120_000} = {}) => runBash(script, {cwd, env: {...env, ...extra}, timeoutMs}),
 
     /** Map an absolute host path ("/opt/upscpro/...") into the sandbox. @param {string} hostPath */
     hostPath: (hostPath) => path.join(root, hostPath),
 
     /** Commit id of an origin branch. @param {string} branch */
-    commitOf: (branch) => git(['rev-parse', `refs/heads/${branch}`], { cwd: paths.originDir, home: paths.home }),
+    commitOf: (branch) => git(['rev-parse', `refs/heads/${branch}`], {cwd: paths.originDir, home: paths.home}),
 
     /** Commit checked out in the app dir. */
-    headCommit: () => git(['rev-parse', 'HEAD'], { cwd: paths.appDir, home: paths.home }),
+    headCommit: () => git(['rev-parse', 'HEAD'], {cwd: paths.appDir, home: paths.home}),
 
     /**
      * Push a new commit to `branch` on origin (created from main if new).
@@ -251,13 +260,13 @@ export function createSandboxHost(options) {
      */
     setOriginFaults(patch) {
       withFileLock(paths.originState, () => {
-        const state = { ...readJson(paths.originState, {}), ...patch };
-        if (state.requiredToken === null) delete state.requiredToken;
-        writeJson(paths.originState, state);
-      });
+        const state = {...readJson(paths.originState, {}), ...patch}
+        if (state.requiredToken === null) delete state.requiredToken
+        writeJson(paths.originState, state)
+      })
     },
     /** @returns {{failFetches: number, failure: string, requiredToken?: string}} */
-    originState: () => readJson(paths.originState, { failFetches: 0, failure: 'network' }),
+    originState: () => readJson(paths.originState, {failFetches: 0, failure: 'network'}),
     /** Every git network operation seen: [{at, op, result, tokenSent}]. */
     originLog: () => readJsonLines(`${paths.originState}.log.jsonl`),
 
@@ -267,11 +276,11 @@ export function createSandboxHost(options) {
      * with "no space left on device".
      * @param {{running?: boolean, readyDelayMs?: number, diskFull?: boolean}} patch
      */
-    async setDockerState({ running, readyDelayMs, diskFull }) {
-      if (readyDelayMs !== undefined) writeDaemon(paths.dockerState, { readyDelayMs });
-      if (diskFull !== undefined) writeDaemon(paths.dockerState, { diskFull });
-      if (running === false) await stopDaemon(paths.dockerState);
-      if (running === true) startDaemon(paths.dockerState);
+    async setDockerState({running, readyDelayMs, diskFull}) {
+      if (readyDelayMs !== undefined) writeDaemon(paths.dockerState, {readyDelayMs})
+      if (diskFull !== undefined) writeDaemon(paths.dockerState, {diskFull})
+      if (running === false) await stopDaemon(paths.dockerState)
+      if (running === true) startDaemon(paths.dockerState)
     },
     dockerDaemon: () => readDaemon(paths.dockerState),
     /**
@@ -281,11 +290,11 @@ export function createSandboxHost(options) {
      * @param {number} ms
      */
     async passTime(ms) {
-      const daemon = readDaemon(paths.dockerState);
-      writeDaemon(paths.dockerState, { readyAt: daemon.readyAt - ms, startedAt: daemon.startedAt - ms });
+      const daemon = readDaemon(paths.dockerState)
+      writeDaemon(paths.dockerState, {readyAt: daemon.readyAt - ms, startedAt: daemon.startedAt - ms})
       await updateState(paths.dockerState, (state) => {
-        for (const container of Object.values(state.containers)) container.startedAt -= ms;
-      });
+        for (const container of Object.values(state.containers)) container.startedAt -= ms
+      })
     },
 
     /** Let builds held by `BUILD_HOLD` in their context go on (and any later one pass at once). */
@@ -297,43 +306,42 @@ export function createSandboxHost(options) {
     /** Images: [{id, tags, created, files, ...}]. */
     images: () => Object.values(readState(paths.dockerState).images),
     /** Containers with their effective state ('running' | 'exited' | 'created'). */
-    containers: () =>
-      Object.values(readState(paths.dockerState).containers).map((c) => ({ ...c, state: containerState(c) })),
+    containers: () => Object.values(readState(paths.dockerState).containers).map((c) => ({...c, state: containerState(c)})),
     /** The container of a service (project upscapp-be by default). @param {string} service */
     container(service, project = 'upscapp-be') {
-      return this.containers().find((c) => c.service === service && c.project === project);
+      return this.containers().find((c) => c.service === service && c.project === project)
     },
     /** Host port published for a service's container port. @param {string} service */
     servicePort(service, containerPort = 8000, project = 'upscapp-be') {
-      return this.container(service, project)?.publishers.find((p) => p.target === containerPort)?.published;
+      return this.container(service, project)?.publishers.find((p) => p.target === containerPort)?.published
     },
 
     /** Add n to a container's RestartCount (what `docker inspect` reports). @param {string} service */
     bumpRestartCount(service, n = 1, project = 'upscapp-be') {
       return updateState(paths.dockerState, (state) => {
-        const container = Object.values(state.containers).find((c) => c.service === service && c.project === project);
-        if (!container) throw new Error(`no container for service ${service}`);
-        container.restartCount += n;
-      });
+        const container = Object.values(state.containers).find((c) => c.service === service && c.project === project)
+        if (!container) throw new Error(`no container for service ${service}`)
+        container.restartCount += n
+      })
     },
     /** Crash a service's process (SIGKILL): it shows as exited (137). @param {string} service */
     killService(service, project = 'upscapp-be') {
       return updateState(paths.dockerState, async (state) => {
-        const container = Object.values(state.containers).find((c) => c.service === service && c.project === project);
-        if (!container || !container.pid || !containerAlive(container)) throw new Error(`service ${service} is not running`);
-        process.kill(-container.pid, 'SIGKILL');
-        while (containerAlive(container)) await new Promise((resolve) => setTimeout(resolve, 10));
-        container.state = 'exited';
-        container.exitCode = 137;
-        container.finishedAt = Date.now();
-        container.pid = null;
-      });
+        const container = Object.values(state.containers).find((c) => c.service === service && c.project === project)
+        if (!container?.pid || !containerAlive(container)) throw new Error(`service ${service} is not running`)
+        process.kill(-container.pid, 'SIGKILL')
+        while (containerAlive(container)) await new Promise((resolve) => setTimeout(resolve, 10))
+        container.state = 'exited'
+        container.exitCode = 137
+        container.finishedAt = Date.now()
+        container.pid = null
+      })
     },
     /** Make a running service's /health answer `status` from now on. @param {string} service @param {number} status */
     setServiceHealth(service, status, project = 'upscapp-be') {
-      const container = this.container(service, project);
-      if (!container) throw new Error(`no container for service ${service}`);
-      fs.writeFileSync(path.join(container.dir, 'fs', 'health'), `${status}\n`);
+      const container = this.container(service, project)
+      if (!container) throw new Error(`no container for service ${service}`)
+      fs.writeFileSync(path.join(container.dir, 'fs', 'health'), `${status}\n`)
     },
 
     /** systemd units as recorded by the fake systemctl. */
@@ -341,14 +349,14 @@ export function createSandboxHost(options) {
 
     /** Kill every container process and delete the host folder. */
     cleanup() {
-      if (cleaned) return;
-      cleaned = true;
-      killAllContainersSync(paths.dockerState);
-      killHostProcesses(root);
-      forgetExitCleanup();
-      fs.rmSync(root, { recursive: true, force: true });
+      if (cleaned) return
+      cleaned = true
+      killAllContainersSync(paths.dockerState)
+      killHostProcesses(root)
+      forgetExitCleanup()
+      fs.rmSync(root, {recursive: true, force: true})
     },
-  };
+  }
 }
 
 /** @typedef {ReturnType<typeof createSandboxHost>} SandboxHost */
@@ -360,28 +368,28 @@ export function createSandboxHost(options) {
  * @param {Record<string, FileSet>} branches
  */
 function createOrigin(paths, branches) {
-  const opts = { home: paths.home };
-  git(['init', '-q', '--bare', '-b', 'main', paths.originDir], opts);
-  git(['init', '-q', '-b', 'main', paths.seedDir], opts);
-  const seed = { ...opts, cwd: paths.seedDir };
-  writeFiles(paths.seedDir, baseFiles());
-  git(['add', '-A'], seed);
-  git(['commit', '-q', '-m', 'Initial app'], seed);
+  const opts = {home: paths.home}
+  git(['init', '-q', '--bare', '-b', 'main', paths.originDir], opts)
+  git(['init', '-q', '-b', 'main', paths.seedDir], opts)
+  const seed = {...opts, cwd: paths.seedDir}
+  writeFiles(paths.seedDir, baseFiles())
+  git(['add', '-A'], seed)
+  git(['commit', '-q', '-m', 'Initial app'], seed)
   // main first: the other branches start from it.
-  const ordered = Object.entries(branches).sort(([a], [b]) => Number(b === 'main') - Number(a === 'main'));
+  const ordered = Object.entries(branches).sort(([a], [b]) => Number(b === 'main') - Number(a === 'main'))
   for (const [branch, files] of ordered) {
     if (branch === 'main') {
-      git(['checkout', '-q', 'main'], seed);
+      git(['checkout', '-q', 'main'], seed)
     } else {
-      git(['checkout', '-q', '-b', branch, 'main'], seed);
+      git(['checkout', '-q', '-b', branch, 'main'], seed)
     }
-    writeFiles(paths.seedDir, files);
-    git(['add', '-A'], seed);
-    git(['commit', '-q', '--allow-empty', '-m', `${branch}: test branch`], seed);
+    writeFiles(paths.seedDir, files)
+    git(['add', '-A'], seed)
+    git(['commit', '-q', '--allow-empty', '-m', `${branch}: test branch`], seed)
   }
-  git(['checkout', '-q', 'main'], seed);
-  git(['remote', 'add', 'origin', paths.originDir], seed);
-  git(['push', '-q', 'origin', '--all'], seed);
+  git(['checkout', '-q', 'main'], seed)
+  git(['remote', 'add', 'origin', paths.originDir], seed)
+  git(['push', '-q', 'origin', '--all'], seed)
 }
 
 /**
@@ -390,15 +398,15 @@ function createOrigin(paths, branches) {
  * @param {FileSet} files
  */
 function pushBranch(paths, branch, files) {
-  const seed = { home: paths.home, cwd: paths.seedDir };
-  git(['fetch', '-q', 'origin'], seed);
-  const exists = git(['ls-remote', '--heads', 'origin', branch], seed) !== '';
-  git(['checkout', '-q', '-B', branch, exists ? `origin/${branch}` : 'origin/main'], seed);
-  writeFiles(paths.seedDir, files);
-  git(['add', '-A'], seed);
-  git(['commit', '-q', '--allow-empty', '-m', `${branch}: update`], seed);
-  git(['push', '-q', '-f', 'origin', `${branch}:${branch}`], seed);
-  return git(['rev-parse', 'HEAD'], seed);
+  const seed = {home: paths.home, cwd: paths.seedDir}
+  git(['fetch', '-q', 'origin'], seed)
+  const exists = git(['ls-remote', '--heads', 'origin', branch], seed) !== ''
+  git(['checkout', '-q', '-B', branch, exists ? `origin/${branch}` : 'origin/main'], seed)
+  writeFiles(paths.seedDir, files)
+  git(['add', '-A'], seed)
+  git(['commit', '-q', '--allow-empty', '-m', `${branch}: update`], seed)
+  git(['push', '-q', '-f', 'origin', `${branch}:${branch}`], seed)
+  return git(['rev-parse', 'HEAD'], seed)
 }
 
 /** @param {string} file */
@@ -408,9 +416,9 @@ function readJsonLines(file) {
       .readFileSync(file, 'utf8')
       .split('\n')
       .filter(Boolean)
-      .map((line) => JSON.parse(line));
+      .map((line) => JSON.parse(line))
   } catch {
-    return [];
+    return []
   }
 }
 
@@ -420,17 +428,17 @@ function readJsonLines(file) {
  * @param {string} root
  */
 function killHostProcesses(root) {
-  const mark = `UPSC_ROOT=${root}`;
+  const mark = `UPSC_ROOT=${root}`
   for (const pid of findProcesses((proc) => proc.environ().split('\0').includes(mark))) {
     try {
-      process.kill(pid, 'SIGKILL');
+      process.kill(pid, 'SIGKILL')
     } catch {
       /* gone */
     }
   }
   // A daemon that rewrites its environment for its process title (nginx, the blue-green proxy)
   // still names its files under the host's root on its command line: end its session.
-  for (const pid of findProcesses((proc) => proc.cmdline().includes(`${root}/`) && proc.pgid() === proc.pid)) killGroup(pid, 'SIGKILL');
+  for (const pid of findProcesses((proc) => proc.cmdline().includes(`${root}/`) && proc.pgid() === proc.pid)) killGroup(pid, 'SIGKILL')
 }
 
 /**
@@ -438,19 +446,19 @@ function killHostProcesses(root) {
  * @param {{cwd: string, env: Record<string, string>, timeoutMs: number}} opts
  * @returns {Promise<{code: number | null, stdout: string, stderr: string}>}
  */
-function runBash(script, { cwd, env, timeoutMs }) {
+function runBash(script, {cwd, env, timeoutMs}) {
   return new Promise((resolve, reject) => {
     // Own process group, so a timeout kills the whole script.
-    const child = spawn('bash', ['-c', script], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => killGroup(/** @type {number} */ (child.pid), 'SIGKILL'), timeoutMs);
-    child.on('error', reject);
+    const child = spawn('bash', ['-c', script], {cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    const timer = setTimeout(() => killGroup(/** @type {number} */ (child.pid), 'SIGKILL'), timeoutMs)
+    child.on('error', reject)
     child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+      clearTimeout(timer)
+      resolve({code, stdout, stderr})
+    })
+  })
 }

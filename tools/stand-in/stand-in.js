@@ -4,17 +4,17 @@
 //
 // CLI: node tools/stand-in/stand-in.js [--region R] [--host NAME]...
 //      prints the environment to use (shell exports) and runs until Ctrl-C.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { startMoto } from './moto.js';
-import { createSandboxHost } from './sandbox-host.js';
-import { startSsmSandbox } from './ssm-sandbox.js';
-import { cleanupOnExit, quietSdkClient } from './util.js';
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {pathToFileURL} from 'node:url'
+import {startMoto} from './moto.js'
+import {createSandboxHost} from './sandbox-host.js'
+import {startSsmSandbox} from './ssm-sandbox.js'
+import {cleanupOnExit, quietSdkClient} from './util.js'
 
 /** An AMI moto knows in every region. */
-const IMAGE_ID = 'ami-12c6146b';
+const IMAGE_ID = 'ami-12c6146b'
 
 /**
  * @typedef {Omit<import('./sandbox-host.js').SandboxHostOptions, 'dir'> & {
@@ -40,39 +40,39 @@ const IMAGE_ID = 'ami-12c6146b';
  * Start moto, the SSM sandbox and the hosts.
  * @param {{region?: string, hosts?: HostSpec[], ssm?: Omit<import('./ssm-sandbox.js').SandboxOptions, 'motoUrl' | 'region'>}} [options]
  */
-export async function startStandIn({ region = 'eu-central-1', hosts = [{ name: 'upscpro-stage2-docker' }], ssm = {} } = {}) {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'upsc-rig-'));
-  const forgetTmp = cleanupOnExit(() => fs.rmSync(tmp, { recursive: true, force: true }));
+export async function startStandIn({region = 'eu-central-1', hosts = [{name: 'upscpro-stage2-docker'}], ssm = {}} = {}) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'upsc-rig-'))
+  const forgetTmp = cleanupOnExit(() => fs.rmSync(tmp, {recursive: true, force: true}))
   /** @type {StandInHost[]} */
-  const started = [];
+  const started = []
   /** @type {Awaited<ReturnType<typeof startMoto>> | undefined} */
-  let moto;
+  let moto
   /** @type {Awaited<ReturnType<typeof startSsmSandbox>> | undefined} */
-  let sandbox;
+  let sandbox
   /** @type {any} */
-  let ec2;
+  let ec2
 
   /** @type {Promise<void> | undefined} */
-  let stopped;
+  let stopped
   /** Stop everything (idempotent): scripts, fake services, the sandbox, moto, temp files. */
   function stop() {
-    stopped ??= stopAll();
-    return stopped;
+    stopped ??= stopAll()
+    return stopped
   }
   async function stopAll() {
-    await sandbox?.stop();
-    for (const { host } of started) host.cleanup();
-    ec2?.client.destroy();
-    await moto?.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-    forgetTmp();
+    await sandbox?.stop()
+    for (const {host} of started) host.cleanup()
+    ec2?.client.destroy()
+    await moto?.stop()
+    fs.rmSync(tmp, {recursive: true, force: true})
+    forgetTmp()
   }
 
   try {
-    moto = await startMoto();
-    sandbox = await startSsmSandbox({ motoUrl: moto.url, region, ...ssm });
-    const m = await import('@aws-sdk/client-ec2');
-    const motoUrl = moto.url;
+    moto = await startMoto()
+    sandbox = await startSsmSandbox({motoUrl: moto.url, region, ...ssm})
+    const m = await import('@aws-sdk/client-ec2')
+    const motoUrl = moto.url
     ec2 = {
       m,
       client: quietSdkClient(
@@ -80,20 +80,20 @@ export async function startStandIn({ region = 'eu-central-1', hosts = [{ name: '
           new m.EC2Client({
             region,
             endpoint: motoUrl,
-            credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+            credentials: {accessKeyId: 'testing', secretAccessKey: 'testing'},
             maxAttempts: 1,
           }),
       ),
-    };
+    }
     // Isolated from the developer's own AWS config and credentials.
-    const configFile = path.join(tmp, 'aws-config');
-    const credentialsFile = path.join(tmp, 'aws-credentials');
-    fs.writeFileSync(configFile, '');
-    fs.writeFileSync(credentialsFile, '');
+    const configFile = path.join(tmp, 'aws-config')
+    const credentialsFile = path.join(tmp, 'aws-credentials')
+    fs.writeFileSync(configFile, '')
+    fs.writeFileSync(credentialsFile, '')
 
-    const motoRef = moto;
-    const sandboxRef = sandbox;
-    let counter = 0;
+    const motoRef = moto
+    const sandboxRef = sandbox
+    let counter = 0
 
     /**
      * Add one host: a sandbox folder, an EC2 instance in moto, and (if managed) a managed
@@ -102,10 +102,10 @@ export async function startStandIn({ region = 'eu-central-1', hosts = [{ name: '
      * @returns {Promise<StandInHost>}
      */
     async function addHost(spec = {}) {
-      const { managed = true, state = 'running', tags = {}, instanceType = 't3.medium', ...hostOptions } = spec;
-      const name = spec.name ?? 'upscpro-stage2-docker';
-      counter += 1;
-      const host = createSandboxHost({ ...hostOptions, name, dir: path.join(tmp, 'hosts', `${counter}-${name}`) });
+      const {managed = true, state = 'running', tags = {}, instanceType = 't3.medium', ...hostOptions} = spec
+      const name = spec.name ?? 'upscpro-stage2-docker'
+      counter += 1
+      const host = createSandboxHost({...hostOptions, name, dir: path.join(tmp, 'hosts', `${counter}-${name}`)})
       try {
         const result = await ec2.client.send(
           new ec2.m.RunInstancesCommand({
@@ -116,46 +116,46 @@ export async function startStandIn({ region = 'eu-central-1', hosts = [{ name: '
             TagSpecifications: [
               {
                 ResourceType: 'instance',
-                Tags: [{ Key: 'Name', Value: name }, ...Object.entries(tags).map(([Key, Value]) => ({ Key, Value }))],
+                Tags: [{Key: 'Name', Value: name}, ...Object.entries(tags).map(([Key, Value]) => ({Key, Value}))],
               },
             ],
           }),
-        );
-        const instanceId = result.Instances[0].InstanceId;
-        if (state === 'stopped') await ec2.client.send(new ec2.m.StopInstancesCommand({ InstanceIds: [instanceId] }));
+        )
+        const instanceId = result.Instances[0].InstanceId
+        if (state === 'stopped') await ec2.client.send(new ec2.m.StopInstancesCommand({InstanceIds: [instanceId]}))
         if (managed) {
-          sandboxRef.registerInstance({ instanceId, host, computerName: name, pingStatus: state === 'running' ? 'Online' : 'ConnectionLost' });
+          sandboxRef.registerInstance({instanceId, host, computerName: name, pingStatus: state === 'running' ? 'Online' : 'ConnectionLost'})
         }
-        const entry = { instanceId, name, managed, host };
-        started.push(entry);
-        return entry;
+        const entry = {instanceId, name, managed, host}
+        started.push(entry)
+        return entry
       } catch (error) {
-        host.cleanup();
-        throw error;
+        host.cleanup()
+        throw error
       }
     }
 
-    for (const spec of hosts) await addHost(spec);
+    for (const spec of hosts) await addHost(spec)
 
     /**
      * Add `count` canned hosts in one RunInstances call: EC2 instances tagged Name=`name`, managed
      * by the SSM sandbox, answering every command with `stdout` after `delayMs` (see ssm-sandbox.js).
      * @param {{count: number, name: string, stdout: string, delayMs?: number}} spec
      */
-    async function addCannedHosts({ count, name, stdout, delayMs }) {
+    async function addCannedHosts({count, name, stdout, delayMs}) {
       const result = await ec2.client.send(
         new ec2.m.RunInstancesCommand({
           ImageId: IMAGE_ID,
           MinCount: count,
           MaxCount: count,
           InstanceType: 't3.micro',
-          TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: name }] }],
+          TagSpecifications: [{ResourceType: 'instance', Tags: [{Key: 'Name', Value: name}]}],
         }),
-      );
+      )
       return result.Instances.map((/** @type {any} */ i) => {
-        sandboxRef.registerInstance({ instanceId: i.InstanceId, computerName: name, canned: { stdout, delayMs } });
-        return i.InstanceId;
-      });
+        sandboxRef.registerInstance({instanceId: i.InstanceId, computerName: name, canned: {stdout, delayMs}})
+        return i.InstanceId
+      })
     }
 
     /**
@@ -164,10 +164,10 @@ export async function startStandIn({ region = 'eu-central-1', hosts = [{ name: '
      * @param {'stopped' | 'running'} target
      */
     async function setInstanceState(instanceId, target) {
-      const Command = target === 'stopped' ? ec2.m.StopInstancesCommand : ec2.m.StartInstancesCommand;
-      await ec2.client.send(new Command({ InstanceIds: [instanceId] }));
-      const entry = started.find((h) => h.instanceId === instanceId);
-      if (entry?.managed) sandboxRef.updateInstance(instanceId, { pingStatus: target === 'stopped' ? 'ConnectionLost' : 'Online' });
+      const Command = target === 'stopped' ? ec2.m.StopInstancesCommand : ec2.m.StartInstancesCommand
+      await ec2.client.send(new Command({InstanceIds: [instanceId]}))
+      const entry = started.find((h) => h.instanceId === instanceId)
+      if (entry?.managed) sandboxRef.updateInstance(instanceId, {pingStatus: target === 'stopped' ? 'ConnectionLost' : 'Online'})
     }
 
     return {
@@ -199,27 +199,27 @@ export async function startStandIn({ region = 'eu-central-1', hosts = [{ name: '
       sandbox: sandboxRef,
       tmpDir: tmp,
       stop,
-    };
+    }
   } catch (error) {
-    await stop().catch(() => {});
-    throw error;
+    await stop().catch(() => {})
+    throw error
   }
 }
 
 // ------------------------------------------------------------------ CLI
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const args = process.argv.slice(2);
-  const names = args.flatMap((arg, i) => (arg === '--host' ? [args[i + 1]] : []));
-  const regionIndex = args.indexOf('--region');
+  const args = process.argv.slice(2)
+  const names = args.flatMap((arg, i) => (arg === '--host' ? [args[i + 1]] : []))
+  const regionIndex = args.indexOf('--region')
   const standIn = await startStandIn({
-    ...(regionIndex >= 0 ? { region: args[regionIndex + 1] } : {}),
-    ...(names.length ? { hosts: names.map((name) => ({ name })) } : {}),
-  });
-  for (const [key, value] of Object.entries(standIn.env)) process.stdout.write(`export ${key}='${value}'\n`);
-  for (const { instanceId, name, host } of standIn.hosts) process.stdout.write(`# ${name} ${instanceId} ${host.root}\n`);
-  process.stdout.write('# stand-in running; Ctrl-C to stop\n');
-  const shutdown = () => standIn.stop().then(() => process.exit(0));
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+    ...(regionIndex >= 0 ? {region: args[regionIndex + 1]} : {}),
+    ...(names.length ? {hosts: names.map((name) => ({name}))} : {}),
+  })
+  for (const [key, value] of Object.entries(standIn.env)) process.stdout.write(`export ${key}='${value}'\n`)
+  for (const {instanceId, name, host} of standIn.hosts) process.stdout.write(`# ${name} ${instanceId} ${host.root}\n`)
+  process.stdout.write('# stand-in running; Ctrl-C to stop\n')
+  const shutdown = () => standIn.stop().then(() => process.exit(0))
+  process.on('SIGINT', shutdown)
+  process.on('SIGTERM', shutdown)
 }

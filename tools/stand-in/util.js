@@ -1,9 +1,9 @@
 // Small helpers shared by the rig: ports, waiting, process groups.
-import fs from 'node:fs';
-import net from 'node:net';
+import fs from 'node:fs'
+import net from 'node:net'
 
 /** @param {number} ms */
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
  * Ask the kernel for a free loopback port. There is a small window between closing and
@@ -12,14 +12,14 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export function freePort() {
   return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
+    const server = net.createServer()
+    server.unref()
+    server.on('error', reject)
     server.listen(0, '127.0.0.1', () => {
-      const { port } = /** @type {net.AddressInfo} */ (server.address());
-      server.close(() => resolve(port));
-    });
-  });
+      const {port} = /** @type {net.AddressInfo} */ (server.address())
+      server.close(() => resolve(port))
+    })
+  })
 }
 
 /**
@@ -29,21 +29,21 @@ export function freePort() {
  * @param {{timeoutMs?: number, intervalMs?: number, what?: string}} [opts]
  * @returns {Promise<T>}
  */
-export async function waitFor(check, { timeoutMs = 10_000, intervalMs = 50, what = 'condition' } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  let lastError;
+export async function waitFor(check, {timeoutMs = 10_000, intervalMs = 50, what = 'condition'} = {}) {
+  const deadline = Date.now() + timeoutMs
+  let lastError
   for (;;) {
     try {
-      const value = await check();
-      if (value) return value;
+      const value = await check()
+      if (value) return value
     } catch (error) {
-      lastError = error;
+      lastError = error
     }
     if (Date.now() > deadline) {
-      const reason = lastError ? `: ${/** @type {Error} */ (lastError).message}` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${reason}`);
+      const reason = lastError ? `: ${/** @type {Error} */ (lastError).message}` : ''
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${reason}`)
     }
-    await sleep(intervalMs);
+    await sleep(intervalMs)
   }
 }
 
@@ -55,10 +55,10 @@ export async function waitFor(check, { timeoutMs = 10_000, intervalMs = 50, what
  * @param {() => void} onGone
  */
 export function whenRigGone(dir, onGone) {
-  const owner = Number(process.env.RIG_OWNER_PID);
+  const owner = Number(process.env.RIG_OWNER_PID)
   setInterval(() => {
-    if ((owner && !isAlive(owner)) || !fs.existsSync(dir)) onGone();
-  }, 1000).unref();
+    if ((owner && !isAlive(owner)) || !fs.existsSync(dir)) onGone()
+  }, 1000).unref()
 }
 
 /**
@@ -67,18 +67,18 @@ export function whenRigGone(dir, onGone) {
  * @param {number | undefined | null} pid
  */
 export function isAlive(pid) {
-  if (!pid) return false;
+  if (!pid) return false
   try {
-    process.kill(pid, 0);
+    process.kill(pid, 0)
   } catch (error) {
-    return /** @type {NodeJS.ErrnoException} */ (error).code === 'EPERM';
+    return /** @type {NodeJS.ErrnoException} */ (error).code === 'EPERM'
   }
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
+    return state !== 'Z' && state !== 'X'
   } catch {
-    return false;
+    return false
   }
 }
 
@@ -90,10 +90,10 @@ export function isAlive(pid) {
  */
 export function killGroup(pid, signal = 'SIGKILL') {
   try {
-    process.kill(-pid, signal);
+    process.kill(-pid, signal)
   } catch {
     try {
-      process.kill(pid, signal);
+      process.kill(pid, signal)
     } catch {
       /* already gone */
     }
@@ -105,16 +105,16 @@ export function killGroup(pid, signal = 'SIGKILL') {
  * @param {number} pid
  * @param {{signal?: NodeJS.Signals, timeoutMs?: number}} [opts]
  */
-export async function killGroupAndWait(pid, { signal = 'SIGTERM', timeoutMs = 5000 } = {}) {
-  killGroup(pid, signal);
-  const deadline = Date.now() + timeoutMs;
+export async function killGroupAndWait(pid, {signal = 'SIGTERM', timeoutMs = 5000} = {}) {
+  killGroup(pid, signal)
+  const deadline = Date.now() + timeoutMs
   while (isAlive(pid)) {
     if (Date.now() > deadline) {
-      killGroup(pid, 'SIGKILL');
-      await sleep(50);
-      if (Date.now() > deadline + 2000) break;
+      killGroup(pid, 'SIGKILL')
+      await sleep(50)
+      if (Date.now() > deadline + 2000) break
     }
-    await sleep(25);
+    await sleep(25)
   }
 }
 
@@ -127,10 +127,10 @@ export async function killGroupAndWait(pid, { signal = 'SIGTERM', timeoutMs = 50
  */
 export function readJson(file, fallback) {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
+    return JSON.parse(fs.readFileSync(file, 'utf8'))
   } catch (error) {
-    if (/** @type {NodeJS.ErrnoException} */ (error).code === 'ENOENT') return fallback;
-    throw error;
+    if (/** @type {NodeJS.ErrnoException} */ (error).code === 'ENOENT') return fallback
+    throw error
   }
 }
 
@@ -140,15 +140,15 @@ export function readJson(file, fallback) {
  * @param {unknown} value
  */
 export function writeJson(file, value) {
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  fs.writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  fs.renameSync(tmp, file);
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
+  fs.writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`)
+  fs.renameSync(tmp, file)
 }
 
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+const sleepCell = new Int32Array(new SharedArrayBuffer(4))
 /** Blocking sleep, for the synchronous lock below. @param {number} ms */
 function sleepSync(ms) {
-  Atomics.wait(sleepCell, 0, 0, ms);
+  Atomics.wait(sleepCell, 0, 0, ms)
 }
 
 /**
@@ -161,24 +161,24 @@ function sleepSync(ms) {
  * @returns {T}
  */
 export function withFileLock(file, fn) {
-  const lockDir = `${file}.lock`;
-  const deadline = Date.now() + 30_000;
+  const lockDir = `${file}.lock`
+  const deadline = Date.now() + 30_000
   for (;;) {
     try {
-      fs.mkdirSync(lockDir);
-      fs.writeFileSync(`${lockDir}/pid`, String(process.pid));
-      break;
+      fs.mkdirSync(lockDir)
+      fs.writeFileSync(`${lockDir}/pid`, String(process.pid))
+      break
     } catch (error) {
-      if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EEXIST') throw error;
-      breakStaleLock(lockDir);
-      if (Date.now() > deadline) throw new Error(`could not lock ${file}`);
-      sleepSync(10);
+      if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EEXIST') throw error
+      breakStaleLock(lockDir)
+      if (Date.now() > deadline) throw new Error(`could not lock ${file}`)
+      sleepSync(10)
     }
   }
   try {
-    return fn();
+    return fn()
   } finally {
-    fs.rmSync(lockDir, { recursive: true, force: true });
+    fs.rmSync(lockDir, {recursive: true, force: true})
   }
 }
 
@@ -190,77 +190,77 @@ export function withFileLock(file, fn) {
  * @returns {Promise<T>}
  */
 export async function withFileLockAsync(file, fn) {
-  const lockDir = `${file}.lock`;
-  const deadline = Date.now() + 60_000;
+  const lockDir = `${file}.lock`
+  const deadline = Date.now() + 60_000
   for (;;) {
     try {
-      fs.mkdirSync(lockDir);
-      fs.writeFileSync(`${lockDir}/pid`, String(process.pid));
-      break;
+      fs.mkdirSync(lockDir)
+      fs.writeFileSync(`${lockDir}/pid`, String(process.pid))
+      break
     } catch (error) {
-      if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EEXIST') throw error;
-      breakStaleLock(lockDir);
-      if (Date.now() > deadline) throw new Error(`could not lock ${file}`);
-      await sleep(10);
+      if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EEXIST') throw error
+      breakStaleLock(lockDir)
+      if (Date.now() > deadline) throw new Error(`could not lock ${file}`)
+      await sleep(10)
     }
   }
   try {
-    return await fn();
+    return await fn()
   } finally {
-    fs.rmSync(lockDir, { recursive: true, force: true });
+    fs.rmSync(lockDir, {recursive: true, force: true})
   }
 }
 
 /** @param {string} lockDir */
 function breakStaleLock(lockDir) {
-  let owner;
+  let owner
   try {
-    owner = Number(fs.readFileSync(`${lockDir}/pid`, 'utf8'));
+    owner = Number(fs.readFileSync(`${lockDir}/pid`, 'utf8'))
   } catch {
     // The owner may be between mkdir and writing its pid: only break old, pid-less locks.
     try {
-      if (Date.now() - fs.statSync(lockDir).mtimeMs > 2000) fs.rmSync(lockDir, { recursive: true, force: true });
+      if (Date.now() - fs.statSync(lockDir).mtimeMs > 2000) fs.rmSync(lockDir, {recursive: true, force: true})
     } catch {
       /* gone meanwhile */
     }
-    return;
+    return
   }
-  if (owner && !isAlive(owner)) fs.rmSync(lockDir, { recursive: true, force: true });
+  if (owner && !isAlive(owner)) fs.rmSync(lockDir, {recursive: true, force: true})
 }
 
 /** Process groups to kill if the Node process exits without a proper stop(). */
-const groupsToKillOnExit = new Set();
+const groupsToKillOnExit = new Set()
 /** @type {Set<() => void>} */
-const syncCleanups = new Set();
-let exitHookInstalled = false;
+const syncCleanups = new Set()
+let exitHookInstalled = false
 
 function runExitCleanups() {
-  for (const pid of groupsToKillOnExit) killGroup(pid, 'SIGKILL');
-  groupsToKillOnExit.clear();
+  for (const pid of groupsToKillOnExit) killGroup(pid, 'SIGKILL')
+  groupsToKillOnExit.clear()
   for (const cleanup of syncCleanups) {
     try {
-      cleanup();
+      cleanup()
     } catch {
       /* best effort on exit */
     }
   }
-  syncCleanups.clear();
+  syncCleanups.clear()
 }
 
 function installExitHook() {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', runExitCleanups);
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.on('exit', runExitCleanups)
   // A signal's default action skips 'exit'. Clean up, then die of the signal as before,
   // but only when nobody else handles it (an app with its own handler calls stop() itself).
   for (const signal of /** @type {NodeJS.Signals[]} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
     const onSignal = () => {
-      if (process.listenerCount(signal) > 1) return;
-      runExitCleanups();
-      process.removeListener(signal, onSignal);
-      process.kill(process.pid, signal);
-    };
-    process.on(signal, onSignal);
+      if (process.listenerCount(signal) > 1) return
+      runExitCleanups()
+      process.removeListener(signal, onSignal)
+      process.kill(process.pid, signal)
+    }
+    process.on(signal, onSignal)
   }
 }
 
@@ -270,9 +270,9 @@ function installExitHook() {
  * @param {number} pid
  */
 export function killGroupOnExit(pid) {
-  installExitHook();
-  groupsToKillOnExit.add(pid);
-  return () => groupsToKillOnExit.delete(pid);
+  installExitHook()
+  groupsToKillOnExit.add(pid)
+  return () => groupsToKillOnExit.delete(pid)
 }
 
 /**
@@ -280,9 +280,9 @@ export function killGroupOnExit(pid) {
  * @param {() => void} fn
  */
 export function cleanupOnExit(fn) {
-  installExitHook();
-  syncCleanups.add(fn);
-  return () => syncCleanups.delete(fn);
+  installExitHook()
+  syncCleanups.add(fn)
+  return () => syncCleanups.delete(fn)
 }
 
 /**
@@ -296,14 +296,14 @@ export function cleanupOnExit(fn) {
  * @returns {T}
  */
 export function quietSdkClient(create) {
-  const name = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
-  const previous = process.env[name];
-  process.env[name] = 'true';
+  const name = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'
+  const previous = process.env[name]
+  process.env[name] = 'true'
   try {
-    return create();
+    return create()
   } finally {
-    if (previous === undefined) delete process.env[name];
-    else process.env[name] = previous;
+    if (previous === undefined) delete process.env[name]
+    else process.env[name] = previous
   }
 }
 
@@ -316,26 +316,26 @@ export function quietSdkClient(create) {
 export function findProcesses(predicate) {
   const read = (/** @type {string} */ file) => {
     try {
-      return fs.readFileSync(file, 'utf8');
+      return fs.readFileSync(file, 'utf8')
     } catch {
-      return '';
+      return ''
     }
-  };
-  const found = [];
+  }
+  const found = []
   for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (pid === process.pid) continue;
+    if (!/^\d+$/.test(entry)) continue
+    const pid = Number(entry)
+    if (pid === process.pid) continue
     const proc = {
       pid,
       cmdline: () => read(`/proc/${pid}/cmdline`),
       environ: () => read(`/proc/${pid}/environ`),
       pgid: () => {
-        const stat = read(`/proc/${pid}/stat`);
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+        const stat = read(`/proc/${pid}/stat`)
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2])
       },
-    };
-    if (predicate(proc) && isAlive(pid)) found.push(pid);
+    }
+    if (predicate(proc) && isAlive(pid)) found.push(pid)
   }
-  return found;
+  return found
 }

@@ -14,7 +14,17 @@ import {CreateTopicCommand, SNSClient, SubscribeCommand} from '@aws-sdk/client-s
 import {CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient} from '@aws-sdk/client-sqs'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
-import {bootstrapEnv, type Host, freshSandboxHost, putAwsResources, readHostFile, REGION, renderedUserData, runUserData, testStage} from '../../fixtures/bootstrap/host.js'
+import {
+  bootstrapEnv,
+  type Host,
+  freshSandboxHost,
+  putAwsResources,
+  readHostFile,
+  REGION,
+  renderedUserData,
+  runUserData,
+  testStage,
+} from '../../fixtures/bootstrap/host.js'
 import {startImds} from '../../fixtures/bootstrap/imds.js'
 import type {StageConfigInput} from '../../../src/config/schema.js'
 // @ts-expect-error plain JS rig
@@ -90,7 +100,16 @@ async function metricSum(name: string, dimensions: Record<string, string>): Prom
     new GetMetricDataCommand({
       StartTime: new Date(Date.now() - 3_600_000),
       EndTime: new Date(Date.now() + 60_000),
-      MetricDataQueries: [{Id: 'm', MetricStat: {Metric: {Namespace: 'UPSC/Deployments', MetricName: name, Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({Name, Value}))}, Period: 60, Stat: 'Sum'}}],
+      MetricDataQueries: [
+        {
+          Id: 'm',
+          MetricStat: {
+            Metric: {Namespace: 'UPSC/Deployments', MetricName: name, Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({Name, Value}))},
+            Period: 60,
+            Stat: 'Sum',
+          },
+        },
+      ],
     }),
   )
   return (out.MetricDataResults?.[0]?.Values ?? []).reduce((a, b) => a + b, 0)
@@ -101,7 +120,9 @@ async function streamText(stream: string, until: RegExp): Promise<string> {
   let text = ''
   for (let i = 0; i < 50 && !until.test(text); i++) {
     if (i > 0) await new Promise((resolve) => setTimeout(resolve, 200))
-    const out = await logs.send(new FilterLogEventsCommand({logGroupName: '/aws/ec2/upscpro-stage2-docker', logStreamNames: [stream]})).catch(() => ({events: []}))
+    const out = await logs
+      .send(new FilterLogEventsCommand({logGroupName: '/aws/ec2/upscpro-stage2-docker', logStreamNames: [stream]}))
+      .catch(() => ({events: []}))
     text = (out.events ?? []).map((e) => e.message).join('\n')
   }
   return text
@@ -147,7 +168,9 @@ describe('alerts and metrics from the monitor', () => {
     expect(body.find((l) => l.startsWith('Since:'))).toMatch(/^Since: {5}\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
     expect(body).toContain('upsc did:  restarted worker; the health checks pass again')
     expect(body).toContain(`Look:      upsc status --stage stage2 -i ${INSTANCE_ID}`)
-    expect(body.find((l) => l.includes('upsc logs'))).toMatch(new RegExp(`^ {11}upsc logs --stage stage2 -i ${INSTANCE_ID} --since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$`))
+    expect(body.find((l) => l.includes('upsc logs'))).toMatch(
+      new RegExp(`^ {11}upsc logs --stage stage2 -i ${INSTANCE_ID} --since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$`),
+    )
 
     // A check that finds nothing to restart: the incident is over.
     expect((await unit('monitor')).code).toBe(0)
@@ -164,7 +187,9 @@ describe('alerts and metrics from the monitor', () => {
     // bootstrap's agent config): the bootstrap's deploy in the deploy stream, the alerts in the monitor's.
     const deployStream = await streamText(`${INSTANCE_ID}/deploy`, /::upsc result \{"schema":1,"kind":"deploy",/)
     expect(deployStream).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ::upsc record \{"id":"bootstrap-/m)
-    expect(await streamText(`${INSTANCE_ID}/monitor`, /Alert sent: \[upsc\] stage2: recovered: worker restarted/)).toContain(`Alert sent: [upsc] stage2: worker restarted on ${INSTANCE_ID}`)
+    expect(await streamText(`${INSTANCE_ID}/monitor`, /Alert sent: \[upsc\] stage2: recovered: worker restarted/)).toContain(
+      `Alert sent: [upsc] stage2: worker restarted on ${INSTANCE_ID}`,
+    )
 
     expect(await metricSum('ServiceRestarts', {Stage: 'stage2', InstanceId: INSTANCE_ID, Service: 'worker'})).toBe(4)
     expect(await metricSum('ServiceRestarts', {Stage: 'stage2', Service: 'worker'})).toBe(4)
@@ -185,11 +210,20 @@ describe('alerts and metrics from the monitor', () => {
     await host.killService('worker')
     const third = await unit('monitor')
     expect(third.stdout).toMatch(/Alert held back \(at most 2 an hour, sent later\): \[upsc\] stage2: worker in a restart loop/)
-    expect((await drain()).map((m) => m.Subject)).toEqual([`[upsc] stage2: worker restarted on ${INSTANCE_ID}`, `[upsc] stage2: api restarted on ${INSTANCE_ID}`])
-    expect(monitorJson(host)).toMatchObject({restarts24h: {worker: 2, api: 1}, openIncidents: expect.arrayContaining(['restart-worker', 'loop-worker', 'restart-api'])})
+    expect((await drain()).map((m) => m.Subject)).toEqual([
+      `[upsc] stage2: worker restarted on ${INSTANCE_ID}`,
+      `[upsc] stage2: api restarted on ${INSTANCE_ID}`,
+    ])
+    expect(monitorJson(host)).toMatchObject({
+      restarts24h: {worker: 2, api: 1},
+      openIncidents: expect.arrayContaining(['restart-worker', 'loop-worker', 'restart-api']),
+    })
     // An hour later (the budget's record, aged), the loop alert goes out.
     const sent = join(host.upscHome, 'alerts/.sent')
-    writeFileSync(sent, readFileSync(sent, 'utf8').replace(/\d+/g, (t) => String(Number(t) - 3600)))
+    writeFileSync(
+      sent,
+      readFileSync(sent, 'utf8').replace(/\d+/g, (t) => String(Number(t) - 3600)),
+    )
     await host.killService('worker')
     await unit('monitor')
     const late = await drain()
@@ -209,8 +243,10 @@ describe('alerts from the bootstrap', () => {
     const messages = await drain()
     expect(messages.map((m) => m.Subject)).toEqual([`[upsc] stage2: bootstrap FAILED at deploy on ${INSTANCE_ID}`])
     expect(messages[0]!.Message).toMatch(/^upsc bootstrap on stage2: INCIDENT\n/)
-    expect(messages[0]!.Message).toMatch(/\nWhat: {6}the bootstrap failed at step deploy: the first deploy of main failed .*cannot reach origin \(network unreachable\)/)
-    expect(messages[0]!.Message).toMatch(/\nupsc did:  stopped \(exit 1\); next: .*upsc deploy --branch main.*; it runs again at the next boot\n/)
+    expect(messages[0]!.Message).toMatch(
+      /\nWhat: {6}the bootstrap failed at step deploy: the first deploy of main failed .*cannot reach origin \(network unreachable\)/,
+    )
+    expect(messages[0]!.Message).toMatch(/\nupsc did: {2}stopped \(exit 1\); next: .*upsc deploy --branch main.*; it runs again at the next boot\n/)
     expect(await metricSum('DeployFailed', {Stage: 'stage2', InstanceId: INSTANCE_ID})).toBe(1)
     // Run again, still failing: no second message. Then fixed: one recovery message.
     await host.run(`bash ${join(host.upscHome, 'bin/bootstrap.sh')}`, {cwd: host.root, env})

@@ -5,17 +5,26 @@
  * document of the host scripts and Parameter Store.
  */
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {afterAll, afterEach, beforeAll, describe, expect, it, vi} from 'vitest'
 
-import {BOOTSTRAP_BIN, bootstrapEnv, type Host, freshSandboxHost, putAwsResources, readHostFile, REGION, renderedUserData, runUserData, testStage} from '../../fixtures/bootstrap/host.js'
+import {
+  BOOTSTRAP_BIN,
+  bootstrapEnv,
+  type Host,
+  freshSandboxHost,
+  putAwsResources,
+  readHostFile,
+  REGION,
+  renderedUserData,
+  runUserData,
+  testStage,
+} from '../../fixtures/bootstrap/host.js'
 // @ts-expect-error plain JS rig
 import {startMoto} from '../../../tools/stand-in/moto.js'
-// @ts-expect-error plain JS rig
-import {createSandboxHost} from '../../../tools/stand-in/sandbox-host.js'
 // @ts-expect-error plain JS rig
 import {freePort} from '../../../tools/stand-in/util.js'
 
@@ -87,27 +96,45 @@ describe('the bootstrap user-data on a fresh host', () => {
     expect(lastLogLine(host)).toMatch(/^upsc bootstrap succeeded in \d+s: main @ [0-9a-f]{12} is deployed and healthy$/)
     const log = read(host, '/var/log/user-data.log')
     for (const line of log.trimEnd().split('\n')) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ /)
-    for (const step of ['install', 'packages', 'cloudwatch', 'docker', 'checkout', 'units', 'deploy']) expect(log).toMatch(new RegExp(`::upsc step ${step} ok `))
+    for (const step of ['install', 'packages', 'cloudwatch', 'docker', 'checkout', 'units', 'deploy'])
+      expect(log).toMatch(new RegExp(`::upsc step ${step} ok `))
 
     // The app: deployed by deploy.sh, healthy, in the state `upsc deploy` leaves.
     expect(host.headCommit()).toBe(host.commitOf('main'))
     const port = host.servicePort('api')
     const health = await fetch(`http://127.0.0.1:${port}/health`)
     expect(health.status).toBe(200)
-    const history = read(host, '/opt/upscpro/.upsc/deployments.jsonl').trim().split('\n').map((l) => JSON.parse(l))
+    const history = read(host, '/opt/upscpro/.upsc/deployments.jsonl')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(history).toHaveLength(1)
     expect(history[0]).toMatchObject({kind: 'deploy', branch: 'main', outcome: 'succeeded', caller: 'upsc-bootstrap', commit: host.commitOf('main')})
     expect(history[0].id).toMatch(/^bootstrap-\d{8}T\d{6}Z$/)
 
     const result = bootstrapJson(host)
-    expect(result).toMatchObject({schema: 1, outcome: 'succeeded', stage: 'stage2', branch: 'main', commit: host.commitOf('main'), deployId: history[0].id, failedStep: null, reason: null, warnings: [], exitCode: 0, log: '/var/log/user-data.log', toolVersion: expect.any(String)})
+    expect(result).toMatchObject({
+      schema: 1,
+      outcome: 'succeeded',
+      stage: 'stage2',
+      branch: 'main',
+      commit: host.commitOf('main'),
+      deployId: history[0].id,
+      failedStep: null,
+      reason: null,
+      warnings: [],
+      exitCode: 0,
+      log: '/var/log/user-data.log',
+      toolVersion: expect.any(String),
+    })
     expect(result.finishedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
 
     // What was installed, and verified.
     const packages = read(host, '/.sandbox/packages/log')
     expect(packages).toContain('dnf install -y -q docker git')
     expect(packages).toMatch(/curl https:\/\/github.com\/docker\/compose\/releases\/download\/v2\.29\.7\/docker-compose-linux-\w+$/m)
-    for (const f of ['lib.sh', 'deploy.sh', 'boot.sh', 'monitor.sh', 'upsc-run', 'bootstrap.sh']) expect(existsSync(join(host.upscHome, 'bin', f)), f).toBe(true)
+    for (const f of ['lib.sh', 'deploy.sh', 'boot.sh', 'monitor.sh', 'upsc-run', 'bootstrap.sh'])
+      expect(existsSync(join(host.upscHome, 'bin', f)), f).toBe(true)
     expect(read(host, '/opt/upscpro/.upsc/settings.env')).toContain(`export UPSC_REGION=${REGION} UPSC_BRANCH=main`)
     // The units: installed, enabled, the timer started.
     const units = host.units()
@@ -115,7 +142,10 @@ describe('the bootstrap user-data on a fresh host', () => {
     expect(units['upscpro-monitor.timer']).toMatchObject({enabled: true, active: true})
     expect(units['docker.service']).toMatchObject({enabled: true})
     // The CloudWatch agent: configured with the stage's config and running.
-    expect(JSON.parse(read(host, '/.sandbox/cwagent/config.json')).logs.logs_collected.files.collect_list[0]).toMatchObject({file_path: '/var/log/user-data.log', log_group_name: '/aws/ec2/upscpro-stage2-docker'})
+    expect(JSON.parse(read(host, '/.sandbox/cwagent/config.json')).logs.logs_collected.files.collect_list[0]).toMatchObject({
+      file_path: '/var/log/user-data.log',
+      log_group_name: '/aws/ec2/upscpro-stage2-docker',
+    })
     expect(read(host, '/.sandbox/cwagent/status').trim()).toBe('running')
     // The deploy's own log, timestamped, for the agent.
     expect(read(host, '/var/log/upscpro/deploy.log')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ::upsc step lock start$/m)
@@ -128,13 +158,14 @@ describe('the bootstrap user-data on a fresh host', () => {
     const host = freshHost({dockerReadyDelayMs: 10 * 60_000})
     putAwsResources(awsEnv, stage, {}, scratch)
     const running = runUserData(host, renderedUserData(stage), bootstrapEnv(host, awsEnv))
-    const waiting = () => existsSync(join(host.root, '/var/log/user-data.log')) && read(host, '/var/log/user-data.log').includes('Waiting for the Docker daemon')
+    const waiting = () =>
+      existsSync(join(host.root, '/var/log/user-data.log')) && read(host, '/var/log/user-data.log').includes('Waiting for the Docker daemon')
     await vi.waitUntil(() => waiting() && host.dockerDaemon().running, {timeout: 60_000, interval: 100})
     await host.passTime(10 * 60_000)
     const {code} = await running
     expect(code).toBe(0)
     const log = read(host, '/var/log/user-data.log')
-    expect(log).toMatch(/Waiting for the Docker daemon \(service active\)[^]*::upsc step docker ok \d+\.\ds server 27\.3\.1/)
+    expect(log).toMatch(/Waiting for the Docker daemon \(service active\)[\s\S]*::upsc step docker ok \d+\.\ds server 27\.3\.1/)
     expect(bootstrapJson(host).outcome).toBe('succeeded')
   }, 120_000)
 
@@ -144,8 +175,15 @@ describe('the bootstrap user-data on a fresh host', () => {
     putAwsResources(awsEnv, stage, {}, scratch)
     const {code} = await runUserData(host, renderedUserData(stage), bootstrapEnv(host, awsEnv))
     expect(code).toBe(1)
-    expect(lastLogLine(host)).toMatch(/^upsc bootstrap FAILED at step docker \(exit 1\) after \d+s: Docker did not become ready within 2s: Cannot connect to the Docker daemon.*\. Next: see systemctl status docker and journalctl -u docker\.$/)
-    expect(bootstrapJson(host)).toMatchObject({outcome: 'failed', failedStep: 'docker', reason: expect.stringMatching(/^Docker did not become ready within 2s/), exitCode: 1})
+    expect(lastLogLine(host)).toMatch(
+      /^upsc bootstrap FAILED at step docker \(exit 1\) after \d+s: Docker did not become ready within 2s: Cannot connect to the Docker daemon.*\. Next: see systemctl status docker and journalctl -u docker\.$/,
+    )
+    expect(bootstrapJson(host)).toMatchObject({
+      outcome: 'failed',
+      failedStep: 'docker',
+      reason: expect.stringMatching(/^Docker did not become ready within 2s/),
+      exitCode: 1,
+    })
     expect(host.buildCount()).toBe(0)
   }, 120_000)
 
@@ -169,8 +207,14 @@ describe('the bootstrap user-data on a fresh host', () => {
     const {code} = await runUserData(host, renderedUserData(stage), bootstrapEnv(host, awsEnv))
     expect(code).toBe(1)
     expect(host.originLog()).toHaveLength(4)
-    expect(bootstrapJson(host)).toMatchObject({outcome: 'failed', failedStep: 'deploy', reason: expect.stringContaining('cannot reach origin (network unreachable)')})
-    expect(lastLogLine(host)).toMatch(/^upsc bootstrap FAILED at step deploy .*cannot reach origin \(network unreachable\).* Next: check the instance's outbound access/)
+    expect(bootstrapJson(host)).toMatchObject({
+      outcome: 'failed',
+      failedStep: 'deploy',
+      reason: expect.stringContaining('cannot reach origin (network unreachable)'),
+    })
+    expect(lastLogLine(host)).toMatch(
+      /^upsc bootstrap FAILED at step deploy .*cannot reach origin \(network unreachable\).* Next: check the instance's outbound access/,
+    )
   }, 120_000)
 
   it('fails without retrying when the token parameter is missing, and says which parameter', async () => {
@@ -195,11 +239,19 @@ describe('the bootstrap user-data on a fresh host', () => {
     const {code, stdout, stderr} = await runUserData(host, renderedUserData(stage), bootstrapEnv(host, awsEnv))
     expect(code).toBe(0)
     expect(host.originLog()).toEqual([expect.objectContaining({op: 'fetch', result: 'ok', tokenSent: true})])
-    for (const text of [stdout, stderr, read(host, '/var/log/user-data.log'), read(host, '/var/log/upscpro/deploy.log'), read(host, '/opt/upscpro/upscapp-be/.git/config'), read(host, '/opt/upscpro/.upsc/settings.env'), read(host, '/opt/upscpro/.upsc/bootstrap.json')])
+    for (const text of [
+      stdout,
+      stderr,
+      read(host, '/var/log/user-data.log'),
+      read(host, '/var/log/upscpro/deploy.log'),
+      read(host, '/opt/upscpro/upscapp-be/.git/config'),
+      read(host, '/opt/upscpro/.upsc/settings.env'),
+      read(host, '/opt/upscpro/.upsc/bootstrap.json'),
+    ])
       expect(text).not.toContain(TOKEN)
   }, 120_000)
 
-  it('writes the app\'s .env from Parameter Store, kept out of git and through the deploy\'s git clean', async () => {
+  it("writes the app's .env from Parameter Store, kept out of git and through the deploy's git clean", async () => {
     const stage = testStage({envParameter: '/upscpro/stage2/env'})
     const host = freshHost()
     putAwsResources(awsEnv, stage, {'/upscpro/stage2/env': 'DATABASE_URL=postgres://db/app\nSECRET_KEY=it\'s "secret"'}, scratch)
@@ -220,7 +272,10 @@ describe('the bootstrap user-data on a fresh host', () => {
     expect(code).toBe(1)
     const log = read(host, '/var/log/user-data.log')
     expect(log).not.toContain('retrying')
-    expect(bootstrapJson(host)).toMatchObject({failedStep: 'checkout', reason: expect.stringMatching(/^could not read the app's \.env from SSM parameter \/upscpro\/stage2\/env in eu-central-1: .*ParameterNotFound/)})
+    expect(bootstrapJson(host)).toMatchObject({
+      failedStep: 'checkout',
+      reason: expect.stringMatching(/^could not read the app's \.env from SSM parameter \/upscpro\/stage2\/env in eu-central-1: .*ParameterNotFound/),
+    })
     expect(host.buildCount()).toBe(0)
   }, 120_000)
 
@@ -245,7 +300,9 @@ describe('the bootstrap user-data on a fresh host', () => {
     putAwsResources(awsEnv, stage, {}, scratch)
     const {code} = await runUserData(host, renderedUserData(stage), bootstrapEnv(host, awsEnv))
     expect(code).toBe(1)
-    expect(read(host, '/var/log/user-data.log')).toMatch(/the sha256 of https:\/\/github\.com\/docker\/compose\/releases\/download\/v2\.29\.7\/docker-compose-linux-\w+ does not match its \.sha256 file/)
+    expect(read(host, '/var/log/user-data.log')).toMatch(
+      /the sha256 of https:\/\/github\.com\/docker\/compose\/releases\/download\/v2\.29\.7\/docker-compose-linux-\w+ does not match its \.sha256 file/,
+    )
     expect(bootstrapJson(host)).toMatchObject({failedStep: 'packages', reason: 'could not install the Docker Compose plugin (packages, or release v2.29.7)'})
     expect(existsSync(join(host.root, 'usr/local/lib/docker/cli-plugins/docker-compose'))).toBe(false)
   }, 120_000)
@@ -257,7 +314,11 @@ describe('the bootstrap user-data on a fresh host', () => {
     putAwsResources(awsEnv, stage, {}, scratch, '0.0.1-other')
     const {code} = await runUserData(host, renderedUserData(stage), bootstrapEnv(host, awsEnv))
     expect(code).toBe(1)
-    expect(bootstrapJson(host)).toMatchObject({outcome: 'failed', failedStep: 'install', reason: expect.stringContaining('holds other host scripts than this user-data expects (sha256)')})
+    expect(bootstrapJson(host)).toMatchObject({
+      outcome: 'failed',
+      failedStep: 'install',
+      reason: expect.stringContaining('holds other host scripts than this user-data expects (sha256)'),
+    })
     expect(existsSync(join(host.upscHome, 'bin/lib.sh'))).toBe(false)
   }, 120_000)
 
@@ -268,11 +329,15 @@ describe('the bootstrap user-data on a fresh host', () => {
     expect(code).toBe(1)
     const log = read(host, '/var/log/user-data.log')
     expect(log).toMatch(/reading SSM document upsc-stage2-host-scripts failed \(attempt 3 of 4\): .*InvalidDocument/)
-    expect(bootstrapJson(host)).toMatchObject({outcome: 'failed', failedStep: 'install', reason: expect.stringMatching(/^could not get the upsc host scripts from SSM document upsc-stage2-host-scripts in eu-central-1: /)})
+    expect(bootstrapJson(host)).toMatchObject({
+      outcome: 'failed',
+      failedStep: 'install',
+      reason: expect.stringMatching(/^could not get the upsc host scripts from SSM document upsc-stage2-host-scripts in eu-central-1: /),
+    })
     expect(lastLogLine(host)).toMatch(/^upsc bootstrap FAILED at step install .* Next: create the document from the upsc-host-scripts\.json/)
   }, 120_000)
 
-  it('reports a first deploy that fails its health gate, with the deploy\'s reason', async () => {
+  it("reports a first deploy that fails its health gate, with the deploy's reason", async () => {
     const stage = testStage({timeouts: {healthSeconds: 2, dockerReadySeconds: 20}})
     const host = freshHost()
     putAwsResources(awsEnv, stage, {}, scratch)
@@ -280,7 +345,9 @@ describe('the bootstrap user-data on a fresh host', () => {
     expect(code).toBe(1)
     const result = bootstrapJson(host)
     expect(result).toMatchObject({outcome: 'failed', failedStep: 'deploy', branch: 'bad-health', commit: host.commitOf('bad-health')})
-    expect(result.reason).toMatch(/^the first deploy of bad-health failed \(deploy\.sh exit 1\): health checks failed after 2s: api http:\/\/127\.0\.0\.1:\d+\/health: status 500, expected 200/)
+    expect(result.reason).toMatch(
+      /^the first deploy of bad-health failed \(deploy\.sh exit 1\): health checks failed after 2s: api http:\/\/127\.0\.0\.1:\d+\/health: status 500, expected 200/,
+    )
     expect(result.advice).toContain('upsc deploy --branch bad-health')
   }, 120_000)
 
@@ -292,10 +359,13 @@ describe('the bootstrap user-data on a fresh host', () => {
     putAwsResources(awsEnv, stage, {}, scratch)
     const {code} = await runUserData(host, renderedUserData(stage), bootstrapEnv(host, awsEnv))
     expect(code).toBe(0)
-    expect(bootstrapJson(host)).toMatchObject({outcome: 'succeeded', warnings: ['the CloudWatch agent could not be installed or started: the logs stay on the host (see above)']})
+    expect(bootstrapJson(host)).toMatchObject({
+      outcome: 'succeeded',
+      warnings: ['the CloudWatch agent could not be installed or started: the logs stay on the host (see above)'],
+    })
   }, 120_000)
 
-  it('runs on apt-get hosts too (Ubuntu/Debian packages, the Compose plugin package, the agent\'s .deb)', async () => {
+  it("runs on apt-get hosts too (Ubuntu/Debian packages, the Compose plugin package, the agent's .deb)", async () => {
     const stage = testStage()
     const host = freshHost()
     const bin = join(host.root, '.sandbox/apt-bin')
@@ -325,7 +395,7 @@ describe('the bootstrap user-data on a fresh host', () => {
   }, 120_000)
 })
 
-describe('the installed units\' scripts on a bootstrapped host', () => {
+describe("the installed units' scripts on a bootstrapped host", () => {
   /** A host bootstrapped from scratch, and the environment its units would run with. */
   async function bootstrapped(stage = testStage()) {
     const host = freshHost()
@@ -351,40 +421,55 @@ describe('the installed units\' scripts on a bootstrapped host', () => {
   }
   const killProxy = (host: Host) => process.kill(-Number(read(host, '/opt/upscpro/.upsc/proxy/nginx.pid')), 'SIGKILL')
 
-  it.skipIf(!HAS_NGINX)('blueGreen: installs nginx and deploys the default branch into the blue colour behind it (needs nginx; .ci/run installs it)', async () => {
-    const {host, port} = await bootstrappedBlueGreen()
-    expect(read(host, '/.sandbox/packages/log')).toContain('dnf install -y -q docker git nginx')
-    expect(await viaProxy(port)).toEqual({status: 200, body: 'main', colour: 'blue'})
-    expect(read(host, '/opt/upscpro/.upsc/deployments.jsonl')).toContain('"colour":"blue"')
-  }, 180_000)
+  it.skipIf(!HAS_NGINX)(
+    'blueGreen: installs nginx and deploys the default branch into the blue colour behind it (needs nginx; .ci/run installs it)',
+    async () => {
+      const {host, port} = await bootstrappedBlueGreen()
+      expect(read(host, '/.sandbox/packages/log')).toContain('dnf install -y -q docker git nginx')
+      expect(await viaProxy(port)).toEqual({status: 200, body: 'main', colour: 'blue'})
+      expect(read(host, '/opt/upscpro/.upsc/deployments.jsonl')).toContain('"colour":"blue"')
+    },
+    180_000,
+  )
 
-  it.skipIf(!HAS_NGINX)('blueGreen: monitor starts a dead proxy again on the live colour; boot brings the colour and the proxy back after a reboot (needs nginx; .ci/run installs it)', async () => {
-    const {host, port, unit} = await bootstrappedBlueGreen()
-    killProxy(host)
-    await expect(viaProxy(port)).rejects.toThrow()
-    const monitor = await unit('monitor')
-    expect(monitor.code, monitor.stdout).toBe(0)
-    expect(JSON.parse(read(host, '/opt/upscpro/.upsc/monitor.json')), monitor.stdout).toMatchObject({outcome: 'recovered', restarted: ['proxy']})
-    expect(await viaProxy(port)).toEqual({status: 200, body: 'main', colour: 'blue'})
+  it.skipIf(!HAS_NGINX)(
+    'blueGreen: monitor starts a dead proxy again on the live colour; boot brings the colour and the proxy back after a reboot (needs nginx; .ci/run installs it)',
+    async () => {
+      const {host, port, unit} = await bootstrappedBlueGreen()
+      killProxy(host)
+      await expect(viaProxy(port)).rejects.toThrow()
+      const monitor = await unit('monitor')
+      expect(monitor.code, monitor.stdout).toBe(0)
+      expect(JSON.parse(read(host, '/opt/upscpro/.upsc/monitor.json')), monitor.stdout).toMatchObject({outcome: 'recovered', restarted: ['proxy']})
+      expect(await viaProxy(port)).toEqual({status: 200, body: 'main', colour: 'blue'})
 
-    // A reboot: the daemon restarts without the containers, and nginx is gone.
-    killProxy(host)
-    await host.setDockerState({running: false})
-    await host.setDockerState({running: true})
-    const builds = host.buildCount()
-    const boot = await unit('boot')
-    expect(boot.code, boot.stdout).toBe(0)
-    expect(boot.stdout).toMatch(/::upsc result \{"schema":1,"kind":"boot",.*"outcome":"succeeded"/)
-    expect(host.buildCount()).toBe(builds)
-    expect(await viaProxy(port)).toEqual({status: 200, body: 'main', colour: 'blue'})
-    expect(host.containers().find((c) => c.service === 'worker')?.state).toBe('running')
-  }, 180_000)
+      // A reboot: the daemon restarts without the containers, and nginx is gone.
+      killProxy(host)
+      await host.setDockerState({running: false})
+      await host.setDockerState({running: true})
+      const builds = host.buildCount()
+      const boot = await unit('boot')
+      expect(boot.code, boot.stdout).toBe(0)
+      expect(boot.stdout).toMatch(/::upsc result \{"schema":1,"kind":"boot",.*"outcome":"succeeded"/)
+      expect(host.buildCount()).toBe(builds)
+      expect(await viaProxy(port)).toEqual({status: 200, body: 'main', colour: 'blue'})
+      expect(host.containers().find((c) => c.service === 'worker')?.state).toBe('running')
+    },
+    180_000,
+  )
 
   it('monitor: healthy stack, nothing restarted', async () => {
     const {host, unit} = await bootstrapped()
     const {code} = await unit('monitor')
     expect(code).toBe(0)
-    expect(monitorJson(host)).toMatchObject({schema: 1, outcome: 'healthy', restarted: [], restarts: {}, totalRestarts: 0, healthChecks: [expect.objectContaining({name: 'api', ok: true})]})
+    expect(monitorJson(host)).toMatchObject({
+      schema: 1,
+      outcome: 'healthy',
+      restarted: [],
+      restarts: {},
+      totalRestarts: 0,
+      healthChecks: [expect.objectContaining({name: 'api', ok: true})],
+    })
     expect(read(host, '/var/log/upscpro/monitor.log')).toMatch(/^\S+Z Monitor: healthy$/m)
   }, 120_000)
 
@@ -407,7 +492,9 @@ describe('the installed units\' scripts on a bootstrapped host', () => {
     expect(code).toBe(1)
     const result = monitorJson(host)
     expect(result).toMatchObject({outcome: 'unhealthy', restarted: ['api'], restarts: {api: 1}})
-    expect(result.detail).toMatch(/^restarted api; still failing: health checks failed after 2s: api http:\/\/127\.0\.0\.1:\d+\/health: status 503, expected 200/)
+    expect(result.detail).toMatch(
+      /^restarted api; still failing: health checks failed after 2s: api http:\/\/127\.0\.0\.1:\d+\/health: status 503, expected 200/,
+    )
   }, 120_000)
 
   it('monitor: prunes when free disk is below minFreeDiskPercent and prune.onLowDisk is set', async () => {
@@ -428,13 +515,21 @@ describe('the installed units\' scripts on a bootstrapped host', () => {
     const {host, unit} = await bootstrapped()
     const running = host.headCommit()
     // As a deploy SIGKILLed after its checkout: the checkout moved, its lock.json names a dead pid.
-    const moved = await host.run('git -c user.name=x -c user.email=x@x commit -q --allow-empty -m half-deployed && git rev-parse HEAD', {cwd: host.hostPath('/opt/upscpro/upscapp-be')})
+    const moved = await host.run('git -c user.name=x -c user.email=x@x commit -q --allow-empty -m half-deployed && git rev-parse HEAD', {
+      cwd: host.hostPath('/opt/upscpro/upscapp-be'),
+    })
     expect(moved.stdout.trim()).not.toBe(running)
-    writeFileSync(host.hostPath('/opt/upscpro/.upsc/lock.json'), '{"kind":"deploy","id":"killed-1","caller":null,"pid":999999999,"since":"2026-12-01T00:00:00Z","branch":"feature-x","commandId":null}\n')
+    writeFileSync(
+      host.hostPath('/opt/upscpro/.upsc/lock.json'),
+      '{"kind":"deploy","id":"killed-1","caller":null,"pid":999999999,"since":"2026-12-01T00:00:00Z","branch":"feature-x","commandId":null}\n',
+    )
     expect((await unit('monitor')).code).toBe(0)
     expect(host.headCommit()).toBe(running)
     expect(existsSync(host.hostPath('/opt/upscpro/.upsc/lock.json'))).toBe(false)
-    const records = read(host, '/opt/upscpro/.upsc/deployments.jsonl').trim().split('\n').map((l) => JSON.parse(l))
+    const records = read(host, '/opt/upscpro/.upsc/deployments.jsonl')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(records.at(-1)).toMatchObject({id: 'killed-1', kind: 'deploy', branch: 'feature-x', outcome: 'interrupted', previousCommit: running})
     expect(monitorJson(host)).toMatchObject({outcome: 'healthy'})
   }, 120_000)
@@ -446,7 +541,12 @@ describe('the installed units\' scripts on a bootstrapped host', () => {
     await host.setDockerState({running: false})
     await host.setDockerState({running: true})
     // The daemon's stop killed them: both still listed, neither running.
-    expect(host.containers().map((c) => `${c.service}:${c.state}`).sort()).toEqual(['api:exited', 'worker:exited'])
+    expect(
+      host
+        .containers()
+        .map((c) => `${c.service}:${c.state}`)
+        .sort(),
+    ).toEqual(['api:exited', 'worker:exited'])
     const {code, stdout} = await unit('boot')
     expect(code, stdout).toBe(0)
     expect(stdout).toMatch(/^::upsc result \{"schema":1,"kind":"boot","id":"boot-[^"]+","outcome":"succeeded","exitCode":0,/m)
@@ -468,4 +568,3 @@ describe('the installed units\' scripts on a bootstrapped host', () => {
     expect(read(host, '/var/log/upscpro/boot.log')).toContain('The bootstrap has not succeeded on this host: running it again')
   }, 120_000)
 })
-

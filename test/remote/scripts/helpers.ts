@@ -1,27 +1,27 @@
 // Shared bits of the remote-script tests: sandbox hosts that clean up after themselves, fast
 // settings, and what a host's api serves.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach } from 'vitest';
-import { createSandboxHost } from '../../../tools/stand-in/sandbox-host.js';
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {afterEach} from 'vitest'
+import {createSandboxHost} from '../../../tools/stand-in/sandbox-host.js'
 
 /** @type {ReturnType<typeof createSandboxHost>[]} */
-const hosts = [];
+const hosts = []
 afterEach(() => {
-  for (const host of hosts.splice(0)) host.cleanup();
-});
+  for (const host of hosts.splice(0)) host.cleanup()
+})
 
 /**
  * A fresh sandbox host, removed after the test.
  * @param {Parameters<typeof createSandboxHost>[0] extends infer O ? Omit<O, 'dir'> : never} [options]
  */
 export function newHost(options = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'upsc-remote-'));
-  fs.rmdirSync(dir);
-  const host = createSandboxHost({ ...options, dir });
-  hosts.push(host);
-  return host;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'upsc-remote-'))
+  fs.rmdirSync(dir)
+  const host = createSandboxHost({...options, dir})
+  hosts.push(host)
+  return host
 }
 
 /** Health check on the api service plus timings small enough for tests. */
@@ -37,38 +37,38 @@ export const FAST = Object.freeze({
   UPSC_DOCKER_WAIT_SECONDS: 30,
   UPSC_CALLER: 'arn:aws:sts::123456789012:assumed-role/dev/alice',
   UPSC_TOOL_VERSION: '0.1.0-test',
-});
+})
 
 /** What the api container of a host serves on /version (its branch), over real HTTP. */
 export async function servedVersion(host) {
-  const port = host.servicePort('api');
-  if (!port) return undefined;
-  const response = await fetch(`http://127.0.0.1:${port}/version`, { signal: AbortSignal.timeout(3000) });
-  return (await response.text()).trim();
+  const port = host.servicePort('api')
+  if (!port) return undefined
+  const response = await fetch(`http://127.0.0.1:${port}/version`, {signal: AbortSignal.timeout(3000)})
+  return (await response.text()).trim()
 }
 
 /** Status of the api's /health, over real HTTP. */
 export async function healthStatus(host) {
-  const port = host.servicePort('api');
-  const response = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(3000) });
-  await response.arrayBuffer();
-  return response.status;
+  const port = host.servicePort('api')
+  const response = await fetch(`http://127.0.0.1:${port}/health`, {signal: AbortSignal.timeout(3000)})
+  await response.arrayBuffer()
+  return response.status
 }
 
 /** The history file's records (complete lines only). */
 export function historyFile(host) {
-  const file = path.join(host.upscHome, 'deployments.jsonl');
-  if (!fs.existsSync(file)) return [];
+  const file = path.join(host.upscHome, 'deployments.jsonl')
+  if (!fs.existsSync(file)) return []
   return fs
     .readFileSync(file, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line));
+    .map((line) => JSON.parse(line))
 }
 
 /** Tags "repo:tag" of every image on a host. */
 export function imageTags(host) {
-  return host.images().flatMap((image) => image.tags);
+  return host.images().flatMap((image) => image.tags)
 }
 
 /** Commits (12 hex) that have upsc-<sha> tags for the api image. */
@@ -76,29 +76,29 @@ export function upscTaggedCommits(host) {
   return imageTags(host)
     .filter((tag) => /^(docker\.io\/library\/)?upscapp-be-api:upsc-/.test(tag))
     .map((tag) => tag.split(':upsc-')[1])
-    .sort();
+    .sort()
 }
 
 /** Step names and statuses of a run, e.g. ["lock ok", "docker ok", ...] (start lines left out). */
 export function stepSummary(run) {
-  return run.steps.filter((s) => s.status !== 'start').map((s) => `${s.name} ${s.status}`);
+  return run.steps.filter((s) => s.status !== 'start').map((s) => `${s.name} ${s.status}`)
 }
 
 /** Wait until `check()` is truthy. */
-export async function until(check, { timeoutMs = 20_000, intervalMs = 50, what = 'condition' } = {}) {
-  const deadline = Date.now() + timeoutMs;
+export async function until(check, {timeoutMs = 20_000, intervalMs = 50, what = 'condition'} = {}) {
+  const deadline = Date.now() + timeoutMs
   for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    const value = await check()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, intervalMs))
   }
 }
 
 /** current.json of a host: what its stack was last started from, or undefined. */
 export function currentJson(host) {
-  const file = path.join(host.upscHome, 'current.json');
-  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined;
+  const file = path.join(host.upscHome, 'current.json')
+  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined
 }
 
 /**
@@ -107,16 +107,16 @@ export function currentJson(host) {
  * [] when the host is consistent.
  */
 export function inconsistencies(host) {
-  const run = currentJson(host)?.commit;
-  if (!run) return ['no current.json'];
-  const problems = [];
-  const head = host.headCommit();
-  if (head !== run) problems.push(`checkout ${head.slice(0, 12)} is not the running ${run.slice(0, 12)}`);
+  const run = currentJson(host)?.commit
+  if (!run) return ['no current.json']
+  const problems = []
+  const head = host.headCommit()
+  if (head !== run) problems.push(`checkout ${head.slice(0, 12)} is not the running ${run.slice(0, 12)}`)
   for (const image of host.images()) {
-    const latest = image.tags.find((tag) => /^upscapp-be-[a-z]+:latest$/.test(tag));
+    const latest = image.tags.find((tag) => /^upscapp-be-[a-z]+:latest$/.test(tag))
     if (latest && !image.tags.includes(latest.replace(':latest', `:upsc-${run.slice(0, 12)}`)))
-      problems.push(`${latest} is not the image of ${run.slice(0, 12)} (tags ${image.tags.join(' ')})`);
+      problems.push(`${latest} is not the image of ${run.slice(0, 12)} (tags ${image.tags.join(' ')})`)
   }
-  if (fs.existsSync(path.join(host.upscHome, 'lock.json'))) problems.push('lock.json left behind');
-  return problems;
+  if (fs.existsSync(path.join(host.upscHome, 'lock.json'))) problems.push('lock.json left behind')
+  return problems
 }

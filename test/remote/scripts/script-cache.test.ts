@@ -23,7 +23,13 @@ const cached = (commands: string[]): CachedScripts => {
   if (!scripts) throw new Error('the deploy payload travels inline: this test needs its scripts in the cache')
   return scripts
 }
-const resultOf = (out: Sync) => JSON.parse(out.stdout.split('\n').find((l) => l.startsWith('::upsc result '))!.slice('::upsc result '.length))
+const resultOf = (out: Sync) =>
+  JSON.parse(
+    out.stdout
+      .split('\n')
+      .find((l) => l.startsWith('::upsc result '))!
+      .slice('::upsc result '.length),
+  )
 
 /** Run a bash program (as install.sh's commands decode to) on a host. */
 function runProgram(host: Host, program: string): Sync {
@@ -122,7 +128,10 @@ describe('the script cache on a host', () => {
         spawn('bash', [file], {cwd: host.root, env: host.env, stdio: 'ignore'}).on('close', resolve)
       })
     expect(await Promise.all(scripts.installs.map(runAsync))).toEqual(scripts.installs.map(() => 0))
-    const kept = fs.readdirSync(cacheDir(host)).filter((f) => f.endsWith('.sh')).sort()
+    const kept = fs
+      .readdirSync(cacheDir(host))
+      .filter((f) => f.endsWith('.sh'))
+      .sort()
     // The new bundle and the 7 newest old ones.
     expect(kept).toEqual([`${scripts.sha}.sh`, ...old.slice(3).map((f) => path.basename(f))].sort())
     expect(fs.readdirSync(cacheDir(host)).filter((f) => f.startsWith('.parts-'))).toEqual([])

@@ -6,15 +6,15 @@
 //   builds.count       number of image builds ever attempted (plain integer)
 //   builds.jsonl       one JSON line per build attempt {at, project, service, image, ok}
 //   containers/<id>/   per container: fs/ (files of the image), ready.json, service.log
-import crypto from 'node:crypto';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { findProcesses, isAlive, readJson, sleep, withFileLock, withFileLockAsync, writeJson } from '../util.js';
+import crypto from 'node:crypto'
+import {spawn} from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {findProcesses, isAlive, readJson, sleep, withFileLock, withFileLockAsync, writeJson} from '../util.js'
 
-const FAKE_SERVICE = fileURLToPath(new URL('../fake-service.js', import.meta.url));
+const FAKE_SERVICE = fileURLToPath(new URL('../fake-service.js', import.meta.url))
 
 /**
  * @typedef {object} Image
@@ -50,9 +50,9 @@ const FAKE_SERVICE = fileURLToPath(new URL('../fake-service.js', import.meta.url
 
 /** @param {string} [dir] */
 export function stateDir(dir = process.env.FAKE_DOCKER_STATE) {
-  if (!dir) throw new Error('fake docker: FAKE_DOCKER_STATE is not set');
-  fs.mkdirSync(dir, { recursive: true });
-  return dir;
+  if (!dir) throw new Error('fake docker: FAKE_DOCKER_STATE is not set')
+  fs.mkdirSync(dir, {recursive: true})
+  return dir
 }
 
 // ---------------------------------------------------------------- daemon
@@ -63,19 +63,19 @@ export function stateDir(dir = process.env.FAKE_DOCKER_STATE) {
 
 /** @param {string} dir @returns {Daemon} */
 export function readDaemon(dir) {
-  return readJson(path.join(dir, 'daemon.json'), { running: true, readyAt: 0, readyDelayMs: 0, startedAt: 0 });
+  return readJson(path.join(dir, 'daemon.json'), {running: true, readyAt: 0, readyDelayMs: 0, startedAt: 0})
 }
 
 /** @param {string} dir @param {Partial<Daemon>} patch */
 export function writeDaemon(dir, patch) {
-  const file = path.join(dir, 'daemon.json');
-  withFileLock(file, () => writeJson(file, { ...readDaemon(dir), ...patch }));
+  const file = path.join(dir, 'daemon.json')
+  withFileLock(file, () => writeJson(file, {...readDaemon(dir), ...patch}))
 }
 
 /** @param {string} dir */
 export function daemonReady(dir) {
-  const daemon = readDaemon(dir);
-  return daemon.running && Date.now() >= daemon.readyAt;
+  const daemon = readDaemon(dir)
+  return daemon.running && Date.now() >= daemon.readyAt
 }
 
 /**
@@ -84,11 +84,11 @@ export function daemonReady(dir) {
  * @param {string} dir
  * @param {{restart?: boolean}} [opts]
  */
-export function startDaemon(dir, { restart = false } = {}) {
-  const daemon = readDaemon(dir);
-  if (daemon.running && !restart) return;
-  const now = Date.now();
-  writeDaemon(dir, { running: true, startedAt: now, readyAt: now + (daemon.readyDelayMs || 0) });
+export function startDaemon(dir, {restart = false} = {}) {
+  const daemon = readDaemon(dir)
+  if (daemon.running && !restart) return
+  const now = Date.now()
+  writeDaemon(dir, {running: true, startedAt: now, readyAt: now + (daemon.readyDelayMs || 0)})
 }
 
 /**
@@ -96,10 +96,10 @@ export function startDaemon(dir, { restart = false } = {}) {
  * @param {string} dir
  */
 export async function stopDaemon(dir) {
-  writeDaemon(dir, { running: false });
+  writeDaemon(dir, {running: false})
   await updateState(dir, async (state) => {
-    for (const container of Object.values(state.containers)) await stopContainer(container, 'SIGKILL');
-  });
+    for (const container of Object.values(state.containers)) await stopContainer(container, 'SIGKILL')
+  })
 }
 
 // ---------------------------------------------------------------- state.json
@@ -108,7 +108,7 @@ export async function stopDaemon(dir) {
 
 /** @param {string} dir @returns {State} */
 export function readState(dir) {
-  return readJson(path.join(dir, 'state.json'), { images: {}, containers: {}, ports: {} });
+  return readJson(path.join(dir, 'state.json'), {images: {}, containers: {}, ports: {}})
 }
 
 /**
@@ -119,16 +119,16 @@ export function readState(dir) {
  * @returns {Promise<T>}
  */
 export function updateState(dir, fn) {
-  const file = path.join(dir, 'state.json');
+  const file = path.join(dir, 'state.json')
   return withFileLockAsync(file, async () => {
-    const state = readState(dir);
+    const state = readState(dir)
     try {
-      return await fn(state);
+      return await fn(state)
     } finally {
       // Also on failure: processes started before the error must stay tracked.
-      writeJson(file, state);
+      writeJson(file, state)
     }
-  });
+  })
 }
 
 // ---------------------------------------------------------------- builds counter
@@ -136,9 +136,9 @@ export function updateState(dir, fn) {
 /** @param {string} dir */
 export function buildCount(dir) {
   try {
-    return Number(fs.readFileSync(path.join(dir, 'builds.count'), 'utf8').trim()) || 0;
+    return Number(fs.readFileSync(path.join(dir, 'builds.count'), 'utf8').trim()) || 0
   } catch {
-    return 0;
+    return 0
   }
 }
 
@@ -148,17 +148,17 @@ export function buildCount(dir) {
  * @param {Record<string, unknown>} record
  */
 export function countBuild(dir, record) {
-  const file = path.join(dir, 'builds.count');
+  const file = path.join(dir, 'builds.count')
   withFileLock(file, () => {
-    fs.writeFileSync(file, `${buildCount(dir) + 1}\n`);
-    fs.appendFileSync(path.join(dir, 'builds.jsonl'), `${JSON.stringify({ at: new Date().toISOString(), ...record })}\n`);
-  });
+    fs.writeFileSync(file, `${buildCount(dir) + 1}\n`)
+    fs.appendFileSync(path.join(dir, 'builds.jsonl'), `${JSON.stringify({at: new Date().toISOString(), ...record})}\n`)
+  })
 }
 
 // ---------------------------------------------------------------- images
 
-export const newImageId = () => `sha256:${crypto.randomBytes(32).toString('hex')}`;
-export const newContainerId = () => crypto.randomBytes(32).toString('hex');
+export const newImageId = () => `sha256:${crypto.randomBytes(32).toString('hex')}`
+export const newContainerId = () => crypto.randomBytes(32).toString('hex')
 
 /**
  * Split "repo[:tag]" (tag defaults to latest). A colon before the last slash belongs to a
@@ -166,10 +166,10 @@ export const newContainerId = () => crypto.randomBytes(32).toString('hex');
  * @param {string} ref
  */
 export function normalizeRef(ref) {
-  const slash = ref.lastIndexOf('/');
-  const colon = ref.lastIndexOf(':');
-  if (colon > slash) return { repository: ref.slice(0, colon), tag: ref.slice(colon + 1), ref };
-  return { repository: ref, tag: 'latest', ref: `${ref}:latest` };
+  const slash = ref.lastIndexOf('/')
+  const colon = ref.lastIndexOf(':')
+  if (colon > slash) return {repository: ref.slice(0, colon), tag: ref.slice(colon + 1), ref}
+  return {repository: ref, tag: 'latest', ref: `${ref}:latest`}
 }
 
 /**
@@ -179,15 +179,15 @@ export function normalizeRef(ref) {
  * @returns {Image | undefined}
  */
 export function findImage(state, nameOrId) {
-  const { ref } = normalizeRef(nameOrId);
-  const byTag = Object.values(state.images).find((image) => image.tags.includes(ref));
-  if (byTag) return byTag;
-  const hex = nameOrId.replace(/^sha256:/, '');
+  const {ref} = normalizeRef(nameOrId)
+  const byTag = Object.values(state.images).find((image) => image.tags.includes(ref))
+  if (byTag) return byTag
+  const hex = nameOrId.replace(/^sha256:/, '')
   if (/^[0-9a-f]{4,64}$/.test(hex)) {
-    const matches = Object.values(state.images).filter((image) => image.id.slice(7).startsWith(hex));
-    if (matches.length === 1) return matches[0];
+    const matches = Object.values(state.images).filter((image) => image.id.slice(7).startsWith(hex))
+    if (matches.length === 1) return matches[0]
   }
-  return undefined;
+  return undefined
 }
 
 /**
@@ -198,9 +198,9 @@ export function findImage(state, nameOrId) {
  * @param {string} reference
  */
 export function tagImage(state, image, reference) {
-  const { ref } = normalizeRef(reference);
-  for (const other of Object.values(state.images)) other.tags = other.tags.filter((tag) => tag !== ref);
-  image.tags.push(ref);
+  const {ref} = normalizeRef(reference)
+  for (const other of Object.values(state.images)) other.tags = other.tags.filter((tag) => tag !== ref)
+  image.tags.push(ref)
 }
 
 // ---------------------------------------------------------------- containers
@@ -211,11 +211,11 @@ export function tagImage(state, image, reference) {
  * @param {Container} container
  */
 export function containerAlive(container) {
-  if (!container.pid || !isAlive(container.pid)) return false;
+  if (!container.pid || !isAlive(container.pid)) return false
   try {
-    return fs.readFileSync(`/proc/${container.pid}/cmdline`, 'utf8').includes(container.id);
+    return fs.readFileSync(`/proc/${container.pid}/cmdline`, 'utf8').includes(container.id)
   } catch {
-    return false;
+    return false
   }
 }
 
@@ -224,8 +224,8 @@ export function containerAlive(container) {
  * @param {Container} container
  */
 export function containerState(container) {
-  if (container.state === 'running' && !containerAlive(container)) return 'exited';
-  return container.state;
+  if (container.state === 'running' && !containerAlive(container)) return 'exited'
+  return container.state
 }
 
 /**
@@ -236,28 +236,28 @@ export function containerState(container) {
 export async function stopContainer(container, signal = 'SIGTERM') {
   if (containerAlive(container) && container.pid) {
     try {
-      process.kill(-container.pid, signal);
+      process.kill(-container.pid, signal)
     } catch {
       /* gone */
     }
-    const deadline = Date.now() + 3000;
+    const deadline = Date.now() + 3000
     while (containerAlive(container)) {
       if (Date.now() > deadline) {
         try {
-          process.kill(-container.pid, 'SIGKILL');
+          process.kill(-container.pid, 'SIGKILL')
         } catch {
           /* gone */
         }
       }
-      await sleep(20);
+      await sleep(20)
     }
-    container.exitCode = signal === 'SIGKILL' ? 137 : 0;
+    container.exitCode = signal === 'SIGKILL' ? 137 : 0
   } else if (container.state === 'running') {
-    container.exitCode = 137;
+    container.exitCode = 137
   }
-  if (container.state === 'running') container.finishedAt = Date.now();
-  container.state = 'exited';
-  container.pid = null;
+  if (container.state === 'running') container.finishedAt = Date.now()
+  container.state = 'exited'
+  container.pid = null
 }
 
 /**
@@ -267,11 +267,11 @@ export async function stopContainer(container, signal = 'SIGTERM') {
  * @returns {string | undefined}
  */
 function daemonAwsEndpoint() {
-  if (process.env.AWS_ENDPOINT_URL) return process.env.AWS_ENDPOINT_URL;
+  if (process.env.AWS_ENDPOINT_URL) return process.env.AWS_ENDPOINT_URL
   try {
-    return /^endpoint_url\s*=\s*(\S+)/m.exec(fs.readFileSync(path.join(os.homedir(), '.aws', 'config'), 'utf8'))?.[1];
+    return /^endpoint_url\s*=\s*(\S+)/m.exec(fs.readFileSync(path.join(os.homedir(), '.aws', 'config'), 'utf8'))?.[1]
   } catch {
-    return undefined;
+    return undefined
   }
 }
 
@@ -286,17 +286,28 @@ function daemonAwsEndpoint() {
  * @param {Container} container
  */
 function startLogDriver(container) {
-  const logging = /** @type {{driver?: string, options?: Record<string, string>} | null | undefined} */ (container.logging);
-  if (logging?.driver !== 'awslogs' || (container.logShipperPid && isAlive(container.logShipperPid))) return;
-  const o = logging.options ?? {};
-  const endpoint = daemonAwsEndpoint();
+  const logging = /** @type {{driver?: string, options?: Record<string, string>} | null | undefined} */ (container.logging)
+  if (logging?.driver !== 'awslogs' || (container.logShipperPid && isAlive(container.logShipperPid))) return
+  const o = logging.options ?? {}
+  const endpoint = daemonAwsEndpoint()
   if (!endpoint || !o['awslogs-group'] || !o['awslogs-region'])
-    throw new Error(`failed to create task for container: failed to initialize logging driver: awslogs needs awslogs-group, awslogs-region and AWS credentials`);
-  const agent = path.join(path.dirname(FAKE_SERVICE), 'cloudwatch-agent.js');
-  const args = [agent, '--file', path.join(container.dir, 'service.log'), '--group', o['awslogs-group'], '--stream', o['awslogs-stream'] ?? container.id, '--region', o['awslogs-region'], ...(o['awslogs-create-group'] === 'true' ? ['--create-group'] : [])];
-  const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore', env: { ...process.env, AWS_ENDPOINT_URL: endpoint } });
-  child.unref();
-  container.logShipperPid = child.pid ?? null;
+    throw new Error(`failed to create task for container: failed to initialize logging driver: awslogs needs awslogs-group, awslogs-region and AWS credentials`)
+  const agent = path.join(path.dirname(FAKE_SERVICE), 'cloudwatch-agent.js')
+  const args = [
+    agent,
+    '--file',
+    path.join(container.dir, 'service.log'),
+    '--group',
+    o['awslogs-group'],
+    '--stream',
+    o['awslogs-stream'] ?? container.id,
+    '--region',
+    o['awslogs-region'],
+    ...(o['awslogs-create-group'] === 'true' ? ['--create-group'] : []),
+  ]
+  const child = spawn(process.execPath, args, {detached: true, stdio: 'ignore', env: {...process.env, AWS_ENDPOINT_URL: endpoint}})
+  child.unref()
+  container.logShipperPid = child.pid ?? null
 }
 
 /**
@@ -306,45 +317,49 @@ function startLogDriver(container) {
  * @param {number[]} ports
  */
 export async function startContainerProcess(container, ports) {
-  fs.mkdirSync(container.dir, { recursive: true });
-  const readyFile = path.join(container.dir, 'ready.json');
-  fs.rmSync(readyFile, { force: true });
-  const log = fs.openSync(path.join(container.dir, 'service.log'), 'a');
+  fs.mkdirSync(container.dir, {recursive: true})
+  const readyFile = path.join(container.dir, 'ready.json')
+  fs.rmSync(readyFile, {force: true})
+  const log = fs.openSync(path.join(container.dir, 'service.log'), 'a')
   const args = [
     FAKE_SERVICE,
-    '--id', container.id,
-    '--name', container.name,
-    '--fs', path.join(container.dir, 'fs'),
-    '--ready-file', readyFile,
+    '--id',
+    container.id,
+    '--name',
+    container.name,
+    '--fs',
+    path.join(container.dir, 'fs'),
+    '--ready-file',
+    readyFile,
     ...ports.flatMap((port) => ['--port', String(port)]),
-  ];
-  startLogDriver(container);
+  ]
+  startLogDriver(container)
   // Detached: the container must outlive the `docker` command and the script that ran it.
-  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log] });
-  child.unref();
-  fs.closeSync(log);
-  container.pid = child.pid ?? null;
-  container.state = 'running';
-  container.startedAt = Date.now();
-  container.finishedAt = null;
-  container.exitCode = 0;
+  const child = spawn(process.execPath, args, {detached: true, stdio: ['ignore', log, log]})
+  child.unref()
+  fs.closeSync(log)
+  container.pid = child.pid ?? null
+  container.state = 'running'
+  container.startedAt = Date.now()
+  container.finishedAt = null
+  container.exitCode = 0
 
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 10_000
   for (;;) {
-    const ready = readJson(readyFile, /** @type {{ports: number[]} | null} */ (null));
+    const ready = readJson(readyFile, /** @type {{ports: number[]} | null} */ (null))
     if (ready) {
-      container.ports = ready.ports;
-      return;
+      container.ports = ready.ports
+      return
     }
     if (!isAlive(child.pid)) {
-      const tail = readTail(path.join(container.dir, 'service.log'), 5).join('\n');
-      container.state = 'exited';
-      container.exitCode = 1;
-      container.pid = null;
-      throw new Error(`container ${container.name} failed to start: ${tail}`);
+      const tail = readTail(path.join(container.dir, 'service.log'), 5).join('\n')
+      container.state = 'exited'
+      container.exitCode = 1
+      container.pid = null
+      throw new Error(`container ${container.name} failed to start: ${tail}`)
     }
-    if (Date.now() > deadline) throw new Error(`container ${container.name} did not start listening`);
-    await sleep(15);
+    if (Date.now() > deadline) throw new Error(`container ${container.name} did not start listening`)
+    await sleep(15)
   }
 }
 
@@ -354,15 +369,15 @@ export async function startContainerProcess(container, ports) {
  * @param {number} n
  */
 export function readTail(file, n) {
-  let text;
+  let text
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = fs.readFileSync(file, 'utf8')
   } catch {
-    return [];
+    return []
   }
-  const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  return n >= 0 ? lines.slice(Math.max(0, lines.length - n)) : lines;
+  const lines = text.split('\n')
+  if (lines.at(-1) === '') lines.pop()
+  return n >= 0 ? lines.slice(Math.max(0, lines.length - n)) : lines
 }
 
 /**
@@ -373,14 +388,14 @@ export function readTail(file, n) {
  * @param {string} dir
  */
 export function killAllContainersSync(dir) {
-  const marker = `${path.resolve(dir)}/containers/`;
+  const marker = `${path.resolve(dir)}/containers/`
   const pids = findProcesses((proc) => {
-    const cmdline = proc.cmdline();
-    return cmdline.includes(FAKE_SERVICE) && cmdline.includes(marker);
-  });
+    const cmdline = proc.cmdline()
+    return cmdline.includes(FAKE_SERVICE) && cmdline.includes(marker)
+  })
   for (const pid of pids) {
     try {
-      process.kill(pid, 'SIGKILL');
+      process.kill(pid, 'SIGKILL')
     } catch {
       /* gone */
     }

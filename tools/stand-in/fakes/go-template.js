@@ -8,7 +8,10 @@
  * @param {string} format
  */
 function preFormat(format) {
-  return format.replace(/^ +| +$/g, '').replace(/\\t/g, '\t').replace(/\\n/g, '\n');
+  return format
+    .replace(/^ +| +$/g, '')
+    .replace(/\\t/g, '\t')
+    .replace(/\\n/g, '\n')
 }
 
 /**
@@ -17,15 +20,15 @@ function preFormat(format) {
  * @param {string} path  e.g. ".State.Health.Status" or "."
  */
 function lookup(data, path) {
-  if (path === '.') return data;
-  let value = data;
+  if (path === '.') return data
+  let value = data
   for (const part of path.slice(1).split('.')) {
     if (value === null || value === undefined || typeof value !== 'object' || !(part in value)) {
-      throw new Error(`template: :1: executing "" at <${path}>: can't evaluate field ${part}`);
+      throw new Error(`template: :1: executing "" at <${path}>: can't evaluate field ${part}`)
     }
-    value = value[part];
+    value = value[part]
   }
-  return value;
+  return value
 }
 
 /**
@@ -34,13 +37,13 @@ function lookup(data, path) {
  * @returns {string}
  */
 function show(value) {
-  if (value === null || value === undefined) return '<no value>';
-  if (Array.isArray(value)) return `[${value.map(show).join(' ')}]`;
+  if (value === null || value === undefined) return '<no value>'
+  if (Array.isArray(value)) return `[${value.map(show).join(' ')}]`
   if (typeof value === 'object') {
-    const entries = Object.entries(value).map(([k, v]) => `${k}:${show(v)}`);
-    return `map[${entries.join(' ')}]`;
+    const entries = Object.entries(value).map(([k, v]) => `${k}:${show(v)}`)
+    return `map[${entries.join(' ')}]`
   }
-  return String(value);
+  return String(value)
 }
 
 /**
@@ -49,17 +52,17 @@ function show(value) {
  * @param {any} data
  */
 function evalAction(action, data) {
-  const text = action.trim();
-  let match = /^json\s+(\.[\w.]*)$/.exec(text);
-  if (match) return JSON.stringify(lookup(data, match[1]));
-  match = /^(\.[\w.]*)$/.exec(text);
-  if (match) return show(lookup(data, match[1]));
-  match = /^(upper|lower)\s+(\.[\w.]*)$/.exec(text);
+  const text = action.trim()
+  let match = /^json\s+(\.[\w.]*)$/.exec(text)
+  if (match) return JSON.stringify(lookup(data, match[1]))
+  match = /^(\.[\w.]*)$/.exec(text)
+  if (match) return show(lookup(data, match[1]))
+  match = /^(upper|lower)\s+(\.[\w.]*)$/.exec(text)
   if (match) {
-    const value = show(lookup(data, match[2]));
-    return match[1] === 'upper' ? value.toUpperCase() : value.toLowerCase();
+    const value = show(lookup(data, match[2]))
+    return match[1] === 'upper' ? value.toUpperCase() : value.toLowerCase()
   }
-  throw new Error(`fake docker: unsupported template action {{${action}}}`);
+  throw new Error(`fake docker: unsupported template action {{${action}}}`)
 }
 
 /**
@@ -68,11 +71,11 @@ function evalAction(action, data) {
  * @param {any} data
  */
 function renderRow(format, data) {
-  return format.replace(/\{\{(.*?)\}\}/g, (_, action) => evalAction(action, data));
+  return format.replace(/\{\{(.*?)\}\}/g, (_, action) => evalAction(action, data))
 }
 
 /** Column titles docker uses where they differ from the field name. */
-const HEADERS = /** @type {Record<string, string>} */ ({ RunningFor: 'CREATED', CreatedSince: 'CREATED', ID: 'ID' });
+const HEADERS = /** @type {Record<string, string>} */ ({RunningFor: 'CREATED', CreatedSince: 'CREATED', ID: 'ID'})
 
 /**
  * Header of a `table` format: the field names in upper case, like docker's headers.
@@ -80,10 +83,10 @@ const HEADERS = /** @type {Record<string, string>} */ ({ RunningFor: 'CREATED', 
  */
 function tableHeader(format) {
   return format.replace(/\{\{(.*?)\}\}/g, (_, action) => {
-    const field = /\.([\w]+)\s*$/.exec(action.trim());
-    if (!field) return '';
-    return HEADERS[field[1]] ?? field[1].replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
-  });
+    const field = /\.([\w]+)\s*$/.exec(action.trim())
+    if (!field) return ''
+    return HEADERS[field[1]] ?? field[1].replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase()
+  })
 }
 
 /**
@@ -91,16 +94,16 @@ function tableHeader(format) {
  * @param {string[]} lines
  */
 function alignColumns(lines) {
-  const rows = lines.map((line) => line.split('\t'));
+  const rows = lines.map((line) => line.split('\t'))
   /** @type {number[]} */
-  const widths = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  const widths = []
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)))
   return rows.map((row) =>
     row
       .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] + 3)))
       .join('')
       .trimEnd(),
-  );
+  )
 }
 
 /**
@@ -111,13 +114,13 @@ function alignColumns(lines) {
  * @returns {string}  the text to print, each line ending in a newline (empty if no rows and no header)
  */
 export function renderFormat(format, rows) {
-  if (format.trim() === 'json') return rows.map((row) => `${JSON.stringify(row)}\n`).join('');
-  let body = preFormat(format);
-  const isTable = /^table(\s|$)/.test(body);
-  if (isTable) body = body.replace(/^table\s*/, '');
-  const lines = rows.map((row) => renderRow(body, row));
-  if (!isTable) return lines.map((line) => `${line}\n`).join('');
+  if (format.trim() === 'json') return rows.map((row) => `${JSON.stringify(row)}\n`).join('')
+  let body = preFormat(format)
+  const isTable = /^table(\s|$)/.test(body)
+  if (isTable) body = body.replace(/^table\s*/, '')
+  const lines = rows.map((row) => renderRow(body, row))
+  if (!isTable) return lines.map((line) => `${line}\n`).join('')
   return alignColumns([tableHeader(body), ...lines])
     .map((line) => `${line}\n`)
-    .join('');
+    .join('')
 }
