@@ -9,7 +9,7 @@ import {build} from 'esbuild'
  * The SDK's schema modules key their shapes' traits by constants (`{[_xN]: "Name"}`, `_xN =
  * "xmlName"`). esbuild must assume a computed key may run code, so it keeps every shape of the
  * service, used or not (EC2: about 3,400). Written as the literal keys they are, unused shapes are
- * dropped: EC2's chunk goes from 0.81 MB to the shapes its two operations reach.
+ * dropped: EC2's chunk goes from 0.81 MB to 44 KB, the shapes its two operations reach.
  */
 const literalShapeKeys = {
   name: 'literal-shape-keys',
