@@ -1,9 +1,9 @@
-// Pure renderers of history, rollback plans and the lock: exact output, colours off.
+// Pure renderers of history and rollback plans: exact output, colours off.
 import chalk from 'chalk'
 import {beforeAll, describe, expect, it} from 'vitest'
 
 import type {DeploymentRecord} from '../../src/history/records.js'
-import {renderHistory, renderLock, renderRollbackPlan, shortCaller} from '../../src/render/history.js'
+import {renderHistory, renderRollbackPlan, shortCaller} from '../../src/render/history.js'
 
 beforeAll(() => {
   chalk.level = 0
