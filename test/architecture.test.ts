@@ -64,3 +64,17 @@ describe('.send()', () => {
     expect(found, found.join('\n')).toEqual([])
   })
 })
+
+describe('commands/', () => {
+  it('are thin: 60 lines or fewer (help, flags from cli/, one call, render)', () => {
+    const files = readdirSync(join(root, 'src/commands'), {recursive: true, encoding: 'utf8'}).filter((f) => f.endsWith('.ts'))
+    expect(files.length).toBeGreaterThan(20)
+    const long = files.flatMap((f) => {
+      const lines = readFileSync(join(root, 'src/commands', f), 'utf8')
+        .trimEnd()
+        .split('\n').length
+      return lines > 60 ? [`src/commands/${f}: ${lines} lines`] : []
+    })
+    expect(long, long.join('\n')).toEqual([])
+  })
+})

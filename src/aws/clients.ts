@@ -15,6 +15,9 @@ import type {STSClient} from '@aws-sdk/client-sts'
 
 import {toolVersion} from '../util/version.js'
 
+/** The CloudWatch Logs client, for the use cases that hand it to aws/ adapters (they never import the SDK). */
+export type LogsClient = CloudWatchLogsClient
+
 export interface AwsContext {
   region?: string
   profile?: string

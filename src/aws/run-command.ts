@@ -7,6 +7,7 @@
 import type {GetCommandInvocationCommandOutput, SSMClient} from '@aws-sdk/client-ssm'
 
 import {ExitCode} from '../errors/exit-codes.js'
+import {emptyInvocation, type InvocationResult, isTerminal, outcomeOf} from '../outcome/invocation.js'
 import {UpscError} from '../errors/upsc-error.js'
 import {redact} from '../util/redact.js'
 import {mapPool} from '../util/pool.js'
@@ -34,87 +35,6 @@ export interface RunRequest {
   cloudWatchLogGroup?: string
   maxConcurrency?: string
   maxErrors?: string
-}
-
-export type InvocationStatus =
-  | 'Pending'
-  | 'InProgress'
-  | 'Delayed'
-  | 'Success'
-  | 'Cancelled'
-  | 'Cancelling'
-  | 'TimedOut'
-  | 'Failed'
-  | 'Undeliverable'
-  | 'Terminated'
-
-export type Outcome = 'succeeded' | 'failed' | 'timed-out' | 'delivery-timed-out' | 'cancelled' | 'undeliverable' | 'terminated' | 'running'
-
-export interface InvocationResult {
-  instanceId: string
-  status: InvocationStatus | string
-  statusDetails?: string
-  outcome: Outcome
-  /** The script's exit code (-1 when it never ran). */
-  responseCode: number
-  stdout: string
-  stderr: string
-  /** True when stdout may have been cut at 24,000 characters by GetCommandInvocation. */
-  stdoutTruncated: boolean
-  startedAt?: string
-  finishedAt?: string
-}
-
-const TERMINAL = new Set(['Success', 'Cancelled', 'TimedOut', 'Failed', 'Undeliverable', 'Terminated'])
-
-export const isTerminal = (status: string): boolean => TERMINAL.has(status)
-
-/** Pure: every Run Command status (and the details that refine it) -> one outcome. */
-export function outcomeOf(status: string, statusDetails?: string): Outcome {
-  switch (status) {
-    case 'Success':
-      return 'succeeded'
-    case 'Failed':
-      return 'failed'
-    case 'TimedOut':
-      // "Delivery Timed Out": the agent never picked it up; "Execution Timed Out": the script ran too long.
-      return /deliver/i.test(statusDetails ?? '') ? 'delivery-timed-out' : 'timed-out'
-    case 'Cancelled':
-    case 'Cancelling':
-      return 'cancelled'
-    case 'Undeliverable':
-      return 'undeliverable'
-    case 'Terminated':
-      return 'terminated'
-    default:
-      // Pending, InProgress, Delayed: still going.
-      return 'running'
-  }
-}
-
-/** Pure: an outcome -> the exit code from the table, and what it means for the user. */
-export function describeOutcome(outcome: Outcome, responseCode: number): {exitCode: number; text: string} {
-  switch (outcome) {
-    case 'succeeded':
-      return {exitCode: ExitCode.ok, text: 'succeeded'}
-    case 'failed':
-      return {exitCode: responseCode > 0 && responseCode < 126 ? responseCode : ExitCode.failed, text: `failed (exit ${responseCode})`}
-    case 'timed-out':
-      return {exitCode: ExitCode.failed, text: 'timed out on the host (execution timeout reached; the script was stopped)'}
-    case 'delivery-timed-out':
-      return {
-        exitCode: ExitCode.unreachable,
-        text: 'never delivered: the SSM agent did not pick the command up in time (is the instance running and its agent online?)',
-      }
-    case 'cancelled':
-      return {exitCode: ExitCode.failed, text: 'cancelled'}
-    case 'undeliverable':
-      return {exitCode: ExitCode.unreachable, text: 'undeliverable: the instance is not reachable by SSM (stopped, terminated, or its agent/role is missing)'}
-    case 'terminated':
-      return {exitCode: ExitCode.unreachable, text: 'terminated: the instance was terminated during the command'}
-    case 'running':
-      return {exitCode: ExitCode.failed, text: 'still running'}
-  }
 }
 
 /**
@@ -266,16 +186,6 @@ export function completePluginOutput(output: string | undefined): {stdout: strin
   const at = output.indexOf(separator)
   return at === -1 ? {stdout: output, stderr: ''} : {stdout: output.slice(0, at), stderr: output.slice(at + separator.length)}
 }
-
-export const emptyInvocation = (instanceId: string): InvocationResult => ({
-  instanceId,
-  status: 'Pending',
-  outcome: 'running',
-  responseCode: -1,
-  stdout: '',
-  stderr: '',
-  stdoutTruncated: false,
-})
 
 export async function cancelCommand(ssm: SSMClient, commandId: string, instanceIds?: string[]): Promise<void> {
   const {CancelCommandCommand} = await import('./sdk/ssm.js')

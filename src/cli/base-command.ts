@@ -2,7 +2,7 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {AwsClients} from '../aws/clients.js'
 import {describeAwsError} from '../aws/errors.js'
-import {resolveRegion} from '../aws/region.js'
+import {resolveRegion} from '../config/region.js'
 import {loadConfigOrBuiltIn, selectStage} from '../config/load.js'
 import {ExitCode} from '../errors/exit-codes.js'
 import type {StageContext} from '../ops/context.js'

@@ -1,8 +1,6 @@
-import {Flags} from '@oclif/core'
-
 import {BaseCommand} from '../cli/base-command.js'
 import {ExitCode} from '../errors/exit-codes.js'
-import {branchFlag, commandIdFlag, commitFlag, maxConcurrencyFlag, maxErrorsFlag} from '../cli/flags.js'
+import {deployFlags} from '../cli/flag-sets.js'
 import {following} from '../cli/follow.js'
 import {cancelDeploy} from '../ops/cancel.js'
 import {attachDeploy, runDeploy} from '../ops/deploy.js'
@@ -32,29 +30,7 @@ Exit codes: 0 deployed and healthy, 1 failed (the running version is untouched w
     },
   ]
 
-  static override flags = {
-    branch: branchFlag({char: 'b', description: "Branch to deploy (default: the stage's defaultBranch)."}),
-    ref: commitFlag({description: 'Exact commit of the branch to deploy (default: the tip of origin/<branch>).', helpValue: 'SHA'}),
-    'no-rollback': Flags.boolean({description: 'On a failed health gate, leave the new version running for debugging.'}),
-    'skip-hooks': Flags.boolean({description: "Do not run the stage's hooks (emergencies); recorded in history."}),
-    detach: Flags.boolean({description: 'Send the deploy, print its command id and how to follow it, and exit.'}),
-    attach: commandIdFlag({
-      description: 'Resume following a running deploy by its command id.',
-      helpValue: 'COMMAND_ID',
-      exclusive: ['branch', 'ref', 'cancel', 'detach'],
-    }),
-    cancel: commandIdFlag({
-      description: 'Cancel a running deploy by its command id.',
-      helpValue: 'COMMAND_ID',
-      exclusive: ['branch', 'ref', 'attach', 'detach'],
-    }),
-    'max-concurrency': maxConcurrencyFlag({
-      description: 'Hosts deployed at once: a number or a percentage (SSM MaxConcurrency).',
-      default: '1',
-      helpValue: 'N|N%',
-    }),
-    'max-errors': maxErrorsFlag({description: 'Failed hosts tolerated before the rest are not started (SSM MaxErrors).', default: '0', helpValue: 'N|N%'}),
-  }
+  static override flags = deployFlags
 
   public async run(): Promise<DeployJson> {
     const {flags} = this

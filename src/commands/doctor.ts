@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {AwsClients} from '../aws/clients.js'
-import {resolveRegion} from '../aws/region.js'
+import {resolveRegion} from '../config/region.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {loadForDoctor, runDoctor} from '../ops/doctor.js'
 import {renderDoctor} from '../render/doctor.js'

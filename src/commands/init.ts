@@ -3,7 +3,7 @@ import {resolve} from 'node:path'
 import {Flags} from '@oclif/core'
 
 import {AwsClients} from '../aws/clients.js'
-import {resolveRegion} from '../aws/region.js'
+import {resolveRegion} from '../config/region.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {BUILT_IN_STAGE, CONFIG_FILE_NAME} from '../config/load.js'
 import {askConfirm} from '../cli/confirm.js'

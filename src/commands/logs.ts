@@ -1,12 +1,11 @@
-import {Flags} from '@oclif/core'
 import chalk from 'chalk'
 
 import {BaseCommand} from '../cli/base-command.js'
-import {timeFlag} from '../cli/flags.js'
+import {logsFlags} from '../cli/flag-sets.js'
 import {printLogs} from '../cli/log-output.js'
 import {type LogsResult, runLogs} from '../ops/logs.js'
 import {logGroups} from '../logs/sources.js'
-import {colourLevel, createLogRenderer, LOG_FORMATS, type LogFormat, renderNoEvents} from '../render/logs.js'
+import {colourLevel, createLogRenderer, type LogFormat, renderNoEvents} from '../render/logs.js'
 
 export default class Logs extends BaseCommand<typeof Logs> {
   static override summary = "Print the stage's CloudWatch Logs, merged in time order; --follow to keep tailing."
@@ -31,34 +30,7 @@ Without --follow it prints the range (--since, default 10m, up to --until or now
     {command: '<%= config.bin %> logs --since 1d --format json | jq -r .message', description: 'One JSON object per event.'},
   ]
 
-  static override flags = {
-    since: timeFlag('--since')({
-      description: 'Start: a duration ago (90s, 10m, 2h30m, 1d) or a date-time (2026-11-28T18:00:00Z; without a zone, local time).',
-      default: '10m',
-      helpValue: 'DURATION|DATE',
-    }),
-    until: timeFlag('--until')({description: 'End, in the same forms as --since (default: now).', helpValue: 'DURATION|DATE', exclusive: ['follow', 'live']}),
-    filter: Flags.string({description: 'CloudWatch Logs filter pattern, e.g. ERROR or \'"connection refused"\'.', helpValue: 'PATTERN'}),
-    follow: Flags.boolean({char: 'f', description: 'Keep printing new events until Ctrl-C.'}),
-    format: Flags.string({
-      description: 'short: time, source, message; detailed: ISO time, group, stream, message; json: one object per line.',
-      options: [...LOG_FORMATS],
-      default: 'short',
-    }),
-    'no-color': Flags.boolean({description: 'No colours (NO_COLOR=1 does the same).'}),
-    stream: Flags.string({
-      description: "A stream alias from the stage's logStreams, a stream name, or a name prefix. Repeat for several.",
-      multiple: true,
-      helpValue: 'ALIAS|NAME|PREFIX',
-    }),
-    group: Flags.string({description: 'Another log group to read, merged in time order. Repeat for several.', multiple: true, helpValue: 'LOG_GROUP'}),
-    service: Flags.string({
-      description: "A compose service: its containers' stream ({instance_id}/containers/<service>) on each instance. Repeat for several.",
-      multiple: true,
-      helpValue: 'SERVICE',
-    }),
-    live: Flags.boolean({description: 'Follow with CloudWatch Live Tail (billed per minute); falls back to polling where it is not offered.'}),
-  }
+  static override flags = logsFlags
 
   public async run(): Promise<LogsResult | undefined> {
     const {flags} = this

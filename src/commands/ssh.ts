@@ -1,8 +1,7 @@
 import {isatty} from 'node:tty'
 
-import {Flags} from '@oclif/core'
-
 import {BaseCommand} from '../cli/base-command.js'
+import {sshFlags} from '../cli/flag-sets.js'
 import {askChoice} from '../cli/prompt.js'
 import {choiceLines, parseChoice, runSsh, type SshResult} from '../ops/ssh.js'
 
@@ -32,18 +31,7 @@ One instance: --instance (id or Name tag), or the stage's. When several match, u
   // A terminal session: there is no result to print as JSON.
   static override enableJsonFlag = false
 
-  static override flags = {
-    user: Flags.string({char: 'u', description: 'Log in as this user (sudo -i -u USER), through AWS-StartInteractiveCommand.', helpValue: 'USER'}),
-    cd: Flags.boolean({description: "Start a login shell in the stage's app dir."}),
-    forward: Flags.string({
-      char: 'L',
-      description:
-        'Forward a local port to a host and port reachable from the instance (AWS-StartPortForwardingSessionToRemoteHost), instead of a shell. Repeat for several (one session each, ended together by Ctrl-C).',
-      helpValue: 'LOCAL:HOST:PORT',
-      multiple: true,
-      exclusive: ['user', 'cd'],
-    }),
-  }
+  static override flags = sshFlags
 
   public async run(): Promise<SshResult> {
     const {flags} = this

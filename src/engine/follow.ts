@@ -12,7 +12,8 @@
  * expired or gone), it stops with ExitCode.followLost and says how to re-attach: the run goes on
  * on the hosts, so another run is never the advice.
  */
-import {cancelCommand, emptyInvocation, outcomeOf, type InvocationResult, isTerminal, pollDelayMs, pollInvocations, sendCommand} from '../aws/run-command.js'
+import {cancelCommand, pollDelayMs, pollInvocations, sendCommand} from '../aws/run-command.js'
+import {emptyInvocation, outcomeOf, type InvocationResult, isTerminal} from '../outcome/invocation.js'
 import {followStream, type StreamFollower} from '../aws/stream-follow.js'
 import type {AwsClients} from '../aws/clients.js'
 import {UpscError} from '../errors/upsc-error.js'
@@ -21,6 +22,7 @@ import {needScriptsLine, type ScriptName} from '../remote/payload.js'
 import {redact} from '../util/redact.js'
 import {parseReport, type ParsedReport, reportReader, type ReportLine} from '../remote/report-lines.js'
 import {sleep} from '../util/sleep.js'
+import type {InstanceRun} from '../outcome/invocation.js'
 
 export interface RemoteRunRequest {
   instanceIds: string[]
@@ -61,18 +63,6 @@ export interface FollowOptions {
   patienceMs?: number
   /** The host script that runs: its result is checked against that script's schema (remote/results.ts). */
   script?: ScriptName | 'install'
-}
-
-export interface InstanceRun {
-  instanceId: string
-  /** The command that ran (or tried to run) the script there; empty when it was never sent. */
-  commandId: string
-  invocation: InvocationResult
-  report: ParsedReport
-  /** How the output reached us: live from CloudWatch, or from GetCommandInvocation (maybe truncated). */
-  outputSource: 'cloudwatch' | 'invocation'
-  /** The host's script cache lacked this bundle (sha256): the script did not run (outcome failed). */
-  missingScripts?: string
 }
 
 export interface RemoteRunResult {

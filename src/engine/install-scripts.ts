@@ -4,7 +4,7 @@
  * No new IAM action: it is all ssm:SendCommand and ssm:GetCommandInvocation.
  */
 import type {AwsClients} from '../aws/clients.js'
-import type {InvocationResult} from '../aws/run-command.js'
+import type {InvocationResult} from '../outcome/invocation.js'
 import type {CachedScripts} from '../remote/payload.js'
 import {sendAndFollow} from './follow.js'
 

@@ -5,8 +5,8 @@
  * selections are merged in time order holding about one page each. All decisions (slices,
  * merging, what to wait out) are pure functions in ../logs/.
  */
-import type {CloudWatchLogsClient} from '@aws-sdk/client-cloudwatch-logs'
 
+import type {LogsClient} from '../aws/clients.js'
 import {describeAwsError} from '../aws/errors.js'
 import {filterLogEvents, streamExists} from '../aws/log-events.js'
 import {type LogEvent, type LogSource, streamFilter} from '../logs/event.js'
@@ -25,7 +25,7 @@ const PAGE_LIMIT = 4000
 const SLICE_CONCURRENCY = 2
 
 export interface TailContext {
-  logs: CloudWatchLogsClient
+  logs: LogsClient
   filterPattern?: string
   signal?: AbortSignal
   notice: (text: string) => void

@@ -10,8 +10,8 @@
  * - Live Tail (./log-live.ts) pushes events as they are ingested; when it is unavailable or ends,
  *   following falls back to polling with a notice.
  */
-import type {CloudWatchLogsClient} from '@aws-sdk/client-cloudwatch-logs'
 
+import type {LogsClient} from '../aws/clients.js'
 import {contentKey, DedupWindow, idKey} from '../logs/dedup.js'
 import type {LogEvent, LogSource} from '../logs/event.js'
 import {FOLLOW, nextDelay, pollStart} from '../logs/follow-policy.js'
@@ -112,7 +112,7 @@ async function followLive(live: LiveSession, shownByRange: DedupWindow, shownLiv
  * Print a range, and with `follow` go on printing new events until `signal` aborts. Returns how
  * many events were printed. Abort (Ctrl-C) ends it quietly.
  */
-export async function tailLogs(logs: CloudWatchLogsClient, request: TailRequest, sink: TailSink, signal?: AbortSignal): Promise<TailSummary> {
+export async function tailLogs(logs: LogsClient, request: TailRequest, sink: TailSink, signal?: AbortSignal): Promise<TailSummary> {
   const ctx: TailContext = {logs, filterPattern: request.filterPattern, signal, notice: sink.onNotice, follow: request.follow}
   const readers = request.sources.map((s) => new SourceReader(ctx, s))
   let events = 0

@@ -2,9 +2,8 @@
  * `upsc status`: resolve the stage's instances, then gather concurrently what EC2, SSM and
  * CloudWatch Logs know and what the host itself reports (one read-only Run Command), and evaluate.
  */
-import type {CloudWatchLogsClient} from '@aws-sdk/client-cloudwatch-logs'
 
-import type {AwsClients} from '../aws/clients.js'
+import type {AwsClients, LogsClient} from '../aws/clients.js'
 import type {StageContext} from './context.js'
 import type {StageConfig} from '../config/load.js'
 import {describeAwsError} from '../aws/errors.js'
@@ -101,7 +100,7 @@ function factsFor(
 export const streamNameFor = (pattern: string, instanceId: string) => pattern.replaceAll('{instance_id}', instanceId)
 
 /** Each instance's configured streams with the newest event time the stage's log group has for them. */
-async function newestLogEvents(logs: CloudWatchLogsClient, stage: StageConfig, ids: string[]): Promise<Map<string, InstanceFacts['logStreams']>> {
+async function newestLogEvents(logs: LogsClient, stage: StageConfig, ids: string[]): Promise<Map<string, InstanceFacts['logStreams']>> {
   const lastEvent = await newestStreamEvents(logs, stage.logGroup)
   const result = new Map<string, InstanceFacts['logStreams']>()
   for (const id of ids)

@@ -2,8 +2,8 @@
  * Pure: one instance's Run Command outcome + the report its script printed -> the typed result
  * shown to the user, with the exit code from the table.
  */
-import {describeOutcome} from '../aws/run-command.js'
-import type {InstanceRun} from '../engine/follow.js'
+import {describeOutcome} from './invocation.js'
+import type {InstanceRun} from './invocation.js'
 import {ExitCode} from '../errors/exit-codes.js'
 import {UNREADABLE_RESULT_ADVICE} from '../remote/results.js'
 

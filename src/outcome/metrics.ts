@@ -5,8 +5,6 @@
  * SampleCount is the number of attempts and Sum the number of those outcomes: that is how
  * `upsc status` works out the failure rate, and how an alarm on "Sum of DeployFailed" works.
  */
-import type {MetricDatum} from '@aws-sdk/client-cloudwatch'
-
 import type {OperationReport} from './announcement.js'
 
 export const METRICS_NAMESPACE = 'UPSC/Deployments'
@@ -14,7 +12,16 @@ export const METRICS_NAMESPACE = 'UPSC/Deployments'
 /** PutMetricData takes at most 1,000 data points per call. */
 export const MAX_DATA_PER_PUT = 1000
 
-type Dimensions = NonNullable<MetricDatum['Dimensions']>
+/** One data point as PutMetricData takes it (the SDK's MetricDatum has this shape; aws/metrics.ts sends it). */
+export interface MetricDatum {
+  MetricName: string
+  Dimensions: Dimensions
+  Value: number
+  Unit: 'Count' | 'Seconds'
+  Timestamp: Date
+}
+
+type Dimensions = {Name: string; Value: string}[]
 
 const count = (name: string, value: boolean, dimensions: Dimensions, at: Date): MetricDatum => ({
   MetricName: name,

@@ -1,6 +1,6 @@
 import chalk from 'chalk'
 
-import type {RegionChoice} from '../aws/region.js'
+import type {RegionChoice} from '../config/region.js'
 
 const REGION_SOURCE: Record<RegionChoice['source'], string> = {
   '--region': '--region',

@@ -3,7 +3,8 @@ import {mockClient} from 'aws-sdk-client-mock'
 import {beforeEach, describe, expect, it} from 'vitest'
 
 import {commandInstanceIds} from '../../src/aws/command-instances.js'
-import {completePluginOutput, describeOutcome, outcomeOf, pollDelayMs, pollInvocations, sendCommand} from '../../src/aws/run-command.js'
+import {completePluginOutput, pollDelayMs, pollInvocations, sendCommand} from '../../src/aws/run-command.js'
+import {describeOutcome, outcomeOf} from '../../src/outcome/invocation.js'
 import {UpscError} from '../../src/errors/upsc-error.js'
 
 const ssmMock = mockClient(SSMClient)

@@ -3,7 +3,7 @@ import {mockClient} from 'aws-sdk-client-mock'
 import {beforeEach, describe, expect, it} from 'vitest'
 
 import type {AwsClients} from '../../src/aws/clients.js'
-import {describeOutcome} from '../../src/aws/run-command.js'
+import {describeOutcome} from '../../src/outcome/invocation.js'
 import {cancelThenFollow, followRemote, sendAndFollow} from '../../src/engine/follow.js'
 import {runRemote} from '../../src/engine/remote-run.js'
 import {buildPayload} from '../../src/remote/payload.js'

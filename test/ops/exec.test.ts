@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto'
 
 import {describe, expect, it} from 'vitest'
 
-import type {InvocationResult} from '../../src/aws/run-command.js'
+import type {InvocationResult} from '../../src/outcome/invocation.js'
 import {UpscError} from '../../src/errors/upsc-error.js'
 import {
   checkExecInput,
@@ -14,7 +14,7 @@ import {
   execPayload,
   execSettings,
 } from '../../src/ops/exec.js'
-import type {InstanceRun} from '../../src/engine/follow.js'
+import type {InstanceRun} from '../../src/outcome/invocation.js'
 import {ExecOutput, lineText, renderExecSummary} from '../../src/render/exec.js'
 import {MAX_PAYLOAD_BYTES, payloadBytes} from '../../src/remote/payload.js'
 import {parseReportLine} from '../../src/remote/report-lines.js'

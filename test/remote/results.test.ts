@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {emptyInvocation} from '../../src/aws/run-command.js'
+import {emptyInvocation} from '../../src/outcome/invocation.js'
 import {hostResult} from '../../src/outcome/host-result.js'
 import {parseReport} from '../../src/remote/report-lines.js'
 import {checkResult, UNREADABLE_RESULT_ADVICE} from '../../src/remote/results.js'

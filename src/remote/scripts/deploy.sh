@@ -177,15 +177,7 @@ fail_after_up() {
 
 # ------------------------------------------------------------------ the deploy
 deploy_main() {
-  exec 2>&1 # one ordered log stream (build and compose progress go to stderr)
-  upsc_init
-  deploy_log
-  redact_output
-  U_STARTED='' U_START_US=''
-  now_us U_START_US
-  iso_now U_STARTED
-  U_KIND=deploy
-  new_id U_ID deploy
+  attempt_begin deploy
   U_COMMIT='' U_PREV='' U_ROLLED_BACK_TO='' U_RESULT_HC='[]'
   stop_on_signals attempt_restore attempt_record attempt_finish 'the stack may be partly updated: see upsc status'
   deploy_validate

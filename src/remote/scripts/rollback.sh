@@ -23,15 +23,7 @@ find_target() {
 }
 
 rollback_main() {
-  exec 2>&1 # one ordered log stream (build and compose progress go to stderr)
-  upsc_init
-  deploy_log
-  redact_output
-  U_STARTED='' U_START_US=''
-  now_us U_START_US
-  iso_now U_STARTED
-  U_KIND=rollback
-  new_id U_ID rollback
+  attempt_begin rollback
   U_COMMIT='' U_PREV='' U_BRANCH='' U_RESULT_HC='[]' U_REBUILT=0
   stop_on_signals attempt_restore attempt_record attempt_finish 'the stack may be partly switched: check upsc status, then run upsc rollback again'
   rollback_validate

@@ -3,6 +3,20 @@
 # One deploy or rollback run (U_KIND): how it undoes a failure before `up`, what it records, how it
 # ends. deploy.sh, rollback.sh and bluegreen.sh share them; the signal trap calls them too.
 
+# attempt_begin KIND: start a deploy or rollback run: one ordered log stream (build and compose
+# progress go to stderr) copied to deploy.log and redacted, its start time, kind and id.
+attempt_begin() {
+  exec 2>&1
+  upsc_init
+  deploy_log
+  redact_output
+  U_STARTED='' U_START_US=''
+  now_us U_START_US
+  iso_now U_STARTED
+  U_KIND=$1
+  new_id U_ID "$1"
+}
+
 # attempt_restore: after a failure before `up`, put back what this run moved, so the host is as it
 # was: the .env (env_refresh), the checkout (U_MOVED) and the images' tags (U_TAGS_MOVED: a build or
 # a restore moves them) on the running commit.

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {profileRegion, resolveRegion} from '../../src/aws/region.js'
+import {profileRegion, resolveRegion} from '../../src/config/region.js'
 import {looksLikeGithubToken} from '../../src/aws/parameters.js'
 
 const CONFIG = `[default]
