@@ -7,6 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 // @ts-expect-error plain JS rig
 import {startStandIn} from '../../tools/stand-in/stand-in.js'
 import {runCli, writeConfig} from './harness.js'
+import {deployResult} from '../fixtures/deploy-result.ts'
 
 type StandIn = Awaited<ReturnType<typeof startStandIn>>
 
@@ -108,24 +109,7 @@ describe('more than 50 instances (SendCommand takes at most 50 ids)', () => {
 
   it('deploy reaches all 55, batch after batch when rolling', async () => {
     // The canned hosts now answer as deploy.sh does: each result is checked against its script's schema.
-    const deployed = {
-      schema: 1,
-      kind: 'deploy',
-      id: 'd-1',
-      outcome: 'succeeded',
-      exitCode: 0,
-      branch: 'main',
-      commit: null,
-      previousCommit: null,
-      rolledBackTo: null,
-      steps: [],
-      healthChecks: [],
-      failedStep: null,
-      reason: null,
-      advice: null,
-      durationSeconds: 0.1,
-      lock: null,
-    }
+    const deployed = deployResult({durationSeconds: 0.1})
     for (const id of ids) standIn.sandbox.updateInstance(id, {canned: {stdout: `::upsc result ${JSON.stringify(deployed)}\n`, delayMs: 20}})
     const before = standIn.sandbox.commands().length
     const {code, stdout, stderr} = await cli(['deploy', '--branch', 'main', '--max-concurrency', '10', '--json'])

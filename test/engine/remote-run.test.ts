@@ -15,6 +15,7 @@ import {runRemote, tooManyErrors} from '../../src/engine/remote-run.js'
 import {buildPayload, needScriptsLine} from '../../src/remote/payload.js'
 import {parseReport} from '../../src/remote/report-lines.js'
 import {sleep} from '../../src/util/sleep.js'
+import {deployResult} from '../fixtures/deploy-result.ts'
 
 const ssmMock = mockClient(SSMClient)
 const logsMock = mockClient(CloudWatchLogsClient)
@@ -27,24 +28,7 @@ const clients = {
 const awsError = (name: string, message = name, extra: Record<string, unknown> = {}) => Object.assign(new Error(message), {name, $metadata: {}, ...extra})
 const COMMAND = '0b6c5a4e-1d2f-4f57-9a43-6f0e8e4b2a11'
 // A deploy's result as deploy.sh prints it (followOptions checks it against deploy's schema).
-const DEPLOYED = {
-  schema: 1,
-  kind: 'deploy',
-  id: 'd-1',
-  outcome: 'succeeded',
-  exitCode: 0,
-  branch: 'main',
-  commit: null,
-  previousCommit: null,
-  rolledBackTo: null,
-  steps: [],
-  healthChecks: [],
-  failedStep: null,
-  reason: null,
-  advice: null,
-  durationSeconds: 1.2,
-  lock: null,
-}
+const DEPLOYED = deployResult()
 const done = {Status: 'Success', ResponseCode: 0, StandardOutputContent: `::upsc result ${JSON.stringify(DEPLOYED)}\n`}
 
 beforeEach(() => {

@@ -1,20 +1,8 @@
-import net from 'node:net'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {DescribeInstancesCommand, EC2Client, RunInstancesCommand} from '@aws-sdk/client-ec2'
 import {startMoto} from '../../tools/stand-in/moto.js'
+import {portOpen} from '../../tools/stand-in/util.js'
 import {pidAlive, sdkConfig} from './helpers.ts'
-
-/** @param {number} port */
-function portAcceptsConnections(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1')
-    socket.on('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.on('error', () => resolve(false))
-  })
-}
 
 describe('startMoto', {timeout: 30_000}, () => {
   /** @type {Awaited<ReturnType<typeof startMoto>>} */
@@ -48,7 +36,7 @@ describe('startMoto', {timeout: 30_000}, () => {
     expect(pidAlive(other.pid)).toBe(true)
     await other.stop()
     expect(pidAlive(other.pid)).toBe(false)
-    expect(await portAcceptsConnections(other.port)).toBe(false)
+    expect(await portOpen(other.port)).toBe(false)
     // Stopping twice is harmless.
     await other.stop()
   })

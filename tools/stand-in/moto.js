@@ -1,7 +1,6 @@
 // Start and stop a moto_server (the independent AWS emulator) on a free loopback port.
 import {spawn} from 'node:child_process'
-import net from 'node:net'
-import {freePort, killGroup, killGroupOnExit, sleep, waitFor} from './util.js'
+import {freePort, killGroup, killGroupOnExit, portOpen, sleep, waitFor} from './util.js'
 
 const STARTUP_TIMEOUT_MS = 30_000
 
@@ -121,18 +120,6 @@ async function startOnce(port, bin) {
     },
     stop,
   }
-}
-
-/** @param {number} port */
-function portOpen(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1')
-    socket.on('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.on('error', () => resolve(false))
-  })
 }
 
 /** @param {string} url */

@@ -163,18 +163,7 @@ function sleepSync(ms) {
 export function withFileLock(file, fn) {
   const lockDir = `${file}.lock`
   const deadline = Date.now() + 30_000
-  for (;;) {
-    try {
-      fs.mkdirSync(lockDir)
-      fs.writeFileSync(`${lockDir}/pid`, String(process.pid))
-      break
-    } catch (error) {
-      if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EEXIST') throw error
-      breakStaleLock(lockDir)
-      if (Date.now() > deadline) throw new Error(`could not lock ${file}`)
-      sleepSync(10)
-    }
-  }
+  while (!tryLock(lockDir, file, deadline)) sleepSync(10)
   try {
     return fn()
   } finally {
@@ -192,22 +181,31 @@ export function withFileLock(file, fn) {
 export async function withFileLockAsync(file, fn) {
   const lockDir = `${file}.lock`
   const deadline = Date.now() + 60_000
-  for (;;) {
-    try {
-      fs.mkdirSync(lockDir)
-      fs.writeFileSync(`${lockDir}/pid`, String(process.pid))
-      break
-    } catch (error) {
-      if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EEXIST') throw error
-      breakStaleLock(lockDir)
-      if (Date.now() > deadline) throw new Error(`could not lock ${file}`)
-      await sleep(10)
-    }
-  }
+  while (!tryLock(lockDir, file, deadline)) await sleep(10)
   try {
     return await fn()
   } finally {
     fs.rmSync(lockDir, {recursive: true, force: true})
+  }
+}
+
+/**
+ * One attempt at the directory lock: true when taken; false when another process holds it (a dead
+ * owner's lock is broken for the next attempt); throws past the deadline.
+ * @param {string} lockDir
+ * @param {string} file
+ * @param {number} deadline
+ */
+function tryLock(lockDir, file, deadline) {
+  try {
+    fs.mkdirSync(lockDir)
+    fs.writeFileSync(`${lockDir}/pid`, String(process.pid))
+    return true
+  } catch (error) {
+    if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EEXIST') throw error
+    breakStaleLock(lockDir)
+    if (Date.now() > deadline) throw new Error(`could not lock ${file}`)
+    return false
   }
 }
 
@@ -338,4 +336,20 @@ export function findProcesses(predicate) {
     if (predicate(proc) && isAlive(pid)) found.push(pid)
   }
   return found
+}
+
+/**
+ * Whether something accepts TCP connections on 127.0.0.1:port.
+ * @param {number} port
+ * @returns {Promise<boolean>}
+ */
+export function portOpen(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1')
+    socket.on('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.on('error', () => resolve(false))
+  })
 }
