@@ -6,10 +6,17 @@
  * are problems too, because a misspelt key that is silently ignored is a setting that silently does
  * nothing.
  *
- * To add a key: add it to the section's object below with `.describe()`; if it has a default, add it
- * to `stageDefaults` in config.ts; then `npm run docs` regenerates the JSON Schema and the docs table (commit both).
+ * To add a key: add it to the section's object below with `describe()`; if it has a default, add it
+ * to `stageDefaults` in load.ts; then `npm run docs` regenerates the JSON Schema and the docs table (commit both).
  */
-import {z} from 'zod'
+import {z} from 'zod/mini'
+
+// zod/mini, not zod: every command that reads the config builds this schema and parses one document
+// with it at start-up. Mini's schemas are cheaper to build, and its objects parse without first
+// generating code (zod's objects compile a parser with new Function on their first parse), so this
+// takes about 9 ms instead of 16 (docs/BENCHMARKS-NOTES.md). Every message here is our own; English
+// stays zod's fallback, as with the full zod.
+z.config(z.locales.en())
 
 /** The message for a value: "to be set" when it is missing, else what is expected. */
 const expecting =
@@ -17,31 +24,39 @@ const expecting =
   (issue: {input?: unknown}): string =>
     issue.input === undefined ? 'to be set (required)' : what
 
+/** A key's meaning: the docs table and the JSON Schema read it from zod's registry. */
+const describe = <T extends z.ZodMiniType>(schema: T, description: string): T => {
+  z.globalRegistry.add(schema, {description})
+  return schema
+}
+
+/** What `describe` registered for a key (docs/CONFIGURATION.md's "meaning" column). */
+export const descriptionOf = (schema: z.core.$ZodType): string | undefined => z.globalRegistry.get(schema)?.description
+
+const optional = z.optional
+
 const str = (pattern?: RegExp, what = 'a non-empty string') => {
-  const base = z.string({error: expecting(what)}).min(1, {error: what})
-  return pattern ? base.regex(pattern, {error: what}) : base
+  const base = z.string({error: expecting(what)})
+  return pattern ? base.check(z.minLength(1, {error: what}), z.regex(pattern, {error: what})) : base.check(z.minLength(1, {error: what}))
 }
 
 const int = (min: number, max: number) => {
   const what = `an integer from ${min} to ${max}`
-  return z
-    .int({error: expecting(what)})
-    .min(min, {error: what})
-    .max(max, {error: what})
+  return z.int({error: expecting(what)}).check(z.gte(min, {error: what}), z.lte(max, {error: what}))
 }
 
 const bool = () => z.boolean({error: expecting('true or false')})
 
-const list = <T extends z.ZodType>(item: T, minItems = 0) => {
+const list = <T extends z.ZodMiniType>(item: T, minItems = 0) => {
   const what = minItems > 0 ? `a list with at least ${minItems} item(s)` : 'a list'
-  return z.array(item, {error: expecting(what)}).min(minItems, {error: what})
+  return z.array(item, {error: expecting(what)}).check(z.minLength(minItems, {error: what}))
 }
 
-const recordOf = <T extends z.ZodType>(value: T, keyPattern: RegExp, keyWhat: string) =>
-  z.record(z.string().regex(keyPattern, {error: keyWhat}), value, {error: expecting('an object')})
+const recordOf = <T extends z.ZodMiniType>(value: T, keyPattern: RegExp, keyWhat: string) =>
+  z.record(z.string().check(z.regex(keyPattern, {error: keyWhat})), value, {error: expecting('an object')})
 
 /** An object with known keys; any other key is reported with the list of known ones. */
-const section = <S extends z.ZodRawShape>(shape: S) =>
+const section = <S extends z.core.$ZodLooseShape>(shape: S) =>
   z.strictObject(shape, {
     error: (issue) =>
       issue.code === 'unrecognized_keys' ? `unknown key: the known keys here are ${Object.keys(shape).join(', ')}` : expecting('an object')(issue),
@@ -57,181 +72,181 @@ const SSM_PARAMETER = /^\/?[A-Za-z0-9_.\-/]{1,1011}$/
 const SNS_TOPIC_ARN = /^arn:aws(-[a-z]+)*:sns:[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}$/
 
 export const healthCheckSchema = section({
-  name: str(/^[A-Za-z0-9][A-Za-z0-9 _.:-]{0,63}$/, 'a name of letters, digits, space, _ . : - (at most 64)').describe('shown in status'),
-  url: str(/^https?:\/\/[^\s]+$/, 'an http:// or https:// URL')
-    .optional()
-    .describe('a URL on the host'),
-  service: str(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a compose service name')
-    .optional()
-    .describe('or a compose service, with its port'),
-  port: int(1, 65535).optional().describe('the container port, resolved with `docker compose port`'),
-  path: str(/^\/[^\s]*$/, 'a path starting with /')
-    .optional()
-    .describe('the path on the service (default /)'),
-  expectStatus: int(100, 599).optional().describe('the HTTP status that means healthy (default 200)'),
-}).superRefine((v, ctx) => {
-  const hasUrl = v.url !== undefined
-  const hasService = v.service !== undefined
-  if (hasUrl === hasService) ctx.addIssue({code: 'custom', message: 'either "url", or "service" with "port" (and "path")'})
-  if (hasService && v.port === undefined) ctx.addIssue({code: 'custom', path: ['port'], message: 'to be set when "service" is'})
-})
+  name: describe(str(/^[A-Za-z0-9][A-Za-z0-9 _.:-]{0,63}$/, 'a name of letters, digits, space, _ . : - (at most 64)'), 'shown in status'),
+  url: describe(optional(str(/^https?:\/\/[^\s]+$/, 'an http:// or https:// URL')), 'a URL on the host'),
+  service: describe(optional(str(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a compose service name')), 'or a compose service, with its port'),
+  port: describe(optional(int(1, 65535)), 'the container port, resolved with `docker compose port`'),
+  path: describe(optional(str(/^\/[^\s]*$/, 'a path starting with /')), 'the path on the service (default /)'),
+  expectStatus: describe(optional(int(100, 599)), 'the HTTP status that means healthy (default 200)'),
+}).check(
+  z.superRefine((v, ctx) => {
+    const hasUrl = v.url !== undefined
+    const hasService = v.service !== undefined
+    if (hasUrl === hasService) ctx.addIssue({code: 'custom', message: 'either "url", or "service" with "port" (and "path")'})
+    if (hasService && v.port === undefined) ctx.addIssue({code: 'custom', path: ['port'], message: 'to be set when "service" is'})
+  }),
+)
 
 export const instanceSelectorSchema = section({
-  ids: list(str(INSTANCE_ID, 'an instance id such as i-0123456789abcdef0'), 1).optional(),
-  tags: recordOf(str(/^[^\n]{1,256}$/, 'a tag value'), /^[^\n]{1,128}$/, 'a tag key').optional(),
-}).refine((v) => v.ids !== undefined || v.tags !== undefined, {message: '"ids" or "tags"'})
+  ids: optional(list(str(INSTANCE_ID, 'an instance id such as i-0123456789abcdef0'), 1)),
+  tags: optional(recordOf(str(/^[^\n]{1,256}$/, 'a tag value'), /^[^\n]{1,128}$/, 'a tag key')),
+}).check(z.refine((v) => v.ids !== undefined || v.tags !== undefined, {message: '"ids" or "tags"'}))
 
 export const timeoutsSchema = section({
-  dockerReadySeconds: int(1, 3600).optional().describe('bound on waiting for `docker info` on the host'),
-  healthSeconds: int(1, 3600).optional().describe("bound on the deploy's health gate"),
-  commandSeconds: int(30, 172800).optional().describe('Run Command execution timeout'),
-  deliverySeconds: int(30, 2592000).optional().describe('Run Command delivery timeout (the instance must pick the command up within it)'),
-  cancelSeconds: int(1, 3600)
-    .optional()
-    .describe('`deploy --cancel`: how long the deploy may take to stop, put back what runs and record the attempt before it is killed (CancelCommand)'),
+  dockerReadySeconds: describe(optional(int(1, 3600)), 'bound on waiting for `docker info` on the host'),
+  healthSeconds: describe(optional(int(1, 3600)), "bound on the deploy's health gate"),
+  commandSeconds: describe(optional(int(30, 172800)), 'Run Command execution timeout'),
+  deliverySeconds: describe(optional(int(30, 2592000)), 'Run Command delivery timeout (the instance must pick the command up within it)'),
+  cancelSeconds: describe(
+    optional(int(1, 3600)),
+    '`deploy --cancel`: how long the deploy may take to stop, put back what runs and record the attempt before it is killed (CancelCommand)',
+  ),
 })
 
 export const retrySchema = section({
-  tries: int(1, 10).optional(),
-  baseSeconds: int(0, 60).optional(),
+  tries: optional(int(1, 10)),
+  baseSeconds: optional(int(0, 60)),
 })
 
 export const notifySchema = section({
-  snsTopicArn: str(SNS_TOPIC_ARN, 'the ARN of a standard SNS topic such as arn:aws:sns:ap-south-1:123456789012:upsc-deploys')
-    .optional()
-    .describe('a standard SNS topic; unset: no notifications'),
-  onSuccess: bool().optional().describe('also announce deploys that succeeded (failures and rollbacks always are)'),
+  snsTopicArn: describe(
+    optional(str(SNS_TOPIC_ARN, 'the ARN of a standard SNS topic such as arn:aws:sns:ap-south-1:123456789012:upsc-deploys')),
+    'a standard SNS topic; unset: no notifications',
+  ),
+  onSuccess: describe(optional(bool()), 'also announce deploys that succeeded (failures and rollbacks always are)'),
 })
 
 export const metricsSchema = section({
-  enabled: bool().optional().describe('PutMetricData in UPSC/Deployments after each deploy and rollback'),
+  enabled: describe(optional(bool()), 'PutMetricData in UPSC/Deployments after each deploy and rollback'),
 })
 
 /** A command run on the host at a point of a deploy or rollback (docs/DAY-TWO.md). */
 const hookFields = {
-  command: list(str(/^[^\0]+$/, 'a non-empty word'), 1).describe('argv words, run without a shell (write ["bash", "-c", "..."] for one)'),
-  timeoutSeconds: int(1, 86400).optional().describe('default 300'),
+  command: describe(list(str(/^[^\0]+$/, 'a non-empty word'), 1), 'argv words, run without a shell (write ["bash", "-c", "..."] for one)'),
+  timeoutSeconds: describe(optional(int(1, 86400)), 'default 300'),
 }
 export const hookSchema = section(hookFields)
-export const postDeployHookSchema = section({...hookFields, rollbackOnFailure: bool().optional().describe('a failure rolls back (default: reported only)')})
+export const postDeployHookSchema = section({...hookFields, rollbackOnFailure: describe(optional(bool()), 'a failure rolls back (default: reported only)')})
 
 export const hooksSchema = section({
-  preBuild: list(hookSchema).optional().describe('after the checkout and the compose check, before the build; a failure stops the deploy'),
-  preDeploy: list(hookSchema).optional().describe('after the build, before `up`; a failure stops the deploy'),
-  postDeploy: list(postDeployHookSchema).optional().describe('after the health gate; a failure is reported (or rolls back with rollbackOnFailure)'),
-  postRollback: list(hookSchema).optional().describe('after a healthy rollback; a failure is reported'),
+  preBuild: describe(optional(list(hookSchema)), 'after the checkout and the compose check, before the build; a failure stops the deploy'),
+  preDeploy: describe(optional(list(hookSchema)), 'after the build, before `up`; a failure stops the deploy'),
+  postDeploy: describe(optional(list(postDeployHookSchema)), 'after the health gate; a failure is reported (or rolls back with rollbackOnFailure)'),
+  postRollback: describe(optional(list(hookSchema)), 'after a healthy rollback; a failure is reported'),
 })
 
 export const pruneSchema = section({
-  buildCacheKeep: str(/^\d{1,6}(\.\d{1,3})?[kMG]?B$/, 'a docker size such as 5GB, 500MB or 0B')
-    .optional()
-    .describe('build cache `upsc prune` keeps (default 5GB)'),
-  onLowDisk: bool().optional().describe('the monitor prunes when free disk is below minFreeDiskPercent (default false)'),
+  buildCacheKeep: describe(
+    optional(str(/^\d{1,6}(\.\d{1,3})?[kMG]?B$/, 'a docker size such as 5GB, 500MB or 0B')),
+    'build cache `upsc prune` keeps (default 5GB)',
+  ),
+  onLowDisk: describe(optional(bool()), 'the monitor prunes when free disk is below minFreeDiskPercent (default false)'),
 })
 
 /** How a deploy replaces the running version (docs/BLUE-GREEN.md). */
 export const deploySchema = section({
-  strategy: z
-    .enum(['inPlace', 'blueGreen'], {error: expecting('"inPlace" or "blueGreen"')})
-    .describe('`inPlace`: `compose up` over the running stack; `blueGreen`: a second colour behind nginx, then a switch'),
-  services: list(
-    section({
-      name: str(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a compose service name').describe('the compose service'),
-      port: int(1, 65535).describe('the container port it listens on'),
-      publicPort: int(1, 65535).describe('the public port nginx owns for it'),
-    }),
-    1,
-  )
-    .optional()
-    .describe('the compose services that face traffic (required for blueGreen)'),
-  keepWarmSeconds: int(0, 604800).optional().describe('how long the previous colour keeps running after a switch (default 900)'),
-  listenHost: str(/^(\d{1,3}\.){3}\d{1,3}$/, 'an IPv4 address such as 127.0.0.1')
-    .optional()
-    .describe('the address nginx listens on (default: every address)'),
-}).superRefine((v, ctx) => {
-  if (v.strategy === 'blueGreen' && v.services === undefined)
-    ctx.addIssue({code: 'custom', path: ['services'], message: 'to be set when "strategy" is "blueGreen": the services that face traffic'})
-})
+  strategy: describe(
+    z.enum(['inPlace', 'blueGreen'], {error: expecting('"inPlace" or "blueGreen"')}),
+    '`inPlace`: `compose up` over the running stack; `blueGreen`: a second colour behind nginx, then a switch',
+  ),
+  services: describe(
+    optional(
+      list(
+        section({
+          name: describe(str(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a compose service name'), 'the compose service'),
+          port: describe(int(1, 65535), 'the container port it listens on'),
+          publicPort: describe(int(1, 65535), 'the public port nginx owns for it'),
+        }),
+        1,
+      ),
+    ),
+    'the compose services that face traffic (required for blueGreen)',
+  ),
+  keepWarmSeconds: describe(optional(int(0, 604800)), 'how long the previous colour keeps running after a switch (default 900)'),
+  listenHost: describe(optional(str(/^(\d{1,3}\.){3}\d{1,3}$/, 'an IPv4 address such as 127.0.0.1')), 'the address nginx listens on (default: every address)'),
+}).check(
+  z.superRefine((v, ctx) => {
+    if (v.strategy === 'blueGreen' && v.services === undefined)
+      ctx.addIssue({code: 'custom', path: ['services'], message: 'to be set when "strategy" is "blueGreen": the services that face traffic'})
+  }),
+)
 
 export const alertsSchema = section({
-  topicArn: str(SNS_TOPIC_ARN, 'the ARN of a standard SNS topic such as arn:aws:sns:ap-south-1:123456789012:upsc-alerts')
-    .optional()
-    .describe("the host's alerts; unset: notify.snsTopicArn (the generated Terraform passes its own topic)"),
-  maxPerHour: int(1, 100).optional().describe('at most this many alert messages per host and hour; the rest wait'),
-  restartLoop: int(2, 100).optional().describe('this many restarts of one service within an hour is a restart loop'),
+  topicArn: describe(
+    optional(str(SNS_TOPIC_ARN, 'the ARN of a standard SNS topic such as arn:aws:sns:ap-south-1:123456789012:upsc-alerts')),
+    "the host's alerts; unset: notify.snsTopicArn (the generated Terraform passes its own topic)",
+  ),
+  maxPerHour: describe(optional(int(1, 100)), 'at most this many alert messages per host and hour; the rest wait'),
+  restartLoop: describe(optional(int(2, 100)), 'this many restarts of one service within an hour is a restart loop'),
 })
 
 /** One stage. Each key's description is the "meaning" column of docs/CONFIGURATION.md. */
 export const stageSchema = section({
-  region: str(REGION, 'an AWS region such as ap-south-1').optional().describe('AWS region'),
-  profile: str(/^[A-Za-z0-9_.@+-]+$/, 'an AWS profile name')
-    .optional()
-    .describe('AWS profile (SSO and assumed roles work)'),
-  instances: instanceSelectorSchema.optional().describe('`{"ids": [...]}` and/or `{"tags": {key: value}}`'),
-  appDir: str(ABSOLUTE_PATH, 'an absolute path').optional().describe("the app's git checkout on the host"),
-  upscHome: str(ABSOLUTE_PATH, 'an absolute path').optional().describe("upsc's state on the host (lock, history)"),
-  composeFile: str(/^[^\0\n]+$/, 'a file name, relative to appDir')
-    .optional()
-    .describe('relative to `appDir`'),
-  composeProject: str(/^[a-z0-9][a-z0-9_-]*$/, 'a compose project name (lowercase letters, digits, _ and -)')
-    .optional()
-    .describe('compose project name'),
-  defaultBranch: str(/^[^\0\n ~^:?*[\\]+$/, 'a branch name')
-    .optional()
-    .describe('branch deployed when none is given'),
-  buildCommand: list(str(/^[^\0]+$/, 'a non-empty word'), 1)
-    .optional()
-    .describe('argv list, e.g. `["./docker-build.sh"]`, run in `appDir` (never through a shell)'),
-  healthChecks: list(healthCheckSchema)
-    .optional()
-    .describe('each: `name`, `expectStatus` (200), and either `url` (on the host) or `service` + `port` (+ `path`), resolved with `docker compose port`'),
-  logGroup: str(LOG_GROUP, 'a CloudWatch Logs group name').optional().describe("the stage's CloudWatch Logs group"),
-  logStreams: recordOf(
-    str(/^[^:*]{1,512}$/, 'a stream name (may contain {instance_id})'),
-    /^[A-Za-z0-9][A-Za-z0-9/_.-]*$/,
-    'an alias of letters, digits, / _ . -',
-  )
-    .optional()
-    .describe('alias -> stream name'),
-  runCommandLogGroup: str(LOG_GROUP, 'a CloudWatch Logs group name').optional().describe('where Run Command output is streamed'),
-  githubTokenParameter: str(SSM_PARAMETER, 'an SSM parameter name such as /upscpro/stage2/github-token')
-    .optional()
-    .describe('SSM Parameter Store name (SecureString) of the GitHub token, read on the host'),
-  repoUrl: str(/^https:\/\/[^\s'"\\]+$/, "an https:// URL of the app's git repository")
-    .optional()
-    .describe("the app's repository, cloned by `upsc bootstrap`'s user-data (https: the token travels as an HTTP header)"),
-  envParameter: str(SSM_PARAMETER, 'an SSM parameter name such as /upscpro/stage2/env')
-    .optional()
-    .describe("SSM parameter (SecureString) holding the app's `.env`, written into `appDir` by the bootstrap and by every deploy; `upsc env` edits it"),
-  units: list(str(/^[A-Za-z0-9@_.:-]+$/, 'a systemd unit name'))
-    .optional()
-    .describe('systemd units reported by status'),
-  keepImages: int(1, 100).optional().describe('`upsc-<sha>` image sets kept for rollback'),
-  minFreeDiskPercent: int(0, 99).optional().describe('free disk below this is a warning'),
-  timeouts: timeoutsSchema.optional().describe('bounds on the host and on Run Command'),
-  retry: retrySchema.optional().describe('retries of critical steps: waits 2 s, 4 s, 8 s'),
-  notify: notifySchema.optional().describe('`snsTopicArn` (a standard SNS topic) and `onSuccess`; see docs/NOTIFY.md'),
-  metrics: metricsSchema.optional().describe('`PutMetricData` in `UPSC/Deployments` after each deploy and rollback'),
-  hooks: hooksSchema.optional().describe('`preBuild`, `preDeploy`, `postDeploy`, `postRollback`: argv hooks run on the host; see docs/DAY-TWO.md'),
-  prune: pruneSchema.optional().describe('`buildCacheKeep`, `onLowDisk`; see docs/DAY-TWO.md'),
-  deploy: deploySchema.optional().describe('`strategy` (`inPlace` or `blueGreen`), `services`, `keepWarmSeconds`, `listenHost`; see docs/BLUE-GREEN.md'),
-  alerts: alertsSchema.optional().describe("the host's own alerts: `topicArn`, `maxPerHour`, `restartLoop`; see docs/HOST-SIGNALS.md"),
-  containerLogs: z
-    .enum(['agent', 'awslogs'], {error: '"agent" (one stream of Docker\'s JSON lines) or "awslogs" (a stream per compose service)'})
-    .optional()
-    .describe('`awslogs`: a stream per compose service (`{instance_id}/containers/<service>`); see docs/HOST-SIGNALS.md'),
+  region: describe(optional(str(REGION, 'an AWS region such as ap-south-1')), 'AWS region'),
+  profile: describe(optional(str(/^[A-Za-z0-9_.@+-]+$/, 'an AWS profile name')), 'AWS profile (SSO and assumed roles work)'),
+  instances: describe(optional(instanceSelectorSchema), '`{"ids": [...]}` and/or `{"tags": {key: value}}`'),
+  appDir: describe(optional(str(ABSOLUTE_PATH, 'an absolute path')), "the app's git checkout on the host"),
+  upscHome: describe(optional(str(ABSOLUTE_PATH, 'an absolute path')), "upsc's state on the host (lock, history)"),
+  composeFile: describe(optional(str(/^[^\0\n]+$/, 'a file name, relative to appDir')), 'relative to `appDir`'),
+  composeProject: describe(optional(str(/^[a-z0-9][a-z0-9_-]*$/, 'a compose project name (lowercase letters, digits, _ and -)')), 'compose project name'),
+  defaultBranch: describe(optional(str(/^[^\0\n ~^:?*[\\]+$/, 'a branch name')), 'branch deployed when none is given'),
+  buildCommand: describe(
+    optional(list(str(/^[^\0]+$/, 'a non-empty word'), 1)),
+    'argv list, e.g. `["./docker-build.sh"]`, run in `appDir` (never through a shell)',
+  ),
+  healthChecks: describe(
+    optional(list(healthCheckSchema)),
+    'each: `name`, `expectStatus` (200), and either `url` (on the host) or `service` + `port` (+ `path`), resolved with `docker compose port`',
+  ),
+  logGroup: describe(optional(str(LOG_GROUP, 'a CloudWatch Logs group name')), "the stage's CloudWatch Logs group"),
+  logStreams: describe(
+    optional(
+      recordOf(str(/^[^:*]{1,512}$/, 'a stream name (may contain {instance_id})'), /^[A-Za-z0-9][A-Za-z0-9/_.-]*$/, 'an alias of letters, digits, / _ . -'),
+    ),
+    'alias -> stream name',
+  ),
+  runCommandLogGroup: describe(optional(str(LOG_GROUP, 'a CloudWatch Logs group name')), 'where Run Command output is streamed'),
+  githubTokenParameter: describe(
+    optional(str(SSM_PARAMETER, 'an SSM parameter name such as /upscpro/stage2/github-token')),
+    'SSM Parameter Store name (SecureString) of the GitHub token, read on the host',
+  ),
+  repoUrl: describe(
+    optional(str(/^https:\/\/[^\s'"\\]+$/, "an https:// URL of the app's git repository")),
+    "the app's repository, cloned by `upsc bootstrap`'s user-data (https: the token travels as an HTTP header)",
+  ),
+  envParameter: describe(
+    optional(str(SSM_PARAMETER, 'an SSM parameter name such as /upscpro/stage2/env')),
+    "SSM parameter (SecureString) holding the app's `.env`, written into `appDir` by the bootstrap and by every deploy; `upsc env` edits it",
+  ),
+  units: describe(optional(list(str(/^[A-Za-z0-9@_.:-]+$/, 'a systemd unit name'))), 'systemd units reported by status'),
+  keepImages: describe(optional(int(1, 100)), '`upsc-<sha>` image sets kept for rollback'),
+  minFreeDiskPercent: describe(optional(int(0, 99)), 'free disk below this is a warning'),
+  timeouts: describe(optional(timeoutsSchema), 'bounds on the host and on Run Command'),
+  retry: describe(optional(retrySchema), 'retries of critical steps: waits 2 s, 4 s, 8 s'),
+  notify: describe(optional(notifySchema), '`snsTopicArn` (a standard SNS topic) and `onSuccess`; see docs/NOTIFY.md'),
+  metrics: describe(optional(metricsSchema), '`PutMetricData` in `UPSC/Deployments` after each deploy and rollback'),
+  hooks: describe(optional(hooksSchema), '`preBuild`, `preDeploy`, `postDeploy`, `postRollback`: argv hooks run on the host; see docs/DAY-TWO.md'),
+  prune: describe(optional(pruneSchema), '`buildCacheKeep`, `onLowDisk`; see docs/DAY-TWO.md'),
+  deploy: describe(optional(deploySchema), '`strategy` (`inPlace` or `blueGreen`), `services`, `keepWarmSeconds`, `listenHost`; see docs/BLUE-GREEN.md'),
+  alerts: describe(optional(alertsSchema), "the host's own alerts: `topicArn`, `maxPerHour`, `restartLoop`; see docs/HOST-SIGNALS.md"),
+  containerLogs: describe(
+    optional(z.enum(['agent', 'awslogs'], {error: '"agent" (one stream of Docker\'s JSON lines) or "awslogs" (a stream per compose service)'})),
+    '`awslogs`: a stream per compose service (`{instance_id}/containers/<service>`); see docs/HOST-SIGNALS.md',
+  ),
 })
 
 export const configFileSchema = section({
-  $schema: str().optional().describe('the JSON Schema of this file (written by `upsc init`), for editors'),
-  defaultStage: str(STAGE_NAME, 'a stage name').optional().describe('the stage used without --stage (required when there are several)'),
-  stages: recordOf(stageSchema, STAGE_NAME, 'a stage name of letters, digits, _ and - (at most 64)').describe('stage name -> stage'),
-}).superRefine((v, ctx) => {
-  const names = Object.keys(v.stages)
-  if (names.length === 0) ctx.addIssue({code: 'custom', path: ['stages'], message: 'at least one stage'})
-  if (v.defaultStage !== undefined && !names.includes(v.defaultStage))
-    ctx.addIssue({code: 'custom', path: ['defaultStage'], message: `one of the stages (${names.join(', ')})`})
-})
+  $schema: describe(optional(str()), 'the JSON Schema of this file (written by `upsc init`), for editors'),
+  defaultStage: describe(optional(str(STAGE_NAME, 'a stage name')), 'the stage used without --stage (required when there are several)'),
+  stages: describe(recordOf(stageSchema, STAGE_NAME, 'a stage name of letters, digits, _ and - (at most 64)'), 'stage name -> stage'),
+}).check(
+  z.superRefine((v, ctx) => {
+    const names = Object.keys(v.stages)
+    if (names.length === 0) ctx.addIssue({code: 'custom', path: ['stages'], message: 'at least one stage'})
+    if (v.defaultStage !== undefined && !names.includes(v.defaultStage))
+      ctx.addIssue({code: 'custom', path: ['defaultStage'], message: `one of the stages (${names.join(', ')})`})
+  }),
+)
 
 export type ConfigFileInput = z.infer<typeof configFileSchema>
 export type StageConfigInput = z.infer<typeof stageSchema>

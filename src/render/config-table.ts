@@ -3,7 +3,7 @@
  * (key, meaning) and from `stageDefaults` (default), so the docs cannot drift from the validator.
  */
 import {stageDefaults} from '../config/load.js'
-import {configFileSchema, stageSchema} from '../config/schema.js'
+import {configFileSchema, descriptionOf, stageSchema} from '../config/schema.js'
 
 /** Defaults that are not a value in `stageDefaults` (resolved at run time, or left to a tool). */
 const RUNTIME_DEFAULTS: Record<string, string> = {
@@ -36,9 +36,9 @@ function defaultOf(key: string, defaults: Record<string, unknown>): string {
 export function renderConfigTable(): string {
   const defaults = stageDefaults('<stage>') as unknown as Record<string, unknown>
   const stageRows = Object.entries(stageSchema.shape).map(
-    ([key, schema]) => `| \`${key}\` | ${cell(defaultOf(key, defaults))} | ${cell(schema.description ?? '')} |`,
+    ([key, schema]) => `| \`${key}\` | ${cell(defaultOf(key, defaults))} | ${cell(descriptionOf(schema) ?? '')} |`,
   )
-  const topRows = Object.entries(configFileSchema.shape).map(([key, schema]) => `| \`${key}\` | ${cell(schema.description ?? '')} |`)
+  const topRows = Object.entries(configFileSchema.shape).map(([key, schema]) => `| \`${key}\` | ${cell(descriptionOf(schema) ?? '')} |`)
   return [
     '| key (per stage) | default | meaning |',
     '| --- | --- | --- |',
