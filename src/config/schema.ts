@@ -35,10 +35,8 @@ export const descriptionOf = (schema: z.core.$ZodType): string | undefined => z.
 
 const optional = z.optional
 
-const str = (pattern?: RegExp, what = 'a non-empty string') => {
-  const base = z.string({error: expecting(what)})
-  return pattern ? base.check(z.minLength(1, {error: what}), z.regex(pattern, {error: what})) : base.check(z.minLength(1, {error: what}))
-}
+const str = (pattern?: RegExp, what = 'a non-empty string') =>
+  z.string({error: expecting(what), checks: pattern ? [z.minLength(1, {error: what}), z.regex(pattern, {error: what})] : [z.minLength(1, {error: what})]})
 
 const int = (min: number, max: number) => {
   const what = `an integer from ${min} to ${max}`
