@@ -13,8 +13,8 @@ import {z} from 'zod/mini'
 
 // zod/mini, not zod: every command that reads the config builds this schema and parses one document
 // with it at start-up. Mini's schemas are cheaper to build, and its objects parse without first
-// generating code (zod's objects compile a parser with new Function on their first parse), so this
-// takes about 9 ms instead of 16 (docs/BENCHMARKS-NOTES.md). Every message here is our own; English
+// generating code (zod's objects compile a parser with new Function on their first parse): about
+// 8 ms instead of 14 (docs/BENCHMARKS-NOTES.md, startup). Every message here is our own; English
 // stays zod's fallback, as with the full zod.
 z.config(z.locales.en())
 
