@@ -11,7 +11,6 @@ import {ROOT as root, runCli} from '../fixtures/run-cli.js'
 // @ts-expect-error: a plain ESM build script, no types
 import {helpIds} from '../../scripts/render-help.js'
 
-
 const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, {env})
 
 /** Run `work` over `items`, `size` at a time. */
