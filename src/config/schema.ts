@@ -9,14 +9,15 @@
  * To add a key: add it to the section's object below with `describe()`; if it has a default, add it
  * to `stageDefaults` in load.ts; then `npm run docs` regenerates the JSON Schema and the docs table (commit both).
  */
-import {z} from 'zod/mini'
+import en from 'zod/v4/locales/en.js'
+import * as z from 'zod/mini'
 
 // zod/mini, not zod: every command that reads the config builds this schema and parses one document
 // with it at start-up. Mini's schemas are cheaper to build, and its objects parse without first
 // generating code (zod's objects compile a parser with new Function on their first parse): about
 // 8 ms instead of 14 (docs/BENCHMARKS-NOTES.md, startup). Every message here is our own; English
 // stays zod's fallback, as with the full zod.
-z.config(z.locales.en())
+z.config(en())
 
 /** The message for a value: "to be set" when it is missing, else what is expected. */
 const expecting =
