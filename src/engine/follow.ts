@@ -12,7 +12,7 @@
  * expired or gone), it stops with ExitCode.followLost and says how to re-attach: the run goes on
  * on the hosts, so another run is never the advice.
  */
-import {cancelCommand, pollDelayMs, pollInvocations, sendCommand} from '../aws/run-command.js'
+import {cancelCommand, pollDelayMs, pollInvocations, pollWaitMs, sendCommand} from '../aws/run-command.js'
 import {emptyInvocation, outcomeOf, type InvocationResult, isTerminal} from '../outcome/invocation.js'
 import {followStream, type StreamFollower} from '../aws/stream-follow.js'
 import type {AwsClients} from '../aws/clients.js'
@@ -246,10 +246,10 @@ export async function followRemote(
   const started = (id: string) => !['Pending', 'Delayed'].includes(invocations.get(id)?.status ?? 'Pending')
   const sentAt = Date.now()
   const keepAt = (round: () => Promise<void>) => patiently(round, commandId, instanceIds, events, options, signal)
-  for (let attempt = 0; ; attempt++) {
+  for (;;) {
     const open = instanceIds.filter((id) => !isTerminal(invocations.get(id)?.status ?? 'Pending'))
     if (open.length === 0 || signal?.aborted) break
-    await sleep(pollDelayMs(attempt), signal)
+    await sleep(pollWaitMs(Date.now() - sentAt), signal)
     if (signal?.aborted) break
     await keepAt(() =>
       Promise.all([pollInvocations(ssm, commandId, open, invocations, sentAt), ...open.filter(started).map((id) => followers.get(id)?.poll())]).then(
