@@ -229,21 +229,29 @@ export async function followRemote(
       const read = reportReader(options.nonce)
       followers.set(
         id,
-        followStream(logs, outputLogGroup, stdoutStreamName(commandId, id), (message) => {
-          for (const line of redact(message).replace(/\n$/, '').split('\n')) {
-            streamed.get(id)!.push(line)
-            const parsed = read(line)
-            if (parsed.kind === 'result' || line.startsWith(NEED_SCRIPTS)) finished.add(id)
-            events.onLine?.(id, parsed)
-          }
-        }),
+        followStream(
+          logs,
+          outputLogGroup,
+          stdoutStreamName(commandId, id),
+          (message) => {
+            for (const line of redact(message).replace(/\n$/, '').split('\n')) {
+              streamed.get(id)!.push(line)
+              const parsed = read(line)
+              if (parsed.kind === 'result' || line.startsWith(NEED_SCRIPTS)) finished.add(id)
+              events.onLine?.(id, parsed)
+            }
+          },
+          undefined,
+          () => finished.has(id),
+        ),
       )
     }
 
   const invocations = new Map<string, InvocationResult>()
   const lastStatus = new Map<string, string>()
-  // Only a started invocation has output to read: the others would spend GetLogEvents' quota on nothing.
-  const started = (id: string) => !['Pending', 'Delayed'].includes(invocations.get(id)?.status ?? 'Pending')
+  // Only a started invocation has output to read, and only until its last line (the result) is read:
+  // otherwise GetLogEvents' quota is spent on nothing (the status may turn final seconds later).
+  const started = (id: string) => !finished.has(id) && !['Pending', 'Delayed'].includes(invocations.get(id)?.status ?? 'Pending')
   const sentAt = Date.now()
   const keepAt = (round: () => Promise<void>) => patiently(round, commandId, instanceIds, events, options, signal)
   for (;;) {
