@@ -254,10 +254,12 @@ export async function followRemote(
   const started = (id: string) => !finished.has(id) && !['Pending', 'Delayed'].includes(invocations.get(id)?.status ?? 'Pending')
   const sentAt = Date.now()
   const keepAt = (round: () => Promise<void>) => patiently(round, commandId, instanceIds, events, options, signal)
+  let pollsSinceResults = 0
   for (;;) {
     const open = instanceIds.filter((id) => !isTerminal(invocations.get(id)?.status ?? 'Pending'))
     if (open.length === 0 || signal?.aborted) break
-    await sleep(pollWaitMs(Date.now() - sentAt), signal)
+    const reported = open.every((id) => finished.has(id))
+    await sleep(pollWaitMs(Date.now() - sentAt, reported ? pollsSinceResults++ : undefined), signal)
     if (signal?.aborted) break
     await keepAt(() =>
       Promise.all([pollInvocations(ssm, commandId, open, invocations, sentAt), ...open.filter(started).map((id) => followers.get(id)?.poll())]).then(
