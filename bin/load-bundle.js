@@ -11,6 +11,8 @@ import {fileURLToPath, pathToFileURL} from 'node:url'
 import vm from 'node:vm'
 
 export const BUNDLE = fileURLToPath(new URL('../dist/upsc.cjs', import.meta.url))
+/** The direct runner's bundle (src/cli/direct/): upsc's commands without oclif's Config. */
+export const DIRECT = fileURLToPath(new URL('../dist/upsc-direct.cjs', import.meta.url))
 
 /** @returns {{script: vm.Script, cacheRejected: boolean | undefined, run: () => object}} */
 export function compileBundle(file, cachedData) {

@@ -32,7 +32,9 @@ if (!process.env.UPSC_NO_FAST_PATH) {
   }
 }
 
-// Everything else runs oclif from the one-file bundle (scripts/bundle-cli.js), compiled from V8's
+// A plain run of one of upsc's commands goes through the direct runner (src/cli/direct/), which runs
+// it as oclif does without loading oclif's Config; everything else (help, topics, plugins, unknown
+// commands) runs oclif from the one-file bundle (scripts/bundle-cli.js). Both are compiled from V8's
 // code cache (bin/load-bundle.js).
-const {loadBundle} = await import('./load-bundle.js')
-await loadBundle().execute({dir: import.meta.url})
+const {BUNDLE, DIRECT, loadBundle} = await import('./load-bundle.js')
+if (process.env.UPSC_NO_FAST_PATH || !(await loadBundle(DIRECT).run(args))) await loadBundle(BUNDLE).execute({dir: import.meta.url})

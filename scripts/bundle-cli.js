@@ -26,12 +26,18 @@ const idOf = (file) =>
     .join(':')
 
 const commands = commandFiles()
+const commandGetters = `{${commands.map((file) => `get ${JSON.stringify(idOf(file))}() { return require('./${relative(root, file).split(sep).join('/')}').default }`).join(', ')}}`
+
+// V8's code cache loses a script's import() callback (bin/load-bundle.js compiles the bundle with
+// node:vm), so every import() in a bundle calls the loader's own import() instead: the SDK's lazy
+// node:http and oclif's loading of ESM plugins (plugin-help, plugin-autocomplete) keep working.
+const rewriteImports = (file) => writeFileSync(file, readFileSync(file, 'utf8').replaceAll(/(?<![\w$.'"`])import\(/g, '__upscImport('))
 // Each command's module (and what it imports) is evaluated only when oclif asks for that command: a
 // getter with require(), which esbuild turns into a lazy initialiser. With the manifest, oclif reads
 // only the command it runs (Plugin.findCommand); `oclif manifest` reads them all.
 const entry = [
   "export {execute, run} from '@oclif/core'",
-  `export const COMMANDS = {${commands.map((file) => `get ${JSON.stringify(idOf(file))}() { return require('./${relative(root, file).split(sep).join('/')}').default }`).join(', ')}}`,
+  `export const COMMANDS = ${commandGetters}`,
   "export {default as commandNotFound} from './src/hooks/command-not-found.ts'",
 ].join('\n')
 
@@ -70,9 +76,7 @@ const sdkChunks = {
   },
 }
 
-const result = await build({
-  stdin: {contents: entry, resolveDir: root, sourcefile: 'upsc-entry.ts', loader: 'ts'},
-  outfile: OUT,
+const shared = {
   bundle: true,
   format: 'cjs',
   platform: 'node',
@@ -83,14 +87,88 @@ const result = await build({
   minifySyntax: true,
   // oclif reads a tsconfig only in development (bin/dev.js), with the TypeScript compiler: not bundled.
   external: ['typescript'],
-  plugins: [importMetaUrl, sdkChunks],
   logLevel: 'warning',
   metafile: true,
+}
+
+const result = await build({
+  ...shared,
+  stdin: {contents: entry, resolveDir: root, sourcefile: 'upsc-entry.ts', loader: 'ts'},
+  outfile: OUT,
+  plugins: [importMetaUrl, sdkChunks],
 })
-// V8's code cache loses a script's import() callback (bin/load-bundle.js compiles the bundle with
-// node:vm), so every import() in the bundle calls the loader's own import() instead: the SDK's lazy
-// node:http and oclif's loading of ESM plugins (plugin-help, plugin-autocomplete) keep working.
-const text = readFileSync(OUT, 'utf8')
-writeFileSync(OUT, text.replaceAll(/(?<![\w$.'"`])import\(/g, '__upscImport('))
+rewriteImports(OUT)
 if (process.env.UPSC_BUNDLE_META) (await import('node:fs')).writeFileSync(process.env.UPSC_BUNDLE_META, JSON.stringify(result.metafile))
+
+// The direct bundle, dist/upsc-direct.cjs: the same commands built against src/cli/direct/core.ts
+// instead of `@oclif/core` (oclif's flags, args, parser and errors, without its Config), and the
+// runner that bin/run.js tries first (src/cli/direct/run.ts). It finds a command's words among every
+// command id oclif knows, the plugins' too, so it is given them all here.
+const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+const pluginIds = pjson.oclif.plugins.flatMap((plugin) =>
+  Object.keys(JSON.parse(readFileSync(join(root, 'node_modules', plugin, 'oclif.manifest.json'), 'utf8')).commands),
+)
+const table = {
+  allIds: [...commands.map(idOf), ...pluginIds],
+  bin: pjson.oclif.bin,
+  name: pjson.name,
+  version: pjson.version,
+  helpFlags: ['--help', ...(pjson.oclif.additionalHelpFlags ?? [])],
+}
+const directEntry = [
+  "import {directCommand, runDirect} from './src/cli/direct/run.ts'",
+  `export const COMMANDS = ${commandGetters}`,
+  `export const TABLE = {...${JSON.stringify(table)}, commands: COMMANDS}`,
+  'export const run = (argv) => runDirect(argv, TABLE)',
+  // for test/cli/direct.test.ts: which argv the runner takes, and as which command
+  'export const commandFor = (argv) => directCommand(argv, TABLE)',
+].join('\n')
+
+// `@oclif/core` itself is the direct core; its parts (`@oclif/core/flags`, ...) stay oclif's own.
+const directCore = {
+  name: 'direct-core',
+  setup(b) {
+    b.onResolve({filter: /^@oclif\/core$/}, () => ({path: join(root, 'src', 'cli', 'direct', 'core.ts')}))
+  },
+}
+
+// oclif modules that the direct path reaches only on rare paths (rendering help for a parse error
+// that oclif's handle prints, a debug log): loaded from node_modules when first used, not bundled.
+const LATER = [
+  {from: /[/\\]@oclif[/\\]core[/\\]lib[/\\](flags|errors[/\\]handle)\.js$/, path: /^(\.\/help|\.\.\/help\/index)$/, module: '@oclif/core/help'},
+  {from: /[/\\]@oclif[/\\]core[/\\]lib[/\\]logger\.js$/, path: /^debug$/, module: 'debug'},
+]
+const later = {
+  name: 'later',
+  setup(b) {
+    b.onResolve({filter: /^(\.\/help|\.\.\/help\/index|debug)$/}, (args) => {
+      const rule = LATER.find((r) => r.from.test(args.importer) && r.path.test(args.path))
+      return rule ? {path: rule.module, namespace: 'later'} : undefined
+    })
+    b.onLoad({filter: /.*/, namespace: 'later'}, (args) => ({
+      contents: `// ${args.path}, required from @oclif/core's own place when first used.
+let real
+const load = () => (real ??= require('node:module').createRequire(require.resolve('@oclif/core/package.json'))(${JSON.stringify(args.path)}))
+module.exports = new Proxy(function () {}, {
+  get: (_, key) => (key === '__esModule' ? undefined : load()[key]),
+  has: (_, key) => key in load(),
+  apply: (_, self, argv) => load().apply(self, argv),
+})`,
+      loader: 'js',
+      resolveDir: root,
+    }))
+  },
+}
+
+const DIRECT = join(root, 'dist', 'upsc-direct.cjs')
+const direct = await build({
+  ...shared,
+  stdin: {contents: directEntry, resolveDir: root, sourcefile: 'upsc-direct-entry.ts', loader: 'ts'},
+  outfile: DIRECT,
+  plugins: [directCore, later, importMetaUrl, sdkChunks],
+  external: [...shared.external, '@oclif/core/package.json'],
+})
+rewriteImports(DIRECT)
+if (process.env.UPSC_DIRECT_META) (await import('node:fs')).writeFileSync(process.env.UPSC_DIRECT_META, JSON.stringify(direct.metafile))
+if (direct.warnings.length > 0) process.exitCode = 1
 if (result.warnings.length > 0) process.exitCode = 1

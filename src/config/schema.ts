@@ -9,7 +9,7 @@
  * To add a key: add it to the section's object below with `.describe()`; if it has a default, add it
  * to `stageDefaults` in config.ts; then `npm run docs` regenerates the JSON Schema and the docs table (commit both).
  */
-import {z} from 'zod'
+import * as z from 'zod'
 
 /** The message for a value: "to be set" when it is missing, else what is expected. */
 const expecting =

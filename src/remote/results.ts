@@ -7,7 +7,7 @@
  *
  * The one module that imports zod at run time for the host side: keep it so (start-up time).
  */
-import {z} from 'zod'
+import * as z from 'zod'
 
 import type {ScriptName} from './payload.js'
 

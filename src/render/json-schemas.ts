@@ -6,7 +6,7 @@
  * Objects the CLI builds are strict (a field the schema lacks fails the tests); the documents a host
  * script prints (results, records, the probe's parts) are open: docs/REMOTE-CONTRACT.md owns them.
  */
-import {z} from 'zod'
+import * as z from 'zod'
 
 import {probeResult} from '../remote/results.js'
 

@@ -1,29 +1,17 @@
 // bin/run.js prints `--version`, the root help and every command's and topic's `--help` without oclif
 // (dist/help.txt, dist/help/<id>.txt). It may never print anything oclif would not: each is compared
 // here with what oclif itself prints for the same arguments (UPSC_NO_FAST_PATH=1). Needs `npm run build`.
-import {spawn} from 'node:child_process'
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
+import {ROOT as root, runCli} from '../fixtures/run-cli.js'
+
 // @ts-expect-error: a plain ESM build script, no types
 import {helpIds} from '../../scripts/render-help.js'
 
-const root = join(import.meta.dirname, '..', '..')
-const RUN = join(root, 'bin', 'run.js')
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<{stdout: string; stderr: string; code: number | null}> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [RUN, ...args], {cwd: root, env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({stdout, stderr, code}))
-  })
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, {env})
 
 /** Run `work` over `items`, `size` at a time. */
 async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
