@@ -21,6 +21,8 @@ export function followStream(
   stream: string,
   onEvent: (message: string, timestamp: number) => void,
   budget: TokenBucket = getLogEventsBudget,
+  /** True once the caller has read all it needs (its last line): a poll then stops without asking for more. */
+  done: () => boolean = () => false,
 ): StreamFollower {
   let token: string | undefined
   let seen = false
@@ -49,7 +51,7 @@ export function followStream(
         // The same token back means the end of what is there now.
         const same = out.nextForwardToken === token
         token = out.nextForwardToken ?? token
-        if (same || (out.events?.length ?? 0) === 0) return delivered
+        if (same || (out.events?.length ?? 0) === 0 || done()) return delivered
       }
     },
   }

@@ -12,7 +12,7 @@
  * expired or gone), it stops with ExitCode.followLost and says how to re-attach: the run goes on
  * on the hosts, so another run is never the advice.
  */
-import {cancelCommand, pollDelayMs, pollInvocations, sendCommand} from '../aws/run-command.js'
+import {cancelCommand, pollDelayMs, pollInvocations, pollWaitMs, sendCommand} from '../aws/run-command.js'
 import {emptyInvocation, outcomeOf, type InvocationResult, isTerminal} from '../outcome/invocation.js'
 import {followStream, type StreamFollower} from '../aws/stream-follow.js'
 import type {AwsClients} from '../aws/clients.js'
@@ -229,27 +229,37 @@ export async function followRemote(
       const read = reportReader(options.nonce)
       followers.set(
         id,
-        followStream(logs, outputLogGroup, stdoutStreamName(commandId, id), (message) => {
-          for (const line of redact(message).replace(/\n$/, '').split('\n')) {
-            streamed.get(id)!.push(line)
-            const parsed = read(line)
-            if (parsed.kind === 'result' || line.startsWith(NEED_SCRIPTS)) finished.add(id)
-            events.onLine?.(id, parsed)
-          }
-        }),
+        followStream(
+          logs,
+          outputLogGroup,
+          stdoutStreamName(commandId, id),
+          (message) => {
+            for (const line of redact(message).replace(/\n$/, '').split('\n')) {
+              streamed.get(id)!.push(line)
+              const parsed = read(line)
+              if (parsed.kind === 'result' || line.startsWith(NEED_SCRIPTS)) finished.add(id)
+              events.onLine?.(id, parsed)
+            }
+          },
+          undefined,
+          () => finished.has(id),
+        ),
       )
     }
 
   const invocations = new Map<string, InvocationResult>()
   const lastStatus = new Map<string, string>()
-  // Only a started invocation has output to read: the others would spend GetLogEvents' quota on nothing.
-  const started = (id: string) => !['Pending', 'Delayed'].includes(invocations.get(id)?.status ?? 'Pending')
+  // Only a started invocation has output to read, and only until its last line (the result) is read:
+  // otherwise GetLogEvents' quota is spent on nothing (the status may turn final seconds later).
+  const started = (id: string) => !finished.has(id) && !['Pending', 'Delayed'].includes(invocations.get(id)?.status ?? 'Pending')
   const sentAt = Date.now()
   const keepAt = (round: () => Promise<void>) => patiently(round, commandId, instanceIds, events, options, signal)
-  for (let attempt = 0; ; attempt++) {
+  let pollsSinceResults = 0
+  for (;;) {
     const open = instanceIds.filter((id) => !isTerminal(invocations.get(id)?.status ?? 'Pending'))
     if (open.length === 0 || signal?.aborted) break
-    await sleep(pollDelayMs(attempt), signal)
+    const reported = open.every((id) => finished.has(id))
+    await sleep(pollWaitMs(Date.now() - sentAt, reported ? pollsSinceResults++ : undefined), signal)
     if (signal?.aborted) break
     await keepAt(() =>
       Promise.all([pollInvocations(ssm, commandId, open, invocations, sentAt), ...open.filter(started).map((id) => followers.get(id)?.poll())]).then(

@@ -13,6 +13,7 @@ import {notificationMessage, notificationSubject, shouldNotify} from '../outcome
 import {buildReport, type OperationKind, type OperationReport} from '../outcome/announcement.js'
 import type {HostResult} from '../outcome/host-result.js'
 import type {DeployResult, RollbackResult} from '../outcome/results.js'
+import type {ReportLine} from '../remote/report-lines.js'
 
 /** Per AWS call, retries included. */
 const SEND_TIMEOUT_MS = 15_000
@@ -27,6 +28,29 @@ export interface FinishedOperation {
   detached: boolean
   branch?: string
   deployId?: string
+}
+
+/**
+ * A host's result line was read: the outcome will be reported soon (the agent reports the
+ * invocation over only once its upload ends, 1 to 3 s on AWS). Load the clients the report uses
+ * meanwhile, so that the end does not wait for them; a failure shows when the report is sent.
+ */
+export function reportSoon(ctx: StageContext): void {
+  const {stage, clients} = ctx
+  if (stage.metrics.enabled) clients.cloudwatch().catch(() => undefined)
+  if (stage.notify.snsTopicArn) clients.sns(stage.notify.snsTopicArn.split(':')[3]).catch(() => undefined)
+}
+
+/** Pass each line on; the first result line starts loading what the report needs (reportSoon). */
+export function loadingReportOnResult(ctx: StageContext, onLine?: (instanceId: string, line: ReportLine) => void) {
+  let started = false
+  return (instanceId: string, line: ReportLine) => {
+    if (line.kind === 'result' && !started) {
+      started = true
+      reportSoon(ctx)
+    }
+    onLine?.(instanceId, line)
+  }
 }
 
 /** Report a deploy's outcome; returns the warnings (empty when everything was sent). */

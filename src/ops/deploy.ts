@@ -18,7 +18,7 @@ import type {DeployResult} from '../outcome/results.js'
 import {callerArn, reachableTargets} from './preflight.js'
 import {type FollowOptions, followRemote} from '../engine/follow.js'
 import {newNonce, runRemote} from '../engine/remote-run.js'
-import {reportDeploy} from './announce.js'
+import {loadingReportOnResult, reportDeploy} from './announce.js'
 import {tokenReadyStage} from './token-parameter.js'
 
 export interface DeployRequest {
@@ -103,7 +103,7 @@ export async function runDeploy(
       maxErrors: request.maxErrors,
       nonce,
     },
-    {onSent: (id) => events.onSent?.(id, instanceIds), onLine: events.onLine, onNotice: events.onNotice},
+    {onSent: (id) => events.onSent?.(id, instanceIds), onLine: loadingReportOnResult(ctx, events.onLine), onNotice: events.onNotice},
     detachSignal,
     followOptions(stage.name, 'deploy'),
   )

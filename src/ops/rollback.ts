@@ -14,7 +14,7 @@ import type {RollbackResult} from '../outcome/results.js'
 import {readHistories, toHostHistory} from './history.js'
 import {callerArn, reachableTargets, type ReachableTarget} from './preflight.js'
 import {newNonce, runRemote} from '../engine/remote-run.js'
-import {reportRollback} from './announce.js'
+import {loadingReportOnResult, reportRollback} from './announce.js'
 import {type DeployEvents, followOptions} from './deploy.js'
 
 export interface PreparedRollback {
@@ -77,7 +77,7 @@ export async function runRollback(
         maxErrors: '0',
         nonce,
       },
-      {onSent: (id) => events.onSent?.(id, instanceIds), onLine: events.onLine, onNotice: events.onNotice},
+      {onSent: (id) => events.onSent?.(id, instanceIds), onLine: loadingReportOnResult(ctx, events.onLine), onNotice: events.onNotice},
       signal,
       followOptions(ctx.stage.name, 'rollback'),
     )

@@ -3,7 +3,7 @@ import {mockClient} from 'aws-sdk-client-mock'
 import {beforeEach, describe, expect, it} from 'vitest'
 
 import {commandInstanceIds} from '../../src/aws/command-instances.js'
-import {completePluginOutput, pollDelayMs, pollInvocations, sendCommand} from '../../src/aws/run-command.js'
+import {completePluginOutput, pollDelayMs, pollInvocations, pollWaitMs, sendCommand} from '../../src/aws/run-command.js'
 import {describeOutcome, outcomeOf} from '../../src/outcome/invocation.js'
 import {UpscError} from '../../src/errors/upsc-error.js'
 
@@ -41,6 +41,17 @@ describe('pollDelayMs', () => {
   it('starts fast and never waits more than 400 ms', () => {
     expect(pollDelayMs(0)).toBe(100)
     for (let i = 0; i < 1000; i++) expect(pollDelayMs(i)).toBeLessThanOrEqual(400)
+  })
+})
+
+describe('pollWaitMs', () => {
+  it('waits 15 % of the time the command has run, from 100 ms up to 400 ms', () => {
+    expect([0, 400, 667, 1000, 1334, 2000, 2600, 2700, 60_000].map((ms) => pollWaitMs(ms))).toEqual([100, 100, 100, 150, 200, 300, 390, 400, 400])
+  })
+
+  it("once every open host's result line is read, starts again from the short end of the schedule, never waiting longer than before", () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map((n) => pollWaitMs(60_000, n))).toEqual([100, 100, 150, 200, 250, 300, 400, 400])
+    expect(pollWaitMs(1000, 4)).toBe(150)
   })
 })
 

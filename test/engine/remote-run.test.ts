@@ -155,6 +155,34 @@ describe('GetLogEvents budget', () => {
     expect(calls('i-3')).toBeLessThanOrEqual(3)
   })
 
+  it('stops reading a stream once its result line is read, though the status turns final later', async () => {
+    // As the agent does: the output is all in CloudWatch before it reports the invocation over.
+    let polls = 0
+    ssmMock.on(GetCommandInvocationCommand).callsFake(() => (++polls < 5 ? {Status: 'InProgress'} : done))
+    const stream = `${COMMAND}/i-1/aws-runShellScript/stdout`
+    logsMock
+      .on(GetLogEventsCommand)
+      .resolvesOnce({events: [{message: 'step one', timestamp: 1}], nextForwardToken: 'f/1'})
+      .resolvesOnce({events: [], nextForwardToken: 'f/1'})
+      .resolvesOnce({events: [{message: `::upsc result ${JSON.stringify(DEPLOYED)}`, timestamp: 2}], nextForwardToken: 'f/2'})
+      .resolves({events: [], nextForwardToken: 'f/2'})
+    const lines: string[] = []
+    const run = await followRemote(
+      clients,
+      COMMAND,
+      ['i-1'],
+      '/aws/ssm/AWS-RunShellScript',
+      {onLine: (_, l) => lines.push(l.kind)},
+      undefined,
+      followOptions('stage2', 'deploy'),
+    )
+    expect(run.runs[0]!).toMatchObject({outputSource: 'cloudwatch', report: {result: DEPLOYED}})
+    expect(lines).toEqual(['log', 'result'])
+    expect(polls).toBe(5)
+    // The first poll reads to the end of what is there (two calls); the next one stops at the result line; none after it.
+    expect(logsMock.commandCalls(GetLogEventsCommand).filter((c) => c.args[0].input.logStreamName === stream)).toHaveLength(3)
+  })
+
   it('a token bucket: a burst at once, then one token per 1/rate seconds, shared by every taker', async () => {
     let now = 0
     const waits: number[] = []

@@ -7,7 +7,8 @@ import {AwsClients} from '../../src/aws/clients.js'
 import type {StageContext} from '../../src/ops/context.js'
 import {parseConfig, selectStage} from '../../src/config/load.js'
 import type {HostResult} from '../../src/outcome/host-result.js'
-import {type FinishedOperation, reportOutcome} from '../../src/ops/announce.js'
+import {type FinishedOperation, loadingReportOnResult, reportOutcome} from '../../src/ops/announce.js'
+import type {ReportLine} from '../../src/remote/report-lines.js'
 
 // Denied access and throttling are states moto does not produce: the SDK clients are mocked here.
 const snsMock = mockClient(SNSClient)
@@ -99,5 +100,32 @@ describe('reportOutcome', () => {
     expect(await reportOutcome(ctx, deploy('lock-held'))).toEqual([])
     expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0)
     expect(cloudwatchMock.commandCalls(PutMetricDataCommand)).toHaveLength(0)
+  })
+})
+
+describe('loadingReportOnResult', () => {
+  it("passes every line on, and on the first result line starts loading the report's clients, once", async () => {
+    const ctx = context({notify: {snsTopicArn: TOPIC}})
+    const loads: string[] = []
+    ctx.clients.cloudwatch = async () => (loads.push('cloudwatch'), new CloudWatchClient({region: 'eu-central-1'}))
+    ctx.clients.sns = async (region?: string) => (loads.push(`sns ${region}`), new SNSClient({region}))
+    const seen: string[] = []
+    const onLine = loadingReportOnResult(ctx, (id, line) => seen.push(`${id} ${line.kind}`))
+    const log: ReportLine = {kind: 'log', text: 'building'}
+    const result: ReportLine = {kind: 'result', result: {ok: true}}
+    onLine('i-1', log)
+    expect(loads).toEqual([])
+    onLine('i-1', result)
+    onLine('i-2', result)
+    expect(seen).toEqual(['i-1 log', 'i-1 result', 'i-2 result'])
+    expect(loads).toEqual(['cloudwatch', 'sns us-east-1'])
+  })
+
+  it('loads nothing the report does not use (metrics off, no topic)', () => {
+    const ctx = context({metrics: {enabled: false}})
+    const loads: string[] = []
+    ctx.clients.cloudwatch = async () => (loads.push('cloudwatch'), new CloudWatchClient({region: 'eu-central-1'}))
+    loadingReportOnResult(ctx)('i-1', {kind: 'result', result: {}})
+    expect(loads).toEqual([])
   })
 })

@@ -307,6 +307,17 @@ describe('CloudWatch output', {timeout: 30_000}, () => {
     expect(await messages(group, `${prefix}/stderr`)).toEqual(['oops'])
   })
 
+  it('reports the invocation over only an upload interval after its last output reached CloudWatch, as the agent waits for the upload', async () => {
+    const {instanceId} = hosts['web-b']
+    const {commandId, result} = await runOn(instanceId, ['echo first', 'echo last'], {CloudWatchOutputConfig: {CloudWatchOutputEnabled: true}})
+    expect(result.Status).toBe('Success')
+    const stream = `${commandId}/${instanceId}/aws-runShellScript/stdout`
+    const out = await logs.send(new GetLogEventsCommand({logGroupName: '/aws/ssm/AWS-RunShellScript', logStreamName: stream, startFromHead: true}))
+    expect(out.events?.map((e) => e.message)).toEqual(['first', 'last'])
+    const lastOutput = Math.max(...(out.events ?? []).map((e) => e.timestamp ?? 0))
+    expect(Date.parse(/** @type {string} */ (result.ExecutionEndDateTime)) - lastOutput).toBeGreaterThanOrEqual(200)
+  })
+
   it('uses the configured log group', async () => {
     const {instanceId} = hosts['web-b']
     const {commandId, result} = await runOn(instanceId, ['echo to-custom-group'], {

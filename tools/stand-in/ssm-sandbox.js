@@ -373,6 +373,7 @@ export async function startSsmSandbox({
       const shipper = createShipper(command.cloudWatch.CloudWatchLogGroupName, `${command.commandId}/${invocation.instanceId}/aws-runShellScript`)
       shipper.write('stdout', canned.stdout)
       await shipper.close()
+      await sleep(cloudWatchFlushMs)
     }
     finish(invocation, 'Success', 'Success', 0)
   }
@@ -452,6 +453,8 @@ export async function startSsmSandbox({
         // After a kill, background jobs may still hold the group: the run is over, kill them too.
         if (invocation.stopReason) killGroup(/** @type {number} */ (child.pid), 'SIGKILL')
         await shipper?.close()
+        // The agent reports the plugin over only once it has seen the upload complete (below).
+        if (shipper) await sleep(cloudWatchFlushMs)
         const code = exit?.code ?? (exit?.signal ? 128 + (os.constants.signals[/** @type {NodeJS.Signals} */ (exit.signal)] ?? 9) : 1)
         if (invocation.stopReason === 'timeout') finish(invocation, 'TimedOut', 'Execution Timed Out', STOPPED_PREEMPTIVELY)
         else if (invocation.stopReason === 'cancel') finish(invocation, 'Cancelled', 'Cancelled', STOPPED_PREEMPTIVELY)
@@ -482,7 +485,10 @@ export async function startSsmSandbox({
 
   /**
    * Ship an invocation's output to moto's CloudWatch Logs, line by line, in batches every
-   * cloudWatchFlushMs, like the agent. Streams: <prefix>/stdout and <prefix>/stderr.
+   * cloudWatchFlushMs, like the agent. Streams: <prefix>/stdout and <prefix>/stderr. The
+   * invocation turns final one interval after the last batch: the agent's uploader sees the end of
+   * the file at its next tick, and the plugin waits for that (amazon-ssm-agent
+   * iohandler/iomodule/fileS3.go `Read`, cloudwatchlogspublisher `StreamData`, UploadFrequency 1 s).
    * @param {string} group
    * @param {string} prefix
    */
