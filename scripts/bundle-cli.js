@@ -2,7 +2,7 @@
 // explicit command strategy: the COMMANDS export, see package.json), the command_not_found hook, and
 // the AWS SDK clients (evaluated only when a command first asks for one). Running a command is then one
 // file read instead of a few hundred module resolutions. bin/run.js loads it with V8's code cache
-// (bin/load-bundle.js); scripts/compile-cache.js writes that cache. See docs/BENCHMARKS-NOTES.md.
+// (bin/load-bundle.cjs); scripts/compile-cache.js writes that cache. See docs/BENCHMARKS-NOTES.md.
 import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {dirname, join, relative, sep} from 'node:path'
@@ -28,10 +28,24 @@ const idOf = (file) =>
 const commands = commandFiles()
 const commandGetters = `{${commands.map((file) => `get ${JSON.stringify(idOf(file))}() { return require('./${relative(root, file).split(sep).join('/')}').default }`).join(', ')}}`
 
-// V8's code cache loses a script's import() callback (bin/load-bundle.js compiles the bundle with
+// V8's code cache loses a script's import() callback (bin/load-bundle.cjs compiles the bundle with
 // node:vm), so every import() in a bundle calls the loader's own import() instead: the SDK's lazy
 // node:http and oclif's loading of ESM plugins (plugin-help, plugin-autocomplete) keep working.
-const rewriteImports = (file) => writeFileSync(file, readFileSync(file, 'utf8').replaceAll(/(?<![\w$.'"`])import\(/g, '__upscImport('))
+//
+// Node's crypto, zlib, child_process and readline are required when first used (a property read:
+// each is bound by name, never copied whole), not as the bundle loads: bootstrap systemd, validate
+// or history never use them, and crypto alone costs about 2 ms.
+const LATER_NODE = /(?<![\w$.])require\("(node:(?:crypto|zlib|child_process|readline))"\)/g
+const laterNode = `const __upscLater = (id) => { let real; const load = () => (real ??= require(id)); return new Proxy({}, {get: (_, key) => load()[key], has: (_, key) => key in load(), ownKeys: () => Reflect.ownKeys(load()), getOwnPropertyDescriptor: (_, key) => ({...Reflect.getOwnPropertyDescriptor(load(), key), configurable: true})}) };`
+const rewriteImports = (file) => {
+  const text = readFileSync(file, 'utf8')
+    .replaceAll(/(?<![\w$.'"`])import\(/g, '__upscImport(')
+    .replaceAll(LATER_NODE, '__upscLater("$1")')
+  writeFileSync(
+    file,
+    text.replace(/^("use strict";)?/, (strict) => `${strict}${laterNode}`),
+  )
+}
 // Each command's module (and what it imports) is evaluated only when oclif asks for that command: a
 // getter with require(), which esbuild turns into a lazy initialiser. With the manifest, oclif reads
 // only the command it runs (Plugin.findCommand); `oclif manifest` reads them all.
@@ -75,6 +89,54 @@ const sdkChunks = {
     })
   },
 }
+
+// oclif modules that the direct path reaches only on some paths, loaded when first used instead of
+// with the bundle: its help (rendered only for errors that oclif's handle prints), its debug log,
+// and its colour detection (supports-color and node:tty, used only when something is coloured).
+// `real` is the expression that loads the module at run time.
+const OCLIF = "require('node:path').dirname(require.resolve('@oclif/core/package.json'))"
+const LATER = [
+  {
+    from: /[/\\]@oclif[/\\]core[/\\]lib[/\\](flags|errors[/\\]handle)\.js$/,
+    path: /^(\.\/help|\.\.\/help\/index)$/,
+    real: `require(${OCLIF} + '/lib/help/index.js')`,
+  },
+  {
+    from: /[/\\]@oclif[/\\]core[/\\]lib[/\\]logger\.js$/,
+    path: /^debug$/,
+    real: `require('node:module').createRequire(${OCLIF} + '/')('debug')`,
+    callable: true,
+  },
+  {from: /[/\\]@oclif[/\\]core[/\\]lib[/\\]ux[/\\]theme\.js$/, path: /^\.\/supports-color$/, real: `require(${OCLIF} + '/lib/ux/supports-color.js')`},
+]
+
+/** The plugin that puts each rule's module behind a proxy that loads it on first use. */
+const later = (rules) => ({
+  name: 'later',
+  setup(b) {
+    b.onResolve({filter: /^(\.\/help|\.\.\/help\/index|debug|\.\/supports-color)$/}, (args) => {
+      const rule = rules.find((r) => r.from.test(args.importer) && r.path.test(args.path))
+      return rule ? {path: args.path, namespace: 'later', pluginData: rule} : undefined
+    })
+    b.onLoad({filter: /.*/, namespace: 'later'}, ({path, pluginData: rule}) => ({
+      // A function (debug is called) has its own non-configurable keys, so it gets no ownKeys trap.
+      contents: `// ${path}, loaded when first used.
+let real
+const load = () => (real ??= ${rule.real ?? `require(${JSON.stringify(path)})`})
+module.exports = new Proxy(${rule.callable ? 'function () {}' : '{}'}, {
+  get: (_, key) => (key === '__esModule' ? undefined : load()[key]),
+  has: (_, key) => key in load(),
+  ${
+    rule.callable
+      ? 'apply: (_, self, argv) => load().apply(self, argv),'
+      : 'ownKeys: () => Reflect.ownKeys(load()),\n  getOwnPropertyDescriptor: (_, key) => ({...Reflect.getOwnPropertyDescriptor(load(), key), configurable: true}),'
+  }
+})`,
+      loader: 'js',
+      resolveDir: root,
+    }))
+  },
+})
 
 const shared = {
   bundle: true,
@@ -132,40 +194,12 @@ const directCore = {
   },
 }
 
-// oclif modules that the direct path reaches only on rare paths (rendering help for a parse error
-// that oclif's handle prints, a debug log): loaded from node_modules when first used, not bundled.
-const LATER = [
-  {from: /[/\\]@oclif[/\\]core[/\\]lib[/\\](flags|errors[/\\]handle)\.js$/, path: /^(\.\/help|\.\.\/help\/index)$/, module: '@oclif/core/help'},
-  {from: /[/\\]@oclif[/\\]core[/\\]lib[/\\]logger\.js$/, path: /^debug$/, module: 'debug'},
-]
-const later = {
-  name: 'later',
-  setup(b) {
-    b.onResolve({filter: /^(\.\/help|\.\.\/help\/index|debug)$/}, (args) => {
-      const rule = LATER.find((r) => r.from.test(args.importer) && r.path.test(args.path))
-      return rule ? {path: rule.module, namespace: 'later'} : undefined
-    })
-    b.onLoad({filter: /.*/, namespace: 'later'}, (args) => ({
-      contents: `// ${args.path}, required from @oclif/core's own place when first used.
-let real
-const load = () => (real ??= require('node:module').createRequire(require.resolve('@oclif/core/package.json'))(${JSON.stringify(args.path)}))
-module.exports = new Proxy(function () {}, {
-  get: (_, key) => (key === '__esModule' ? undefined : load()[key]),
-  has: (_, key) => key in load(),
-  apply: (_, self, argv) => load().apply(self, argv),
-})`,
-      loader: 'js',
-      resolveDir: root,
-    }))
-  },
-}
-
 const DIRECT = join(root, 'dist', 'upsc-direct.cjs')
 const direct = await build({
   ...shared,
   stdin: {contents: directEntry, resolveDir: root, sourcefile: 'upsc-direct-entry.ts', loader: 'ts'},
   outfile: DIRECT,
-  plugins: [directCore, later, importMetaUrl, sdkChunks],
+  plugins: [directCore, later(LATER), importMetaUrl, sdkChunks],
   external: [...shared.external, '@oclif/core/package.json'],
 })
 rewriteImports(DIRECT)

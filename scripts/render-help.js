@@ -5,7 +5,7 @@
 // fast path with oclif for every command (test/cli/help-fast-path.test.ts).
 import {execFileSync} from 'node:child_process'
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
-import {pathToFileURL} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 
 /** Every command id and topic of the manifest, root first ('' is the root). */
 export function helpIds(manifest) {
@@ -26,7 +26,7 @@ export function helpIds(manifest) {
 const main = import.meta.url === pathToFileURL(process.argv[1] ?? '').href
 if (main && process.argv[2] === '--child') {
   // One process renders them all, each through oclif's own run(), which handles --help as the CLI does.
-  const {loadBundle} = await import('../bin/load-bundle.js')
+  const {loadBundle} = await import('../bin/load-bundle.cjs')
   const {run} = loadBundle()
   const out = {}
   const write = process.stdout.write.bind(process.stdout)
@@ -34,7 +34,8 @@ if (main && process.argv[2] === '--child') {
     let text = ''
     process.stdout.write = (chunk) => ((text += chunk), true)
     try {
-      await run([...(id ? id.split(':') : []), '--help'], new URL('../bin/run.js', import.meta.url).href)
+      // oclif finds upsc's package.json from the package's root (bin/ has a package.json of its own).
+      await run([...(id ? id.split(':') : []), '--help'], fileURLToPath(new URL('..', import.meta.url)))
     } finally {
       process.stdout.write = write
     }

@@ -15,7 +15,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {ROOT as root, runCli} from '../fixtures/run-cli.js'
 
 // @ts-expect-error: a plain ESM loader, no types
-import {DIRECT, loadBundle} from '../../bin/load-bundle.js'
+import {DIRECT, loadBundle} from '../../bin/load-bundle.cjs'
 
 interface Direct {
   TABLE: {allIds: string[]; bin: string; name: string; version: string; helpFlags: string[]; commands: Record<string, unknown>}

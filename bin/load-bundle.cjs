@@ -4,18 +4,21 @@
 // arrived in Node 22.1), so this is the same thing done with node:vm. A cache that does not fit
 // (another V8, other flags, another bundle) is rejected by V8 itself, and the bundle is compiled
 // as usual. The module goes into require's cache, so oclif's own require() of it finds it there.
-import {readFileSync} from 'node:fs'
-import Module, {createRequire} from 'node:module'
-import {dirname} from 'node:path'
-import {fileURLToPath, pathToFileURL} from 'node:url'
-import vm from 'node:vm'
+// CommonJS: an ES module importing node:fs would build node:fs's whole ES facade, which loads
+// Node's streams (about 2 ms of every start).
+'use strict'
+const {readFileSync} = require('node:fs')
+const Module = require('node:module')
+const {dirname, join} = require('node:path')
+const {pathToFileURL} = require('node:url')
+const vm = require('node:vm')
 
-export const BUNDLE = fileURLToPath(new URL('../dist/upsc.cjs', import.meta.url))
+const BUNDLE = join(__dirname, '..', 'dist', 'upsc.cjs')
 /** The direct runner's bundle (src/cli/direct/): upsc's commands without oclif's Config. */
-export const DIRECT = fileURLToPath(new URL('../dist/upsc-direct.cjs', import.meta.url))
+const DIRECT = join(__dirname, '..', 'dist', 'upsc-direct.cjs')
 
 /** @returns {{script: vm.Script, cacheRejected: boolean | undefined, run: () => object}} */
-export function compileBundle(file, cachedData) {
+function compileBundle(file, cachedData) {
   const source = readFileSync(file, 'utf8')
   // The bundle's import() calls are __upscImport() calls (scripts/bundle-cli.js): this module's import().
   const wrapped = `(function (exports, require, module, __filename, __dirname, __upscImport) { ${source}\n})`
@@ -24,7 +27,7 @@ export function compileBundle(file, cachedData) {
     const module = new Module(file)
     module.filename = file
     module.paths = Module._nodeModulePaths(dirname(file))
-    const require = createRequire(file)
+    const require = Module.createRequire(file)
     Module._cache[file] = module
     script
       .runInThisContext()
@@ -44,7 +47,7 @@ export function compileBundle(file, cachedData) {
 }
 
 /** The bundle's exports. */
-export function loadBundle(file = BUNDLE) {
+function loadBundle(file = BUNDLE) {
   let cachedData
   try {
     cachedData = readFileSync(`${file}.cache`)
@@ -53,3 +56,5 @@ export function loadBundle(file = BUNDLE) {
   }
   return compileBundle(file, cachedData).run()
 }
+
+module.exports = {BUNDLE, DIRECT, compileBundle, loadBundle}
