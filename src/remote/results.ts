@@ -5,14 +5,20 @@
  * others (loose objects): a newer script may add fields; a field the CLI reads that is missing or
  * of the wrong type makes the result unreadable, a clear failure for that host.
  *
- * The one module that imports zod at run time for the host side: keep it so (start-up time).
+ * The one module that imports zod at run time for the host side: keep it so (start-up time), and
+ * on zod/mini, as the config schema is: the bundles then carry no classic zod at all.
  */
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import en from 'zod/v4/locales/en.js'
 
 import type {ScriptName} from './payload.js'
 
-const text = z.string().nullish()
-const count = z.number().nullish()
+// zod/mini (no methods on each schema, no parser generated on the first parse) with English
+// messages, as src/config/schema.ts sets them: a problem quotes zod's message.
+z.config(en())
+
+const text = z.nullish(z.string())
+const count = z.nullish(z.number())
 const object = z.looseObject({})
 
 const healthCheck = z.looseObject({name: z.string(), url: text, expect: z.number(), status: count, ok: z.boolean(), latencyMs: count, error: text})
@@ -34,7 +40,7 @@ export const operationResult = z.looseObject({
   reason: text,
   advice: text,
   durationSeconds: count,
-  lock: object.nullish(),
+  lock: z.nullish(object),
 })
 
 /** history.sh: one page of records, and with UPSC_ROLLBACK_PLAN=1 the host's rollback plan. */
@@ -42,9 +48,9 @@ export const historyResult = z.looseObject({
   records: z.array(object),
   total: z.number(),
   skipped: z.number(),
-  next: z.number().nullable(),
-  current: object.nullable(),
-  rollback: z.looseObject({running: text, target: object.nullable(), problem: text}).optional(),
+  next: z.nullable(z.number()),
+  current: z.nullable(object),
+  rollback: z.optional(z.looseObject({running: text, target: z.nullable(object), problem: text})),
 })
 
 /** lock.sh: the lock, the hold, and what the action did. */
@@ -52,69 +58,71 @@ export const lockResult = z.looseObject({
   action: z.string(),
   held: z.boolean(),
   stale: z.boolean(),
-  holder: object.nullable(),
+  holder: z.nullable(object),
   released: z.boolean(),
   forced: z.boolean(),
   message: text,
-  hold: object.nullable(),
+  hold: z.nullable(object),
 })
 
 const monitorDocument = z.looseObject({
-  checkedAt: z.string().optional(),
-  outcome: z.string().optional(),
+  checkedAt: z.optional(z.string()),
+  outcome: z.optional(z.string()),
   detail: text,
-  restarts24h: z.record(z.string(), z.number()).optional(),
+  restarts24h: z.optional(z.record(z.string(), z.number())),
   lastRecoveryAt: text,
-  openIncidents: z.array(z.string()).optional(),
+  openIncidents: z.optional(z.array(z.string())),
 })
 
-const colour = z.enum(['blue', 'green']).nullable()
+const colour = z.nullable(z.enum(['blue', 'green']))
 const blueGreenProbe = z.looseObject({
   strategy: z.string(),
   live: colour,
-  liveCommit: z.string().nullable(),
+  liveCommit: z.nullable(z.string()),
   idle: colour,
-  idleState: z.enum(['running', 'stopped']).nullable(),
-  idleCommit: z.string().nullable(),
+  idleState: z.nullable(z.enum(['running', 'stopped'])),
+  idleCommit: z.nullable(z.string()),
   proxy: z.looseObject({
     running: z.boolean(),
-    ports: z.array(z.looseObject({service: z.string(), port: z.number(), status: z.number().nullable(), colour: z.string().nullable()})),
+    ports: z.array(z.looseObject({service: z.string(), port: z.number(), status: z.nullable(z.number()), colour: z.nullable(z.string())})),
   }),
 })
 
 /** probe.sh: the host as `upsc status` and `upsc app ps` see it. Each part fails soft, so most are optional. */
 export const probeResult = z.looseObject({
   schema: z.number(),
-  host: z.looseObject({hostname: z.string().optional(), uptimeSeconds: count, diskFreeBytes: count, diskTotalBytes: count, diskFreePercent: count}).optional(),
-  docker: z.looseObject({running: z.boolean(), serverVersion: text, composeVersion: text, error: text}).optional(),
-  repo: z
-    .looseObject({
+  host: z.optional(
+    z.looseObject({hostname: z.optional(z.string()), uptimeSeconds: count, diskFreeBytes: count, diskTotalBytes: count, diskFreePercent: count}),
+  ),
+  docker: z.optional(z.looseObject({running: z.boolean(), serverVersion: text, composeVersion: text, error: text})),
+  repo: z.optional(
+    z.looseObject({
       present: z.boolean(),
       branch: text,
       commit: text,
       running: text,
-      clean: z.boolean().nullish(),
-      untracked: z.array(z.string()).optional(),
-      untrackedCount: z.number().optional(),
+      clean: z.nullish(z.boolean()),
+      untracked: z.optional(z.array(z.string())),
+      untrackedCount: z.optional(z.number()),
       error: text,
-    })
-    .optional(),
-  images: z.array(z.looseObject({repository: z.string(), tag: z.string(), id: z.string().optional(), createdAt: text, ageSeconds: count})).optional(),
-  services: z.array(z.looseObject({name: z.string(), state: z.string(), health: text, restarts: count})).optional(),
+    }),
+  ),
+  images: z.optional(z.array(z.looseObject({repository: z.string(), tag: z.string(), id: z.optional(z.string()), createdAt: text, ageSeconds: count}))),
+  services: z.optional(z.array(z.looseObject({name: z.string(), state: z.string(), health: text, restarts: count}))),
   servicesError: text,
-  healthChecks: z.array(healthCheck).optional(),
-  units: z.array(z.looseObject({name: z.string(), present: z.boolean(), enabled: text, active: text})).optional(),
-  lastDeployment: object.nullish(),
-  bootstrap: object.nullish(),
-  blueGreen: blueGreenProbe.nullish(),
-  monitor: monitorDocument.nullish(),
+  healthChecks: z.optional(z.array(healthCheck)),
+  units: z.optional(z.array(z.looseObject({name: z.string(), present: z.boolean(), enabled: text, active: text}))),
+  lastDeployment: z.nullish(object),
+  bootstrap: z.nullish(object),
+  blueGreen: z.nullish(blueGreenProbe),
+  monitor: z.nullish(monitorDocument),
 })
 
 /** exec.sh: the command's exit code. */
 export const execResult = z.looseObject({exitCode: z.number()})
 
 /** prune.sh: what was (or would be) removed; `error` when it could not run. */
-export const pruneResult = z.looseObject({dryRun: z.boolean(), error: text, lock: object.nullish()})
+export const pruneResult = z.looseObject({dryRun: z.boolean(), error: text, lock: z.nullish(object)})
 
 /** install.sh: one chunk of the script cache. */
 export const installResult = z.looseObject({sha: z.string(), chunk: z.number(), installed: z.boolean()})
@@ -126,7 +134,7 @@ export type ProbeResult = z.infer<typeof probeResult>
 export type MonitorResult = z.infer<typeof monitorDocument>
 export type BlueGreenProbeResult = z.infer<typeof blueGreenProbe>
 
-const SCHEMAS: Record<ScriptName | 'install', z.ZodType<Record<string, unknown>>> = {
+const SCHEMAS: Record<ScriptName | 'install', z.ZodMiniType<Record<string, unknown>>> = {
   deploy: operationResult,
   rollback: operationResult,
   app: operationResult,

@@ -29,7 +29,9 @@ const verdict = z.enum(['ok', 'warn', 'fail', 'skip'])
 const colour = z.enum(['blue', 'green'])
 
 // probe.sh's document: the schema the status probe is checked with (remote/results.ts, docs/REMOTE-CONTRACT.md).
-const probe = probeResult.describe("probe.sh's document (docs/REMOTE-CONTRACT.md)")
+// That one is a zod/mini schema, without .describe(): its description goes into the registry.
+const probe = probeResult
+z.globalRegistry.add(probe, {description: "probe.sh's document (docs/REMOTE-CONTRACT.md)"})
 
 export const statusJson = z.strictObject({
   schema: z.literal(1),
@@ -53,7 +55,7 @@ export const statusJson = z.strictObject({
       name,
       verdict: z.enum(['ok', 'warn', 'fail']),
       checks: z.array(z.strictObject({id: z.string(), label: z.string(), verdict, detail: z.string()})),
-      probe: probe.optional(),
+      probe: z.optional(probe),
     }),
   ),
 })
