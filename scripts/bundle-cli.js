@@ -32,10 +32,10 @@ const commandGetters = `{${commands.map((file) => `get ${JSON.stringify(idOf(fil
 // node:vm), so every import() in a bundle calls the loader's own import() instead: the SDK's lazy
 // node:http and oclif's loading of ESM plugins (plugin-help, plugin-autocomplete) keep working.
 //
-// Node's crypto, zlib, child_process and readline are required when first used (a property read:
-// each is bound by name, never copied whole), not as the bundle loads: bootstrap systemd, validate
-// or history never use them, and crypto alone costs about 2 ms.
-const LATER_NODE = /(?<![\w$.])require\("(node:(?:crypto|zlib|child_process|readline))"\)/g
+// Node's crypto, zlib, child_process, readline and fs/promises are required when first used (a
+// property read: each is bound by name, never copied whole), not as the bundle loads: bootstrap
+// systemd, validate or history never use them, and crypto or fs/promises alone costs 1.5-2 ms.
+const LATER_NODE = /(?<![\w$.])require\("(node:(?:crypto|zlib|child_process|readline|fs\/promises))"\)/g
 const laterNode = `const __upscLater = (id) => { let real; const load = () => (real ??= require(id)); return new Proxy({}, {get: (_, key) => load()[key], has: (_, key) => key in load(), ownKeys: () => Reflect.ownKeys(load()), getOwnPropertyDescriptor: (_, key) => ({...Reflect.getOwnPropertyDescriptor(load(), key), configurable: true})}) };`
 const rewriteImports = (file) => {
   const text = readFileSync(file, 'utf8')
