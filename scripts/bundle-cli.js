@@ -36,11 +36,12 @@ const commandGetters = `{${commands.map((file) => `get ${JSON.stringify(idOf(fil
 // property read: each is bound by name, never copied whole), not as the bundle loads: bootstrap
 // systemd, validate or history never use them, and crypto or fs/promises alone costs 1.5-2 ms.
 const LATER_NODE = /(?<![\w$.])require\("(node:(?:crypto|zlib|child_process|readline|fs\/promises))"\)/g
-const laterNode = `const __upscLater = (id) => { let real; const load = () => (real ??= require(id)); return new Proxy({}, {get: (_, key) => load()[key], has: (_, key) => key in load(), ownKeys: () => Reflect.ownKeys(load()), getOwnPropertyDescriptor: (_, key) => ({...Reflect.getOwnPropertyDescriptor(load(), key), configurable: true})}) };`
+// __upscLater(load): a module object that calls load() at its first use (also for the `later` plugin below).
+const laterNode = `const __upscLater = (load) => { let real; const get = () => (real ??= load()); return new Proxy({}, {get: (_, key) => get()[key], has: (_, key) => key in get(), ownKeys: () => Reflect.ownKeys(get()), getOwnPropertyDescriptor: (_, key) => ({...Reflect.getOwnPropertyDescriptor(get(), key), configurable: true})}) };`
 const rewriteImports = (file) => {
   const text = readFileSync(file, 'utf8')
     .replaceAll(/(?<![\w$.'"`])import\(/g, '__upscImport(')
-    .replaceAll(LATER_NODE, '__upscLater("$1")')
+    .replaceAll(LATER_NODE, '__upscLater(() => require("$1"))')
   writeFileSync(
     file,
     text.replace(/^("use strict";)?/, (strict) => `${strict}${laterNode}`),
@@ -119,19 +120,17 @@ const later = (rules) => ({
       return rule ? {path: args.path, namespace: 'later', pluginData: rule} : undefined
     })
     b.onLoad({filter: /.*/, namespace: 'later'}, ({path, pluginData: rule}) => ({
-      // A function (debug is called) has its own non-configurable keys, so it gets no ownKeys trap.
-      contents: `// ${path}, loaded when first used.
-let real
-const load = () => (real ??= ${rule.real ?? `require(${JSON.stringify(path)})`})
-module.exports = new Proxy(${rule.callable ? 'function () {}' : '{}'}, {
+      // A function (debug is called, through __importDefault) has non-configurable keys of its own
+      // and must not claim to be an ES module: its own proxy. Any other is an __upscLater object.
+      contents: rule.callable
+        ? `let real
+const load = () => (real ??= ${rule.real})
+module.exports = new Proxy(function () {}, {
   get: (_, key) => (key === '__esModule' ? undefined : load()[key]),
   has: (_, key) => key in load(),
-  ${
-    rule.callable
-      ? 'apply: (_, self, argv) => load().apply(self, argv),'
-      : 'ownKeys: () => Reflect.ownKeys(load()),\n  getOwnPropertyDescriptor: (_, key) => ({...Reflect.getOwnPropertyDescriptor(load(), key), configurable: true}),'
-  }
-})`,
+  apply: (_, self, argv) => load().apply(self, argv),
+})`
+        : `module.exports = __upscLater(() => ${rule.real})`,
       loader: 'js',
       resolveDir: root,
     }))
@@ -204,5 +203,4 @@ const direct = await build({
 })
 rewriteImports(DIRECT)
 if (process.env.UPSC_DIRECT_META) (await import('node:fs')).writeFileSync(process.env.UPSC_DIRECT_META, JSON.stringify(direct.metafile))
-if (direct.warnings.length > 0) process.exitCode = 1
-if (result.warnings.length > 0) process.exitCode = 1
+if (result.warnings.length + direct.warnings.length > 0) process.exitCode = 1

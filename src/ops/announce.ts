@@ -38,7 +38,7 @@ export interface FinishedOperation {
 export function reportSoon(ctx: StageContext): void {
   const {stage, clients} = ctx
   if (stage.metrics.enabled) clients.cloudwatch().catch(() => undefined)
-  if (stage.notify.snsTopicArn) clients.sns(stage.notify.snsTopicArn.split(':')[3]).catch(() => undefined)
+  if (stage.notify.snsTopicArn) topicClient(clients, stage.notify.snsTopicArn).catch(() => undefined)
 }
 
 /** Pass each line on; the first result line starts loading what the report needs (reportSoon). */
@@ -108,10 +108,12 @@ async function putMetrics(clients: AwsClients, report: OperationReport): Promise
   }
 }
 
+/** The SNS client for a topic, which may live in another region than the stage: its ARN says where. */
+const topicClient = (clients: AwsClients, topicArn: string) => clients.sns(topicArn.split(':')[3])
+
 async function publishReport(clients: AwsClients, topicArn: string, report: OperationReport): Promise<string | undefined> {
   try {
-    // The topic may live in another region than the stage: its ARN says where.
-    const sns = await clients.sns(topicArn.split(':')[3])
+    const sns = await topicClient(clients, topicArn)
     await publish(sns, {topicArn, subject: notificationSubject(report), text: notificationMessage(report)}, AbortSignal.timeout(SEND_TIMEOUT_MS))
     return undefined
   } catch (error) {

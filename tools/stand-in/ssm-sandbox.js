@@ -373,7 +373,6 @@ export async function startSsmSandbox({
       const shipper = createShipper(command.cloudWatch.CloudWatchLogGroupName, `${command.commandId}/${invocation.instanceId}/aws-runShellScript`)
       shipper.write('stdout', canned.stdout)
       await shipper.close()
-      await sleep(cloudWatchFlushMs)
     }
     finish(invocation, 'Success', 'Success', 0)
   }
@@ -452,9 +451,8 @@ export async function startSsmSandbox({
         forget()
         // After a kill, background jobs may still hold the group: the run is over, kill them too.
         if (invocation.stopReason) killGroup(/** @type {number} */ (child.pid), 'SIGKILL')
+        // The agent reports the plugin over only once it has seen the upload complete (createShipper).
         await shipper?.close()
-        // The agent reports the plugin over only once it has seen the upload complete (below).
-        if (shipper) await sleep(cloudWatchFlushMs)
         const code = exit?.code ?? (exit?.signal ? 128 + (os.constants.signals[/** @type {NodeJS.Signals} */ (exit.signal)] ?? 9) : 1)
         if (invocation.stopReason === 'timeout') finish(invocation, 'TimedOut', 'Execution Timed Out', STOPPED_PREEMPTIVELY)
         else if (invocation.stopReason === 'cancel') finish(invocation, 'Cancelled', 'Cancelled', STOPPED_PREEMPTIVELY)
@@ -528,6 +526,8 @@ export async function startSsmSandbox({
       }
       chain = chain.then(flush)
       await chain
+      // The uploader sees the end of the file at its next tick: close resolves then.
+      await sleep(cloudWatchFlushMs)
     }
 
     return {write, close}

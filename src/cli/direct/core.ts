@@ -17,7 +17,7 @@ import * as Flags from '@oclif/core/flags'
 import {parse} from '@oclif/core/parser'
 import {colorizeJson} from '@oclif/core/ux'
 
-export {Args, Errors, Flags}
+export {Args, Flags}
 
 /** What a command reads of oclif's Config; `runCommand` runs another command the same direct way. */
 export interface DirectConfig {
@@ -53,9 +53,6 @@ const uxLine = (message: unknown, args: unknown[]): string => {
 
 export abstract class Command {
   static id: string
-  static summary?: string
-  static description?: string
-  static examples?: unknown[]
   static flags: FlagMap = {}
   static baseFlags: FlagMap = {}
   static args: FlagMap = {}
