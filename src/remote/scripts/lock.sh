@@ -69,8 +69,8 @@ lock_cancel() {
     lock_result cancel 0 0 "$msg"
     exit 0
   fi
-  # Nobody holds the lock: the run is dead (killed): repair_if_interrupted records it.
-  ((L_HELD)) || return 0
+  # The run is dead (killed), its lock free or about to be: repair_if_interrupted records it.
+  ((L_HELD && U_LOCK_ALIVE)) || return 0
   say "Cancelling $(lock_describe)"
   kill -USR1 "$U_LOCK_PID"
   while lock_state && ((L_HELD && n < wait_s * 5)); do

@@ -79,6 +79,24 @@ describe('an interrupted deploy is found and repaired', () => {
     })
   }, 60_000)
 
+  it('while a child of the killed run still holds the lock for a moment: waits for it to go, then repairs', async () => {
+    const host = newHost()
+    await killedDeploy(host, 'slow-build', /::upsc step build start/)
+    // The kernel frees a flock when the last process holding it closes it: a killed run's subshell
+    // that is still exiting holds it a moment longer than the run's own pid, which is already gone.
+    const child = host.run(`exec 9>>'${path.join(host.upscHome, 'deploy.lock')}' && flock -n 9 && sleep 1`)
+    await until(() => fs.readFileSync('/proc/locks', 'utf8').includes(`:${fs.statSync(path.join(host.upscHome, 'deploy.lock')).ino} `), {
+      what: 'the child to hold the lock',
+    })
+    const status = await runScript(host, 'lock', {})
+    expect((await child).code).toBe(0)
+    expect(status.code, status.stdout).toBe(0)
+    expect(status.result).toMatchObject({held: false, stale: false, holder: null})
+    expect(status.result.message).toMatch(/killed-1 had died holding it: recorded as interrupted/)
+    expect(historyFile(host).map((r) => r.outcome)).toEqual(['succeeded', 'interrupted'])
+    expect(inconsistencies(host)).toEqual([])
+  }, 60_000)
+
   it('a run killed after writing its own record is not recorded twice', async () => {
     const host = newHost()
     expect((await runScript(host, 'deploy', {...FAST, UPSC_BRANCH: 'main', UPSC_DEPLOY_ID: 'd-1'})).code).toBe(0)

@@ -45,7 +45,16 @@ repair_interrupted() {
 # Without a lock.json there is nothing to repair: the lock is not even tried.
 # shellcheck disable=SC2034 # U_LOCKED is lock.sh's; UPSC_DOCKER_WAIT_SECONDS is read by name (setting_int)
 repair_if_interrupted() {
-  [[ -f $U_LOCK_INFO ]] && lock_probe || return 0
+  [[ -f $U_LOCK_INFO ]] || return 0
+  local rc=0
+  lock_probe || rc=$?
+  # Held, though lock.json names a dead run: the kernel frees a flock when the last process holding
+  # it exits, and the run's killed subshells may still be exiting. Give them a moment.
+  if ((rc == 1)) && lock_holder && ((!U_LOCK_ALIVE)); then
+    rc=0
+    lock_probe 5 || rc=$?
+  fi
+  ((rc == 0)) || return 0
   U_LOCKED=1
   local UPSC_DOCKER_WAIT_SECONDS=10
   lock_holder && repair_interrupted && rm -f -- "$U_LOCK_INFO"
