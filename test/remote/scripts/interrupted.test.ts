@@ -9,6 +9,14 @@ import {runScript, startScript} from './run-script.ts'
 
 const lockJson = (host) => path.join(host.upscHome, 'lock.json')
 
+/** Another process holding the host's deploy lock (flock) for SECONDS; resolves once it holds it, with {done}: its run. */
+async function holdLock(host, seconds, what) {
+  const file = path.join(host.upscHome, 'deploy.lock')
+  const holder = host.run(`exec 9>>'${file}' && flock -n 9 && sleep ${seconds}`)
+  await until(() => fs.readFileSync('/proc/locks', 'utf8').includes(`:${fs.statSync(file).ino} `), {what})
+  return {done: holder}
+}
+
 /** Deploy main (the running version), then start a deploy of BRANCH and SIGKILL its process group at the first line matching AT. */
 async function killedDeploy(host, branch, at, settings = {}) {
   expect((await runScript(host, 'deploy', {...FAST, UPSC_BRANCH: 'main'})).code).toBe(0)
@@ -84,12 +92,9 @@ describe('an interrupted deploy is found and repaired', () => {
     await killedDeploy(host, 'slow-build', /::upsc step build start/)
     // The kernel frees a flock when the last process holding it closes it: a killed run's subshell
     // that is still exiting holds it a moment longer than the run's own pid, which is already gone.
-    const child = host.run(`exec 9>>'${path.join(host.upscHome, 'deploy.lock')}' && flock -n 9 && sleep 1`)
-    await until(() => fs.readFileSync('/proc/locks', 'utf8').includes(`:${fs.statSync(path.join(host.upscHome, 'deploy.lock')).ino} `), {
-      what: 'the child to hold the lock',
-    })
+    const child = await holdLock(host, 1, 'the child to hold the lock')
     const status = await runScript(host, 'lock', {})
-    expect((await child).code).toBe(0)
+    expect((await child.done).code).toBe(0)
     expect(status.code, status.stdout).toBe(0)
     expect(status.result).toMatchObject({held: false, stale: false, holder: null})
     expect(status.result.message).toMatch(/killed-1 had died holding it: recorded as interrupted/)
@@ -138,12 +143,9 @@ describe('lock status and a deploy starting at the same moment', () => {
     const host = newHost()
     await killedDeploy(host, 'slow-build', /::upsc step build start/)
     // The looker: holds the flock (as repair_if_interrupted does) for a moment.
-    const looker = host.run(`exec 9>>'${path.join(host.upscHome, 'deploy.lock')}' && flock -n 9 && sleep 2`)
-    await until(() => fs.readFileSync('/proc/locks', 'utf8').includes(`:${fs.statSync(path.join(host.upscHome, 'deploy.lock')).ino} `), {
-      what: 'the looker to hold the lock',
-    })
+    const looker = await holdLock(host, 2, 'the looker to hold the lock')
     const run = await runScript(host, 'deploy', {...FAST, UPSC_BRANCH: 'feature-x'})
-    expect((await looker).code).toBe(0)
+    expect((await looker.done).code).toBe(0)
     expect(run.code, run.stdout).toBe(0)
     expect(historyFile(host).map((r) => r.outcome)).toEqual(['succeeded', 'interrupted', 'succeeded'])
     expect(inconsistencies(host)).toEqual([])
