@@ -119,7 +119,7 @@ const later = (rules) => ({
       const rule = rules.find((r) => r.from.test(args.importer) && r.path.test(args.path))
       return rule ? {path: args.path, namespace: 'later', pluginData: rule} : undefined
     })
-    b.onLoad({filter: /.*/, namespace: 'later'}, ({path, pluginData: rule}) => ({
+    b.onLoad({filter: /.*/, namespace: 'later'}, ({pluginData: rule}) => ({
       // A function (debug is called, through __importDefault) has non-configurable keys of its own
       // and must not claim to be an ES module: its own proxy. Any other is an __upscLater object.
       contents: rule.callable
