@@ -7,7 +7,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {startLoad} from '../../../tools/stand-in/load.js'
 import {freePort} from '../../../tools/stand-in/util.js'
-import {FAST, historyFile, newHost} from './helpers.ts'
+import {FAST, historyFile, hooks, newHost} from './helpers.ts'
 import {runScript} from './run-script.ts'
 
 const nginx = spawnSync('nginx', ['-v'], {encoding: 'utf8'}).status === 0
@@ -140,6 +140,32 @@ describe.skipIf(!nginx)('blueGreen deploy and rollback behind nginx (needs nginx
     expect(ended(result)).toEqual(['lock', 'target', 'docker', 'restore', 'start', 'gate', 'switch', 'shared'])
     expect(host.buildCount()).toBe(builds)
     expect(await viaProxy(port)).toEqual({status: 200, body: 'main', colour: 'blue'})
+  }, 120_000)
+
+  it('a failing post-deploy hook with rollbackOnFailure fails the deploy with traffic on the new colour and the old one warm; rollback switches back', async () => {
+    const {host, port} = await hostOnBlue()
+    const failing = hooks('POST_DEPLOY', [{command: ['bash', '-c', 'echo smoke test of "$UPSC_COMMIT"; exit 4'], rollback: true}])
+    const result = await runScript(host, 'deploy', {...blueGreen(port), UPSC_BRANCH: 'feature-x', ...failing})
+    expect(result.code, result.stdout).toBe(1)
+    expect(result.stdout).toContain(`smoke test of ${host.commitOf('feature-x')}`)
+    expect(result.result).toMatchObject({
+      outcome: 'failed',
+      failedStep: 'post-deploy-hooks',
+      reason: 'post-deploy hook 1 (bash) failed: exit 4',
+      blueGreen: {live: 'green', warm: 'blue'},
+    })
+    expect(result.result.advice).toMatch(/^traffic runs [0-9a-f]{12}; the blue colour is warm: upsc rollback switches back/)
+    expect(await viaProxy(port)).toEqual({status: 200, body: 'feature-x', colour: 'green'})
+    expect(containers(host)['upscapp-be-blue-api-1']).toBe('running')
+    expect(historyFile(host).at(-1)).toMatchObject({branch: 'feature-x', outcome: 'failed', failedStep: 'post-deploy-hooks'})
+
+    const builds = host.buildCount()
+    const back = await runScript(host, 'rollback', blueGreen(port))
+    expect(back.code, back.stdout).toBe(0)
+    expect(ended(back)).toContain('switch')
+    expect(host.buildCount()).toBe(builds)
+    expect(await viaProxy(port)).toEqual({status: 200, body: 'main', colour: 'blue'})
+    expect(historyFile(host).at(-1)).toMatchObject({kind: 'rollback', outcome: 'succeeded', commit: host.commitOf('main'), colour: 'blue'})
   }, 120_000)
 
   it('goes back to inPlace with one deploy: the proxy stops and the app runs in its own project again', async () => {

@@ -39,6 +39,18 @@ export const FAST = Object.freeze({
   UPSC_TOOL_VERSION: '0.1.0-test',
 })
 
+/** Settings for one point's hooks, as src/remote/settings.ts builds them. */
+export function hooks(point, list) {
+  const s = {[`UPSC_HOOK_${point}_COUNT`]: list.length}
+  list.forEach(({command, timeout, rollback}, i) => {
+    s[`UPSC_HOOK_${point}_${i + 1}_ARGC`] = command.length
+    command.forEach((w, j) => (s[`UPSC_HOOK_${point}_${i + 1}_${j + 1}`] = w))
+    if (timeout) s[`UPSC_HOOK_${point}_${i + 1}_TIMEOUT`] = timeout
+    if (rollback) s[`UPSC_HOOK_${point}_${i + 1}_ROLLBACK`] = 1
+  })
+  return s
+}
+
 /** What the api container of a host serves on /version (its branch), over real HTTP. */
 export async function servedVersion(host) {
   const port = host.servicePort('api')

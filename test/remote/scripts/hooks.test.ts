@@ -2,20 +2,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {FAST, historyFile, newHost, servedVersion, stepSummary} from './helpers.ts'
+import {FAST, historyFile, hooks, newHost, servedVersion, stepSummary} from './helpers.ts'
 import {runScript} from './run-script.ts'
-
-/** Settings for one point's hooks, as src/remote/settings.ts builds them. */
-function hooks(point, list) {
-  const s = {[`UPSC_HOOK_${point}_COUNT`]: list.length}
-  list.forEach(({command, timeout, rollback}, i) => {
-    s[`UPSC_HOOK_${point}_${i + 1}_ARGC`] = command.length
-    command.forEach((w, j) => (s[`UPSC_HOOK_${point}_${i + 1}_${j + 1}`] = w))
-    if (timeout) s[`UPSC_HOOK_${point}_${i + 1}_TIMEOUT`] = timeout
-    if (rollback) s[`UPSC_HOOK_${point}_${i + 1}_ROLLBACK`] = 1
-  })
-  return s
-}
 
 const latestImageId = (host) => host.images().find((i) => i.tags.includes('upscapp-be-api:latest'))?.id
 
