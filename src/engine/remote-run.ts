@@ -12,6 +12,7 @@ import {randomBytes} from 'node:crypto'
 
 import {MAX_INSTANCES_PER_COMMAND} from '../aws/run-command.js'
 import type {AwsClients} from '../aws/clients.js'
+import {UpscError} from '../errors/upsc-error.js'
 import {type CachedScripts, cachedScripts, needScriptsLine} from '../remote/payload.js'
 import {parseReport} from '../remote/report-lines.js'
 import {type FollowOptions, type RemoteRunEvents, type RemoteRunRequest, type RemoteRunResult, sendAndFollow, unsentRun} from './follow.js'
@@ -61,7 +62,9 @@ async function runBatch(
   const first = await sendAndFollow(clients, request, instanceIds, scripts ? untilScriptsRun(scripts, instanceIds, events, signal) : {events, signal}, options)
   const missing = first.runs.filter((r) => r.missingScripts === scripts?.sha).map((r) => r.instanceId)
   if (!scripts || missing.length === 0) return first
-  const failed = await installScripts(clients, missing, scripts)
+  const failed = await installScripts(clients, missing, scripts).catch((error: unknown) => {
+    throw installFailed(error, missing)
+  })
   const again = missing.filter((id) => !failed.has(id))
   const second = again.length > 0 ? await sendAndFollow(clients, request, again, {events, signal}, options) : undefined
   const runs = new Map([...first.runs, ...(second?.runs ?? [])].map((r) => [r.instanceId, r]))
@@ -78,6 +81,20 @@ async function runBatch(
     })
   }
   return joinResults([{commandId: '', commandIds: [], runs: instanceIds.map((id) => runs.get(id)!), detached: second?.detached ?? first.detached}])
+}
+
+/**
+ * Pure: an AWS error of the script cache's install (throttling, say), said of the hosts it left
+ * without their scripts: the command sent there only found them missing, so nothing ran.
+ */
+export function installFailed(error: unknown, instanceIds: string[]): unknown {
+  if (!(error instanceof UpscError)) return error
+  const hosts = instanceIds.length === 1 ? instanceIds[0] : `${instanceIds.length} hosts (${instanceIds.join(', ')})`
+  return new UpscError(
+    error.code,
+    `Could not install upsc's host scripts on ${hosts}: ${error.message} The command did not run there: it found the scripts missing and changed nothing.`,
+    {exitCode: error.exitCode, hint: error.hint, cause: error},
+  )
 }
 
 /**

@@ -91,3 +91,48 @@ describe('deploy --detach through the host script cache', () => {
     expect(JSON.parse(history.stdout).records[0]).toMatchObject({kind: 'deploy', branch: 'main', outcome: 'succeeded', commit: host.commitOf('main')})
   }, 240_000)
 })
+
+describe('throttling while the host script cache is installed', () => {
+  let standIn: StandIn
+  let cwd: string
+  const cli = (args: string[]) => runCli(args, {cwd, env: standIn.env, timeoutMs: 180_000})
+
+  beforeAll(async () => {
+    standIn = await startStandIn({hosts: [{name: 'upscpro-stage2-docker'}]})
+    cwd = writeConfig()
+  })
+  afterAll(async () => standIn?.stop())
+
+  it("an install's SendCommand throttled past the retries: exit 3 saying nothing ran there; the next deploy waits out throttled polls, installs and runs", async () => {
+    const [{instanceId, host}] = standIn.hosts
+    // The first SendCommand (the deploy, which finds the scripts missing) goes through; every install chunk's is throttled.
+    standIn.sandbox.injectFault({action: 'SendCommand', error: 'ThrottlingException', count: 1000, after: 1})
+    const throttled = await cli(['deploy', '--branch', 'main'])
+    standIn.sandbox.clearFaults()
+    expect(throttled.code, throttled.stdout + throttled.stderr).toBe(3)
+    expect(throttled.stderr).toContain(
+      `Could not install upsc's host scripts on ${instanceId}: AWS kept throttling the request (ssm:SendCommand) after retries. The command did not run there: it found the scripts missing and changed nothing.`,
+    )
+    expect(throttled.stderr).toMatch(/Next: +Wait a minute and try again/)
+    expect(standIn.sandbox.commands().map((c: SentCommand) => c.comment)).toEqual(['upsc deploy stage2 main'])
+    // Nothing ran: no record, no lock, no build.
+    expect(existsSync(join(host.upscHome, 'deployments.jsonl'))).toBe(false)
+    expect(existsSync(join(host.upscHome, 'lock.json'))).toBe(false)
+    expect(host.buildCount()).toBe(0)
+
+    // The next deploy's first poll (of the command that finds the scripts missing, alone: one poll at
+    // a time) is throttled on all four of the SDK's attempts: waited out, then the install and the run.
+    const before = standIn.sandbox.commands().length
+    standIn.sandbox.injectFault({action: 'GetCommandInvocation', error: 'ThrottlingException', count: 4})
+    const again = await cli(['deploy', '--branch', 'main'])
+    expect(again.code, again.stdout + again.stderr).toBe(0)
+    expect(standIn.sandbox.pendingFaults()).toEqual([])
+    expect(again.stderr).toContain('AWS kept throttling the request (ssm:GetCommandInvocation) after retries. Still following; next try in 1 s.')
+    const comments = standIn.sandbox
+      .commands()
+      .slice(before)
+      .map((c: SentCommand) => c.comment)
+    expect(comments.filter((c: string) => c.startsWith('upsc install host scripts')).length).toBeGreaterThan(1)
+    expect(again.stdout).toContain(`✔ Deploy main @ ${host.commitOf('main').slice(0, 7)}`)
+  }, 240_000)
+})

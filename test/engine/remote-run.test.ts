@@ -11,7 +11,7 @@ import {ExitCode} from '../../src/errors/exit-codes.js'
 import {followOptions} from '../../src/ops/deploy.js'
 import {hostResult} from '../../src/outcome/host-result.js'
 import {followBackoffMs, followRemote, followTrouble, missingScriptsOf} from '../../src/engine/follow.js'
-import {runRemote, tooManyErrors} from '../../src/engine/remote-run.js'
+import {installFailed, runRemote, tooManyErrors} from '../../src/engine/remote-run.js'
 import {buildPayload, needScriptsLine} from '../../src/remote/payload.js'
 import {parseReport} from '../../src/remote/report-lines.js'
 import {sleep} from '../../src/util/sleep.js'
@@ -263,6 +263,28 @@ describe('missing cached scripts', () => {
     expect(missingScriptsOf(parseReport('::upsc step lock start\n::upsc result {}\n'))).toBeUndefined()
     expect(missingScriptsOf(parseReport(`${needScriptsLine('not-a-sha')}\n`))).toBeUndefined()
     expect(missingScriptsOf(parseReport(`echo ${needScriptsLine(sha)}\n`))).toBeUndefined()
+  })
+
+  it("an install's AWS error names the hosts left without their scripts and keeps its code, exit code and advice; anything else passes through", () => {
+    const throttled = new UpscError('throttled', 'AWS kept throttling the request (ssm:SendCommand) after retries.', {
+      exitCode: ExitCode.awsAccess,
+      hint: 'Wait a minute and try again.',
+    })
+    const one = installFailed(throttled, ['i-0aaaaaaaaaaaaaaaa'])
+    expect(one).toBeInstanceOf(UpscError)
+    expect(one).toMatchObject({
+      code: 'throttled',
+      exitCode: ExitCode.awsAccess,
+      hint: 'Wait a minute and try again.',
+      cause: throttled,
+      message:
+        "Could not install upsc's host scripts on i-0aaaaaaaaaaaaaaaa: AWS kept throttling the request (ssm:SendCommand) after retries. The command did not run there: it found the scripts missing and changed nothing.",
+    })
+    expect((installFailed(throttled, ['i-0aaaaaaaaaaaaaaaa', 'i-0bbbbbbbbbbbbbbbb']) as Error).message).toMatch(
+      /^Could not install upsc's host scripts on 2 hosts \(i-0aaaaaaaaaaaaaaaa, i-0bbbbbbbbbbbbbbbb\): /,
+    )
+    const bug = new TypeError('x is undefined')
+    expect(installFailed(bug, ['i-0aaaaaaaaaaaaaaaa'])).toBe(bug)
   })
 
   it('a host that ran nothing for lack of its scripts is a failure with a reason, though the loader exited 0', () => {
