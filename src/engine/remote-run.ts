@@ -30,23 +30,65 @@ export async function runRemote(
 ): Promise<RemoteRunResult> {
   const batches: string[][] = []
   for (let i = 0; i < request.instanceIds.length; i += MAX_INSTANCES_PER_COMMAND) batches.push(request.instanceIds.slice(i, i + MAX_INSTANCES_PER_COMMAND))
-  const run = (batch: string[]) => runBatch(clients, request, batch, events, signal, {nonce: request.nonce, script: request.script, ...options})
+  const run = async (batch: string[]): Promise<Batch> => {
+    let sent = false
+    const onSent = (commandId: string) => {
+      sent = true
+      events.onSent?.(commandId)
+    }
+    const batchEvents = {...events, onSent}
+    try {
+      return {batch, result: await runBatch(clients, request, batch, batchEvents, signal, {nonce: request.nonce, script: request.script, ...options})}
+    } catch (error) {
+      // AWS refused this batch's command (throttling, say): nothing reached its hosts. Others may
+      // have gone: they are followed to their end, and these hosts reported not sent.
+      if (sent) throw error
+      return {batch, refused: error}
+    }
+  }
   const rolling = request.maxConcurrency !== undefined && request.maxConcurrency !== '100%'
-  if (!rolling || batches.length === 1) return joinResults(await Promise.all(batches.map(run)))
-  const results: RemoteRunResult[] = []
+  if (!rolling || batches.length === 1) return settle(await Promise.all(batches.map(run)))
+  const done: Batch[] = []
   for (const batch of batches) {
-    const done = results.flatMap((r) => r.runs)
-    if (
-      results.at(-1)?.detached ||
-      tooManyErrors(request.maxErrors, done.filter((r) => r.invocation.outcome !== 'succeeded').length, done.length + batch.length)
-    ) {
-      // MaxErrors reached: the rest is not started, as SSM does within one command.
-      results.push({commandId: '', commandIds: [], detached: false, runs: batch.map((id) => unsentRun(id, 'Cancelled', 'Terminated'))})
+    const runs = done.flatMap((b) => b.result?.runs ?? [])
+    const refused = done.find((b) => b.refused !== undefined)
+    if (refused) {
+      done.push({batch, refused: refused.refused, after: true})
       continue
     }
-    results.push(await run(batch))
+    if (
+      done.at(-1)?.result?.detached ||
+      tooManyErrors(request.maxErrors, runs.filter((r) => r.invocation.outcome !== 'succeeded').length, runs.length + batch.length)
+    ) {
+      // MaxErrors reached: the rest is not started, as SSM does within one command.
+      done.push({batch, result: {commandId: '', commandIds: [], detached: false, runs: batch.map((id) => unsentRun(id, 'Cancelled', 'Terminated'))}})
+      continue
+    }
+    done.push(await run(batch))
   }
-  return joinResults(results)
+  return settle(done)
+}
+
+/** One batch of at most 50 instances: its result, or the error of AWS refusing its command (after: a batch before it was refused, so it was not tried). */
+interface Batch {
+  batch: string[]
+  result?: RemoteRunResult
+  refused?: unknown
+  after?: boolean
+}
+
+/** The batches' results as one; a refused batch's hosts are not started, with the reason. When every batch was refused, nothing was sent: its error. */
+function settle(batches: Batch[]): RemoteRunResult {
+  const first = batches.find((b) => b.refused !== undefined)
+  if (first && batches.every((b) => b.refused !== undefined)) throw first.refused
+  return joinResults(
+    batches.map(({batch, result, refused, after}) => {
+      if (result) return result
+      const why = refused instanceof Error ? refused.message : String(refused)
+      const notSent = after ? `the rolling run stopped when AWS refused an earlier batch's command: ${why}` : why
+      return {commandId: '', commandIds: [], detached: false, runs: batch.map((id) => ({...unsentRun(id, 'Cancelled'), notSent}))}
+    }),
+  )
 }
 
 /** One command for up to 50 instances; hosts missing the cached scripts get them, and the command again. */

@@ -7,6 +7,7 @@ import {STDERR_LIMIT} from '../aws/run-command.js'
 import type {StageContext} from './context.js'
 import type {StageConfig} from '../config/load.js'
 import {usageError} from '../errors/upsc-error.js'
+import {ExitCode} from '../errors/exit-codes.js'
 import {buildPayload, MAX_PAYLOAD_BYTES} from '../remote/payload.js'
 import type {ReportLine} from '../remote/report-lines.js'
 import type {Settings} from '../remote/settings.js'
@@ -15,13 +16,13 @@ import {cancelThenFollow} from '../engine/follow.js'
 import type {InstanceRun} from '../outcome/invocation.js'
 import {runRemote} from '../engine/remote-run.js'
 
-export type ExecOutcome = 'succeeded' | 'failed' | 'timed-out' | 'cancelled' | 'unreachable' | 'running'
+export type ExecOutcome = 'succeeded' | 'failed' | 'timed-out' | 'cancelled' | 'unreachable' | 'running' | 'not-sent'
 
 export interface ExecHostResult {
   instanceId: string
   name?: string
   outcome: ExecOutcome
-  /** The command's exit code on the host; 124 timed out, 130 cancelled or interrupted, 4 never delivered. */
+  /** The command's exit code on the host; 124 timed out, 130 cancelled or interrupted, 4 never delivered, 3 never sent (AWS refused it). */
   exitCode: number
   /** The Run Command status (Success, Failed, TimedOut, ...). */
   status: string
@@ -32,6 +33,8 @@ export interface ExecHostResult {
   stderrTruncated: boolean
   /** How the output reached the terminal: live from CloudWatch, or from GetCommandInvocation at the end. */
   outputSource: 'cloudwatch' | 'invocation'
+  /** not-sent: why AWS did not take the command for this host (its batch's SendCommand failed). */
+  reason?: string
 }
 
 export interface ExecResult {
@@ -94,6 +97,7 @@ export function execHostResult(run: InstanceRun, name?: string): ExecHostResult 
       // never delivered, undeliverable, terminated
       ;[outcome, exitCode] = ['unreachable', 4]
   }
+  if (run.notSent) [outcome, exitCode] = ['not-sent', ExitCode.awsAccess]
   return {
     instanceId: run.instanceId,
     ...(name ? {name} : {}),
@@ -105,6 +109,7 @@ export function execHostResult(run: InstanceRun, name?: string): ExecHostResult 
     stdoutTruncated: inv.stdoutTruncated,
     stderrTruncated: inv.stderr.length >= STDERR_LIMIT,
     outputSource: run.outputSource,
+    ...(run.notSent ? {reason: run.notSent} : {}),
   }
 }
 

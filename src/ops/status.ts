@@ -155,7 +155,8 @@ async function runProbe(
     {what: 'status probe', patienceMs: PROBE_PATIENCE_MS, resume: () => `upsc status --stage ${stage.name}`},
   )
   // An instance the probe never went to (SSM does not manage it) has no probe result: its SSM check says why.
-  for (const {instanceId, commandId, invocation: inv, report} of run.runs) {
+  for (const {instanceId, commandId, invocation: inv, report, notSent} of run.runs) {
+    if (notSent) result.set(instanceId, {error: `the probe was not sent: ${notSent}`})
     if (!commandId) continue
     if (report.result) result.set(instanceId, {doc: report.result as ProbeDocument})
     else if (report.resultProblem) result.set(instanceId, {error: report.resultProblem})

@@ -93,11 +93,13 @@ export function hostResult(run: InstanceRun, name?: string): HostResult {
         ? report.resultProblem
         : run.missingScripts
           ? 'the host scripts were missing from its script cache: nothing ran there (see the warnings)'
-          : outcome === 'not-started'
-            ? 'not started: the rolling run stopped after too many failed hosts (--max-errors)'
-            : outcome === 'succeeded'
-              ? undefined
-              : described.text
+          : run.notSent
+            ? `not sent: ${run.notSent}`
+            : outcome === 'not-started'
+              ? 'not started: the rolling run stopped after too many failed hosts (--max-errors)'
+              : outcome === 'succeeded'
+                ? undefined
+                : described.text
   return {
     instanceId: run.instanceId,
     ...(name ? {name} : {}),

@@ -67,6 +67,8 @@ function resultText(h: ExecHostResult, timeoutSeconds: number): string {
       return chalk.red(`timed out after ${timeoutSeconds}s`)
     case 'unreachable':
       return chalk.red(`not delivered: ${h.status}`)
+    case 'not-sent':
+      return chalk.red(`not sent: ${h.reason}`)
     default:
       return chalk.yellow(h.outcome)
   }

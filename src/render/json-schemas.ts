@@ -244,14 +244,15 @@ export const execJson = z.strictObject({
     z.strictObject({
       instanceId,
       name,
-      outcome: z.enum(['succeeded', 'failed', 'timed-out', 'cancelled', 'unreachable', 'running']),
-      exitCode: z.int().describe("The command's exit code on the host; 124 timed out, 130 cancelled, 4 never delivered"),
+      outcome: z.enum(['succeeded', 'failed', 'timed-out', 'cancelled', 'unreachable', 'running', 'not-sent']),
+      exitCode: z.int().describe("The command's exit code on the host; 124 timed out, 130 cancelled, 4 never delivered, 3 never sent"),
       status: z.string().describe('The Run Command status'),
       stdout: z.string(),
       stderr: z.string(),
       stdoutTruncated: z.boolean(),
       stderrTruncated: z.boolean(),
       outputSource: z.enum(['cloudwatch', 'invocation']),
+      reason: z.string().optional().describe("not-sent: why AWS did not take the command for this host (its batch's SendCommand failed)"),
     }),
   ),
 })

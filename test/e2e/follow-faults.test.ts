@@ -107,6 +107,40 @@ describe('more than 50 instances (SendCommand takes at most 50 ids)', () => {
     expect(sent.map((c: {invocations: unknown[]}) => c.invocations.length).sort()).toEqual([5, 50])
   })
 
+  it('a batch whose SendCommand is throttled past the retries: the other batch runs and is followed to its end, the refused hosts are not sent, with the reason', async () => {
+    // The first SendCommand goes through; the other batch's is throttled on all four of the SDK's attempts.
+    standIn.sandbox.injectFault({action: 'SendCommand', error: 'ThrottlingException', count: 4, after: 1})
+    const json = await cli(['exec', '--json', '--', 'echo', 'hi'])
+    expect(standIn.sandbox.pendingFaults()).toEqual([])
+    expect(json.code, json.stderr).toBe(3)
+    const hosts: {instanceId: string; outcome: string; exitCode: number; reason?: string; stdout: string}[] = JSON.parse(json.stdout).hosts
+    expect(hosts.map((h) => h.instanceId).sort()).toEqual([...ids].sort())
+    const ran = hosts.filter((h) => h.outcome === 'succeeded')
+    const refused = hosts.filter((h) => h.outcome !== 'succeeded')
+    expect([5, 50]).toContain(refused.length)
+    expect(ran.every((h) => h.stdout === 'hello from a canned host')).toBe(true)
+    expect(new Set(refused.map((h) => `${h.outcome} ${h.exitCode}: ${h.reason}`))).toEqual(
+      new Set(['not-sent 3: AWS kept throttling the request (ssm:SendCommand) after retries.']),
+    )
+
+    // The table says so, host by host.
+    standIn.sandbox.injectFault({action: 'SendCommand', error: 'ThrottlingException', count: 4, after: 1})
+    const table = await cli(['exec', '--', 'echo', 'hi'])
+    expect(table.code).toBe(3)
+    expect(table.stderr).toMatch(/ {2}not sent: AWS kept throttling the request \(ssm:SendCommand\) after retries\. +3\n/)
+    expect(table.stderr).toMatch(/(5|50) of 55 instances failed; exit code 3\./)
+
+    // status: the hosts the probe never reached say why.
+    standIn.sandbox.injectFault({action: 'SendCommand', error: 'ThrottlingException', count: 4, after: 1})
+    const status = await cli(['status', '--json'])
+    expect(status.code).toBe(1)
+    const probes: string[] = JSON.parse(status.stdout).instances.map(
+      (i: {checks: {id: string; detail: string}[]}) => i.checks.find((c) => c.id === 'host.probe')!.detail,
+    )
+    const notSent = probes.filter((d) => d === 'the probe was not sent: AWS kept throttling the request (ssm:SendCommand) after retries.')
+    expect([5, 50]).toContain(notSent.length)
+  })
+
   it('deploy reaches all 55, batch after batch when rolling', async () => {
     // The canned hosts now answer as deploy.sh does: each result is checked against its script's schema.
     const deployed = deployResult({durationSeconds: 0.1})

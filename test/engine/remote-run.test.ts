@@ -209,9 +209,13 @@ describe('GetLogEvents budget', () => {
 describe('more than 50 instances', () => {
   const ids = Array.from({length: 120}, (_, i) => `i-${String(i).padStart(17, '0')}`)
 
-  function fleet(failing: Set<string> = new Set()) {
-    let n = 0
-    ssmMock.on(SendCommandCommand).callsFake(() => ({Command: {CommandId: `c-${++n}`}}))
+  /** 120 hosts answering by batch (command c-<batch>); FAILING hosts fail; AWS refuses the commands of the batches (0-based) in REFUSED. */
+  function fleet(failing: Set<string> = new Set(), refused: Set<number> = new Set()) {
+    ssmMock.on(SendCommandCommand).callsFake((input: {InstanceIds: string[]}) => {
+      const batch = ids.indexOf(input.InstanceIds[0]!) / 50
+      if (refused.has(batch)) throw awsError('ThrottlingException', 'Rate exceeded')
+      return {Command: {CommandId: `c-${batch + 1}`}}
+    })
     ssmMock.on(ListCommandInvocationsCommand).callsFake((input: {CommandId: string}) => {
       const batch = Number(input.CommandId.slice(2)) - 1
       return {
@@ -244,6 +248,43 @@ describe('more than 50 instances', () => {
     expect(run.runs).toHaveLength(120)
     expect(run.runs[3]!.invocation.status).toBe('Failed')
     expect(run.runs.slice(50).every((r) => r.invocation.status === 'Cancelled' && r.invocation.statusDetails === 'Terminated')).toBe(true)
+  })
+
+  it('a batch AWS refuses (SendCommand throttled past the retries): the others are followed to their end, its hosts not started with the reason', async () => {
+    fleet(new Set(), new Set([1]))
+    const run = await runRemote(clients, {...request, instanceIds: ids, maxErrors: '100%'})
+    expect(run.commandIds).toEqual(['c-1', 'c-3'])
+    expect(run.runs.map((r) => r.instanceId)).toEqual(ids)
+    const results = run.runs.map((r) => hostResult(r))
+    expect(results.slice(0, 50).every((h) => h.outcome === 'succeeded')).toBe(true)
+    expect(results.slice(100).every((h) => h.outcome === 'succeeded')).toBe(true)
+    expect(new Set(results.slice(50, 100).map((h) => `${h.outcome} ${h.exitCode}: ${h.reason}`))).toEqual(
+      new Set(['not-started 1: not sent: AWS kept throttling the request (ssm:SendCommand) after retries.']),
+    )
+  })
+
+  it('rolling: a refused batch stops the run there; the batches before it keep their results; every batch refused is the error itself', async () => {
+    fleet(new Set(), new Set([1]))
+    const run = await runRemote(clients, {...request, instanceIds: ids, maxConcurrency: '50', maxErrors: '100%'})
+    expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(2)
+    const results = run.runs.map((r) => hostResult(r))
+    expect(results.slice(0, 50).every((h) => h.outcome === 'succeeded')).toBe(true)
+    expect(results[50]).toMatchObject({outcome: 'not-started', reason: 'not sent: AWS kept throttling the request (ssm:SendCommand) after retries.'})
+    expect(results[100]).toMatchObject({
+      outcome: 'not-started',
+      reason: "not sent: the rolling run stopped when AWS refused an earlier batch's command: AWS kept throttling the request (ssm:SendCommand) after retries.",
+    })
+
+    ssmMock.reset()
+    fleet(new Set(), new Set([0, 1, 2]))
+    await expect(runRemote(clients, {...request, instanceIds: ids, maxConcurrency: '50'})).rejects.toMatchObject({
+      code: 'throttled',
+      exitCode: ExitCode.awsAccess,
+    })
+    expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(1)
+    ssmMock.reset()
+    fleet(new Set(), new Set([0, 1, 2]))
+    await expect(runRemote(clients, {...request, instanceIds: ids})).rejects.toMatchObject({code: 'throttled'})
   })
 
   it('MaxErrors across batches: a number counts failures, a percentage counts them against the hosts seen', () => {
