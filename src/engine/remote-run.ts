@@ -13,6 +13,7 @@ import {randomBytes} from 'node:crypto'
 import {MAX_INSTANCES_PER_COMMAND} from '../aws/run-command.js'
 import type {AwsClients} from '../aws/clients.js'
 import {UpscError} from '../errors/upsc-error.js'
+import type {InstanceRun} from '../outcome/invocation.js'
 import {type CachedScripts, cachedScripts, needScriptsLine} from '../remote/payload.js'
 import {parseReport} from '../remote/report-lines.js'
 import {type FollowOptions, type RemoteRunEvents, type RemoteRunRequest, type RemoteRunResult, sendAndFollow, unsentRun} from './follow.js'
@@ -61,7 +62,7 @@ export async function runRemote(
       tooManyErrors(request.maxErrors, runs.filter((r) => r.invocation.outcome !== 'succeeded').length, runs.length + batch.length)
     ) {
       // MaxErrors reached: the rest is not started, as SSM does within one command.
-      done.push({batch, result: {commandId: '', commandIds: [], detached: false, runs: batch.map((id) => unsentRun(id, 'Cancelled', 'Terminated'))}})
+      done.push({batch, result: unsentBatch(batch.map((id) => unsentRun(id, 'Cancelled', 'Terminated')))})
       continue
     }
     done.push(await run(batch))
@@ -86,10 +87,13 @@ function settle(batches: Batch[]): RemoteRunResult {
       if (result) return result
       const why = refused instanceof Error ? refused.message : String(refused)
       const notSent = after ? `the rolling run stopped when AWS refused an earlier batch's command: ${why}` : why
-      return {commandId: '', commandIds: [], detached: false, runs: batch.map((id) => ({...unsentRun(id, 'Cancelled'), notSent}))}
+      return unsentBatch(batch.map((id) => ({...unsentRun(id, 'Cancelled'), notSent})))
     }),
   )
 }
+
+/** A batch whose command never went out: its hosts' runs, under no command. */
+const unsentBatch = (runs: InstanceRun[]): RemoteRunResult => ({commandId: '', commandIds: [], detached: false, runs})
 
 /** One command for up to 50 instances; hosts missing the cached scripts get them, and the command again. */
 async function runBatch(

@@ -154,7 +154,8 @@ async function runProbe(
     signal,
     {what: 'status probe', patienceMs: PROBE_PATIENCE_MS, resume: () => `upsc status --stage ${stage.name}`},
   )
-  // An instance the probe never went to (SSM does not manage it) has no probe result: its SSM check says why.
+  // An instance the probe never went to has no probe result: when SSM does not manage it, its SSM
+  // check says why; when AWS refused its batch's command, the probe check does.
   for (const {instanceId, commandId, invocation: inv, report, notSent} of run.runs) {
     if (notSent) result.set(instanceId, {error: `the probe was not sent: ${notSent}`})
     if (!commandId) continue

@@ -107,6 +107,6 @@ export interface InstanceRun {
   outputSource: 'cloudwatch' | 'invocation'
   /** The host's script cache lacked this bundle (sha256): the script did not run (outcome failed). */
   missingScripts?: string
-  /** Why the command was never sent here (another batch's was): the host is not-started with this reason. */
+  /** Why the command was never sent here (AWS refused this batch's, another's went): hostResult's not-started, exec's not-sent, with this reason. */
   notSent?: string
 }

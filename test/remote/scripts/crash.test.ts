@@ -9,7 +9,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {FAST, healthStatus, historyFile, inconsistencies, newHost} from './helpers.ts'
+import {FAST, healthStatus, historyFile, inconsistencies, lockHeld, newHost} from './helpers.ts'
 import {runScript} from './run-script.ts'
 
 // A failing health gate polls once (interval longer than its timeout): the number of tool calls, so
@@ -26,13 +26,6 @@ const SCENARIOS = [
   {name: 'rollback', script: 'rollback', settings: {}, base: 'feature-x'},
 ]
 const NEXT = ['lock', 'lock', 'probe', 'lock', 'lock', 'again']
-
-/** Is the host's deploy lock file locked by anyone (/proc/locks, without taking it)? */
-function lockHeld(host) {
-  const file = path.join(host.upscHome, 'deploy.lock')
-  if (!fs.existsSync(file)) return false
-  return fs.readFileSync('/proc/locks', 'utf8').includes(`:${fs.statSync(file).ino} `)
-}
 
 /** A host running `base` (main, or feature-x deployed over main), with health checks fast. */
 async function baseHost(base) {

@@ -39,6 +39,13 @@ export const FAST = Object.freeze({
   UPSC_TOOL_VERSION: '0.1.0-test',
 })
 
+/** Is the host's deploy lock file locked by anyone (/proc/locks, without taking it)? */
+export function lockHeld(host) {
+  const file = path.join(host.upscHome, 'deploy.lock')
+  if (!fs.existsSync(file)) return false
+  return fs.readFileSync('/proc/locks', 'utf8').includes(`:${fs.statSync(file).ino} `)
+}
+
 /** Settings for one point's hooks, as src/remote/settings.ts builds them. */
 export function hooks(point, list) {
   const s = {[`UPSC_HOOK_${point}_COUNT`]: list.length}

@@ -4,7 +4,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {FAST, currentJson, historyFile, inconsistencies, newHost, servedVersion, until} from './helpers.ts'
+import {FAST, currentJson, historyFile, inconsistencies, lockHeld, newHost, servedVersion, until} from './helpers.ts'
 import {runScript, startScript} from './run-script.ts'
 
 const lockJson = (host) => path.join(host.upscHome, 'lock.json')
@@ -13,7 +13,7 @@ const lockJson = (host) => path.join(host.upscHome, 'lock.json')
 async function holdLock(host, seconds, what) {
   const file = path.join(host.upscHome, 'deploy.lock')
   const holder = host.run(`exec 9>>'${file}' && flock -n 9 && sleep ${seconds}`)
-  await until(() => fs.readFileSync('/proc/locks', 'utf8').includes(`:${fs.statSync(file).ino} `), {what})
+  await until(() => lockHeld(host), {what})
   return {done: holder}
 }
 
